@@ -1,0 +1,80 @@
+// Replays a trace under trigger policies and turns the simulator's final
+// states into verdicts: was the target card bound, when, what stranded and
+// why, and how faithful the stock replay is to what the kernel really did.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "replayer/error.h"
+#include "replayer/kernel_profile.h"
+#include "replayer/model.h"
+#include "replayer/policy.h"
+#include "replayer/simulator.h"
+
+namespace reprobe {
+
+struct ReplayOptions {
+  std::vector<std::string> policies;    // empty = stock only
+  bool all_policies = false;
+  std::string kernel = "auto";
+  std::vector<std::string> targets;     // device labels; empty = card devices
+};
+
+struct TargetOutcome {
+  DevId dev = kNoDev;
+  bool bound = false;
+  std::optional<uint64_t> bound_at;
+  std::optional<uint64_t> card_at;      // snd_card_register replayed
+  uint32_t attempts = 0, deferrals = 0;
+  bool assumed_success = false;         // bound, but the trace never showed how this probe succeeds
+};
+
+struct Stranded {
+  DevId dev = kNoDev;
+  std::vector<std::string> waiting_for;  // missing resources, or "unknown (...)"
+  Evidence evidence = Evidence::unknown;
+};
+
+struct PolicyVerdict {
+  Policy policy;
+  bool target_bound = false;
+  std::optional<uint64_t> target_bound_at;
+  std::vector<TargetOutcome> targets;
+  uint32_t probe_attempts = 0, deferrals = 0, triggers = 0, triggers_ignored = 0;
+  std::array<uint32_t, kTriggerCauseCount> triggers_by_cause{};
+  std::vector<Stranded> stranded;
+  uint64_t blocked_total_ns = 0, blocked_max_ns = 0;
+  std::optional<uint64_t> timeout_fired_at;
+  bool truncated = false;
+};
+
+struct Fidelity {
+  bool exact = true;
+  std::string confidence;                // "high" (bpf capture), "lower" (log-derived or synthetic)
+  std::vector<std::string> divergences;
+};
+
+struct ReplayReport {
+  std::string trace_path;
+  std::string source;
+  KernelProfile profile;
+  std::optional<int> capture_timeout;    // deferred_probe_timeout= from the header cmdline
+  std::vector<DevId> targets;
+  std::vector<PolicyVerdict> verdicts;
+  Fidelity fidelity;
+  std::vector<std::string> why;          // plain-words explanation of the stock outcome
+  std::vector<std::string> warnings;
+  Model model;
+};
+
+Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& options);
+
+// Output formats (docs/replay-json.md describes the JSON schema).
+std::string format_text(const ReplayReport& r);
+std::string format_json(const ReplayReport& r);
+std::string format_markdown(const ReplayReport& r);
+
+}  // namespace reprobe

@@ -1,0 +1,576 @@
+#include "replayer/simulator.h"
+
+#include <algorithm>
+
+namespace reprobe {
+
+std::string_view to_string(TriggerCause c) {
+  static constexpr std::string_view n[] = {"bound",         "race",           "late_initcall",
+                                           "timeout",       "resume",         "periodic",
+                                           "provider_kick", "component_kick", "resource_kick"};
+  return n[static_cast<size_t>(c)];
+}
+
+std::string_view to_string(RecKind k) {
+  static constexpr std::string_view n[] = {
+      "probe_start",   "probe_end",     "defer_add",        "bound",         "trigger",
+      "trigger_ignored", "targeted_retry", "retry",          "resource_up",   "resource_down",
+      "card_register", "timeout_armed", "timeout_extended", "timeout_fired", "device_add",
+      "driver_register", "late_initcall"};
+  return n[static_cast<size_t>(k)];
+}
+
+uint32_t SimResult::triggers() const {
+  uint32_t n = 0;
+  for (auto c : state.triggers_by_cause) n += c;
+  return n;
+}
+
+namespace {
+bool before(const QItem& a, const QItem& b) { return a.t != b.t ? a.t < b.t : a.seq < b.seq; }
+
+void sift_up(std::vector<QItem>& h, size_t i) {
+  while (i > 0) {
+    size_t p = (i - 1) / 2;
+    if (!before(h[i], h[p])) break;
+    std::swap(h[i], h[p]);
+    i = p;
+  }
+}
+void sift_down(std::vector<QItem>& h, size_t i) {
+  for (;;) {
+    size_t l = 2 * i + 1, r = l + 1, m = i;
+    if (l < h.size() && before(h[l], h[m])) m = l;
+    if (r < h.size() && before(h[r], h[m])) m = r;
+    if (m == i) return;
+    std::swap(h[i], h[m]);
+    i = m;
+  }
+}
+}  // namespace
+
+Simulator::Simulator(const Model& model, const Policy& policy, const SimConfig& config)
+    : model_(&model), policy_(policy), config_(config) {
+  const Model& m = model;
+  binding_driver_.resize(m.bindings.size());
+  for (size_t b = 0; b < m.bindings.size(); ++b) binding_driver_[b] = m.driver_index(m.bindings[b].drv);
+  dev_resource_.assign(m.devices.size(), kNone);
+  for (DevId d = 0; d < m.devices.size(); ++d) dev_resource_[d] = m.resource_index("device:" + m.dev_label(d));
+  waiters_.resize(m.resources.size());
+  for (const auto& dm : m.devices)
+    for (const auto& n : dm.needs) waiters_[n.resource].push_back(dm.dev);
+  inline_span_.assign(m.contexts.size(), 0);
+  for (size_t i = m.contexts.size(); i-- > 0;) {
+    const Context& c = m.contexts[i];
+    uint64_t span = c.duration();
+    for (const Action& a : c.actions)
+      if (a.kind == ActionKind::spawn) {
+        const auto k = m.contexts[a.child].kind;
+        if (k == CtxKind::work || k == CtxKind::fw_callback) span = std::max(span, a.offset + inline_span_[a.child]);
+      }
+    inline_span_[i] = span;
+  }
+  horizon_ = m.end_t + config.horizon_after_end_ns;
+  if (config_.max_steps == 0) {
+    uint64_t work = m.attempts.size() + m.devices.size() + m.arrivals.size();
+    for (const auto& c : m.contexts) work += c.actions.size();
+    config_.max_steps = 200 * work + 1'000'000;
+  }
+
+  auto& s = state_;
+  s.devs.resize(m.devices.size());
+  for (DevId d = 0; d < m.devices.size(); ++d) {
+    s.devs[d].present = m.devices[d].declared_in_header;
+    s.devs[d].bound = m.devices[d].initially_bound;
+  }
+  s.driver_registered.assign(m.drivers.size(), 0);
+  s.driver_reg_order.assign(m.drivers.size(), 0);
+  for (size_t i = 0; i < m.drivers.size(); ++i)
+    if (m.drivers[i].initially_registered || !m.drivers[i].registered_in_trace) {
+      s.driver_registered[i] = 1;
+      s.driver_reg_order[i] = ++s.reg_seq;
+    }
+  s.binding_attempts.assign(m.bindings.size(), 0);
+  s.resource_up.assign(m.resources.size(), 0);
+  new_thread(true);
+  // Without a late_initcall event the capture started after boot: triggers are live.
+  s.enabled = !m.observed.has_late_initcall;
+  if (s.enabled && policy_.kind == PolicyKind::periodic)
+    push(QItem::periodic, static_cast<uint64_t>(policy_.period_ms) * 1'000'000);
+  start_instance(0, 0, false);
+}
+
+void Simulator::push(QItem::Kind k, uint64_t t, uint32_t a, uint32_t b, uint64_t c) {
+  QItem q;
+  q.kind = k;
+  q.t = std::max(t, state_.now);
+  q.seq = state_.seq++;
+  q.a = a;
+  q.b = b;
+  q.c = c;
+  state_.queue.push_back(q);
+  sift_up(state_.queue, state_.queue.size() - 1);
+}
+
+QItem Simulator::pop_at(size_t i) {
+  auto& h = state_.queue;
+  QItem q = h[i];
+  h[i] = h.back();
+  h.pop_back();
+  if (i < h.size()) {
+    sift_down(h, i);
+    sift_up(h, i);
+  }
+  return q;
+}
+
+std::vector<size_t> Simulator::choices() const {
+  std::vector<size_t> out;
+  if (state_.queue.empty()) return out;
+  const uint64_t t = state_.queue[0].t;
+  for (size_t i = 0; i < state_.queue.size(); ++i)
+    if (state_.queue[i].t == t) out.push_back(i);
+  std::sort(out.begin(), out.end(), [&](size_t a, size_t b) { return state_.queue[a].seq < state_.queue[b].seq; });
+  return out;
+}
+
+void Simulator::step(size_t i) {
+  if (done()) return;
+  const QItem q = pop_at(i);
+  state_.now = std::max(state_.now, q.t);
+  if (++state_.steps > config_.max_steps) {
+    state_.truncated = true;
+    return;
+  }
+  dispatch(q);
+}
+
+SimResult Simulator::run() {
+  while (!done()) step(0);
+  return SimResult{state_};
+}
+
+void Simulator::record(RecKind k, DevId dev, uint32_t a, int64_t v) {
+  if (config_.record_timeline) state_.timeline.push_back(SimRecord{state_.now, k, dev, a, v});
+}
+
+void Simulator::dispatch(const QItem& q) {
+  switch (q.kind) {
+    case QItem::action: run_action(q.a, q.b); break;
+    case QItem::thread_step: thread_step(q.a); break;
+    case QItem::probe_decide: probe_decide(q.a); break;
+    case QItem::probe_end: probe_end(q.a); break;
+    case QItem::timeout:
+      if (q.a != state_.timeout_version || state_.timeout_fired || !state_.timeout_armed) break;
+      state_.timeout_fired = true;
+      state_.timeout_armed = false;
+      state_.timeout_fired_at = state_.now;
+      record(RecKind::timeout_fired, kNoDev);
+      trigger(TriggerCause::timeout);
+      break;
+    case QItem::periodic:
+      if (state_.now > horizon_) break;
+      trigger(TriggerCause::periodic);
+      push(QItem::periodic, state_.now + static_cast<uint64_t>(policy_.period_ms) * 1'000'000);
+      break;
+    case QItem::kick: trigger(TriggerCause::provider_kick); break;
+  }
+}
+
+void Simulator::start_instance(uint32_t ctx, uint64_t base, bool inline_children) {
+  const Context& c = model_->contexts[ctx];
+  const auto inst = static_cast<uint32_t>(state_.instances.size());
+  state_.instances.push_back(CtxInstance{ctx, base, inline_children});
+  if (!c.actions.empty()) push(QItem::action, base + c.actions[0].offset, inst, 0);
+  if (policy_.kicks_after_provider_work() && (c.kind == CtxKind::work || c.kind == CtxKind::fw_callback) &&
+      model_->caused_by_probe(ctx))
+    push(QItem::kick, base + c.duration());
+}
+
+void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
+  const CtxInstance inst = state_.instances[inst_idx];
+  const Context& c = model_->contexts[inst.ctx];
+  const Action& a = c.actions[idx];
+  if (idx + 1 < c.actions.size()) push(QItem::action, inst.base + c.actions[idx + 1].offset, inst_idx, idx + 1);
+  auto& s = state_;
+  switch (a.kind) {
+    case ActionKind::late_initcall:
+      record(RecKind::late_initcall, kNoDev);
+      s.enabled = true;
+      trigger(TriggerCause::late_initcall);
+      trigger(TriggerCause::late_initcall);
+      if (policy_.timeout_s > 0) {
+        s.timeout_armed = true;
+        s.timeout_due = s.now + static_cast<uint64_t>(policy_.timeout_s) * 1'000'000'000ull;
+        push(QItem::timeout, s.timeout_due, ++s.timeout_version);
+        record(RecKind::timeout_armed, kNoDev, 0, policy_.timeout_s);
+      }
+      if (policy_.kind == PolicyKind::periodic)
+        push(QItem::periodic, s.now + static_cast<uint64_t>(policy_.period_ms) * 1'000'000);
+      break;
+    case ActionKind::device_add: {
+      auto& d = s.devs[a.dev];
+      if (d.present) break;
+      d.present = true;
+      record(RecKind::device_add, a.dev);
+      if (!candidates(a.dev, kNone).empty()) {
+        const uint32_t th = new_thread(false);
+        s.threads[th].jobs.push_back(Job{a.dev, kNone, 0});
+        push(QItem::thread_step, s.now, th);
+      }
+      break;
+    }
+    case ActionKind::device_del: {
+      auto& d = s.devs[a.dev];
+      list_remove(a.dev);
+      d.present = false;
+      d.bound = false;
+      break;
+    }
+    case ActionKind::driver_register: {
+      const uint32_t drv = model_->driver_index(a.drv);
+      if (drv == kNone || s.driver_registered[drv]) break;
+      s.driver_registered[drv] = 1;
+      s.driver_reg_order[drv] = ++s.reg_seq;
+      record(RecKind::driver_register, kNoDev, drv);
+      if (policy_.extend_on_register && s.timeout_armed && !s.timeout_fired) {
+        s.timeout_due = s.now + static_cast<uint64_t>(policy_.timeout_s) * 1'000'000'000ull;
+        push(QItem::timeout, s.timeout_due, ++s.timeout_version);
+        record(RecKind::timeout_extended, kNoDev, 0, policy_.timeout_s);
+      }
+      uint32_t th = kNone;
+      for (DevId dev = 0; dev < s.devs.size(); ++dev) {
+        uint32_t b;
+        if (!s.devs[dev].present || s.devs[dev].bound || !binding_for(dev, drv, b)) continue;
+        if (th == kNone || a.async) {
+          th = new_thread(false);
+          push(QItem::thread_step, s.now, th);
+        }
+        s.threads[th].jobs.push_back(Job{dev, drv, 0});
+      }
+      break;
+    }
+    case ActionKind::driver_unregister: {
+      const uint32_t drv = model_->driver_index(a.drv);
+      if (drv == kNone) break;
+      s.driver_registered[drv] = 0;
+      for (auto& d : s.devs)
+        if (d.bound && d.bound_binding != kNone && binding_driver_[d.bound_binding] == drv) {
+          d.bound = false;
+          d.bound_binding = kNone;
+        }
+      break;
+    }
+    case ActionKind::resource_up:
+      resources_changed(a.arrival, true);
+      record(RecKind::resource_up, a.dev, a.arrival);
+      {
+        const auto& arr = model_->arrivals[a.arrival];
+        const bool component = !arr.resources.empty() && model_->resource_name(arr.resources[0]).starts_with("component:");
+        if (policy_.kicks_on_resource()) trigger(TriggerCause::resource_kick);
+        else if (component && policy_.kicks_on_component()) trigger(TriggerCause::component_kick);
+      }
+      break;
+    case ActionKind::resource_down:
+      resources_changed(a.arrival, false);
+      record(RecKind::resource_down, a.dev, a.arrival);
+      break;
+    case ActionKind::spawn: {
+      const Context& child = model_->contexts[a.child];
+      const bool inl = inst.inline_children && (child.kind == CtxKind::work || child.kind == CtxKind::fw_callback);
+      start_instance(a.child, inl ? s.now : s.now + child.delay(), inl);
+      break;
+    }
+    case ActionKind::card_register:
+      if (a.dev != kNoDev) {
+        s.devs[a.dev].card_live = true;
+        s.devs[a.dev].card_at = s.now;
+      }
+      record(RecKind::card_register, a.dev);
+      break;
+    case ActionKind::resume: trigger(TriggerCause::resume); break;
+  }
+}
+
+uint32_t Simulator::new_thread(bool worker) {
+  SimThread t;
+  t.is_worker = worker;
+  state_.threads.push_back(std::move(t));
+  return static_cast<uint32_t>(state_.threads.size() - 1);
+}
+
+bool Simulator::binding_for(DevId d, uint32_t driver, uint32_t& binding) const {
+  for (uint32_t b : model_->devices[d].bindings)
+    if (binding_driver_[b] == driver) {
+      binding = b;
+      return true;
+    }
+  return false;
+}
+
+std::vector<uint32_t> Simulator::candidates(DevId d, uint32_t only_driver) const {
+  std::vector<uint32_t> out;
+  for (uint32_t b : model_->devices[d].bindings) {
+    const uint32_t drv = binding_driver_[b];
+    if (drv == kNone || !state_.driver_registered[drv]) continue;
+    if (only_driver != kNone && drv != only_driver) continue;
+    out.push_back(b);
+  }
+  std::sort(out.begin(), out.end(), [&](uint32_t x, uint32_t y) {
+    return state_.driver_reg_order[binding_driver_[x]] < state_.driver_reg_order[binding_driver_[y]];
+  });
+  return out;
+}
+
+void Simulator::thread_step(uint32_t th) {
+  auto& s = state_;
+  for (;;) {
+    SimThread& t = s.threads[th];
+    if (t.busy) return;
+    if (t.pos >= t.jobs.size()) {
+      t.jobs.clear();
+      t.pos = 0;
+      if (!t.is_worker) return;
+      if (s.active.size == 0) {
+        s.worker_scheduled = false;
+        return;
+      }
+      const DevId d = s.active.head;
+      list_remove(d);
+      record(RecKind::retry, d);
+      t.jobs.push_back(Job{d, kNone, 0});
+    }
+    Job& job = s.threads[th].jobs[s.threads[th].pos];
+    DevState& ds = s.devs[job.dev];
+    if (!ds.present || ds.bound) {
+      ++s.threads[th].pos;
+      continue;
+    }
+    if (ds.probing) {  // device_lock: wait for the other probe of this device
+      push(QItem::thread_step, s.now + 100'000, th);
+      return;
+    }
+    const auto cands = candidates(job.dev, job.only_driver);
+    if (job.next_candidate >= cands.size()) {
+      ++s.threads[th].pos;
+      continue;
+    }
+    const uint32_t b = cands[job.next_candidate++];
+    start_probe(th, job.dev, b);
+    return;
+  }
+}
+
+void Simulator::start_probe(uint32_t th, DevId dev, uint32_t binding) {
+  auto& s = state_;
+  auto& ds = s.devs[dev];
+  s.threads[th].busy = true;
+  ds.probing = true;
+  ds.probe = ProbeInFlight{};
+  ds.probe.binding = binding;
+  ds.probe.thread = th;
+  ds.probe.start = s.now;
+  ds.probe.count_at_start = s.trigger_count;
+  ds.probe.attempt_index = s.binding_attempts[binding]++;
+  ++ds.attempts;
+  ++s.probe_attempts;
+  record(RecKind::probe_start, dev, binding);
+  push(QItem::probe_decide, s.now + model_->bindings[binding].lookup_offset, dev);
+}
+
+ProbeOutcome Simulator::decide_outcome(uint32_t binding, uint32_t k, bool& assumed) const {
+  const Binding& B = model_->bindings[binding];
+  const DeviceModel& dm = model_->devices[B.dev];
+  auto observed = [&] {
+    const size_t i = std::min<size_t>(k, B.attempts.size() - 1);
+    return model_->attempts[B.attempts[i]].outcome;
+  };
+  assumed = false;
+  if (B.fixed_outcomes) return observed();
+  bool deferred_seen = false;
+  for (uint32_t a : B.attempts) deferred_seen |= model_->attempts[a].outcome == ProbeOutcome::deferred;
+  if (!deferred_seen) return observed();
+  switch (dm.need_mode) {
+    case Evidence::count:
+      return B.success >= 0 && static_cast<int>(k) >= dm.count_success_after ? ProbeOutcome::bound
+                                                                              : ProbeOutcome::deferred;
+    case Evidence::unknown: return ProbeOutcome::deferred;
+    case Evidence::none: return observed();
+    case Evidence::reason:
+    case Evidence::separation:
+    case Evidence::ambiguous:
+      if (!needs_met(B.dev)) return ProbeOutcome::deferred;
+      assumed = B.success < 0;
+      return ProbeOutcome::bound;
+  }
+  return observed();
+}
+
+void Simulator::probe_decide(DevId dev) {
+  auto& s = state_;
+  auto& p = s.devs[dev].probe;
+  const Binding& B = model_->bindings[p.binding];
+  bool assumed = false;
+  p.outcome = decide_outcome(p.binding, p.attempt_index, assumed);
+  p.decided = true;
+  p.assumed = assumed;
+  uint64_t duration = 0;
+  if (p.outcome == ProbeOutcome::bound) {
+    duration = B.success_duration;
+    if (B.success_ctx != kNone && !assumed) {
+      const bool inl = policy_.inline_provider_work();
+      start_instance(B.success_ctx, p.start, inl);
+      if (inl) {
+        const uint64_t span = inline_span_[B.success_ctx];
+        if (span > duration) {
+          s.blocked_total_ns += span - duration;
+          s.blocked_max_ns = std::max(s.blocked_max_ns, span - duration);
+          duration = span;
+        }
+      }
+    }
+  } else if (p.outcome == ProbeOutcome::deferred) {
+    duration = B.defer_duration;
+  } else {
+    const size_t i = std::min<size_t>(p.attempt_index, B.attempts.size() - 1);
+    const auto& a = model_->attempts[B.attempts[i]];
+    duration = a.end - a.start;
+  }
+  push(QItem::probe_end, p.start + duration, dev);
+}
+
+void Simulator::probe_end(DevId dev) {
+  auto& s = state_;
+  auto& ds = s.devs[dev];
+  const ProbeInFlight p = ds.probe;
+  ds.probing = false;
+  record(RecKind::probe_end, dev, p.binding, static_cast<int64_t>(p.outcome));
+  SimThread& t = s.threads[p.thread];
+  t.busy = false;
+  if (p.outcome == ProbeOutcome::bound) {
+    ds.assumed_success = p.assumed;
+    device_bound(dev, p.binding);
+  } else if (p.outcome == ProbeOutcome::deferred) {
+    ++ds.deferrals;
+    ++s.deferrals;
+    add_pending(dev);
+    if (policy_.race_fix && s.trigger_count != p.count_at_start) trigger(TriggerCause::race);
+  }
+  push(QItem::thread_step, s.now, p.thread);
+}
+
+void Simulator::device_bound(DevId d, uint32_t binding) {
+  auto& ds = state_.devs[d];
+  ds.bound = true;
+  ds.bound_binding = binding;
+  ds.bound_at = state_.now;
+  list_remove(d);
+  record(RecKind::bound, d, binding);
+  trigger(TriggerCause::bound);
+  if (dev_resource_[d] != kNone) {
+    state_.resource_up[dev_resource_[d]] = 1;
+    if (policy_.targeted_retry())
+      for (DevId w : waiters_[dev_resource_[d]])
+        if (state_.devs[w].list == 1 && needs_met(w)) targeted_retry(w);
+  }
+}
+
+void Simulator::trigger(TriggerCause c) {
+  auto& s = state_;
+  if (!s.enabled) {
+    ++s.triggers_ignored;
+    record(RecKind::trigger_ignored, kNoDev, static_cast<uint32_t>(c));
+    return;
+  }
+  ++s.trigger_count;
+  ++s.triggers_by_cause[static_cast<size_t>(c)];
+  record(RecKind::trigger, kNoDev, static_cast<uint32_t>(c), static_cast<int64_t>(s.trigger_count));
+  // list_splice_tail_init(pending -> active)
+  for (uint32_t d = s.pending.head; d != kNone; d = s.devs[d].next) s.devs[d].list = 2;
+  if (s.pending.size) {
+    if (s.active.tail == kNone) {
+      s.active = s.pending;
+    } else {
+      s.devs[s.active.tail].next = s.pending.head;
+      s.devs[s.pending.head].prev = s.active.tail;
+      s.active.tail = s.pending.tail;
+      s.active.size += s.pending.size;
+    }
+    s.pending = ListHead{};
+  }
+  schedule_worker();
+}
+
+void Simulator::schedule_worker() {
+  auto& s = state_;
+  if (s.worker_scheduled || s.active.size == 0) return;
+  s.worker_scheduled = true;
+  push(QItem::thread_step, s.now + config_.work_latency_ns, 0);
+}
+
+void Simulator::list_append(ListHead& l, uint8_t which, DevId d) {
+  auto& ds = state_.devs[d];
+  ds.list = which;
+  ds.prev = l.tail;
+  ds.next = kNone;
+  if (l.tail != kNone) state_.devs[l.tail].next = d;
+  else l.head = d;
+  l.tail = d;
+  ++l.size;
+}
+
+void Simulator::list_remove(DevId d) {
+  auto& ds = state_.devs[d];
+  if (ds.list == 0) return;
+  ListHead& l = ds.list == 1 ? state_.pending : state_.active;
+  if (ds.prev != kNone) state_.devs[ds.prev].next = ds.next;
+  else l.head = ds.next;
+  if (ds.next != kNone) state_.devs[ds.next].prev = ds.prev;
+  else l.tail = ds.prev;
+  --l.size;
+  ds.list = 0;
+  ds.prev = ds.next = kNone;
+}
+
+void Simulator::add_pending(DevId d) {
+  auto& ds = state_.devs[d];
+  if (ds.list != 0) return;  // driver_deferred_probe_add(): no-op when already on a list
+  list_append(state_.pending, 1, d);
+  record(RecKind::defer_add, d);
+  if (policy_.targeted_retry() && needs_met(d)) targeted_retry(d);
+}
+
+bool Simulator::needs_met(DevId d) const {
+  const DeviceModel& dm = model_->devices[d];
+  switch (dm.need_mode) {
+    case Evidence::none: return true;
+    case Evidence::reason:
+    case Evidence::separation:
+    case Evidence::ambiguous:
+      for (const Need& n : dm.needs)
+        if (!state_.resource_up[n.resource]) return false;
+      return true;
+    case Evidence::count:
+    case Evidence::unknown: return false;
+  }
+  return false;
+}
+
+void Simulator::targeted_retry(DevId d) {
+  if (state_.devs[d].list != 1) return;
+  list_remove(d);
+  list_append(state_.active, 2, d);
+  record(RecKind::targeted_retry, d);
+  schedule_worker();
+}
+
+void Simulator::resources_changed(uint32_t arrival, bool up) {
+  for (uint32_t r : model_->arrivals[arrival].resources) {
+    state_.resource_up[r] = up ? 1 : 0;
+    if (up && policy_.targeted_retry())
+      for (DevId w : waiters_[r])
+        if (state_.devs[w].list == 1 && needs_met(w)) targeted_retry(w);
+  }
+}
+
+}  // namespace reprobe

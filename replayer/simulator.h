@@ -1,0 +1,199 @@
+// Deterministic discrete-event simulator of drivers/base/dd.c deferred
+// probing (docs/kernel-model.md §1, §5.4), re-running a Model under a trigger
+// Policy. All state is plain values (SimState) so a run can be copied and
+// forked; where the trace leaves ordering open (events due at the same time)
+// the simulator exposes the candidates as a choice point.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "replayer/kernel_profile.h"
+#include "replayer/model.h"
+#include "replayer/policy.h"
+
+namespace reprobe {
+
+enum class TriggerCause : uint8_t {
+  bound, race, late_initcall, timeout, resume, periodic, provider_kick, component_kick, resource_kick,
+};
+inline constexpr size_t kTriggerCauseCount = 9;
+std::string_view to_string(TriggerCause c);
+
+enum class RecKind : uint8_t {
+  probe_start, probe_end, defer_add, bound, trigger, trigger_ignored, targeted_retry, retry,
+  resource_up, resource_down, card_register, timeout_armed, timeout_extended, timeout_fired,
+  device_add, driver_register, late_initcall,
+};
+std::string_view to_string(RecKind k);
+
+// One line of the simulated timeline.
+struct SimRecord {
+  uint64_t t = 0;
+  RecKind kind = RecKind::probe_start;
+  DevId dev = kNoDev;
+  uint32_t a = 0;        // probe_*: binding; trigger: cause; resource_*: arrival; driver_register: driver
+  int64_t v = 0;         // probe_end: outcome; trigger: count
+};
+
+struct SimConfig {
+  uint64_t work_latency_ns = 50'000;       // trigger -> deferred_probe_work_func start
+  uint64_t horizon_after_end_ns = 60'000'000'000ull;  // periodic triggers stop this long after the trace
+  bool record_timeline = true;
+  uint64_t max_steps = 0;                  // 0 = automatic cap
+};
+
+// A queued simulator event. Ordered by (t, seq); seq is assignment order, so
+// the default schedule is deterministic.
+struct QItem {
+  enum Kind : uint8_t { action, thread_step, probe_decide, probe_end, timeout, periodic, kick } kind = action;
+  uint64_t t = 0;
+  uint64_t seq = 0;
+  uint32_t a = 0, b = 0;
+  uint64_t c = 0;
+};
+
+struct ProbeInFlight {
+  uint32_t binding = kNone;
+  uint32_t thread = kNone;
+  uint64_t start = 0;
+  uint64_t count_at_start = 0;
+  uint32_t attempt_index = 0;
+  bool decided = false;
+  bool bound = false;
+  bool assumed = false;
+  ProbeOutcome outcome = ProbeOutcome::deferred;
+};
+
+struct DevState {
+  bool present = false;
+  bool bound = false;
+  bool probing = false;
+  bool assumed_success = false;
+  uint8_t list = 0;               // 0 none, 1 pending, 2 active
+  uint32_t prev = kNone, next = kNone;  // links in the list it is on
+  uint32_t bound_binding = kNone;
+  uint64_t bound_at = 0;
+  uint64_t card_at = 0;
+  bool card_live = false;
+  uint32_t attempts = 0;
+  uint32_t deferrals = 0;
+  ProbeInFlight probe;
+};
+
+struct ListHead {
+  uint32_t head = kNone, tail = kNone, size = 0;
+};
+
+struct Job {
+  DevId dev = kNoDev;
+  uint32_t only_driver = kNone;  // kNone: every matching driver in registration order
+  uint32_t next_candidate = 0;
+};
+
+struct SimThread {
+  std::vector<Job> jobs;
+  uint32_t pos = 0;
+  bool busy = false;
+  bool is_worker = false;
+};
+
+struct CtxInstance {
+  uint32_t ctx = kNone;
+  uint64_t base = 0;
+  bool inline_children = false;  // sync-provider: work/fw children run inside the probe
+};
+
+struct SimState {
+  uint64_t now = 0;
+  uint64_t seq = 0;
+  uint64_t steps = 0;
+  std::vector<QItem> queue;                 // binary heap (min on t, seq)
+  std::vector<DevState> devs;
+  std::vector<uint8_t> driver_registered;
+  std::vector<uint32_t> driver_reg_order;   // registration sequence number per driver
+  uint32_t reg_seq = 0;
+  std::vector<uint32_t> binding_attempts;   // attempts made per binding
+  std::vector<uint32_t> resource_up;
+  std::vector<CtxInstance> instances;
+  std::vector<SimThread> threads;           // threads[0] = deferred_probe_work
+  ListHead pending, active;
+  bool enabled = false;
+  bool worker_scheduled = false;
+  uint64_t trigger_count = 0;
+  std::array<uint32_t, kTriggerCauseCount> triggers_by_cause{};
+  uint32_t triggers_ignored = 0;
+  bool timeout_armed = false;
+  bool timeout_fired = false;
+  uint64_t timeout_due = 0;
+  uint64_t timeout_fired_at = 0;
+  uint32_t timeout_version = 0;
+  uint64_t blocked_total_ns = 0;
+  uint64_t blocked_max_ns = 0;
+  uint32_t probe_attempts = 0;
+  uint32_t deferrals = 0;
+  std::vector<SimRecord> timeline;
+  bool truncated = false;
+};
+
+struct SimResult {
+  SimState state;
+  uint32_t triggers() const;
+};
+
+class Simulator {
+ public:
+  Simulator(const Model& model, const Policy& policy, const SimConfig& config = {});
+
+  bool done() const { return state_.queue.empty() || state_.truncated; }
+  // Indices (into state().queue) of the events due next: more than one is a
+  // choice point the explorer can branch on.
+  std::vector<size_t> choices() const;
+  void step(size_t queue_index);
+  void step() { step(0); }
+  SimResult run();
+  const SimState& state() const { return state_; }
+  const Model& model() const { return *model_; }
+  const Policy& policy() const { return policy_; }
+
+ private:
+  void push(QItem::Kind k, uint64_t t, uint32_t a = 0, uint32_t b = 0, uint64_t c = 0);
+  QItem pop_at(size_t i);
+  void dispatch(const QItem& q);
+  void record(RecKind k, DevId dev, uint32_t a = 0, int64_t v = 0);
+
+  void start_instance(uint32_t ctx, uint64_t base, bool inline_children);
+  void run_action(uint32_t inst, uint32_t idx);
+  void thread_step(uint32_t th);
+  void start_probe(uint32_t th, DevId dev, uint32_t binding);
+  void probe_decide(DevId dev);
+  void probe_end(DevId dev);
+  void trigger(TriggerCause c);
+  void schedule_worker();
+  void list_remove(DevId d);
+  void list_append(ListHead& l, uint8_t which, DevId d);
+  void add_pending(DevId d);
+  void targeted_retry(DevId d);
+  bool needs_met(DevId d) const;
+  void resources_changed(uint32_t arrival, bool up);
+  void device_bound(DevId d, uint32_t binding);
+  uint32_t new_thread(bool worker);
+  bool binding_for(DevId d, uint32_t driver, uint32_t& binding) const;
+  std::vector<uint32_t> candidates(DevId d, uint32_t only_driver) const;
+  ProbeOutcome decide_outcome(uint32_t binding, uint32_t attempt, bool& assumed) const;
+  uint64_t inline_span(uint32_t ctx) const;
+
+  const Model* model_;
+  Policy policy_;
+  SimConfig config_;
+  std::vector<uint32_t> binding_driver_;    // binding -> driver index
+  std::vector<uint64_t> inline_span_;       // per context (sync-provider)
+  std::vector<uint32_t> dev_resource_;      // device -> "device:LABEL" resource (or kNone)
+  std::vector<std::vector<uint32_t>> waiters_;  // resource -> devices whose needs include it
+  uint64_t horizon_ = 0;
+  SimState state_;
+};
+
+}  // namespace reprobe

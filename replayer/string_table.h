@@ -1,0 +1,35 @@
+// Interned strings of one trace. Id 0 is the empty string and means "absent".
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace reprobe {
+
+class StringTable {
+ public:
+  StringTable() { intern(""); }
+  uint32_t intern(std::string_view s) {
+    if (auto it = index_.find(s); it != index_.end()) return it->second;
+    const auto id = static_cast<uint32_t>(strings_.size());
+    const std::string& stored = strings_.emplace_back(s);
+    index_.emplace(std::string_view(stored), id);
+    return id;
+  }
+  // Lookup without inserting; 0 when unknown (or empty).
+  uint32_t find(std::string_view s) const {
+    auto it = index_.find(s);
+    return it == index_.end() ? 0 : it->second;
+  }
+  std::string_view operator[](uint32_t id) const { return strings_[id]; }
+  size_t size() const { return strings_.size(); }
+
+ private:
+  std::deque<std::string> strings_;  // deque: stable addresses for the views in index_
+  std::unordered_map<std::string_view, uint32_t> index_;
+};
+
+}  // namespace reprobe

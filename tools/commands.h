@@ -1,0 +1,12 @@
+// Entry points of the reprobe verbs. Each returns the process exit code:
+// 0 analysis done, 1 condition requested by a --fail-if-* flag, 2 bad input/usage.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace reprobe {
+
+int cmd_replay(const std::vector<std::string>& args);
+
+}  // namespace reprobe
