@@ -121,8 +121,22 @@ class Builder {
     // PCI probes may run on another task (work_on_cpu): correlate by device.
     if (e.dev != kNoDev)
       if (auto it = open_probe_.find(e.dev); it != open_probe_.end()) return it->second;
-    return 0;
+    return root_for(e.tid);
   }
+
+  // Exogenous events keep their observed times. Each task gets its own root program, so
+  // exogenous events of different tasks due at the same instant are a choice point.
+  uint32_t root_for(int32_t tid) {
+    if (tid < 0) return 0;
+    auto [it, fresh] = task_roots_.try_emplace(tid, 0);
+    if (fresh) {
+      it->second = static_cast<uint32_t>(m_.contexts.size());
+      m_.contexts.push_back(Context{});
+    }
+    return it->second;
+  }
+
+  bool is_root(uint32_t ctx) const { return m_.contexts[ctx].kind == CtxKind::root; }
 
   void push(int32_t tid, uint32_t ctx) {
     if (tid >= 0) stacks_[tid].push_back(ctx);
@@ -157,7 +171,7 @@ class Builder {
     auto& c = m_.contexts[ctx];
     a.offset = t >= c.start_t ? t - c.start_t : 0;
     c.actions.push_back(a);
-    if (ctx != 0 && t > c.end_t) c.end_t = t;
+    if (c.kind != CtxKind::root && t > c.end_t) c.end_t = t;
   }
 
   void spawn(uint32_t parent, uint32_t child, uint64_t spawn_t, uint32_t ev) {
@@ -228,7 +242,7 @@ class Builder {
           open_probe_.erase(e.dev);
         }
         driver(e.drv, tr_.devices[e.dev].bus, false, false);
-        const uint32_t c = new_ctx(CtxKind::probe, ctx == 0 ? kNone : ctx, e.t, e.t);
+        const uint32_t c = new_ctx(CtxKind::probe, is_root(ctx) ? kNone : ctx, e.t, e.t);
         m_.contexts[c].dev = e.dev;
         m_.contexts[c].drv = e.drv;
         Attempt a;
@@ -312,7 +326,7 @@ class Builder {
         break;
       case EventKind::work_start: {
         if (tr_.str(e.name) == "deferred_probe_work_func") break;
-        uint32_t parent = 0;
+        uint32_t parent = root_for(e.tid);
         uint64_t spawn_t = e.t;
         if (auto it = queued_work_.find(e.id); it != queued_work_.end()) {
           parent = it->second.first;
@@ -372,7 +386,7 @@ class Builder {
           if (auto it = stacks_.find(e.tid); it != stacks_.end() && !it->second.empty() &&
                                              m_.contexts[it->second.back()].kind == CtxKind::module_init)
             pop(it->second.back(), e.t);
-        uint32_t parent = 0;
+        uint32_t parent = root_for(e.tid);
         uint64_t spawn_t = e.t;
         const std::string mod = normalise_module(tr_.str(e.name));
         for (auto& rq : module_requests_) {
@@ -518,6 +532,7 @@ class Builder {
   const Trace& tr_;
   Model m_;
   std::map<int32_t, std::vector<uint32_t>> stacks_;
+  std::map<int32_t, uint32_t> task_roots_;
   std::map<DevId, uint32_t> open_probe_;
   std::map<uint64_t, std::pair<uint32_t, uint64_t>> queued_work_;
   std::map<uint64_t, uint32_t> open_work_;

@@ -53,7 +53,11 @@ PolicyVerdict verdict_for(const Model& m, const Policy& p, const std::vector<Dev
       switch (dm.need_mode) {
         case Evidence::unknown: st.waiting_for.push_back("unknown (never bound, no deferral reason recorded)"); break;
         case Evidence::count: st.waiting_for.push_back("unknown (nothing in the trace separates its deferrals from its success)"); break;
-        default: st.waiting_for.push_back("a trigger (what it waits for is available)"); break;
+        default:
+          // Everything it needs is there: it only misses a retry.
+          for (const Need& n : dm.needs) st.waiting_for.push_back(m.resource_name(n.resource) + " (available; no retry since)");
+          if (st.waiting_for.empty()) st.waiting_for.push_back("a retry (it needs nothing missing)");
+          break;
       }
     }
     v.stranded.push_back(std::move(st));

@@ -97,7 +97,8 @@ Simulator::Simulator(const Model& model, const Policy& policy, const SimConfig& 
   s.enabled = !m.observed.has_late_initcall;
   if (s.enabled && policy_.kind == PolicyKind::periodic)
     push(QItem::periodic, static_cast<uint64_t>(policy_.period_ms) * 1'000'000);
-  start_instance(0, 0, false);
+  for (uint32_t c = 0; c < m.contexts.size(); ++c)
+    if (m.contexts[c].kind == CtxKind::root) start_instance(c, 0, false);
 }
 
 void Simulator::push(QItem::Kind k, uint64_t t, uint32_t a, uint32_t b, uint64_t c) {

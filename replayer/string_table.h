@@ -12,6 +12,17 @@ namespace reprobe {
 class StringTable {
  public:
   StringTable() { intern(""); }
+  // The index holds views into strings_: copies rebuild it for their own storage.
+  StringTable(const StringTable& o) : strings_(o.strings_) { reindex(); }
+  StringTable& operator=(const StringTable& o) {
+    if (this != &o) {
+      strings_ = o.strings_;
+      reindex();
+    }
+    return *this;
+  }
+  StringTable(StringTable&&) noexcept = default;  // deque move keeps element addresses
+  StringTable& operator=(StringTable&&) noexcept = default;
   uint32_t intern(std::string_view s) {
     if (auto it = index_.find(s); it != index_.end()) return it->second;
     const auto id = static_cast<uint32_t>(strings_.size());
@@ -28,6 +39,10 @@ class StringTable {
   size_t size() const { return strings_.size(); }
 
  private:
+  void reindex() {
+    index_.clear();
+    for (uint32_t i = 0; i < strings_.size(); ++i) index_.emplace(std::string_view(strings_[i]), i);
+  }
   std::deque<std::string> strings_;  // deque: stable addresses for the views in index_
   std::unordered_map<std::string_view, uint32_t> index_;
 };

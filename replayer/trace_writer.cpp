@@ -77,7 +77,7 @@ std::string canonical_event_line(const json& e) {
   const std::string ev = e["ev"];
   const EventSpec* spec = spec_for(ev);
   if (!spec) throw std::invalid_argument(fmt::format("unknown event '{}'", ev));
-  if (!e.contains("t") || !e["t"].is_number_unsigned()) throw std::invalid_argument(fmt::format("event '{}' needs an unsigned 't'", ev));
+  if (!e.contains("t") || !(e["t"].is_number_unsigned() || (e["t"].is_number_integer() && e["t"].get<int64_t>() >= 0))) throw std::invalid_argument(fmt::format("event '{}' needs an unsigned 't'", ev));
   json out = json::object();
   out["t"] = e["t"];
   for (const char* k : {"cpu", "tid", "comm"})
@@ -97,7 +97,7 @@ std::string canonical_event_line(const json& e) {
   }
   std::vector<std::string> extra;
   for (const auto& [k, v] : e.items()) {
-    if (out.contains(k) || k == "inferred") continue;
+    if (out.contains(k) || k == "inferred" || v.is_null()) continue;
     if (spec->kind == EventKind::extension || k.starts_with("x-")) {
       extra.push_back(k);
       continue;
@@ -221,7 +221,7 @@ Result<bool> write_file_atomically(const std::string& path, const std::function<
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     if (!f) return Error{path, 0, fmt::format("cannot create: {}", std::strerror(errno))};
-    body(f);
+    try { body(f); } catch (...) { f.close(); std::remove(tmp.c_str()); throw; }  // no half-written .tmp left
     f.flush();
     if (!f) {
       std::remove(tmp.c_str());
