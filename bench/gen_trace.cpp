@@ -130,7 +130,8 @@ const std::vector<PlainKind> kPlain = {
     {"pci", {}, {"e1000e", "nvme", "xhci_hcd", "iwlwifi", "i801_smbus", "intel-lpss", "thunderbolt", "mei_me"}},
 };
 
-std::string suffix(uint32_t chunk) { return chunk < kPlatforms.size() ? std::string() : fmt::format(".{}", chunk / kPlatforms.size()); }
+// Drivers and modules of chunk c get a suffix so no driver is registered twice.
+std::string suffix(uint32_t chunk) { return chunk == 0 ? std::string() : fmt::format(".{}", chunk); }
 
 class Generator {
  public:
@@ -214,7 +215,8 @@ uint64_t Generator::chunk(uint32_t c, uint64_t t0) {
   const std::string sfx = suffix(c);
   const std::string plat = kPlatforms[c % kPlatforms.size()];
   const std::string prov_drv = "sof-audio-pci-intel-" + plat + sfx;
-  const std::string prov_mod = "snd_sof_pci_intel_" + plat;
+  const std::string msfx = c == 0 ? std::string() : fmt::format("_{}", c);
+  const std::string prov_mod = "snd_sof_pci_intel_" + plat + msfx;
   const std::string mach_drv = kMachines[c % kMachines.size()] + sfx;
   const std::string codec_drv = kCodecDrivers[c % kCodecDrivers.size()] + sfx;
 
@@ -230,6 +232,7 @@ uint64_t Generator::chunk(uint32_t c, uint64_t t0) {
     uint64_t ready_t;    // work/callback start
     uint64_t codec_t;    // codec device_add
     uint64_t dai_t = kNever;
+    uint32_t def = 0;  // index into deferred_
     std::string dai, reason;
     Task kworker;
   };
@@ -284,12 +287,13 @@ uint64_t Generator::chunk(uint32_t c, uint64_t t0) {
 
   // Machine module: every machine device defers.
   Task mm = modprobe();
-  const std::string mach_mod = "snd_soc_" + mach_drv.substr(0, mach_drv.find('.'));
+  const std::string mach_mod = "snd_soc_" + kMachines[c % kMachines.size()] + msfx;
   t = t0 + 10 * kMs + rng_.range(0, 2000) * kUs;
   emit(t, mm, "module_load", {{"module", mach_mod}});
   driver_register(t += 50 * kUs, mm, mach_drv, "platform", false, mach_mod);
   for (auto& gr : groups) {
     const auto d = static_cast<uint32_t>(deferred_.size());
+    gr.def = d;
     deferred_.push_back(Deferred{gr.mach, mach_drv, gr.reason, true, fmt::format("sof{}", gr.gi), kNever});
     t += rng_.range(20, 60) * kUs;
     emit(t, mm, "probe_start", {{"dev", gr.mach}, {"drv", mach_drv}});
@@ -313,7 +317,7 @@ uint64_t Generator::chunk(uint32_t c, uint64_t t0) {
   for (auto& gr : groups) order.push_back(&gr);
   std::sort(order.begin(), order.end(), [](const Group* a, const Group* b) { return a->codec_t < b->codec_t; });
   uint64_t codec_driver_ready = kNever;
-  const std::string codec_mod = kCodecDrivers[c % kCodecDrivers.size()];
+  const std::string codec_mod = kCodecDrivers[c % kCodecDrivers.size()] + msfx;
   for (Group* gp : order) {
     Group& gr = *gp;
     const Task& kw = gr.kworker;
@@ -360,7 +364,9 @@ uint64_t Generator::chunk(uint32_t c, uint64_t t0) {
     };
     if (codec_driver_ready == kNever) {
       const uint64_t req = next_req_++;
-      emit(s += 50 * kUs, kw, "module_request", {{"name", "snd-" + codec_mod}, {"wait", true}, {"id", req}});
+      std::string alias = codec_mod;
+      std::replace(alias.begin(), alias.end(), '_', '-');
+      emit(s += 50 * kUs, kw, "module_request", {{"name", alias}, {"wait", true}, {"id", req}});
       Task cm = modprobe();
       uint64_t u = s + rng_.range(2, 10) * kMs;
       emit(u, cm, "module_load", {{"module", codec_mod}, {"req", req}});
@@ -375,7 +381,7 @@ uint64_t Generator::chunk(uint32_t c, uint64_t t0) {
     if (gr.fw_cb) emit(s + 100 * kUs, kw, "fw_cb_end", {{"id", gr.fw_id}});
     else emit(s + 100 * kUs, kw, "work_end", {{"work", gr.work}});
   }
-  for (auto& gr : groups) deferred_[deferred_.size() - G + (&gr - groups.data())].avail = gr.dai_t;
+  for (const auto& gr : groups) deferred_[gr.def].avail = gr.dai_t;
 
   // Ordinary modules throughout the chunk window.
   struct PlainDev {
@@ -397,8 +403,8 @@ uint64_t Generator::chunk(uint32_t c, uint64_t t0) {
     const PlainKind& kind = kPlain[rng_.range(0, kPlain.size() - 1)];
     PlainMod m;
     const std::string& base = kind.drivers[rng_.range(0, kind.drivers.size() - 1)];
-    m.drv = fmt::format("{}{}.{}", base, sfx.empty() ? "" : sfx, i);
-    m.mod = base;
+    m.drv = base + sfx + (i == 0 ? std::string() : fmt::format("-{}", i));
+    m.mod = base + msfx + (i == 0 ? std::string() : fmt::format("_{}", i));
     std::replace(m.mod.begin(), m.mod.end(), '-', '_');
     m.bus = kind.bus;
     m.async = rng_.chance(0.2);
@@ -423,15 +429,22 @@ uint64_t Generator::chunk(uint32_t c, uint64_t t0) {
     }
     mods.push_back(std::move(m));
   }
-  // Some sync probes wait for a supplier that a later module binds (or never binds: rejected).
-  for (size_t i = 0; i + 1 < mods.size(); ++i) {
-    if (mods[i].async) continue;
+  // Some sync probes wait for a supplier that a later module binds (or never
+  // binds: it was rejected). Suppliers are picked among devices that do not
+  // wait themselves.
+  std::vector<uint8_t> waits(devs.size(), 0);
+  for (size_t i = 0; i + 1 < mods.size(); ++i)
+    if (!mods[i].async)
+      for (uint32_t d : mods[i].devs) waits[d] = !devs[d].rejected && rng_.chance(0.12);
+  for (size_t i = 0; i + 1 < mods.size(); ++i)
     for (uint32_t d : mods[i].devs) {
-      if (devs[d].rejected || !rng_.chance(0.12)) continue;
-      const PlainMod& later = mods[rng_.range(i + 1, mods.size() - 1)];
-      devs[d].supplier = static_cast<int>(later.devs[rng_.range(0, later.devs.size() - 1)]);
+      if (!waits[d]) continue;
+      for (int tries = 0; tries < 8 && devs[d].supplier < 0; ++tries) {
+        const PlainMod& later = mods[rng_.range(i + 1, mods.size() - 1)];
+        const uint32_t s = later.devs[rng_.range(0, later.devs.size() - 1)];
+        if (!waits[s]) devs[d].supplier = static_cast<int>(s);
+      }
     }
-  }
   // Bind times first (suppliers are in later modules), then emission.
   struct Probe {
     uint32_t dev;
@@ -498,7 +511,7 @@ void Generator::worker(uint64_t t0) {
   const Task& w = worker_task_;
   size_t i = 0;
   bool queued = false;
-  uint64_t queued_at = 0;
+  uint64_t queued_at = 0;  // when the work becomes runnable (trigger + workqueue latency)
   worker_free_ = std::max(worker_free_, t0);
   std::vector<uint64_t> trigger_times;  // every trigger, for the race check
   auto splice = [&] {
@@ -510,7 +523,7 @@ void Generator::worker(uint64_t t0) {
     splice();
     if (!queued && !active_.empty()) {
       queued = true;
-      queued_at = t;
+      queued_at = t + rng_.range(20, 80) * kUs;
     }
   };
   auto apply = [&](const Ext& e) {
@@ -523,7 +536,7 @@ void Generator::worker(uint64_t t0) {
   };
   for (;;) {
     const uint64_t next_ext = i < ext_.size() ? ext_[i].t : kNever;
-    const uint64_t run_at = queued ? std::max(queued_at + rng_.range(20, 80) * kUs, worker_free_) : kNever;
+    const uint64_t run_at = queued ? std::max(queued_at, worker_free_) : kNever;
     if (next_ext == kNever && run_at == kNever) break;
     if (next_ext <= run_at) {
       apply(ext_[i++]);
@@ -556,8 +569,6 @@ void Generator::worker(uint64_t t0) {
         emit(now, w, "bound", {{"dev", d.dev}, {"drv", d.drv}});
         trigger(now, w, "bound");
         on_trigger(now);
-        queued = true;  // the work re-queues itself
-        queued_at = now;
       } else {
         emit(lookup, w, "defer_reason", {{"dev", d.dev}, {"reason", d.reason}});
         now = lookup + rng_.range(20, 80) * kUs;

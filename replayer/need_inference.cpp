@@ -125,6 +125,13 @@ void infer_needs(Model& m) {
       int last_def = -1;
       for (int i = 0; i < success; ++i)
         if (m.attempts[atts[i].first].outcome == ProbeOutcome::deferred) last_def = i;
+      if (last_def < 0) {  // every deferral came after the first success: replay by attempt count
+        dm.need_mode = Evidence::count;
+        const auto& b = m.bindings[atts[success].second];
+        dm.count_success_after = static_cast<int>(
+            std::find(b.attempts.begin(), b.attempts.end(), atts[success].first) - b.attempts.begin());
+        continue;
+      }
       const auto& ad = m.attempts[atts[last_def].first];
       const auto& as = m.attempts[atts[success].first];
       const uint64_t lo = ad.start + ad.lookup_offset.value_or(m.bindings[atts[last_def].second].lookup_offset);

@@ -80,10 +80,14 @@ std::vector<std::string> explain_stock(const Model& m, const ReplayReport& rep, 
       // Which trigger led to the binding retry?
       const SimRecord* retry_trigger = nullptr;
       const SimRecord* last_start = nullptr;
+      const SimRecord* last_seen_trigger = nullptr;
       for (const auto& rec : s.timeline) {
         if (rec.t > ds.bound_at) break;
-        if (rec.kind == RecKind::trigger) retry_trigger = &rec;
-        if (rec.kind == RecKind::probe_start && rec.dev == d) last_start = &rec;
+        if (rec.kind == RecKind::trigger) last_seen_trigger = &rec;
+        if (rec.kind == RecKind::probe_start && rec.dev == d) {
+          last_start = &rec;
+          retry_trigger = last_seen_trigger;  // the trigger that queued this (successful) retry
+        }
       }
       std::string how;
       if (ds.deferrals > 0 && retry_trigger && last_start)
@@ -152,13 +156,17 @@ std::vector<std::string> explain_stock(const Model& m, const ReplayReport& rep, 
   return out;
 }
 
-Fidelity check_fidelity(const Model& m, const Trace& tr, const SimResult& r) {
+// Compares the stock replay, stopped at the end of the capture, with what the capture observed.
+Fidelity check_fidelity(const Model& m, const Trace& tr, const SimState& st) {
+  struct {
+    const SimState& state;
+  } r{st};
   Fidelity f;
   f.confidence = tr.source == "bpf" ? "high" : "lower";
   if (tr.source == "synthetic") f.confidence = "synthetic";
   for (DevId d = 0; d < m.devices.size(); ++d) {
     const DeviceModel& dm = m.devices[d];
-    const DevState& ds = r.state.devs[d];
+    const DevState& ds = st.devs[d];
     if (dm.observed_attempts == 0 && !dm.initially_bound) continue;
     const std::string name = m.dev_label(d);
     if (dm.observed_bound != ds.bound)
@@ -224,7 +232,11 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
     }
   }
 
-  std::vector<std::string> specs = opt.all_policies ? all_policy_specs() : opt.policies;
+  std::vector<std::string> specs = opt.policies;
+  if (opt.all_policies) {
+    auto all = all_policy_specs();
+    specs.insert(specs.begin(), all.begin(), all.end());
+  }
   if (specs.empty()) specs.push_back("stock");
   // The stock run always happens first: it feeds the fidelity check and the explanation.
   std::vector<Policy> policies;
@@ -242,18 +254,18 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
 
   for (size_t i = 0; i < policies.size(); ++i) {
     Simulator sim(m, policies[i]);
+    if (i == 0) {
+      sim.run_until(m.end_t);
+      rep.fidelity = check_fidelity(m, trace, sim.state());
+    }
     SimResult r = sim.run();
     rep.verdicts.push_back(verdict_for(m, policies[i], rep.targets, r));
-    if (i == 0) {
-      rep.fidelity = check_fidelity(m, trace, r);
-      rep.why = explain_stock(m, rep, r);
-    }
+    if (i == 0) rep.why = explain_stock(m, rep, r);
     if (r.state.truncated)
       rep.warnings.push_back(fmt::format("policy {}: simulation stopped after {} steps (runaway triggers?)",
                                          policies[i].spec, r.state.steps));
   }
   if (!stock_requested) rep.verdicts.erase(rep.verdicts.begin());
-  rep.warnings.insert(rep.warnings.end(), trace.warnings.begin(), trace.warnings.end());
   return rep;
 }
 

@@ -146,6 +146,10 @@ void Simulator::step(size_t i) {
   dispatch(q);
 }
 
+void Simulator::run_until(uint64_t t) {
+  while (!done() && state_.queue[0].t <= t) step(0);
+}
+
 SimResult Simulator::run() {
   while (!done()) step(0);
   return SimResult{state_};
@@ -196,16 +200,12 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
   auto& s = state_;
   switch (a.kind) {
     case ActionKind::late_initcall:
+      // deferred_probe_initcall(): trigger; flush_work; trigger; flush_work; arm the timer.
       record(RecKind::late_initcall, kNoDev);
       s.enabled = true;
+      s.late_initcall_stage = 1;
       trigger(TriggerCause::late_initcall);
-      trigger(TriggerCause::late_initcall);
-      if (policy_.timeout_s > 0) {
-        s.timeout_armed = true;
-        s.timeout_due = s.now + static_cast<uint64_t>(policy_.timeout_s) * 1'000'000'000ull;
-        push(QItem::timeout, s.timeout_due, ++s.timeout_version);
-        record(RecKind::timeout_armed, kNoDev, 0, policy_.timeout_s);
-      }
+      late_initcall_continue();
       if (policy_.kind == PolicyKind::periodic)
         push(QItem::periodic, s.now + static_cast<uint64_t>(policy_.period_ms) * 1'000'000);
       break;
@@ -293,6 +293,25 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
   }
 }
 
+// Advances deferred_probe_initcall() once the deferred work has drained.
+void Simulator::late_initcall_continue() {
+  auto& s = state_;
+  while (s.late_initcall_stage > 0 && !s.worker_scheduled) {
+    if (s.late_initcall_stage == 1) {
+      s.late_initcall_stage = 2;
+      trigger(TriggerCause::late_initcall);
+      continue;
+    }
+    s.late_initcall_stage = 0;
+    if (policy_.timeout_s > 0) {
+      s.timeout_armed = true;
+      s.timeout_due = s.now + static_cast<uint64_t>(policy_.timeout_s) * 1'000'000'000ull;
+      push(QItem::timeout, s.timeout_due, ++s.timeout_version);
+      record(RecKind::timeout_armed, kNoDev, 0, policy_.timeout_s);
+    }
+  }
+}
+
 uint32_t Simulator::new_thread(bool worker) {
   SimThread t;
   t.is_worker = worker;
@@ -334,6 +353,7 @@ void Simulator::thread_step(uint32_t th) {
       if (!t.is_worker) return;
       if (s.active.size == 0) {
         s.worker_scheduled = false;
+        late_initcall_continue();
         return;
       }
       const DevId d = s.active.head;

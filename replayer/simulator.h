@@ -121,6 +121,7 @@ struct SimState {
   std::vector<SimThread> threads;           // threads[0] = deferred_probe_work
   ListHead pending, active;
   bool enabled = false;
+  uint8_t late_initcall_stage = 0;        // 1: first drain, 2: second drain (deferred_probe_initcall)
   bool worker_scheduled = false;
   uint64_t trigger_count = 0;
   std::array<uint32_t, kTriggerCauseCount> triggers_by_cause{};
@@ -154,6 +155,8 @@ class Simulator {
   void step(size_t queue_index);
   void step() { step(0); }
   SimResult run();
+  // Runs every event due at or before t (the state at the end of a capture).
+  void run_until(uint64_t t);
   const SimState& state() const { return state_; }
   const Model& model() const { return *model_; }
   const Policy& policy() const { return policy_; }
@@ -171,6 +174,7 @@ class Simulator {
   void probe_decide(DevId dev);
   void probe_end(DevId dev);
   void trigger(TriggerCause c);
+  void late_initcall_continue();
   void schedule_worker();
   void list_remove(DevId d);
   void list_append(ListHead& l, uint8_t which, DevId d);

@@ -76,7 +76,7 @@ int cmd_replay(const std::vector<std::string>& args) {
     std::cerr << "reprobe replay: " << rep.error().str() << "\n";
     return 2;
   }
-  rep->warnings.clear();  // already printed on stderr
+  for (const auto& w2 : rep->warnings) std::cerr << "warning: " << w2 << "\n";
   const std::string text = format == "json" ? format_json(*rep) : format == "markdown" ? format_markdown(*rep) : format_text(*rep);
   auto w = write_file_atomically(output, [&](std::ostream& os) { os << text; });
   if (!w) {
