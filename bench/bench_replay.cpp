@@ -1,1 +1,224 @@
-int main() { return 0; }
+// bench-replay: Google Benchmark figures for the replay pipeline on one trace
+// (docs/benchmarks.md).
+//
+//   bench-replay --trace=FILE [google benchmark flags]
+//   bench-replay --trace=FILE --read-once     one read_trace_file(), JSON on stdout
+//
+// FILE defaults to $REPROBE_BENCH_TRACE. Make one with gen-bench-trace.
+//
+// Benchmarks (every rate is trace events per second of wall time, one core):
+//   BM_ReadTrace           read_trace_file(): bytes/s and events/s
+//   BM_BuildModel          build_model() on the parsed trace
+//   BM_Simulate/<policy>   Simulator(model, policy).run(), profile 6.1, one per all_policy_specs()
+//   BM_SimulateAll         every policy one after the other (what --all-policies simulates)
+//   BM_Replay              replay() with all policies: model, simulations, verdicts, fidelity, explanation
+//   BM_FormatJson          format_json() of that report
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <sys/stat.h>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+
+#include "replayer/kernel_profile.h"
+#include "replayer/model.h"
+#include "replayer/policy.h"
+#include "replayer/replay.h"
+#include "replayer/simulator.h"
+#include "replayer/trace_reader.h"
+
+namespace {
+
+using namespace reprobe;
+
+std::string g_trace_path;
+
+// Parsed once, shared by every benchmark after BM_ReadTrace.
+struct Fixture {
+  Trace trace;
+  Model model;
+  KernelProfile profile;
+  uint64_t bytes = 0;
+};
+
+Fixture& fixture() {
+  static std::unique_ptr<Fixture> f = [] {
+    auto fx = std::make_unique<Fixture>();
+    auto tr = read_trace_file(g_trace_path);
+    if (!tr) {
+      std::cerr << "bench-replay: " << tr.error().str() << "\n";
+      std::exit(2);
+    }
+    fx->trace = std::move(*tr);
+    fx->model = build_model(fx->trace);
+    fx->profile = *kernel_profile("6.1");
+    struct stat st {};
+    if (::stat(g_trace_path.c_str(), &st) == 0) fx->bytes = static_cast<uint64_t>(st.st_size);
+    return fx;
+  }();
+  return *f;
+}
+
+void set_event_rate(benchmark::State& state, uint64_t events_per_iteration) {
+  state.counters["events/s"] =
+      benchmark::Counter(static_cast<double>(events_per_iteration) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
+  state.counters["events"] = static_cast<double>(events_per_iteration);
+}
+
+void BM_ReadTrace(benchmark::State& state) {
+  const Fixture& fx = fixture();
+  size_t events = 0;
+  for (auto _ : state) {
+    auto tr = read_trace_file(g_trace_path);
+    if (!tr) {
+      state.SkipWithError(tr.error().str().c_str());
+      return;
+    }
+    events = tr->events.size();
+    benchmark::DoNotOptimize(tr->events.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(fx.bytes) * static_cast<int64_t>(state.iterations()));
+  set_event_rate(state, events);
+}
+
+void BM_BuildModel(benchmark::State& state) {
+  const Fixture& fx = fixture();
+  for (auto _ : state) {
+    Model m = build_model(fx.trace);
+    benchmark::DoNotOptimize(m.contexts.data());
+  }
+  set_event_rate(state, fx.trace.events.size());
+}
+
+void BM_Simulate(benchmark::State& state, const std::string& spec) {
+  const Fixture& fx = fixture();
+  auto policy = parse_policy(spec, fx.profile);
+  if (!policy) {
+    state.SkipWithError(policy.error().str().c_str());
+    return;
+  }
+  uint64_t steps = 0, attempts = 0;
+  bool truncated = false;
+  for (auto _ : state) {
+    Simulator sim(fx.model, *policy);
+    SimResult r = sim.run();
+    steps = r.state.steps;
+    attempts = r.state.probe_attempts;
+    truncated = r.state.truncated;
+    benchmark::DoNotOptimize(r.state.devs.data());
+  }
+  set_event_rate(state, fx.trace.events.size());
+  state.counters["sim_steps"] = static_cast<double>(steps);
+  state.counters["probe_attempts"] = static_cast<double>(attempts);
+  if (truncated) state.SetLabel("TRUNCATED");
+}
+
+void BM_SimulateAll(benchmark::State& state) {
+  const Fixture& fx = fixture();
+  std::vector<Policy> policies;
+  for (const auto& spec : all_policy_specs()) policies.push_back(*parse_policy(spec, fx.profile));
+  for (auto _ : state) {
+    for (const Policy& p : policies) {
+      Simulator sim(fx.model, p);
+      SimResult r = sim.run();
+      benchmark::DoNotOptimize(r.state.devs.data());
+    }
+  }
+  set_event_rate(state, fx.trace.events.size());
+  state.counters["policies"] = static_cast<double>(policies.size());
+}
+
+ReplayOptions all_policies_options() {
+  ReplayOptions o;
+  o.all_policies = true;
+  o.kernel = "6.1";
+  return o;
+}
+
+void BM_Replay(benchmark::State& state) {
+  const Fixture& fx = fixture();
+  const ReplayOptions o = all_policies_options();
+  for (auto _ : state) {
+    auto rep = replay(fx.trace, o);
+    if (!rep) {
+      state.SkipWithError(rep.error().str().c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(rep->verdicts.data());
+  }
+  set_event_rate(state, fx.trace.events.size());
+}
+
+void BM_FormatJson(benchmark::State& state) {
+  const Fixture& fx = fixture();
+  auto rep = replay(fx.trace, all_policies_options());
+  if (!rep) {
+    state.SkipWithError(rep.error().str().c_str());
+    return;
+  }
+  size_t bytes = 0;
+  for (auto _ : state) {
+    std::string s = format_json(*rep);
+    bytes = s.size();
+    benchmark::DoNotOptimize(s.data());
+  }
+  state.counters["json_bytes"] = static_cast<double>(bytes);
+}
+
+int read_once() {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto tr = read_trace_file(g_trace_path);
+  const auto t1 = std::chrono::steady_clock::now();
+  if (!tr) {
+    std::cerr << "bench-replay: " << tr.error().str() << "\n";
+    return 2;
+  }
+  std::cout << fmt::format("{{\"seconds\":{:.6f},\"events\":{},\"devices\":{}}}\n",
+                           std::chrono::duration<double>(t1 - t0).count(), tr->events.size(), tr->devices.size());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<char*> rest;
+  bool once = false;
+  for (int i = 0; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.starts_with("--trace=")) g_trace_path = a.substr(8);
+    else if (a == "--read-once") once = true;
+    else rest.push_back(argv[i]);
+  }
+  if (g_trace_path.empty())
+    if (const char* env = std::getenv("REPROBE_BENCH_TRACE")) g_trace_path = env;
+  if (g_trace_path.empty()) {
+    std::cerr << "usage: bench-replay --trace=FILE [--read-once | google benchmark flags]\n"
+                 "  (or set REPROBE_BENCH_TRACE; make a trace with gen-bench-trace FILE)\n";
+    return 2;
+  }
+  if (once) return read_once();
+
+  benchmark::RegisterBenchmark("BM_ReadTrace", BM_ReadTrace)->Unit(benchmark::kMillisecond)->UseRealTime();
+  benchmark::RegisterBenchmark("BM_BuildModel", BM_BuildModel)->Unit(benchmark::kMillisecond)->UseRealTime();
+  for (const auto& spec : all_policy_specs())
+    benchmark::RegisterBenchmark(("BM_Simulate/" + spec).c_str(), BM_Simulate, spec)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+  benchmark::RegisterBenchmark("BM_SimulateAll", BM_SimulateAll)->Unit(benchmark::kMillisecond)->UseRealTime();
+  benchmark::RegisterBenchmark("BM_Replay", BM_Replay)->Unit(benchmark::kMillisecond)->UseRealTime();
+  benchmark::RegisterBenchmark("BM_FormatJson", BM_FormatJson)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+  int n = static_cast<int>(rest.size());
+  benchmark::Initialize(&n, rest.data());
+  if (benchmark::ReportUnrecognizedArguments(n, rest.data())) return 2;
+  benchmark::AddCustomContext("trace", g_trace_path);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
