@@ -2,7 +2,8 @@
 // (docs/benchmarks.md).
 //
 //   bench-replay --trace=FILE [google benchmark flags]
-//   bench-replay --trace=FILE --read-once     one read_trace_file(), JSON on stdout
+//   bench-replay --trace=FILE --read-once     one read_trace_file(): seconds, events, devices,
+//                                             peak RSS of the process (JSON on stdout)
 //
 // FILE defaults to $REPROBE_BENCH_TRACE. Make one with gen-bench-trace.
 //
@@ -19,6 +20,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <vector>
 
@@ -179,8 +181,11 @@ int read_once() {
     std::cerr << "bench-replay: " << tr.error().str() << "\n";
     return 2;
   }
-  std::cout << fmt::format("{{\"seconds\":{:.6f},\"events\":{},\"devices\":{}}}\n",
-                           std::chrono::duration<double>(t1 - t0).count(), tr->events.size(), tr->devices.size());
+  struct rusage ru {};
+  ::getrusage(RUSAGE_SELF, &ru);
+  std::cout << fmt::format("{{\"seconds\":{:.6f},\"events\":{},\"devices\":{},\"maxrss_kb\":{}}}\n",
+                           std::chrono::duration<double>(t1 - t0).count(), tr->events.size(), tr->devices.size(),
+                           ru.ru_maxrss);
   return 0;
 }
 
@@ -204,12 +209,14 @@ int main(int argc, char** argv) {
   }
   if (once) return read_once();
 
-  benchmark::RegisterBenchmark("BM_ReadTrace", BM_ReadTrace)->Unit(benchmark::kMillisecond)->UseRealTime();
-  benchmark::RegisterBenchmark("BM_BuildModel", BM_BuildModel)->Unit(benchmark::kMillisecond)->UseRealTime();
+  // MinTime(2): a 1 M-event trace still gets a few iterations per figure.
+  benchmark::RegisterBenchmark("BM_ReadTrace", BM_ReadTrace)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2);
+  benchmark::RegisterBenchmark("BM_BuildModel", BM_BuildModel)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2);
   for (const auto& spec : all_policy_specs())
     benchmark::RegisterBenchmark(("BM_Simulate/" + spec).c_str(), BM_Simulate, spec)
         ->Unit(benchmark::kMillisecond)
-        ->UseRealTime();
+        ->UseRealTime()
+        ->MinTime(2);
   benchmark::RegisterBenchmark("BM_SimulateAll", BM_SimulateAll)->Unit(benchmark::kMillisecond)->UseRealTime();
   benchmark::RegisterBenchmark("BM_Replay", BM_Replay)->Unit(benchmark::kMillisecond)->UseRealTime();
   benchmark::RegisterBenchmark("BM_FormatJson", BM_FormatJson)->Unit(benchmark::kMillisecond)->UseRealTime();

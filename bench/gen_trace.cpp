@@ -248,7 +248,7 @@ uint64_t Generator::chunk(uint32_t c, uint64_t t0) {
     gr.gi = next_group_++;
     const uint32_t dom = gr.gi / (32 * 254), bus = 1 + (gr.gi / 32) % 254, dev = gr.gi % 32;
     gr.prov = fmt::format("{:04x}:{:02x}:{:02x}.3", dom, bus, dev);
-    gr.mach = fmt::format("{}.{}", kMachines[gr.gi % kMachines.size()], gr.gi);
+    gr.mach = fmt::format("{}.{}", kMachines[c % kMachines.size()], gr.gi);
     gr.codec = fmt::format("ehdaudio{}D0", gr.gi);
     gr.fw_cb = rng_.chance(0.25);
     gr.stranded = gr.gi % 29 == 7;
@@ -402,7 +402,8 @@ uint64_t Generator::chunk(uint32_t c, uint64_t t0) {
   for (uint32_t i = 0; i < nmods; ++i) {
     const PlainKind& kind = kPlain[rng_.range(0, kPlain.size() - 1)];
     PlainMod m;
-    const std::string& base = kind.drivers[rng_.range(0, kind.drivers.size() - 1)];
+    const size_t k = rng_.range(0, kind.drivers.size() - 1);  // driver k matches device name k
+    const std::string& base = kind.drivers[k];
     m.drv = base + sfx + (i == 0 ? std::string() : fmt::format("-{}", i));
     m.mod = base + msfx + (i == 0 ? std::string() : fmt::format("_{}", i));
     std::replace(m.mod.begin(), m.mod.end(), '-', '_');
@@ -410,16 +411,16 @@ uint64_t Generator::chunk(uint32_t c, uint64_t t0) {
     m.async = rng_.chance(0.2);
     m.t = t0 + 15 * kMs + i * (430 * kMs / nmods) + rng_.range(0, 5000) * kUs;
     const uint32_t n = static_cast<uint32_t>(rng_.range(1, 4));
-    for (uint32_t k = 0; k < n; ++k) {
+    for (uint32_t j = 0; j < n; ++j) {
       PlainDev d;
       const uint32_t p = next_plain_++;
       if (m.bus == "pci") {
         const uint32_t dom = p / (32 * 254 * 3), bus = 1 + (p / (32 * 3)) % 254, dev = (p / 3) % 32;
         d.dev = fmt::format("{:04x}:{:02x}:{:02x}.{}", dom, bus, dev, p % 3);
       } else if (m.bus == "i2c") {
-        d.dev = fmt::format("i2c-{}:{:02x}", kind.names[rng_.range(0, kind.names.size() - 1)], p);
+        d.dev = fmt::format("i2c-{}:{:02x}", kind.names[k], p);
       } else {
-        d.dev = fmt::format("{}.{}", kind.names[rng_.range(0, kind.names.size() - 1)], p);
+        d.dev = fmt::format("{}.{}", kind.names[k], p);
       }
       d.bus = m.bus;
       d.rejected = rng_.chance(0.05);
