@@ -3,6 +3,9 @@
 //
 //   usage: gen-bench-trace OUT [EVENTS] [--seed S] [--no-verify]
 //
+// EVENTS is approximate: the trace grows by whole chunks (a few thousand
+// events each, more later as stranded devices accumulate).
+//
 // The trace is a long boot of a (very) large machine, built from "chunks"
 // that follow each other in time. Every chunk has G sound groups and a stream
 // of ordinary modules:
@@ -687,7 +690,9 @@ int main(int argc, char** argv) {
     else if (a == "--no-verify") verify = false;
     else if (a == "-h" || a == "--help") {
       std::cout << "usage: gen-bench-trace OUT [EVENTS] [--seed S] [--no-verify]\n"
-                   "Writes a deterministic synthetic reprobe trace of about EVENTS events (default 1000000).\n";
+                   "Writes a deterministic synthetic reprobe trace of about EVENTS events (default 1000000;\n"
+                   "it grows by whole chunks of a few thousand events, at least one chunk), then reads it\n"
+                   "back with read_trace_file() unless --no-verify.\n";
       return 0;
     } else pos.push_back(a);
   }

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <stdexcept>
@@ -215,6 +216,16 @@ Result<bool> write_file_atomically(const std::string& path, const std::function<
     body(std::cout);
     std::cout.flush();
     if (!std::cout) return Error{"<stdout>", 0, "write failed"};
+    return true;
+  }
+  // Devices, FIFOs (/dev/null, /dev/stdout): write in place, never rename over them.
+  if (std::error_code ec; std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec) &&
+      !std::filesystem::is_directory(path, ec)) {
+    std::ofstream f(path, std::ios::binary);
+    if (!f) return Error{path, 0, fmt::format("cannot open: {}", std::strerror(errno))};
+    body(f);
+    f.flush();
+    if (!f) return Error{path, 0, "write failed"};
     return true;
   }
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
