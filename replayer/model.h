@@ -122,6 +122,7 @@ struct Binding {
   uint32_t success_ctx = kNone;          // program of the successful attempt
   bool success_assumed = false;          // never bound: success duration assumed, no program
   bool fixed_outcomes = false;           // always failed/rejected: replay by index
+  bool ever_deferred = false;            // some observed attempt deferred
 };
 
 struct DeviceModel {
@@ -165,9 +166,12 @@ struct Model {
   std::vector<Binding> bindings;
   std::vector<DeviceModel> devices; // indexed by DevId
   std::vector<DriverModel> drivers; // in order of appearance
+  std::vector<uint32_t> driver_by_name;  // StrId -> index into drivers (kNone if none)
   std::vector<Resource> resources;
   std::unordered_map<std::string, uint32_t> resource_ids;  // name -> index (lookup only, never iterated)
   std::vector<Arrival> arrivals;    // in time order
+  std::vector<uint32_t> device_resource;           // DevId -> its "device:LABEL" resource (kNone if none)
+  std::vector<std::vector<DevId>> waiters;         // resource -> devices whose needs include it
   std::vector<std::string> notes;   // what the model could not attribute
   ObservedStats observed;
   uint64_t end_t = 0;

@@ -37,7 +37,8 @@ std::string_view to_string(Evidence e) {
 }
 
 uint32_t Model::driver_index(StrId name) const {
-  for (uint32_t i = 0; i < drivers.size(); ++i)
+  if (name < driver_by_name.size()) return driver_by_name[name];
+  for (uint32_t i = 0; i < drivers.size(); ++i)  // while the builder is still adding drivers
     if (drivers[i].name == name) return i;
   return kNone;
 }
@@ -465,7 +466,14 @@ class Builder {
       for (StrId r : reasons)
         m_.notes.push_back(fmt::format("deferral reason for {} outside any probe attempt: '{}'", tr_.dev_label(d), tr_.str(r)));
     build_bindings();
+    m_.driver_by_name.assign(tr_.strings.size(), kNone);
+    for (uint32_t i = m_.drivers.size(); i-- > 0;) m_.driver_by_name[m_.drivers[i].name] = i;
     infer_needs(m_);
+    m_.device_resource.assign(m_.devices.size(), kNone);
+    for (DevId d = 0; d < m_.devices.size(); ++d) m_.device_resource[d] = m_.resource_index("device:" + m_.dev_label(d));
+    m_.waiters.assign(m_.resources.size(), {});
+    for (const auto& dm : m_.devices)
+      for (const auto& n : dm.needs) m_.waiters[n.resource].push_back(dm.dev);
   }
 
   void build_bindings() {
@@ -491,7 +499,10 @@ class Builder {
       for (size_t k = 0; k < b.attempts.size(); ++k) {
         const auto& a = m_.attempts[b.attempts[k]];
         if (a.outcome == ProbeOutcome::bound && b.success < 0) b.success = static_cast<int>(k);
-        if (a.outcome == ProbeOutcome::deferred) defer_durs.push_back(a.end - a.start);
+        if (a.outcome == ProbeOutcome::deferred) {
+          defer_durs.push_back(a.end - a.start);
+          b.ever_deferred = true;
+        }
         if (a.lookup_offset && (!lookup || *a.lookup_offset < *lookup)) lookup = a.lookup_offset;
       }
       std::sort(defer_durs.begin(), defer_durs.end());

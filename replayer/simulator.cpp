@@ -27,25 +27,44 @@ uint32_t SimResult::triggers() const {
 }
 
 namespace {
-bool before(const QItem& a, const QItem& b) { return a.t != b.t ? a.t < b.t : a.seq < b.seq; }
+__extension__ using Key = unsigned __int128;
+Key key(const QItem& q) { return (static_cast<Key>(q.t) << 64) | q.seq; }
 
+// 4-ary min-heap on (t, seq), moving a hole instead of swapping.
+constexpr size_t kArity = 4;
 void sift_up(std::vector<QItem>& h, size_t i) {
+  const QItem x = h[i];
+  const Key kx = key(x);
   while (i > 0) {
-    size_t p = (i - 1) / 2;
-    if (!before(h[i], h[p])) break;
-    std::swap(h[i], h[p]);
+    const size_t p = (i - 1) / kArity;
+    if (kx >= key(h[p])) break;
+    h[i] = h[p];
     i = p;
   }
+  h[i] = x;
 }
 void sift_down(std::vector<QItem>& h, size_t i) {
+  const QItem x = h[i];
+  const Key kx = key(x);
+  const size_t n = h.size();
   for (;;) {
-    size_t l = 2 * i + 1, r = l + 1, m = i;
-    if (l < h.size() && before(h[l], h[m])) m = l;
-    if (r < h.size() && before(h[r], h[m])) m = r;
-    if (m == i) return;
-    std::swap(h[i], h[m]);
-    i = m;
+    const size_t first = kArity * i + 1;
+    if (first >= n) break;
+    const size_t last = std::min(first + kArity, n);
+    size_t c = first;
+    Key kc = key(h[c]);
+    for (size_t k = first + 1; k < last; ++k) {
+      const Key kk = key(h[k]);
+      if (kk < kc) {
+        kc = kk;
+        c = k;
+      }
+    }
+    if (kc >= kx) break;
+    h[i] = h[c];
+    i = c;
   }
+  h[i] = x;
 }
 }  // namespace
 
@@ -53,14 +72,14 @@ Simulator::Simulator(const Model& model, const Policy& policy, const SimConfig& 
     : model_(&model), policy_(policy), config_(config) {
   const Model& m = model;
   binding_driver_.resize(m.bindings.size());
+  driver_bindings_.resize(m.drivers.size());
   for (size_t b = 0; b < m.bindings.size(); ++b) binding_driver_[b] = m.driver_index(m.bindings[b].drv);
-  dev_resource_.assign(m.devices.size(), kNone);
-  for (DevId d = 0; d < m.devices.size(); ++d) dev_resource_[d] = m.resource_index("device:" + m.dev_label(d));
-  waiters_.resize(m.resources.size());
+  // driver_register walks the bus's devices in order (one binding per device and driver).
   for (const auto& dm : m.devices)
-    for (const auto& n : dm.needs) waiters_[n.resource].push_back(dm.dev);
-  inline_span_.assign(m.contexts.size(), 0);
-  for (size_t i = m.contexts.size(); i-- > 0;) {
+    for (uint32_t b : dm.bindings)
+      if (binding_driver_[b] != kNone) driver_bindings_[binding_driver_[b]].push_back(b);
+  if (policy_.inline_provider_work()) inline_span_.assign(m.contexts.size(), 0);
+  for (size_t i = inline_span_.size(); i-- > 0;) {
     const Context& c = m.contexts[i];
     uint64_t span = c.duration();
     for (const Action& a : c.actions)
@@ -71,13 +90,13 @@ Simulator::Simulator(const Model& model, const Policy& policy, const SimConfig& 
     inline_span_[i] = span;
   }
   horizon_ = m.end_t + config.horizon_after_end_ns;
-  if (config_.max_steps == 0) {
-    uint64_t work = m.attempts.size() + m.devices.size() + m.arrivals.size();
-    for (const auto& c : m.contexts) work += c.actions.size();
-    config_.max_steps = 200 * work + 1'000'000;
-  }
+  uint64_t work = m.attempts.size() + m.devices.size() + m.arrivals.size();
+  for (const auto& c : m.contexts) work += c.actions.size();
+  if (config_.max_steps == 0) config_.max_steps = 200 * work + 1'000'000;
 
   auto& s = state_;
+  // About two records per observed action or attempt; saves regrowing a large timeline.
+  if (config_.record_timeline) s.timeline.reserve(2 * work);
   s.devs.resize(m.devices.size());
   for (DevId d = 0; d < m.devices.size(); ++d) {
     s.devs[d].present = m.devices[d].declared_in_header;
@@ -101,16 +120,25 @@ Simulator::Simulator(const Model& model, const Policy& policy, const SimConfig& 
     if (m.contexts[c].kind == CtxKind::root) start_instance(c, 0, false);
 }
 
-void Simulator::push(QItem::Kind k, uint64_t t, uint32_t a, uint32_t b, uint64_t c) {
+void Simulator::push(QItem::Kind k, uint64_t t, uint32_t a, uint32_t b) {
   QItem q;
   q.kind = k;
   q.t = std::max(t, state_.now);
+  if (state_.seq == UINT32_MAX) renumber_queue();
   q.seq = state_.seq++;
   q.a = a;
   q.b = b;
-  q.c = c;
   state_.queue.push_back(q);
   sift_up(state_.queue, state_.queue.size() - 1);
+}
+
+// Gives the queued items seq 0..n-1 in their (t, seq) order, so the counter
+// never wraps; the relative order of everything queued is unchanged.
+void Simulator::renumber_queue() {
+  auto& h = state_.queue;
+  std::sort(h.begin(), h.end(), [](const QItem& x, const QItem& y) { return key(x) < key(y); });
+  for (size_t i = 0; i < h.size(); ++i) h[i].seq = static_cast<uint32_t>(i);  // a sorted array is a heap
+  state_.seq = static_cast<uint32_t>(h.size());
 }
 
 QItem Simulator::pop_at(size_t i) {
@@ -120,7 +148,7 @@ QItem Simulator::pop_at(size_t i) {
   h.pop_back();
   if (i < h.size()) {
     sift_down(h, i);
-    sift_up(h, i);
+    if (i > 0) sift_up(h, i);
   }
   return q;
 }
@@ -152,7 +180,7 @@ void Simulator::run_until(uint64_t t) {
 
 SimResult Simulator::run() {
   while (!done()) step(0);
-  return SimResult{state_};
+  return SimResult{std::move(state_)};  // the simulator is spent (see run())
 }
 
 void Simulator::record(RecKind k, DevId dev, uint32_t a, int64_t v) {
@@ -214,7 +242,8 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
       if (d.present) break;
       d.present = true;
       record(RecKind::device_add, a.dev);
-      if (!candidates(a.dev, kNone).empty()) {
+      candidates(a.dev, kNone, scratch_);
+      if (!scratch_.empty()) {
         const uint32_t th = new_thread(false);
         s.threads[th].jobs.push_back(Job{a.dev, kNone, 0});
         push(QItem::thread_step, s.now, th);
@@ -240,9 +269,9 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
         record(RecKind::timeout_extended, kNoDev, 0, policy_.timeout_s);
       }
       uint32_t th = kNone;
-      for (DevId dev = 0; dev < s.devs.size(); ++dev) {
-        uint32_t b;
-        if (!s.devs[dev].present || s.devs[dev].bound || !binding_for(dev, drv, b)) continue;
+      for (uint32_t b : driver_bindings_[drv]) {
+        const DevId dev = model_->bindings[b].dev;
+        if (!s.devs[dev].present || s.devs[dev].bound) continue;
         if (th == kNone || a.async) {
           th = new_thread(false);
           push(QItem::thread_step, s.now, th);
@@ -319,18 +348,16 @@ uint32_t Simulator::new_thread(bool worker) {
   return static_cast<uint32_t>(state_.threads.size() - 1);
 }
 
-bool Simulator::binding_for(DevId d, uint32_t driver, uint32_t& binding) const {
-  for (uint32_t b : model_->devices[d].bindings)
-    if (binding_driver_[b] == driver) {
-      binding = b;
-      return true;
-    }
-  return false;
-}
-
-std::vector<uint32_t> Simulator::candidates(DevId d, uint32_t only_driver) const {
-  std::vector<uint32_t> out;
-  for (uint32_t b : model_->devices[d].bindings) {
+void Simulator::candidates(DevId d, uint32_t only_driver, std::vector<uint32_t>& out) const {
+  out.clear();
+  const auto& bindings = model_->devices[d].bindings;
+  if (bindings.size() == 1) {  // the common case: one matching driver
+    const uint32_t drv = binding_driver_[bindings[0]];
+    if (drv != kNone && state_.driver_registered[drv] && (only_driver == kNone || drv == only_driver))
+      out.push_back(bindings[0]);
+    return;
+  }
+  for (uint32_t b : bindings) {
     const uint32_t drv = binding_driver_[b];
     if (drv == kNone || !state_.driver_registered[drv]) continue;
     if (only_driver != kNone && drv != only_driver) continue;
@@ -339,7 +366,6 @@ std::vector<uint32_t> Simulator::candidates(DevId d, uint32_t only_driver) const
   std::sort(out.begin(), out.end(), [&](uint32_t x, uint32_t y) {
     return state_.driver_reg_order[binding_driver_[x]] < state_.driver_reg_order[binding_driver_[y]];
   });
-  return out;
 }
 
 void Simulator::thread_step(uint32_t th) {
@@ -371,12 +397,12 @@ void Simulator::thread_step(uint32_t th) {
       push(QItem::thread_step, s.now + 100'000, th);
       return;
     }
-    const auto cands = candidates(job.dev, job.only_driver);
-    if (job.next_candidate >= cands.size()) {
+    candidates(job.dev, job.only_driver, scratch_);
+    if (job.next_candidate >= scratch_.size()) {
       ++s.threads[th].pos;
       continue;
     }
-    const uint32_t b = cands[job.next_candidate++];
+    const uint32_t b = scratch_[job.next_candidate++];
     start_probe(th, job.dev, b);
     return;
   }
@@ -408,9 +434,7 @@ ProbeOutcome Simulator::decide_outcome(uint32_t binding, uint32_t k, bool& assum
   };
   assumed = false;
   if (B.fixed_outcomes) return observed();
-  bool deferred_seen = false;
-  for (uint32_t a : B.attempts) deferred_seen |= model_->attempts[a].outcome == ProbeOutcome::deferred;
-  if (!deferred_seen) return observed();
+  if (!B.ever_deferred) return observed();
   switch (dm.need_mode) {
     case Evidence::count:
       return B.success >= 0 && static_cast<int>(k) >= dm.count_success_after ? ProbeOutcome::bound
@@ -488,10 +512,10 @@ void Simulator::device_bound(DevId d, uint32_t binding) {
   list_remove(d);
   record(RecKind::bound, d, binding);
   trigger(TriggerCause::bound);
-  if (dev_resource_[d] != kNone) {
-    state_.resource_up[dev_resource_[d]] = 1;
+  if (model_->device_resource[d] != kNone) {
+    state_.resource_up[model_->device_resource[d]] = 1;
     if (policy_.targeted_retry())
-      for (DevId w : waiters_[dev_resource_[d]])
+      for (DevId w : model_->waiters[model_->device_resource[d]])
         if (state_.devs[w].list == 1 && needs_met(w)) targeted_retry(w);
   }
 }
@@ -589,7 +613,7 @@ void Simulator::resources_changed(uint32_t arrival, bool up) {
   for (uint32_t r : model_->arrivals[arrival].resources) {
     state_.resource_up[r] = up ? 1 : 0;
     if (up && policy_.targeted_retry())
-      for (DevId w : waiters_[r])
+      for (DevId w : model_->waiters[r])
         if (state_.devs[w].list == 1 && needs_met(w)) targeted_retry(w);
   }
 }

@@ -48,12 +48,13 @@ struct SimConfig {
 // A queued simulator event. Ordered by (t, seq); seq is assignment order, so
 // the default schedule is deterministic.
 struct QItem {
-  enum Kind : uint8_t { action, thread_step, probe_decide, probe_end, timeout, periodic, kick } kind = action;
+  enum Kind : uint8_t { action, thread_step, probe_decide, probe_end, timeout, periodic, kick };
   uint64_t t = 0;
-  uint64_t seq = 0;
+  uint32_t seq = 0;   // renumbered (order kept) before it would wrap
   uint32_t a = 0, b = 0;
-  uint64_t c = 0;
+  Kind kind = action;
 };
+static_assert(sizeof(QItem) == 24, "queue items stay small: the heap is the simulator's hot loop");
 
 struct ProbeInFlight {
   uint32_t binding = kNone;
@@ -108,9 +109,9 @@ struct CtxInstance {
 
 struct SimState {
   uint64_t now = 0;
-  uint64_t seq = 0;
+  uint32_t seq = 0;
   uint64_t steps = 0;
-  std::vector<QItem> queue;                 // binary heap (min on t, seq)
+  std::vector<QItem> queue;                 // 4-ary heap (min on t, seq)
   std::vector<DevState> devs;
   std::vector<uint8_t> driver_registered;
   std::vector<uint32_t> driver_reg_order;   // registration sequence number per driver
@@ -154,6 +155,7 @@ class Simulator {
   std::vector<size_t> choices() const;
   void step(size_t queue_index);
   void step() { step(0); }
+  // Runs to the end and moves the final state into the result: the simulator is spent.
   SimResult run();
   // Runs every event due at or before t (the state at the end of a capture).
   void run_until(uint64_t t);
@@ -162,8 +164,9 @@ class Simulator {
   const Policy& policy() const { return policy_; }
 
  private:
-  void push(QItem::Kind k, uint64_t t, uint32_t a = 0, uint32_t b = 0, uint64_t c = 0);
+  void push(QItem::Kind k, uint64_t t, uint32_t a = 0, uint32_t b = 0);
   QItem pop_at(size_t i);
+  void renumber_queue();
   void dispatch(const QItem& q);
   void record(RecKind k, DevId dev, uint32_t a = 0, int64_t v = 0);
 
@@ -184,8 +187,8 @@ class Simulator {
   void resources_changed(uint32_t arrival, bool up);
   void device_bound(DevId d, uint32_t binding);
   uint32_t new_thread(bool worker);
-  bool binding_for(DevId d, uint32_t driver, uint32_t& binding) const;
-  std::vector<uint32_t> candidates(DevId d, uint32_t only_driver) const;
+  // Drivers that may probe d now, in bus (registration) order; fills out.
+  void candidates(DevId d, uint32_t only_driver, std::vector<uint32_t>& out) const;
   ProbeOutcome decide_outcome(uint32_t binding, uint32_t attempt, bool& assumed) const;
   uint64_t inline_span(uint32_t ctx) const;
 
@@ -193,9 +196,9 @@ class Simulator {
   Policy policy_;
   SimConfig config_;
   std::vector<uint32_t> binding_driver_;    // binding -> driver index
-  std::vector<uint64_t> inline_span_;       // per context (sync-provider)
-  std::vector<uint32_t> dev_resource_;      // device -> "device:LABEL" resource (or kNone)
-  std::vector<std::vector<uint32_t>> waiters_;  // resource -> devices whose needs include it
+  std::vector<std::vector<uint32_t>> driver_bindings_;  // driver -> its bindings, in device order
+  std::vector<uint32_t> scratch_;           // candidates() output, reused
+  std::vector<uint64_t> inline_span_;       // per context (sync-provider only)
   uint64_t horizon_ = 0;
   SimState state_;
 };

@@ -43,8 +43,16 @@ class StringTable {
     index_.clear();
     for (uint32_t i = 0; i < strings_.size(); ++i) index_.emplace(std::string_view(strings_[i]), i);
   }
+  // FNV-1a: the strings are short names, and this inlines (std::hash<string_view> does not).
+  struct Hash {
+    size_t operator()(std::string_view s) const noexcept {
+      uint64_t h = 14695981039346656037ull;
+      for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+      return static_cast<size_t>(h ^ (h >> 29));
+    }
+  };
   std::deque<std::string> strings_;  // deque: stable addresses for the views in index_
-  std::unordered_map<std::string_view, uint32_t> index_;
+  std::unordered_map<std::string_view, uint32_t, Hash> index_;
 };
 
 }  // namespace reprobe

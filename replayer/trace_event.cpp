@@ -1,5 +1,7 @@
 #include "replayer/trace_event.h"
 
+#include <unordered_map>
+
 namespace reprobe {
 namespace {
 
@@ -154,9 +156,15 @@ std::span<const EventSpec> all_event_specs() { return kSpecs; }
 std::string_view to_string(EventKind k) { return kSpecs[static_cast<size_t>(k)].name; }
 
 std::optional<EventKind> event_kind_from(std::string_view name) {
-  for (const auto& s : kSpecs)
-    if (s.kind != EventKind::extension && s.name == name) return s.kind;
-  return std::nullopt;
+  static const auto index = [] {
+    std::unordered_map<std::string_view, EventKind> m;
+    for (const auto& s : kSpecs)
+      if (s.kind != EventKind::extension) m.emplace(s.name, s.kind);
+    return m;
+  }();
+  auto it = index.find(name);
+  if (it == index.end()) return std::nullopt;
+  return it->second;
 }
 
 std::string_view to_string(ProbeOutcome o) {

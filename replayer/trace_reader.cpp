@@ -29,6 +29,14 @@ std::string_view type_name(element_type t) {
   return "?";
 }
 
+// Short-key equality without a library memcmp call (keys are a few bytes).
+inline bool same(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
 class Reader {
  public:
   Reader(std::string label, const ReadLimits& limits) : limits_(limits) { trace_.path = std::move(label); }
@@ -36,6 +44,7 @@ class Reader {
   Result<Trace> run(const char* data, size_t size) {
     size_t pos = 0;
     unsigned line_no = 0;
+    trace_.events.reserve(size / 96 + 16);  // canonical lines are ~90-150 bytes: at most one regrowth
     bool saw_end = false;
     while (pos < size) {
       const char* start = data + pos;
@@ -130,7 +139,8 @@ class Reader {
         if (d.contains("driver") && !d["driver"].is_string() && !d["driver"].is_null())
           return err(1, "header: devices[].driver must be a string or null");
         const std::string name = d["dev"];
-        if (live_.count(name)) return err(1, fmt::format("header: device '{}' listed twice", name));
+        if (live(trace_.strings.find(name)) != kNoDev)
+          return err(1, fmt::format("header: device '{}' listed twice", name));
         DeviceInfo info;
         info.name = trace_.strings.intern(name);
         info.bus = trace_.strings.intern(d["bus"].get<std::string>());
@@ -138,8 +148,7 @@ class Reader {
         if (d.contains("driver") && d["driver"].is_string())
           info.initial_driver = trace_.strings.intern(d["driver"].get<std::string>());
         info.from_header = true;
-        live_[name] = static_cast<DevId>(trace_.devices.size());
-        known_[name] = static_cast<DevId>(trace_.devices.size());
+        set_device(info.name, static_cast<DevId>(trace_.devices.size()));
         trace_.devices.push_back(info);
       }
     }
@@ -253,27 +262,28 @@ class Reader {
     bool have_t = false;
     uint32_t seen = 0;  // bit per spec field
     for (auto [key, v] : obj) {
-      if (key == "ev") continue;
-      if (key == "t") {
+      // Common keys first, compared by hand: this loop runs for every key of every line.
+      if (key.size() == 2 && key[0] == 'e' && key[1] == 'v') continue;
+      if (key.size() == 1 && key[0] == 't') {
         if (auto e = get_u64(v, key, line_no, ev.t)) return e;
         if (ev.t > limits_.max_time_ns) return err(line_no, fmt::format("absurd timestamp t={}", ev.t));
         have_t = true;
         continue;
       }
-      if (key == "cpu" || key == "tid") {
+      if (same(key, "cpu") || same(key, "tid")) {
         uint64_t n;
         if (auto e = get_u64(v, key, line_no, n)) return e;
         if (n > INT32_MAX) return err(line_no, fmt::format("absurd {} {}", key, n));
-        (key == "cpu" ? ev.cpu : ev.tid) = static_cast<int32_t>(n);
+        (key[0] == 'c' ? ev.cpu : ev.tid) = static_cast<int32_t>(n);
         continue;
       }
-      if (key == "comm") {
+      if (same(key, "comm")) {
         std::string_view s;
         if (auto e = get_string(v, key, line_no, s)) return e;
         ev.comm = trace_.strings.intern(s);
         continue;
       }
-      if (key == "inferred") {
+      if (same(key, "inferred")) {
         if (v.type() != element_type::BOOL) return err(line_no, "field 'inferred' must be a boolean");
         ev.inferred = v.get_bool().value_unsafe();
         continue;
@@ -281,7 +291,7 @@ class Reader {
       if (key.starts_with("x-") || ev.kind == EventKind::extension) continue;
       size_t fi = 0;
       for (; fi < spec->fields.size(); ++fi)
-        if (spec->fields[fi].name == key) break;
+        if (same(key, spec->fields[fi].name)) break;
       if (fi == spec->fields.size())
         return err(line_no, fmt::format("unknown field '{}' in event '{}' (extension fields must start with 'x-')", key, evname));
       seen |= 1u << fi;
@@ -299,7 +309,7 @@ class Reader {
       trace_.devices[ev.dev].bus = ev.s2;
       trace_.devices[ev.dev].parent = ev.s3;
     }
-    if (ev.kind == EventKind::device_del) live_.erase(std::string(trace_.dev_name(ev.dev)));
+    if (ev.kind == EventKind::device_del) live_[trace_.devices[ev.dev].name] = kNoDev;
     trace_.events.push_back(ev);
     return std::nullopt;
   }
@@ -309,30 +319,29 @@ class Reader {
     switch (f.type) {
       case FieldType::dev_decl: {
         if (auto e = get_string(v, f.name, line, s)) return e;
-        std::string name(s);
-        if (auto it = live_.find(name); it != live_.end()) {
-          const auto& d = trace_.devices[it->second];
+        const StrId name = trace_.strings.intern(s);
+        if (const DevId prev = live(name); prev != kNoDev) {
+          const auto& d = trace_.devices[prev];
           return err(line, d.from_header
-                               ? fmt::format("device '{}' added but the header already lists it", name)
-                               : fmt::format("device '{}' added again without device_del (added at line {})", name, d.decl_line));
+                               ? fmt::format("device '{}' added but the header already lists it", s)
+                               : fmt::format("device '{}' added again without device_del (added at line {})", s, d.decl_line));
         }
         DeviceInfo info;
-        info.name = trace_.strings.intern(s);
+        info.name = name;
         info.decl_line = line;
-        if (auto it = known_.find(name); it != known_.end()) info.instance = trace_.devices[it->second].instance + 1;
+        if (const DevId prev = known(name); prev != kNoDev) info.instance = trace_.devices[prev].instance + 1;
         const auto id = static_cast<DevId>(trace_.devices.size());
         trace_.devices.push_back(info);
-        live_[name] = id;
-        known_[name] = id;
+        set_device(name, id);
         ev.dev = id;
         return std::nullopt;
       }
       case FieldType::dev_ref: {
         if (auto e = get_string(v, f.name, line, s)) return e;
-        auto it = known_.find(std::string(s));
-        if (it == known_.end())
+        const DevId d = known(trace_.strings.find(s));
+        if (d == kNoDev)
           return err(line, fmt::format("unknown device '{}' (no device_add and not in the header's devices)", s));
-        ev.dev = it->second;
+        ev.dev = d;
         return std::nullopt;
       }
       case FieldType::str: {
@@ -396,8 +405,19 @@ class Reader {
   ReadLimits limits_;
   Trace trace_;
   simdjson::dom::parser parser_;
-  std::unordered_map<std::string, DevId> live_;   // names currently added
-  std::unordered_map<std::string, DevId> known_;  // latest instance of every name
+  // By interned name (StrId): the instance currently added, and the latest instance of every name.
+  DevId live(StrId name) const { return name != 0 && name < live_.size() ? live_[name] : kNoDev; }
+  DevId known(StrId name) const { return name != 0 && name < known_.size() ? known_[name] : kNoDev; }
+  void set_device(StrId name, DevId d) {
+    if (name >= live_.size()) {
+      live_.resize(std::max<size_t>(name + 1, 2 * live_.size()), kNoDev);
+      known_.resize(live_.size(), kNoDev);
+    }
+    live_[name] = d;
+    known_[name] = d;
+  }
+  std::vector<DevId> live_;
+  std::vector<DevId> known_;
   uint64_t last_t_ = 0;
   unsigned last_line_ = 0;
 };
