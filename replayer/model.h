@@ -155,9 +155,19 @@ struct ObservedStats {
   uint32_t probe_attempts = 0;
   uint32_t deferrals = 0;
   bool timeout_fired = false;
+  uint64_t timeout_fired_at = 0;                 // first timeout_fired
+  std::optional<uint64_t> timeout_armed_at;      // first timeout_armed
+  std::optional<uint64_t> timeout_extended_at;   // first timeout_extended
   bool has_late_initcall = false;
   bool has_trigger_events = false;
 };
+
+// When the capture started after late_initcall, the deferred_probe_timeout
+// timer may already be pending: it shows as a timeout_extended or
+// timeout_fired event with no timeout_armed before it. Returns the due time
+// the replay starts with (the observed firing, or the first extension, which
+// re-arms the timer anyway), or nothing when no pending timer was seen.
+std::optional<uint64_t> pending_timeout_at_start(const ObservedStats& o, uint64_t timeout_ns);
 
 struct Model {
   const Trace* trace = nullptr;

@@ -36,6 +36,14 @@ std::string_view to_string(Evidence e) {
   return "?";
 }
 
+std::optional<uint64_t> pending_timeout_at_start(const ObservedStats& o, uint64_t timeout_ns) {
+  if (o.has_late_initcall || o.timeout_armed_at) return std::nullopt;
+  if (o.timeout_extended_at && (!o.timeout_fired || *o.timeout_extended_at <= o.timeout_fired_at))
+    return *o.timeout_extended_at + timeout_ns;  // pending at the extension; the replay re-arms it there too
+  if (o.timeout_fired) return o.timeout_fired_at;
+  return std::nullopt;
+}
+
 uint32_t Model::driver_index(StrId name) const {
   if (name < driver_by_name.size()) return driver_by_name[name];
   for (uint32_t i = 0; i < drivers.size(); ++i)  // while the builder is still adding drivers
@@ -441,13 +449,20 @@ class Builder {
         ++m_.observed.triggers;
         m_.observed.has_trigger_events = true;
         break;
-      case EventKind::timeout_fired: m_.observed.timeout_fired = true; break;
+      case EventKind::timeout_fired:
+        if (!m_.observed.timeout_fired) m_.observed.timeout_fired_at = e.t;
+        m_.observed.timeout_fired = true;
+        break;
+      case EventKind::timeout_armed:
+        if (!m_.observed.timeout_armed_at) m_.observed.timeout_armed_at = e.t;
+        break;
+      case EventKind::timeout_extended:
+        if (!m_.observed.timeout_extended_at) m_.observed.timeout_extended_at = e.t;
+        break;
       case EventKind::defer_add:
       case EventKind::defer_del:
       case EventKind::deferred_work_start:
       case EventKind::deferred_work_end:
-      case EventKind::timeout_armed:
-      case EventKind::timeout_extended:
       case EventKind::extension:
         break;
     }

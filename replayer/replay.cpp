@@ -151,7 +151,7 @@ std::vector<std::string> explain_stock(const Model& m, const ReplayReport& rep, 
                                 ms(s.timeout_fired_at),
                                 latest_arrival > s.timeout_fired_at ? ", before the resource arrived" : ""));
     else if (!m.observed.has_late_initcall)
-      out.push_back("The capture started after boot: deferred_probe_timeout had already expired.");
+      out.push_back("The capture started after boot and shows no pending deferred_probe_timeout: it had expired before.");
   }
   return out;
 }

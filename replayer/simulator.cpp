@@ -112,8 +112,15 @@ Simulator::Simulator(const Model& model, const Policy& policy, const SimConfig& 
   s.binding_attempts.assign(m.bindings.size(), 0);
   s.resource_up.assign(m.resources.size(), 0);
   new_thread(true);
-  // Without a late_initcall event the capture started after boot: triggers are live.
+  // Without a late_initcall event the capture started after boot: triggers are live,
+  // and the one-shot timeout may still be pending (seen in the trace).
   s.enabled = !m.observed.has_late_initcall;
+  if (policy_.timeout_s > 0)
+    if (auto due = pending_timeout_at_start(m.observed, static_cast<uint64_t>(policy_.timeout_s) * 1'000'000'000ull)) {
+      s.timeout_armed = true;
+      s.timeout_due = *due;
+      push(QItem::timeout, *due, ++s.timeout_version);
+    }
   if (s.enabled && policy_.kind == PolicyKind::periodic)
     push(QItem::periodic, static_cast<uint64_t>(policy_.period_ms) * 1'000'000);
   for (uint32_t c = 0; c < m.contexts.size(); ++c)

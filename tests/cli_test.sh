@@ -24,8 +24,14 @@ check replay-help 0 "$R" replay --help
 grep -q "fail-if-stranded" "$tmp/out" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL replay-help text"; }
 check no-verb 2 "$R"
 check unknown-verb 2 "$R" frobnicate
-check not-built 2 "$R" record
+check not-built 2 "$R" import
 grep_err not-built-msg "not built yet"
+check record-help 0 "$R" record --help
+grep -q -- "--replug" "$tmp/out" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL record-help text"; }
+check record-conflict 2 "$R" record --duration 1 --until-idle 1
+grep_err record-conflict-msg "choose one of --duration, --until-idle and -- COMMAND"
+check record-negative 2 "$R" record --duration -1
+check record-backend 2 "$R" record --backend nope
 check replay-ok 0 "$R" replay "$S/examples/sof-late-component.trace" --all-policies
 check stranded 1 "$R" replay "$S/examples/sof-late-component.trace" --fail-if-stranded
 check bound 0 "$R" replay "$S/examples/spdif-race.trace" --fail-if-stranded

@@ -8,5 +8,6 @@
 namespace reprobe {
 
 int cmd_replay(const std::vector<std::string>& args);
+int cmd_record(const std::vector<std::string>& args);
 
 }  // namespace reprobe

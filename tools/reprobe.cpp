@@ -24,8 +24,7 @@ int not_built(const char* verb, const char* issue) {
 
 const Verb kVerbs[] = {
     {"replay", "re-run a trace under trigger policies: would the card have bound?", reprobe::cmd_replay},
-    {"record", "capture probe/deferral/trigger events with eBPF into a trace",
-     [](const std::vector<std::string>&) { return not_built("record", "tracer issue"); }},
+    {"record", "capture probe/deferral/trigger events with eBPF into a trace", reprobe::cmd_record},
     {"import", "build a trace from kernel logs attached to bug reports",
      [](const std::vector<std::string>&) { return not_built("import", "log importer issue"); }},
     {"explore", "search the interleavings a trace allows for stranding schedules",
@@ -46,6 +45,7 @@ void usage(std::ostream& os) {
   os << "\nexamples:\n"
         "  reprobe replay examples/sof-late-component.trace --all-policies\n"
         "  reprobe replay capture.trace --policy stock --policy provider-kick --format json -o verdict.json\n"
+        "  sudo reprobe record -o capture.trace --replug snd_sof_pci_intel_tgl\n"
         "\n'reprobe <verb> --help' shows the options of one verb.\n";
 }
 

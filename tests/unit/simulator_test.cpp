@@ -75,6 +75,65 @@ TEST(Simulator, TriggersBeforeLateInitcallAreNoOps) {
   EXPECT_FALSE(s2.state.timeout_fired);
 }
 
+// A post-boot capture (no late_initcall) in which the kernel's deferred_probe_timeout
+// timer was still pending: consumer C defers at 10 ms waiting for DAI x, x arrives at
+// 500 ms from P's work item with nothing binding afterwards, the timer fires at 2 s
+// (cmdline deferred_probe_timeout=2) and C binds from the timeout's trigger. With
+// `extended` (6.1: driver_register re-arms a pending timer) the trace shows the
+// extensions; without (5.10: no extension) the timer fires where it was armed.
+ScenarioBuilder pending_timer(bool extended) {
+  ScenarioBuilder b("pending-timer", extended ? "6.1.0-27-amd64" : "5.10.0-30-amd64");
+  b.header()["kernel"]["cmdline"] = "quiet deferred_probe_timeout=2";
+  const Task kw{60, "kworker/0:2", 0};
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "C"}, {"bus", "platform"}});
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "P"}, {"bus", "platform"}});
+  b.at(ms(5), kM2).ev("driver_register", {{"drv", "pdrv"}, {"bus", "platform"}});
+  if (extended) b.at(ms(5), kM2).ev("timeout_extended", {{"secs", 2}});
+  b.at(ms(5), kM2).ev("probe_start", {{"dev", "P"}, {"drv", "pdrv"}});
+  b.at(ms(5.1), kM2).ev("work_queue", {{"work", 1}, {"func", "p_late_work"}});
+  b.at(ms(5.5), kM2).ev("probe_end", {{"dev", "P"}, {"drv", "pdrv"}, {"ret", 0}, {"outcome", "bound"}});
+  b.at(ms(5.5), kM2).ev("bound", {{"dev", "P"}, {"drv", "pdrv"}});
+  b.at(ms(10), kM1).ev("driver_register", {{"drv", "cdrv"}, {"bus", "platform"}});
+  if (extended) b.at(ms(10), kM1).ev("timeout_extended", {{"secs", 2}});
+  b.probe(ms(10), ms(12), kM1, "C", "cdrv", -517, "ASoC: CPU DAI x not registered");
+  b.at(ms(500), kw).ev("work_start", {{"work", 1}, {"func", "p_late_work"}});
+  b.at(ms(500.1), kw).ev("component_add", {{"name", "p"}, {"dev", "P"}, {"dais", {"x"}}});
+  b.at(ms(500.2), kw).ev("work_end", {{"work", 1}});
+  const uint64_t fire = extended ? ms(2010) : ms(2000);
+  b.at(fire, kw).ev("timeout_fired");
+  b.probe(fire + ms(0.1), fire + ms(1), kDefer, "C", "cdrv", 0);
+  return b;
+}
+
+TEST(Simulator, TimerPendingWhenACaptureStartsIsReplayed) {
+  for (bool extended : {false, true}) {
+    auto r = load(pending_timer(extended), sec(3));
+    const DevId C = *r->trace.find_device("C");
+    const std::string kernel = extended ? "6.1" : "5.10";
+    auto p = parse_policy("stock", *kernel_profile(kernel), 2);
+    ASSERT_TRUE(p.ok());
+    Simulator s(r->model, *p);
+    const SimResult stock = s.run();
+    EXPECT_TRUE(stock.state.timeout_fired) << "extended=" << extended;
+    EXPECT_EQ(stock.state.timeout_fired_at, extended ? ms(2010) : ms(2000)) << "extended=" << extended;
+    EXPECT_TRUE(stock.state.devs[C].bound) << "extended=" << extended;
+    const SimResult none = simulate(*r, "no-timeout", kernel);
+    EXPECT_FALSE(none.state.timeout_fired);
+    EXPECT_FALSE(none.state.devs[C].bound) << "nothing else triggers after the component";
+  }
+  // Through replay(): the cmdline timeout is used and fidelity is exact.
+  auto r = load(pending_timer(true), sec(3));
+  ReplayOptions ro;
+  ro.policies = {"stock", "no-timeout"};
+  ro.targets = {"C"};
+  auto rep = replay(r->trace, ro);
+  ASSERT_TRUE(rep.ok());
+  EXPECT_TRUE(rep->fidelity.exact) << (rep->fidelity.divergences.empty() ? "" : rep->fidelity.divergences[0]);
+  ASSERT_EQ(rep->verdicts.size(), 2u);
+  EXPECT_TRUE(rep->verdicts[0].target_bound);
+  EXPECT_FALSE(rep->verdicts[1].target_bound);
+}
+
 TEST(Simulator, TriggersIgnoredUntilEnabled) {
   ScenarioBuilder b("early", "6.1.0-27-amd64");
   b.at(ms(1), kInit).ev("device_add", {{"dev", "C"}, {"bus", "platform"}});

@@ -1,0 +1,333 @@
+// reprobe record [-o FILE] [--duration S | --until-idle S | -- COMMAND...]
+//                [--replug MODULE]... [--btf FILE] [--no-redact] [-v]
+//
+// Attaches the eBPF tracer (tracer/bpf_tracer.h), writes the trace header
+// (hooks and tiers, machine snapshot, devices and drivers present now), then
+// streams events through the canonical TraceWriter as they arrive, flushing
+// after every batch: a recorder killed with SIGKILL leaves a valid prefix.
+// SIGINT/SIGTERM, the duration, idleness or the end of COMMAND stop it
+// cleanly with the end line (drops, lost records, end snapshot).
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include "replayer/redact.h"
+#include "replayer/trace_writer.h"
+#include "tools/commands.h"
+#include "tracer/bpf_tracer.h"
+#include "tracer/snapshot.h"
+#include "tracer/sysfs_devices.h"
+
+namespace po = boost::program_options;
+
+namespace reprobe {
+namespace {
+
+std::atomic<int> g_stop_signal{0};
+
+void on_stop_signal(int sig) { g_stop_signal.store(sig); }
+
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: poll() returns EINTR at once
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);
+}
+
+// Runs argv, waits, returns the exit status (or -errno when it cannot start).
+int run_and_wait(const std::vector<std::string>& argv) {
+  const pid_t pid = fork();
+  if (pid < 0) return -errno;
+  if (pid == 0) {
+    std::vector<char*> a;
+    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+    a.push_back(nullptr);
+    execvp(a[0], a.data());
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+pid_t spawn(const std::vector<std::string>& argv) {
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  // The command is ours to stop: restore default signal dispositions.
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  std::vector<char*> a;
+  for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+  a.push_back(nullptr);
+  execvp(a[0], a.data());
+  std::fprintf(stderr, "reprobe record: cannot run %s: %s\n", a[0], std::strerror(errno));
+  _exit(127);
+}
+
+size_t count_deferred_now() {
+  std::ifstream in("/sys/kernel/debug/devices_deferred");
+  if (!in) return 0;
+  size_t n = 0;
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) ++n;
+  return n;
+}
+
+struct Options {
+  std::string output = "-";
+  double duration = 0;
+  double until_idle = 0;
+  std::vector<std::string> replug;
+  std::vector<std::string> command;
+  std::string btf;
+  bool redact = true;
+  bool verbose = false;
+};
+
+}  // namespace
+
+int cmd_record(const std::vector<std::string>& args_in) {
+  Options o;
+  // Everything after "--" is the command to run under trace.
+  std::vector<std::string> args;
+  for (size_t i = 0; i < args_in.size(); ++i) {
+    if (args_in[i] == "--") {
+      o.command.assign(args_in.begin() + static_cast<long>(i) + 1, args_in.end());
+      break;
+    }
+    args.push_back(args_in[i]);
+  }
+  po::options_description opts("reprobe record options");
+  opts.add_options()
+      ("help,h", "show this help")
+      ("output,o", po::value(&o.output), "trace file to write (default: stdout); written incrementally")
+      ("duration,d", po::value(&o.duration), "stop after S seconds")
+      ("until-idle", po::value(&o.until_idle), "stop once no event arrived for S seconds (default 3 with --replug)")
+      ("replug", po::value(&o.replug)->composing(),
+       "unload and reload sound module MODULE under trace (repeatable; reloaded in the order given)")
+      ("btf", po::value(&o.btf), "vmlinux BTF file for kernels without /sys/kernel/btf/vmlinux")
+      ("no-redact", "keep serial numbers, MAC addresses, host and user names")
+      ("backend", po::value<std::string>()->default_value("bpf"), "capture backend: bpf")
+      ("verbose,v", "print every hook and the tier it attached with");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << "usage: reprobe record [-o FILE] [--duration S | --until-idle S | -- COMMAND...]\n"
+                 "                      [--replug MODULE]... [--btf FILE] [--no-redact] [-v]\n\n"
+                 "Capture driver-core probe, deferral and trigger events, firmware, module, workqueue,\n"
+                 "ASoC and ALSA card events with eBPF into a reprobe trace (docs/trace-format.md).\n"
+                 "Needs root (or CAP_BPF + CAP_PERFMON) and kernel BTF.\n\n"
+              << opts
+              << "\nStops on SIGINT/SIGTERM, after --duration, after --until-idle, or when COMMAND exits;\n"
+                 "the trace then ends with the end line (drops, lost records, end snapshot).\n"
+                 "\nexit status: 0 trace written, 2 bad usage or the tracer could not start\n"
+                 "\nexamples:\n"
+                 "  sudo reprobe record -o boot.trace --replug snd_sof_pci_intel_tgl\n"
+                 "  sudo reprobe record -o hda.trace -- modprobe snd-hda-intel\n"
+                 "  sudo reprobe record -o live.trace --duration 30\n";
+    return 0;
+  }
+  o.redact = vm.count("no-redact") == 0;
+  o.verbose = vm.count("verbose") > 0;
+  if (vm["backend"].as<std::string>() != "bpf") {
+    std::cerr << "reprobe record: --backend must be bpf (the kmsg backend is not built yet)\n";
+    return 2;
+  }
+  if (o.duration < 0 || o.until_idle < 0) {
+    std::cerr << "reprobe record: --duration and --until-idle take a positive number of seconds\n";
+    return 2;
+  }
+  if ((o.duration > 0) + (o.until_idle > 0) + !o.command.empty() > 1) {
+    std::cerr << "reprobe record: choose one of --duration, --until-idle and -- COMMAND\n";
+    return 2;
+  }
+  if (!o.replug.empty() && o.duration == 0 && o.command.empty() && o.until_idle == 0) o.until_idle = 3;
+
+  auto log = [&](const std::string& s) { std::cerr << "reprobe record: " << s << "\n"; };
+
+  // 1. What is on the machine before the first event: devices, drivers, snapshot.
+  Redactor redactor = o.redact ? Redactor::for_this_machine() : Redactor::disabled();
+  auto inventory = scan_sysfs("/sys");
+  if (!inventory) {
+    log(inventory.error().str());
+    return 2;
+  }
+  nlohmann::ordered_json devices = header_devices_json(inventory->devices);
+  std::vector<std::string> initial_devices;
+  for (const auto& d : devices) initial_devices.push_back(d["dev"].get<std::string>());
+
+  // 2. Attach.
+  BpfOptions bo;
+  bo.btf_path = o.btf;
+  bo.verbose = o.verbose;
+  bo.log = log;
+  bo.initial_devices = initial_devices;
+  auto tracer = BpfTracer::start(bo);
+  if (!tracer) {
+    log(tracer.error().str());
+    return 2;
+  }
+  BpfTracer& tr = **tracer;
+  for (const auto& m : tr.missing()) log("missing: " + m);
+  if (o.verbose)
+    for (const auto& h : tr.hook_status())
+      log(fmt::format("hook {:<40} {:<10} {}{}", h.hook, h.tier.empty() ? "-" : h.tier, fmt::join(h.targets, ","),
+                      h.note.empty() ? "" : " (" + h.note + ")"));
+
+  SnapshotOptions so;
+  so.redact = o.redact;
+  so.redactor = &redactor;
+  nlohmann::ordered_json snapshot = take_snapshot(so);
+
+  nlohmann::ordered_json header;
+  header["format"] = "reprobe-trace";
+  header["version"] = 1;
+  header["source"] = "bpf";
+  header["kernel"] = header_kernel_json(snapshot);
+  header["clock"] = "boottime_ns";
+  header["hooks"] = tr.hooks_json();
+  header["snapshot"] = snapshot;
+  header["devices"] = devices;
+  header["drivers"] = header_drivers_json(inventory->drivers);
+  nlohmann::ordered_json rec;
+  rec["missing"] = tr.missing();
+  rec["probe_convention"] = tr.new_probe_convention() ? ">=5.14" : "<=5.13";
+  rec["redacted"] = o.redact;
+  if (!o.replug.empty()) rec["replug"] = o.replug;
+  header["x-record"] = rec;
+  redactor.scrub_json(header["devices"]);
+
+  // 3. Output: written as we go (no temp file: a killed recorder must leave a prefix).
+  std::ofstream file;
+  std::ostream* out = &std::cout;
+  if (o.output != "-") {
+    file.open(o.output, std::ios::out | std::ios::trunc | std::ios::binary);
+    if (!file) {
+      log(fmt::format("{}: cannot write: {}", o.output, std::strerror(errno)));
+      return 2;
+    }
+    out = &file;
+  }
+  TraceWriter writer(*out);
+  try {
+    writer.header(header);
+  } catch (const std::exception& e) {
+    log(fmt::format("internal error: header rejected by the trace writer: {}", e.what()));
+    return 2;
+  }
+  writer.flush();
+  install_stop_handlers();
+  log(fmt::format("recording to {} ({} hooks attached{}); Ctrl-C to stop", o.output == "-" ? "stdout" : o.output,
+                  tr.hooks_json().size(), tr.missing().empty() ? "" : fmt::format(", {} missing", tr.missing().size())));
+
+  uint64_t rejected = 0, last_t = 0;
+  auto sink = [&](nlohmann::ordered_json ev) {
+    redactor.scrub_json(ev);
+    try {
+      writer.event(ev);
+      last_t = ev["t"].get<uint64_t>();
+    } catch (const std::exception& e) {
+      ++rejected;
+      if (o.verbose) log(fmt::format("event dropped by the trace writer: {}: {}", e.what(), ev.dump()));
+    }
+  };
+
+  // 4. Workload: replug and/or the command.
+  using clock = std::chrono::steady_clock;
+  const auto started = clock::now();
+  auto last_event = started;
+  pid_t child = -1;
+  int child_status = -1;
+  if (!o.replug.empty()) {
+    std::vector<std::string> rm = {"modprobe", "-r"};
+    for (auto it = o.replug.rbegin(); it != o.replug.rend(); ++it) rm.push_back(*it);
+    if (int rc = run_and_wait(rm); rc != 0) log(fmt::format("modprobe -r {}: exit {}", fmt::join(o.replug, " "), rc));
+    // Drain what the unload produced before reloading, so the trace stays in order.
+    if (auto r = tr.poll(200, sink); !r) log(r.error().str());
+    for (const auto& m : o.replug)
+      if (int rc = run_and_wait({"modprobe", m}); rc != 0) log(fmt::format("modprobe {}: exit {}", m, rc));
+  }
+  if (!o.command.empty()) child = spawn(o.command);
+
+  const bool tty = isatty(STDERR_FILENO) && out != &std::cout;
+  auto last_status = started;
+  int exit_code = 0;
+  for (;;) {
+    auto r = tr.poll(100, sink);
+    if (!r) {
+      log(r.error().str());
+      exit_code = 2;
+      break;
+    }
+    writer.flush();
+    if (!*out) {
+      log(fmt::format("{}: write failed: {}", o.output, std::strerror(errno)));
+      exit_code = 2;
+      break;
+    }
+    const auto now = clock::now();
+    if (*r > 0) last_event = now;
+    if (tty && now - last_status > std::chrono::milliseconds(500)) {
+      last_status = now;
+      std::cerr << fmt::format("\rreprobe record: {} events, {} dropped, {} deferred now   ", writer.events_written(),
+                               tr.dropped(), count_deferred_now())
+                << std::flush;
+    }
+    if (g_stop_signal.load()) break;
+    const double secs = std::chrono::duration<double>(now - started).count();
+    if (o.duration > 0 && secs >= o.duration) break;
+    if (o.until_idle > 0 && std::chrono::duration<double>(now - last_event).count() >= o.until_idle) break;
+    if (child > 0) {
+      int st = 0;
+      if (waitpid(child, &st, WNOHANG) == child) {
+        child_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        child = -1;
+        // Let the work the command started finish (deferred work, firmware callbacks).
+        if (auto r2 = tr.poll(500, sink); !r2) log(r2.error().str());
+        break;
+      }
+    }
+  }
+  if (tty) std::cerr << "\n";
+  if (child > 0) {
+    kill(child, SIGTERM);
+    waitpid(child, &child_status, 0);
+  }
+  tr.drain(sink);
+
+  // 5. End line with the end snapshot.
+  nlohmann::ordered_json extra;
+  SnapshotOptions end_so = so;
+  extra["snapshot"] = take_snapshot(end_so);
+  if (rejected) extra["x-rejected"] = rejected;
+  if (g_stop_signal.load()) extra["x-stopped_by"] = strsignal(g_stop_signal.load());
+  if (child_status >= 0) extra["x-command_status"] = child_status;
+  const uint64_t end_t = std::max(last_t, boottime_ns());
+  writer.end(tr.dropped(), tr.lost() + rejected, end_t, extra);
+  writer.flush();
+  if (file.is_open()) file.close();
+  log(fmt::format("{} events, {} dropped, {} lost{}", writer.events_written(), tr.dropped(), tr.lost() + rejected,
+                  o.output == "-" ? "" : ", written to " + o.output));
+  return exit_code;
+}
+
+}  // namespace reprobe
