@@ -1,0 +1,107 @@
+# reprobe VM harness: helpers for the guest init and for scenarios
+# (tests/vm/scenarios/*.sh are sourced by /init with this file loaded).
+# Busybox ash; no bashisms.
+
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+# whole seconds / milliseconds elapsed since an uptime_s value
+elapsed_since() { awk -v t0="$1" '{ printf "%d\n", $1 - t0 }' /proc/uptime; }
+elapsed_ms_since() { awk -v t0="$1" '{ printf "%d\n", ($1 - t0) * 1000 }' /proc/uptime; }
+
+# status line on the console (ttyS0) and in /out/init.log
+log() {
+	echo "REPROBE: [$(uptime_s)] $*"
+	echo "[$(uptime_s)] $*" >> /out/init.log
+}
+
+# marker in the kernel log (same clock as the printk timestamps in dmesg.txt)
+kmsg() { echo "reprobe-vm: $*" > /dev/kmsg; }
+
+# ---- scenario API -------------------------------------------------------
+
+# step DESCRIPTION: a timestamped marker in scenario.log, dmesg and the console
+step() {
+	echo "[$(uptime_s)] $*" >> /out/scenario.log
+	kmsg "step: $*"
+	echo "REPROBE: [$(uptime_s)] step: $*"
+}
+
+# load MODULE [PARAM=VALUE...]: modprobe with a step marker; exits the scenario
+# on failure (a scenario that cannot load its modules has no ground truth)
+load() {
+	step "modprobe $*"
+	modprobe "$@" || { echo "modprobe $* failed" >&2; exit 1; }
+}
+
+unload() {
+	step "rmmod $*"
+	rmmod "$@" || { echo "rmmod $* failed" >&2; exit 1; }
+}
+
+# wait_component NAME [TIMEOUT_S]: until ASoC lists the component (debugfs)
+wait_component() {
+	_t0=$(uptime_s)
+	while ! grep -qx "$1" /sys/kernel/debug/asoc/components 2>/dev/null; do
+		if [ "$(elapsed_since "$_t0")" -ge "${2:-10}" ]; then
+			echo "component $1 did not appear within ${2:-10}s" >&2
+			exit 1
+		fi
+		sleep 0.05
+	done
+	step "component $1 is registered"
+}
+
+# wait_card ID [TIMEOUT_S]: until /proc/asound/cards lists card ID; returns 1
+# (does not exit) on timeout, since "no card" is a legitimate outcome
+wait_card() {
+	_t0=$(uptime_s)
+	while ! card_ids | grep -qx "$1"; do
+		if [ "$(elapsed_since "$_t0")" -ge "${2:-10}" ]; then
+			step "card $1 did not appear within ${2:-10}s"
+			return 1
+		fi
+		sleep 0.1
+	done
+	step "card $1 is present"
+}
+
+# settle SECONDS: how long /init waits after the scenario before stopping the
+# tracer and collecting the ground truth (default: SETTLE from the header)
+settle() { echo "$1" > /tmp/settle; }
+
+card_ids() { sed -n 's/^ *[0-9][0-9]* \[\([^] ]*\) *\].*/\1/p' /proc/asound/cards 2>/dev/null; }
+
+# ---- ground truth (called by /init) ---------------------------------------
+
+collect_ground_truth() {
+	dmesg > /out/dmesg.txt
+	cat /proc/asound/cards > /out/cards.txt 2>/dev/null || echo "--- no soundcards ---" > /out/cards.txt
+	cat /sys/kernel/debug/devices_deferred > /out/devices_deferred.txt 2>/dev/null
+	cat /sys/kernel/debug/asoc/components > /out/asoc-components.txt 2>/dev/null
+	cat /sys/kernel/debug/asoc/dais > /out/asoc-dais.txt 2>/dev/null
+	lsmod > /out/lsmod.txt 2>/dev/null
+	cat /proc/modules > /out/modules.txt 2>/dev/null
+	cat /proc/sys/kernel/tainted > /out/tainted.txt
+	# bound.txt: "<bus> <device> <driver or ->" for the devices a scenario cares about
+	: > /out/bound.txt
+	for d in /sys/bus/platform/devices/reprobe-* /sys/bus/platform/devices/dmic-codec \
+		 /sys/bus/pci/devices/* /sys/bus/hdaudio/devices/*; do
+		[ -e "$d" ] || continue
+		case "$d" in
+		/sys/bus/pci/devices/*)
+			# only audio-class PCI functions (0x0403xx = HD audio, 0x0401xx)
+			grep -q '^0x040[13]' "$d/class" 2>/dev/null || continue ;;
+		esac
+		bus=${d#/sys/bus/}; bus=${bus%%/*}
+		drv=-
+		[ -e "$d/driver" ] && drv=$(basename "$(readlink "$d/driver")")
+		echo "$bus $(basename "$d") $drv" >> /out/bound.txt
+	done
+}
+
+# param NAME DEFAULT: value of "reprobe.NAME=VALUE" on the kernel command line
+# (run-scenario.sh --append "reprobe.delay_ms=20"), else DEFAULT
+param() {
+	_v=$(tr ' ' '\n' < /proc/cmdline | sed -n "s/^reprobe\\.$1=//p" | tail -n1)
+	echo "${_v:-$2}"
+}
