@@ -169,9 +169,10 @@ Fidelity check_fidelity(const Model& m, const Trace& tr, const SimState& st) {
     const DevState& ds = st.devs[d];
     if (dm.observed_attempts == 0 && !dm.initially_bound) continue;
     const std::string name = m.dev_label(d);
-    if (dm.observed_bound != ds.bound)
+    // Both sides mean "bound at some point" (a device may be unbound or deleted later, e.g. a replug).
+    if (dm.observed_bound != ds.ever_bound)
       f.divergences.push_back(fmt::format("{}: observed {}, replay {}", name, dm.observed_bound ? "bound" : "unbound",
-                                          ds.bound ? "bound" : "unbound"));
+                                          ds.ever_bound ? "bound" : "unbound"));
     if (dm.observed_attempts != ds.attempts)
       f.divergences.push_back(fmt::format("{}: observed {} probe attempt(s), replay {}", name, dm.observed_attempts, ds.attempts));
   }

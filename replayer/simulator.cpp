@@ -101,7 +101,11 @@ Simulator::Simulator(const Model& model, const Policy& policy, const SimConfig& 
   for (DevId d = 0; d < m.devices.size(); ++d) {
     s.devs[d].present = m.devices[d].declared_in_header;
     s.devs[d].bound = m.devices[d].initially_bound;
+    s.devs[d].ever_bound = s.devs[d].bound;
   }
+  initial_driver_.assign(m.devices.size(), kNone);
+  for (DevId d = 0; m.trace && d < m.devices.size() && d < m.trace->devices.size(); ++d)
+    if (m.devices[d].initially_bound) initial_driver_[d] = m.driver_index(m.trace->devices[d].initial_driver);
   s.driver_registered.assign(m.drivers.size(), 0);
   s.driver_reg_order.assign(m.drivers.size(), 0);
   for (size_t i = 0; i < m.drivers.size(); ++i)
@@ -291,11 +295,14 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
       const uint32_t drv = model_->driver_index(a.drv);
       if (drv == kNone) break;
       s.driver_registered[drv] = 0;
-      for (auto& d : s.devs)
-        if (d.bound && d.bound_binding != kNone && binding_driver_[d.bound_binding] == drv) {
+      for (DevId dev = 0; dev < s.devs.size(); ++dev) {
+        auto& d = s.devs[dev];
+        const uint32_t bound_to = d.bound_binding != kNone ? binding_driver_[d.bound_binding] : initial_driver_[dev];
+        if (d.bound && bound_to == drv) {
           d.bound = false;
           d.bound_binding = kNone;
         }
+      }
       break;
     }
     case ActionKind::resource_up:
@@ -514,6 +521,7 @@ void Simulator::probe_end(DevId dev) {
 void Simulator::device_bound(DevId d, uint32_t binding) {
   auto& ds = state_.devs[d];
   ds.bound = true;
+  ds.ever_bound = true;
   ds.bound_binding = binding;
   ds.bound_at = state_.now;
   list_remove(d);

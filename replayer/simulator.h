@@ -75,7 +75,8 @@ struct DevState {
   bool assumed_success = false;
   uint8_t list = 0;               // 0 none, 1 pending, 2 active
   uint32_t prev = kNone, next = kNone;  // links in the list it is on
-  uint32_t bound_binding = kNone;
+  uint32_t bound_binding = kNone;   // kNone while bound to its header (pre-capture) driver
+  bool ever_bound = false;          // bound at some point (initially, or in the replay)
   uint64_t bound_at = 0;
   uint64_t card_at = 0;
   bool card_live = false;
@@ -197,6 +198,7 @@ class Simulator {
   SimConfig config_;
   std::vector<uint32_t> binding_driver_;    // binding -> driver index
   std::vector<std::vector<uint32_t>> driver_bindings_;  // driver -> its bindings, in device order
+  std::vector<uint32_t> initial_driver_;    // device -> driver index it was bound to before the capture
   std::vector<uint32_t> scratch_;           // candidates() output, reused
   std::vector<uint64_t> inline_span_;       // per context (sync-provider only)
   uint64_t horizon_ = 0;

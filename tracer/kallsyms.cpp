@@ -37,6 +37,24 @@ std::string read_all(const std::string& path, std::string* err) {
   return ss.str();
 }
 
+using CloneMap = std::map<std::string, std::vector<std::string>, std::less<>>;
+
+void sort_unique(CloneMap& clones) {
+  for (auto& [base, v] : clones) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+  }
+}
+
+// Reads `path` and parses it with T::parse.
+template <class T>
+Result<T> load_parsed(const std::string& path) {
+  std::string err;
+  std::string text = read_all(path, &err);
+  if (!err.empty()) return Error{path, 0, "cannot read: " + err};
+  return T::parse(text);
+}
+
 bool is_text(char t) { return t == 't' || t == 'T' || t == 'w' || t == 'W'; }
 
 }  // namespace
@@ -115,19 +133,11 @@ Kallsyms Kallsyms::parse(std::string_view text) {
     if (is_text(k.syms_[i].type)) k.by_addr_.push_back(i);
   std::stable_sort(k.by_addr_.begin(), k.by_addr_.end(),
                    [&](uint32_t a, uint32_t b) { return k.syms_[a].addr < k.syms_[b].addr; });
-  for (auto& [base, v] : k.clones_) {
-    std::sort(v.begin(), v.end());
-    v.erase(std::unique(v.begin(), v.end()), v.end());
-  }
+  sort_unique(k.clones_);
   return k;
 }
 
-Result<Kallsyms> Kallsyms::load(const std::string& path) {
-  std::string err;
-  std::string text = read_all(path, &err);
-  if (!err.empty()) return Error{path, 0, "cannot read: " + err};
-  return parse(text);
-}
+Result<Kallsyms> Kallsyms::load(const std::string& path) { return load_parsed<Kallsyms>(path); }
 
 const KSym* Kallsyms::find(std::string_view name, std::string_view module) const {
   auto [b, e] = by_name_.equal_range(std::string(name));
@@ -206,19 +216,11 @@ FilterFunctions FilterFunctions::parse(std::string_view text) {
     if (auto b = clone_base(name)) f.clones_[std::string(*b)].push_back(name);
     f.names_.emplace(std::move(name), std::move(mod));
   }
-  for (auto& [base, v] : f.clones_) {
-    std::sort(v.begin(), v.end());
-    v.erase(std::unique(v.begin(), v.end()), v.end());
-  }
+  sort_unique(f.clones_);
   return f;
 }
 
-Result<FilterFunctions> FilterFunctions::load(const std::string& path) {
-  std::string err;
-  std::string text = read_all(path, &err);
-  if (!err.empty()) return Error{path, 0, "cannot read: " + err};
-  return parse(text);
-}
+Result<FilterFunctions> FilterFunctions::load(const std::string& path) { return load_parsed<FilterFunctions>(path); }
 
 std::vector<std::string> FilterFunctions::clones(std::string_view base) const {
   auto it = clones_.find(base);

@@ -26,7 +26,7 @@ const std::filesystem::path kRoot = REPROBE_SOURCE_ROOT;
 
 // Listed, not globbed: a capture that goes missing fails here instead of
 // silently shrinking the suite.
-const char* const kCaptures[] = {"hda", "sof-late-component", "sof-fw-callback", "kick", "timeout-rescue"};
+const char* const kCaptures[] = {"hda", "sof-late-component", "sof-fw-callback", "kick", "timeout-rescue", "replug-hda"};
 
 std::string slurp(const std::filesystem::path& p) {
   std::ifstream f(p, std::ios::binary);
@@ -128,6 +128,25 @@ TEST(RealOutcomes, GuestGroundTruth) {
   EXPECT_FALSE(load("kick").truth["cards"].empty()) << "an unrelated bind after the component rescues it";
   EXPECT_FALSE(load("timeout-rescue").truth["cards"].empty()) << "the pending timeout rescues it";
   EXPECT_FALSE(load("hda").truth["cards"].empty()) << "snd-hda-intel binds qemu's intel-hda";
+  EXPECT_FALSE(load("replug-hda").truth["cards"].empty()) << "record --replug brings the card back";
+}
+
+// record --replug on a bound card: the capture starts with the controller bound to
+// its header driver; the unload unbinds it and deletes the codec device, the reload
+// probes both again (a new instance of the codec name).
+TEST(RealOutcomes, ReplugReprobesTheBoundController) {
+  const Capture c = load("replug-hda");
+  const auto ctl = c.trace.find_device("0000:00:01.0");
+  ASSERT_TRUE(ctl.has_value());
+  EXPECT_TRUE(c.trace.devices[*ctl].from_header);
+  EXPECT_TRUE(c.trace.find_device("hdaudioC0D0#2").has_value()) << "the codec device was re-added";
+  ReplayOptions o;
+  o.policies = {"stock"};
+  auto r = replay(c.trace, o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->fidelity.exact) << ::testing::PrintToString(r->fidelity.divergences);
+  ASSERT_EQ(r->verdicts[0].targets.size(), 1u);
+  EXPECT_EQ(r->verdicts[0].targets[0].attempts, 1u) << "probed once, after the reload";
 }
 
 }  // namespace

@@ -21,7 +21,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
-default_scenarios=(hda sof-late-component sof-fw-callback kick timeout-rescue)
+default_scenarios=(hda sof-late-component sof-fw-callback kick timeout-rescue replug-hda)
 
 build=${1:-}
 [[ -n "$build" && -d "$build" ]] || { echo "usage: run-suite.sh BUILDDIR [--out DIR] [--update-captures] [SCENARIO...]" >&2; exit 2; }
@@ -55,7 +55,9 @@ for s in "${scenarios[@]}"; do
   echo
   echo "== $s"
   t0=$SECONDS
-  if ! "$here/run-scenario.sh" "$s" --tracer "$reprobe" --out "$dir"; then
+  # A scenario may ask for recorder options (e.g. replug-hda: --replug snd_hda_intel).
+  rec_args=$(sed -n 's/^#@record-args[[:space:]]\{1,\}//p' "$here/scenarios/$s.sh")
+  if ! "$here/run-scenario.sh" "$s" --tracer "$reprobe" --record-args "$rec_args" --out "$dir"; then
     result[$s]="FAIL (run)"; failed=1; continue
   fi
   if ! "$here/check-ground-truth.sh" "$dir"; then
