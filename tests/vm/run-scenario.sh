@@ -11,7 +11,8 @@
 #   --tracer PATH   copy PATH (+ its shared libraries, ELF interpreter, /usr/share/alsa)
 #                   into the guest and run "PATH record -o /tmp/trace.ndjson $REPROBE_RECORD_ARGS"
 #                   around the scenario; the trace comes back as DIR/trace.ndjson
-#   --record-args   extra args for the tracer (default: $REPROBE_RECORD_ARGS)
+#   --record-args   extra args for the tracer (default: $REPROBE_RECORD_ARGS plus the
+#                   scenario's #@record-args lines)
 #   --with PATH     also copy this executable (+ libraries) into the guest, at the same
 #                   path (e.g. the bpftrace a stand-in tracer script calls)
 #   --out DIR       output dir (default $CACHE/out/NAME); emptied first if it holds a
@@ -40,6 +41,7 @@ say() { echo "run-scenario.sh: $*" >&2; }
 
 NAME='' TRACER='' OUT='' APPEND_ARGS='' TIMEOUT='' SMP=${REPROBE_VM_SMP:-1} MEM=${REPROBE_VM_MEM:-1024}
 RECORD_ARGS=${REPROBE_RECORD_ARGS:-}
+RECORD_ARGS_SET=0
 KEEP_INITRAMFS=0
 WITH=()
 while [ $# -gt 0 ]; do
@@ -47,7 +49,7 @@ while [ $# -gt 0 ]; do
 	--tracer) TRACER=${2:?--tracer needs a path}; shift 2 ;;
 	--out) OUT=${2:?--out needs a dir}; shift 2 ;;
 	--append) APPEND_ARGS=${2?--append needs an argument}; shift 2 ;;
-	--record-args) RECORD_ARGS=${2?}; shift 2 ;;
+	--record-args) RECORD_ARGS=${2?}; RECORD_ARGS_SET=1; shift 2 ;;
 	--with) WITH+=("${2:?--with needs a path}"); shift 2 ;;
 	--timeout) TIMEOUT=${2:?}; shift 2 ;;
 	--smp) SMP=${2:?}; shift 2 ;;
@@ -87,6 +89,10 @@ SC_DPT=$(directive dpt | tail -n1); SC_DPT=${SC_DPT:-wait}
 SC_TIMEOUT=$(directive timeout | tail -n1)
 SC_DYNDBG=$(directive dyndbg | tail -n1)
 has_directive dyndbg || SC_DYNDBG='file drivers/base/dd.c +p'
+# #@record-args: tracer options the scenario needs (e.g. --replug MOD); --record-args wins
+if [ "$RECORD_ARGS_SET" = 0 ] && has_directive record-args; then
+	RECORD_ARGS="$RECORD_ARGS $(directive record-args | tr '\n' ' ')"
+fi
 case "$SC_DPT" in wait|keepalive|none) ;; *) die "$SCEN: #@dpt must be wait|keepalive|none" ;; esac
 if [ -z "$TIMEOUT" ]; then
 	TIMEOUT=${SC_TIMEOUT:-240}
