@@ -37,6 +37,19 @@ std::string read_all(const std::string& path, std::string* err) {
   return ss.str();
 }
 
+// The lines of a /proc or tracefs text file (without the '\n').
+std::vector<std::string_view> lines(std::string_view text) {
+  std::vector<std::string_view> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string_view::npos) eol = text.size();
+    out.push_back(text.substr(pos, eol - pos));
+    pos = eol + 1;
+  }
+  return out;
+}
+
 using CloneMap = std::map<std::string, std::vector<std::string>, std::less<>>;
 
 void sort_unique(CloneMap& clones) {
@@ -78,12 +91,7 @@ bool is_part_clone(std::string_view name) {
 
 Kallsyms Kallsyms::parse(std::string_view text) {
   Kallsyms k;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t eol = text.find('\n', pos);
-    if (eol == std::string_view::npos) eol = text.size();
-    std::string_view line = text.substr(pos, eol - pos);
-    pos = eol + 1;
+  for (std::string_view line : lines(text)) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
     // "<hex addr> <type> <name>[\t[module]]"
@@ -189,12 +197,7 @@ std::string Kallsyms::module_of(uint64_t addr) const {
 
 FilterFunctions FilterFunctions::parse(std::string_view text) {
   FilterFunctions f;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t eol = text.find('\n', pos);
-    if (eol == std::string_view::npos) eol = text.size();
-    std::string_view line = text.substr(pos, eol - pos);
-    pos = eol + 1;
+  for (std::string_view line : lines(text)) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
     if (line.empty()) continue;
     // available_filter_functions_addrs: "ffffffff81000000 name [mod]"
