@@ -75,26 +75,32 @@ echo "  $(awk -v b="$bytes" 'BEGIN { printf "%.1f MB", b / 1e6 }') in $(elapsed 
 
 echo
 echo "== read: read_trace_file vs jq -c . (best of $repeat, alternating)"
-read_s=() read_wall=() jq_s=() read_rss=()
+read_s=() read_cpu=() read_wall=() jq_s=() jq_cpu=() read_rss=()
 for ((i = 0; i < repeat; i++)); do
   t0=$(now)
   out=$("$bench" --trace="$trace" --read-once)
   t1=$(now)
   read_wall+=("$(elapsed "$t0" "$t1")")
   read_s+=("$(jq -r .seconds <<<"$out")")
+  read_cpu+=("$(jq -r .cpu_seconds <<<"$out")")
   nev=$(jq -r .events <<<"$out")
   ndev=$(jq -r .devices <<<"$out")
   read_rss+=("$(jq -r .maxrss_kb <<<"$out")")
   t0=$(now)
-  jq -c . "$trace" >/dev/null
+  /usr/bin/time -f '%U %S' -o "$tmp/jq-time.txt" jq -c . "$trace" >/dev/null
   t1=$(now)
   jq_s+=("$(elapsed "$t0" "$t1")")
+  jq_cpu+=("$(awk '{ printf "%.2f", $1 + $2 }' "$tmp/jq-time.txt")")
 done
 read_best=$(min "${read_s[@]}")
 read_wall_best=$(min "${read_wall[@]}")
 jq_best=$(min "${jq_s[@]}")
+read_cpu_best=$(min "${read_cpu[@]}")
+jq_cpu_best=$(min "${jq_cpu[@]}")
 echo "  read_trace_file: ${read_s[*]} s (in process); ${read_wall[*]} s (whole bench-replay --read-once process)"
-echo "  jq -c .        : ${jq_s[*]} s"
+echo "                   cpu ${read_cpu[*]} s"
+echo "  jq -c .        : ${jq_s[*]} s; cpu ${jq_cpu[*]} s"
+echo "  load avg now   : $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "  peak RSS after read_trace_file: ${read_rss[*]} kB"
 
 echo
@@ -138,6 +144,7 @@ row "  throughput" "$read_mbs MB/s, $read_evs M ev/s" "" ""
 row "  whole process (start, read, free, exit)" "$read_wall_best s" "" ""
 row "jq -c . TRACE > /dev/null (best of $repeat)" "$jq_best s" "" ""
 row "read speed-up: jq / read_trace_file" "${ratio}x" ">= 10x" "$(ok "$ratio >= 10")"
+row "  same, CPU time (user+sys), best of $repeat" "$read_cpu_best s vs $jq_cpu_best s = $(awk -v a="$jq_cpu_best" -v b="$read_cpu_best" 'BEGIN { printf "%.1fx", a / b }')" "(info)" ""
 row "  jq / whole read process" "$(awk -v a="$jq_best" -v b="$read_wall_best" 'BEGIN { printf "%.1fx", a / b }')" "(info)" ""
 gb_read=$(gb BM_ReadTrace real_time)
 row "BM_ReadTrace (Google Benchmark mean)" "$(printf '%.1f' "$gb_read") ms" "" ""

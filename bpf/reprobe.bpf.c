@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* reprobe capture side: driver-core probe / deferred-probe events, firmware,
- * modules, work items and ASoC milestones into one ring buffer of fixed-size
- * records (bpf/reprobe_abi.h).
+ * modules, work items and ASoC milestones into one ring buffer of
+ * variable-size records (bpf/reprobe_abi.h): a record is built in a per-CPU
+ * scratch slot (header + only the strings present, packed) and copied into the
+ * ring with its exact size. Submission does not wake the reader unless the
+ * unread data passed cfg_wakeup_bytes; the reader polls with a timeout and
+ * drains in batches. Records that do not fit are counted per CPU (drops).
  *
  * Every hook exists in up to four program variants so one object serves all
  * tiers: fe_* (fentry), fx_* (fexit), kp_* (kprobe), kr_* (kretprobe); the
@@ -26,11 +30,43 @@ const volatile __u64 cfg_trigger_count_addr = 0; /* &deferred_trigger_count (ato
 const volatile __u64 cfg_timeout_secs_addr = 0;  /* &driver_deferred_probe_timeout (int) */
 const volatile __u64 cfg_timeout_work_addr = 0;  /* &deferred_probe_timeout_work (delayed_work) */
 const volatile __u32 cfg_work_all = 0;           /* record every work item, not only relevant ones */
+/* Wake the reader once this much unread data is in the ring (0: every record). */
+const volatile __u64 cfg_wakeup_bytes = 0;
 
+#ifndef BPF_RB_NO_WAKEUP
+#define BPF_RB_NO_WAKEUP (1ULL << 0)
+#define BPF_RB_FORCE_WAKEUP (1ULL << 1)
+#define BPF_RB_AVAIL_DATA 0
+#endif
+
+/* Size set by the loader (reprobe record --ring-size); 64 MiB default. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 << 20);
+	__uint(max_entries, 64 << 20);
 } events SEC(".maps");
+
+/* Record under construction. Up to RP_NEST levels per CPU: a tracepoint in
+ * softirq may interrupt a program building a record on the same CPU. The
+ * slot is twice RP_REC_MAX so that bounded offsets satisfy the verifier. */
+#define RP_NEST 4
+#define RP_SCRATCH (2 * RP_REC_MAX)
+struct rp_scratch {
+	__u8 raw[RP_SCRATCH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RP_NEST);
+	__type(key, u32);
+	__type(value, struct rp_scratch);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u32);
+} nesting SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -223,8 +259,22 @@ static __always_inline bool stash_pop(u16 hook, struct stash_val *out)
 	return true;
 }
 
-static __always_inline void ev_init(struct rp_event *e, u32 kind, u32 size)
+static __always_inline struct rp_event *ev_new(u32 kind)
 {
+	u32 zero = 0;
+	u32 *lvl = bpf_map_lookup_elem(&nesting, &zero);
+	if (!lvl)
+		return 0;
+	u32 l = *lvl;
+	if (l >= RP_NEST) {
+		count_drop();
+		return 0;
+	}
+	struct rp_scratch *s = bpf_map_lookup_elem(&scratch, &l);
+	if (!s)
+		return 0;
+	*lvl = l + 1;
+	struct rp_event *e = (struct rp_event *)s->raw;
 	u64 id = bpf_get_current_pid_tgid();
 	e->ts = bpf_ktime_get_boot_ns();
 	e->dev = 0;
@@ -236,38 +286,45 @@ static __always_inline void ev_init(struct rp_event *e, u32 kind, u32 size)
 	e->cpu = bpf_get_smp_processor_id();
 	e->tid = (u32)id;
 	e->flags = 0;
-	e->size = size;
+	e->size = sizeof(*e);
 	e->abi = RP_ABI_VERSION;
-	e->dev_name[0] = 0;
-	e->parent[0] = 0;
-	e->bus[0] = 0;
-	e->drv[0] = 0;
-	e->str[0] = 0;
+	e->pad = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-}
-
-static __always_inline struct rp_event *ev_new(u32 kind)
-{
-	struct rp_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_drop();
-		return 0;
-	}
-	ev_init(e, kind, sizeof(*e));
 	return e;
 }
 
+/* Copies the record into the ring with its exact size and frees the scratch slot. */
 static __always_inline void ev_submit(struct rp_event *e)
 {
-	bpf_ringbuf_submit(e, 0);
+	u32 size = e->size;
+	u64 flags = BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + size >= cfg_wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	if (size > RP_REC_MAX || bpf_ringbuf_output(&events, e, size & (RP_SCRATCH - 1), flags))
+		count_drop();
+	u32 zero = 0;
+	u32 *lvl = bpf_map_lookup_elem(&nesting, &zero);
+	if (lvl && *lvl)
+		*lvl -= 1;
 }
 
-static __always_inline void read_str(char *dst, u32 size, const void *src)
+/* Appends string item `field` read from kernel memory at src (at most max - 1
+ * bytes); nothing for NULL, unreadable or empty strings. */
+static __always_inline void put_str(struct rp_event *e, u32 field, const void *src, u32 max)
 {
-	if (src)
-		bpf_probe_read_kernel_str(dst, size, src);
-	else
-		dst[0] = 0;
+	if (!src)
+		return;
+	u32 off = e->size;
+	if (off > RP_REC_MAX - 2 - RP_STR_LEN)
+		return;
+	off &= RP_REC_MAX - 1;
+	u8 *p = (u8 *)e + off;
+	long n = bpf_probe_read_kernel_str(p + 2, max, src);
+	if (n <= 1)
+		return;
+	p[0] = (u8)field;
+	p[1] = (u8)(n - 1);
+	e->size = off + 2 + (u32)(n - 1);
 }
 
 static __always_inline const char *dev_name_ptr(const struct device *dev)
@@ -284,14 +341,14 @@ static __always_inline void read_dev(struct rp_event *e, const struct device *de
 	e->dev = (u64)dev;
 	if (!dev)
 		return;
-	read_str(e->dev_name, sizeof(e->dev_name), dev_name_ptr(dev));
-	read_str(e->bus, sizeof(e->bus), BPF_CORE_READ(dev, bus, name));
+	put_str(e, RP_S_DEV, dev_name_ptr(dev), RP_NAME_LEN);
+	put_str(e, RP_S_BUS, BPF_CORE_READ(dev, bus, name), RP_BUS_LEN);
 }
 
 static __always_inline void read_drv(struct rp_event *e, const struct device_driver *drv)
 {
 	if (drv)
-		read_str(e->drv, sizeof(e->drv), BPF_CORE_READ(drv, name));
+		put_str(e, RP_S_DRV, BPF_CORE_READ(drv, name), RP_NAME_LEN);
 }
 
 /* ---------------------------- event handlers ---------------------------- */
@@ -391,7 +448,7 @@ static __always_inline int on_reason(const struct device *dev)
 	if (!e)
 		return 0;
 	read_dev(e, dev);
-	read_str(e->str, sizeof(e->str), r);
+	put_str(e, RP_S_STR, r, RP_STR_LEN);
 	ev_submit(e);
 	return 0;
 }
@@ -476,7 +533,7 @@ static __always_inline int on_device_add(struct device *dev)
 	read_dev(e, dev);
 	struct device *parent = BPF_CORE_READ(dev, parent);
 	if (parent)
-		read_str(e->parent, sizeof(e->parent), dev_name_ptr(parent));
+		put_str(e, RP_S_PARENT, dev_name_ptr(parent), RP_NAME_LEN);
 	ev_submit(e);
 	return 0;
 }
@@ -500,13 +557,12 @@ static __always_inline int on_driver_register(struct device_driver *drv, bool re
 		return 0;
 	read_drv(e, drv);
 	if (reg && drv) {
-		read_str(e->bus, sizeof(e->bus), BPF_CORE_READ(drv, bus, name));
+		put_str(e, RP_S_BUS, BPF_CORE_READ(drv, bus, name), RP_BUS_LEN);
 		if (BPF_CORE_READ(drv, probe_type) == PROBE_PREFER_ASYNCHRONOUS)
 			e->flags |= RP_F_ASYNC;
 		struct module *owner = BPF_CORE_READ(drv, owner);
 		if (owner)
-			bpf_probe_read_kernel_str(e->str, sizeof(e->str),
-						  __builtin_preserve_access_index(&owner->name));
+			put_str(e, RP_S_STR, __builtin_preserve_access_index(&owner->name), RP_NAME_LEN);
 	}
 	ev_submit(e);
 	return 0;
@@ -543,7 +599,7 @@ static __always_inline u64 on_fw_sync(const char *name, struct device *dev)
 	if (!e)
 		return cookie;
 	read_dev(e, dev);
-	read_str(e->str, sizeof(e->str), name);
+	put_str(e, RP_S_STR, name, RP_STR_LEN);
 	e->ptr = cookie;
 	ev_submit(e);
 	return cookie;
@@ -566,7 +622,7 @@ static __always_inline int on_fw_nowait(const char *name, struct device *dev, vo
 	if (!e)
 		return 0;
 	read_dev(e, dev);
-	read_str(e->str, sizeof(e->str), name);
+	put_str(e, RP_S_STR, name, RP_STR_LEN);
 	e->flags |= RP_F_NOWAIT;
 	e->ptr = (u64)cont;
 	e->ptr2 = (u64)context;
@@ -586,7 +642,7 @@ static __always_inline int on_fw_work_start(struct work_struct *work)
 	if (!e)
 		return 0;
 	read_dev(e, BPF_CORE_READ(fw, device));
-	read_str(e->str, sizeof(e->str), BPF_CORE_READ(fw, name));
+	put_str(e, RP_S_STR, BPF_CORE_READ(fw, name), RP_STR_LEN);
 	e->ptr = (u64)fw;
 	e->aux = (u64)BPF_CORE_READ(fw, cont);
 	e->ptr2 = (u64)BPF_CORE_READ(fw, context);
@@ -644,7 +700,7 @@ static __always_inline int on_init_module_done(long ret)
 		return 0;
 	struct rp_event *e = ev_new(RP_MODULE_INIT_DONE);
 	if (e) {
-		bpf_probe_read_kernel_str(e->str, sizeof(m->name), m->name);
+		put_str(e, RP_S_STR, m->name, sizeof(m->name));
 		e->ret = (int)ret;
 		ev_submit(e);
 	}
@@ -656,26 +712,20 @@ static __always_inline int on_init_module_done(long ret)
 
 static __always_inline int on_component_add(struct snd_soc_component *c, struct snd_soc_dai_driver *dd, int num)
 {
-	struct rp_component_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_drop();
+	struct rp_event *e = ev_new(RP_COMPONENT_ADD);
+	if (!e)
 		return 0;
-	}
-	ev_init(&e->base, RP_COMPONENT_ADD, sizeof(*e));
-	read_dev(&e->base, BPF_CORE_READ(c, dev));
-	read_str(e->base.str, sizeof(e->base.str), BPF_CORE_READ(c, name));
-	e->num_dai = num;
-	u32 n = 0;
+	read_dev(e, BPF_CORE_READ(c, dev));
+	put_str(e, RP_S_STR, BPF_CORE_READ(c, name), RP_STR_LEN);
+	e->aux = (u64)(u32)num;
 	u64 sz = bpf_core_type_size(struct snd_soc_dai_driver);
 	for (int i = 0; i < RP_MAX_DAIS; i++) {
 		if (i >= num || !dd)
 			break;
 		struct snd_soc_dai_driver *d = (void *)dd + (u64)i * sz;
-		read_str(e->dais[i], RP_DAI_LEN, BPF_CORE_READ(d, name));
-		n++;
+		put_str(e, RP_S_DAI, BPF_CORE_READ(d, name), RP_DAI_LEN);
 	}
-	e->ndais = n;
-	bpf_ringbuf_submit(e, 0);
+	ev_submit(e);
 	return 0;
 }
 
@@ -685,7 +735,7 @@ static __always_inline int on_component_del(struct snd_soc_component *c)
 	if (!e)
 		return 0;
 	read_dev(e, BPF_CORE_READ(c, dev));
-	read_str(e->str, sizeof(e->str), BPF_CORE_READ(c, name));
+	put_str(e, RP_S_STR, BPF_CORE_READ(c, name), RP_STR_LEN);
 	ev_submit(e);
 	return 0;
 }
@@ -703,7 +753,7 @@ static __always_inline int on_card_bind(struct snd_soc_card *card, bool entry, l
 		return 0;
 	read_dev(e, BPF_CORE_READ(card, dev));
 	if (entry)
-		read_str(e->str, sizeof(e->str), BPF_CORE_READ(card, name));
+		put_str(e, RP_S_STR, BPF_CORE_READ(card, name), RP_STR_LEN);
 	else
 		e->ret = (int)ret;
 	ev_submit(e);
@@ -747,8 +797,8 @@ static __always_inline int on_find_done(struct snd_soc_dai_link_component *dlc, 
 	const char *n = component ? 0 : BPF_CORE_READ(dlc, dai_name);
 	if (!n)
 		n = BPF_CORE_READ(dlc, name);
-	read_str(e->str, sizeof(e->str), n);
-	read_str(e->drv, sizeof(e->drv), (const char *)t->link_name);
+	put_str(e, RP_S_STR, n, RP_STR_LEN);
+	put_str(e, RP_S_DRV, (const char *)t->link_name, RP_NAME_LEN);
 	u64 sz = bpf_core_type_size(struct snd_soc_dai_link_component);
 	u64 d = (u64)dlc;
 	if (in_array(d, t->link_cpus, t->n_cpus, sz))
@@ -772,7 +822,7 @@ static __always_inline int on_snd_card_register(struct snd_card *card, long ret)
 		return 0;
 	read_dev(e, BPF_CORE_READ(card, dev));
 	e->ret = BPF_CORE_READ(card, number);
-	bpf_probe_read_kernel_str(e->str, 16, __builtin_preserve_access_index(&card->id));
+	put_str(e, RP_S_STR, __builtin_preserve_access_index(&card->id), 16);
 	ev_submit(e);
 	return 0;
 }
@@ -1282,9 +1332,9 @@ int BPF_KRETPROBE(kr_snd_card, long ret)
 
 /* --------------------------- tracepoints ------------------------------- */
 
-static __always_inline void read_data_loc(char *dst, u32 size, void *ctx, u32 loc)
+static __always_inline void read_data_loc(struct rp_event *e, void *ctx, u32 loc)
 {
-	bpf_probe_read_kernel_str(dst, size, (char *)ctx + (loc & 0xffff));
+	put_str(e, RP_S_STR, (char *)ctx + (loc & 0xffff), RP_STR_LEN);
 }
 
 SEC("tracepoint/module/module_load")
@@ -1293,7 +1343,7 @@ int tp_module_load(struct trace_event_raw_module_load *ctx)
 	struct rp_event *e = ev_new(RP_MODULE_LOAD);
 	if (!e)
 		return 0;
-	read_data_loc(e->str, sizeof(e->str), ctx, ctx->__data_loc_name);
+	read_data_loc(e, ctx, ctx->__data_loc_name);
 	ev_submit(e);
 	return 0;
 }
@@ -1304,7 +1354,7 @@ int tp_module_free(struct trace_event_raw_module_free *ctx)
 	struct rp_event *e = ev_new(RP_MODULE_FREE);
 	if (!e)
 		return 0;
-	read_data_loc(e->str, sizeof(e->str), ctx, ctx->__data_loc_name);
+	read_data_loc(e, ctx, ctx->__data_loc_name);
 	ev_submit(e);
 	return 0;
 }
@@ -1315,7 +1365,7 @@ int tp_module_request(struct trace_event_raw_module_request *ctx)
 	struct rp_event *e = ev_new(RP_MODULE_REQUEST);
 	if (!e)
 		return 0;
-	read_data_loc(e->str, sizeof(e->str), ctx, ctx->__data_loc_name);
+	read_data_loc(e, ctx, ctx->__data_loc_name);
 	if (ctx->wait)
 		e->flags |= RP_F_WAIT;
 	e->ptr = ctx->ip;

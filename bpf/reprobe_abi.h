@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* Raw records shared by bpf/reprobe.bpf.c and the userspace decoder
- * (tracer/event_decoder.cpp). One BPF ring buffer carries fixed-size records:
- * every record starts with struct rp_event; RP_COMPONENT_ADD records are the
- * larger struct rp_component_event. Strings are NUL-terminated (possibly
- * truncated) and zero-filled. Kernel pointers (dev, ptr, ptr2) are only used
- * for correlation in userspace and never written to a trace (KASLR). */
+ * (tracer/event_decoder.cpp). One BPF ring buffer carries variable-size
+ * records: a fixed struct rp_event header, then only the strings actually
+ * present, each as a tagged, length-prefixed item
+ *     __u8 field (enum rp_field), __u8 len, char bytes[len]   (no NUL)
+ * packed back to back up to rp_event.size. A bind event with device, bus and
+ * driver names is ~130 bytes. Strings are truncated to their RP_*_LEN - 1.
+ * Kernel pointers (dev, ptr, ptr2) are only used for correlation in userspace
+ * and never written to a trace (KASLR). */
 #ifndef REPROBE_ABI_H
 #define REPROBE_ABI_H
 
@@ -12,7 +15,7 @@
 #include <linux/types.h>
 #endif
 
-#define RP_ABI_VERSION 1
+#define RP_ABI_VERSION 2
 
 #define RP_COMM_LEN 16
 #define RP_NAME_LEN 64   /* device / parent / driver names */
@@ -20,6 +23,7 @@
 #define RP_STR_LEN 256   /* reason, firmware name, module name, component/card name */
 #define RP_MAX_DAIS 16
 #define RP_DAI_LEN 48
+#define RP_REC_MAX 2048 /* largest record (header + items); a full component_add is ~1.3 KiB */
 
 enum rp_kind {
 	RP_NONE = 0,
@@ -53,7 +57,7 @@ enum rp_kind {
 	RP_WORK_QUEUE,       /* workqueue:workqueue_queue_work: ptr = work, aux = function */
 	RP_WORK_START,       /* workqueue:workqueue_execute_start: ptr = work, aux = function */
 	RP_WORK_END,         /* workqueue:workqueue_execute_end: ptr = work */
-	RP_COMPONENT_ADD,    /* snd_soc_add_component entry: str = name, dev; struct rp_component_event */
+	RP_COMPONENT_ADD,    /* snd_soc_add_component entry: str = name, dev, aux = num_dai, RP_S_DAI items */
 	RP_COMPONENT_DEL,    /* snd_soc_del_component_unlocked entry: str = name, dev */
 	RP_CARD_BIND_START,  /* snd_soc_register_card entry: dev = card->dev, str = card name */
 	RP_CARD_BIND_END,    /* snd_soc_register_card exit: dev, ret */
@@ -83,37 +87,37 @@ enum rp_kind {
 #define RP_F_LINK_PLATFORM 0x1000 /* ASOC_MISSING: one of the link's platforms */
 #define RP_F_COMPONENT 0x2000     /* ASOC_MISSING: a component lookup (soc_find_component) */
 
+/* String items following the header. RP_S_DAI may repeat (COMPONENT_ADD, in order). */
+enum rp_field {
+	RP_S_DEV = 1,    /* dev_name(dev) */
+	RP_S_PARENT,     /* dev_name(dev->parent) (DEVICE_ADD) */
+	RP_S_BUS,        /* dev->bus->name / drv->bus->name */
+	RP_S_DRV,        /* driver name (ASOC_MISSING: dai_link name) */
+	RP_S_STR,        /* kind specific: reason, firmware, module, component/card name, card id */
+	RP_S_DAI,        /* COMPONENT_ADD: one DAI driver name */
+	RP_S_MAX,
+};
+
 struct rp_event {
 	__u64 ts;    /* bpf_ktime_get_boot_ns() */
 	__u64 dev;   /* struct device * (correlation only) */
 	__u64 ptr;   /* kind specific: cookie, work_struct *, fw_work *, callback */
 	__u64 ptr2;  /* kind specific */
 	__s64 ret;   /* return value / index / seconds */
-	__u64 aux;   /* kind specific: trigger count, work function, callback */
+	__u64 aux;   /* kind specific: trigger count, work function, callback; COMPONENT_ADD: num_dai */
 	__u32 kind;  /* enum rp_kind */
 	__u32 cpu;
 	__u32 tid;
 	__u32 flags;
-	__u32 size;  /* sizeof the whole record */
-	__u32 abi;   /* RP_ABI_VERSION */
+	__u16 size;  /* the whole record: header + string items (<= RP_REC_MAX) */
+	__u16 abi;   /* RP_ABI_VERSION */
+	__u32 pad;
 	char comm[RP_COMM_LEN];
-	char dev_name[RP_NAME_LEN];
-	char parent[RP_NAME_LEN];
-	char bus[RP_BUS_LEN];
-	char drv[RP_NAME_LEN];
-	char str[RP_STR_LEN];
-};
-
-struct rp_component_event {
-	struct rp_event base;
-	__u32 ndais;     /* DAI names stored (<= RP_MAX_DAIS) */
-	__u32 num_dai;   /* num_dai argument */
-	char dais[RP_MAX_DAIS][RP_DAI_LEN];
 };
 
 /* Indices into the "counters" array map. */
 enum rp_counter {
-	RP_CNT_DROPS = 0,  /* ring buffer reserve failures (per CPU) */
+	RP_CNT_DROPS = 0,  /* records lost in BPF (per CPU): ring buffer full, or scratch nesting too deep */
 	RP_CNT_MAX,
 };
 

@@ -76,6 +76,9 @@ class Redactor {
   std::size_t distinct(Kind k) const;
   // Total replacements made so far (all kinds).
   std::size_t replacements() const { return replacements_; }
+  // Private names known so far (host + user); grows when learn()/add_*() find
+  // a new one. Callers caching scrub_string() results drop them when it changes.
+  std::size_t names_known() const { return hosts_.size() + users_.size(); }
 
   // True if a JSON object key names a serial number / unique id.
   static bool is_serial_key(std::string_view key);

@@ -262,6 +262,7 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
     SimResult r = sim.run();
     rep.verdicts.push_back(verdict_for(m, policies[i], rep.targets, r));
     if (i == 0) rep.why = explain_stock(m, rep, r);
+    if (opt.keep_timelines) rep.verdicts.back().timeline = std::move(r.state.timeline);
     if (r.state.truncated)
       rep.warnings.push_back(fmt::format("policy {}: simulation stopped after {} steps (runaway triggers?)",
                                          policies[i].spec, r.state.steps));

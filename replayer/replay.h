@@ -21,6 +21,7 @@ struct ReplayOptions {
   bool all_policies = false;
   std::string kernel = "auto";
   std::vector<std::string> targets;     // device labels; empty = card devices
+  bool keep_timelines = false;          // keep each policy's simulated timeline (PolicyVerdict::timeline)
 };
 
 struct TargetOutcome {
@@ -49,6 +50,7 @@ struct PolicyVerdict {
   uint64_t blocked_total_ns = 0, blocked_max_ns = 0;
   std::optional<uint64_t> timeout_fired_at;
   bool truncated = false;
+  std::vector<SimRecord> timeline;       // the simulated run, only with ReplayOptions::keep_timelines
 };
 
 struct Fidelity {

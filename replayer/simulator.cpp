@@ -66,6 +66,23 @@ void sift_down(std::vector<QItem>& h, size_t i) {
   }
   h[i] = x;
 }
+void heap_push(std::vector<QItem>& h, const QItem& q) {
+  h.push_back(q);
+  if (h.size() > 1) sift_up(h, h.size() - 1);  // the hot heap holds 1-2 items on average
+}
+QItem heap_pop(std::vector<QItem>& h) {
+  const QItem q = h[0];
+  h[0] = h.back();
+  h.pop_back();
+  if (!h.empty()) sift_down(h, 0);
+  return q;
+}
+
+// Items queued further ahead than this go to SimState::later. Most steps are
+// due within microseconds; a timeout (re-armed on every driver_register, 10 s
+// ahead) or a root context's next action seconds away would otherwise sit in
+// the hot heap and deepen every pop.
+constexpr uint64_t kLaterNs = 1'000'000;
 }  // namespace
 
 Simulator::Simulator(const Model& model, const Policy& policy, const SimConfig& config)
@@ -95,8 +112,14 @@ Simulator::Simulator(const Model& model, const Policy& policy, const SimConfig& 
   if (config_.max_steps == 0) config_.max_steps = 200 * work + 1'000'000;
 
   auto& s = state_;
-  // About two records per observed action or attempt; saves regrowing a large timeline.
-  if (config_.record_timeline) s.timeline.reserve(2 * work);
+  // A run records 3.4-3.9 records per unit of `work` (about 4 per simulated probe
+  // attempt), 5 under inline provider work (sync-provider retries consumers
+  // more). Reserving that once avoids regrowing (a copy, and a capacity twice
+  // the need); 24-byte records keep the 1 M-event benchmark's largest timeline
+  // (6 x 205 k x 24 B = 30 MB) under glibc's largest dynamic mmap threshold
+  // (32 MiB), so a process that replays again reuses the freed heap memory
+  // instead of page-faulting a fresh mapping on every run.
+  if (config_.record_timeline) s.timeline.reserve((policy_.inline_provider_work() ? 6 : 4) * work);
   s.devs.resize(m.devices.size());
   for (DevId d = 0; d < m.devices.size(); ++d) {
     s.devs[d].present = m.devices[d].declared_in_header;
@@ -129,6 +152,7 @@ Simulator::Simulator(const Model& model, const Policy& policy, const SimConfig& 
     push(QItem::periodic, static_cast<uint64_t>(policy_.period_ms) * 1'000'000);
   for (uint32_t c = 0; c < m.contexts.size(); ++c)
     if (m.contexts[c].kind == CtxKind::root) start_instance(c, 0, false);
+  promote_due();
 }
 
 void Simulator::push(QItem::Kind k, uint64_t t, uint32_t a, uint32_t b) {
@@ -139,22 +163,45 @@ void Simulator::push(QItem::Kind k, uint64_t t, uint32_t a, uint32_t b) {
   q.seq = state_.seq++;
   q.a = a;
   q.b = b;
-  state_.queue.push_back(q);
-  sift_up(state_.queue, state_.queue.size() - 1);
+  if (q.t == state_.now && use_due_now_) due_now_.push_back(q);
+  else heap_push(q.t - state_.now > kLaterNs ? state_.later : state_.queue, q);
+}
+
+// Moves what is left in due_now_ into the heap, seq kept (a truncated run).
+void Simulator::flush_due_now() {
+  for (size_t i = due_now_head_; i < due_now_.size(); ++i) heap_push(state_.queue, due_now_[i]);
+  due_now_.clear();
+  due_now_head_ = 0;
+}
+
+// Moves every item of `later` due no later than the earliest item of `queue`
+// (ties included) into `queue`, keeping its seq. Then `queue` holds every item
+// that can run next, and its (t, seq) minimum is the minimum of both heaps:
+// the order is exactly that of one heap. Runs after every step.
+void Simulator::promote_due() {
+  auto& s = state_;
+  while (!s.later.empty() && (s.queue.empty() || s.later[0].t <= s.queue[0].t)) heap_push(s.queue, heap_pop(s.later));
 }
 
 // Gives the queued items seq 0..n-1 in their (t, seq) order, so the counter
 // never wraps; the relative order of everything queued is unchanged.
 void Simulator::renumber_queue() {
-  auto& h = state_.queue;
-  std::sort(h.begin(), h.end(), [](const QItem& x, const QItem& y) { return key(x) < key(y); });
-  for (size_t i = 0; i < h.size(); ++i) h[i].seq = static_cast<uint32_t>(i);  // a sorted array is a heap
-  state_.seq = static_cast<uint32_t>(h.size());
+  std::vector<QItem*> all;
+  for (size_t i = due_now_head_; i < due_now_.size(); ++i) all.push_back(&due_now_[i]);
+  for (QItem& q : state_.queue) all.push_back(&q);
+  for (QItem& q : state_.later) all.push_back(&q);
+  std::sort(all.begin(), all.end(), [](const QItem* x, const QItem* y) { return key(*x) < key(*y); });
+  for (size_t i = 0; i < all.size(); ++i) all[i]->seq = static_cast<uint32_t>(i);  // order kept: heaps stay heaps
+  state_.seq = static_cast<uint32_t>(all.size());
 }
 
 QItem Simulator::pop_at(size_t i) {
   auto& h = state_.queue;
   QItem q = h[i];
+  if (h.size() == 1) {
+    h.pop_back();
+    return q;
+  }
   h[i] = h.back();
   h.pop_back();
   if (i < h.size()) {
@@ -176,26 +223,58 @@ std::vector<size_t> Simulator::choices() const {
 
 void Simulator::step(size_t i) {
   if (done()) return;
-  const QItem q = pop_at(i);
+  run_item(pop_at(i));
+}
+
+void Simulator::run_item(const QItem& q) {
   state_.now = std::max(state_.now, q.t);
   if (++state_.steps > config_.max_steps) {
     state_.truncated = true;
     return;
   }
   dispatch(q);
+  const auto& s = state_;
+  if (!s.later.empty() && (s.queue.empty() || s.later[0].t <= s.queue[0].t)) promote_due();
+}
+
+// One step of run()/run_until(): the (t, seq)-first item of the heap and
+// due_now_. Heap items due at `now` precede due_now_ (queued before `now` was
+// reached, so lower seq); due_now_ items are in seq order; past `now` only
+// the heap has items. False when nothing is queued.
+bool Simulator::run_next() {
+  auto& s = state_;
+  if (!s.queue.empty() && s.queue[0].t == s.now) {
+    run_item(pop_at(0));
+  } else if (due_now_head_ < due_now_.size()) {
+    const QItem q = due_now_[due_now_head_++];
+    if (due_now_head_ == due_now_.size()) {
+      due_now_.clear();
+      due_now_head_ = 0;
+    }
+    run_item(q);
+  } else if (!s.queue.empty()) {
+    run_item(pop_at(0));
+  } else {
+    return false;
+  }
+  return true;
 }
 
 void Simulator::run_until(uint64_t t) {
-  while (!done() && state_.queue[0].t <= t) step(0);
+  use_due_now_ = true;
+  while (!state_.truncated && (due_now_head_ < due_now_.size() || (!state_.queue.empty() && state_.queue[0].t <= t)))
+    run_next();
+  flush_due_now();
+  use_due_now_ = false;
 }
 
 SimResult Simulator::run() {
-  while (!done()) step(0);
+  use_due_now_ = true;
+  while (!state_.truncated && run_next()) {
+  }
+  flush_due_now();
+  use_due_now_ = false;
   return SimResult{std::move(state_)};  // the simulator is spent (see run())
-}
-
-void Simulator::record(RecKind k, DevId dev, uint32_t a, int64_t v) {
-  if (config_.record_timeline) state_.timeline.push_back(SimRecord{state_.now, k, dev, a, v});
 }
 
 void Simulator::dispatch(const QItem& q) {
@@ -411,12 +490,22 @@ void Simulator::thread_step(uint32_t th) {
       push(QItem::thread_step, s.now + 100'000, th);
       return;
     }
-    candidates(job.dev, job.only_driver, scratch_);
-    if (job.next_candidate >= scratch_.size()) {
+    const auto& bindings = model_->devices[job.dev].bindings;
+    uint32_t b = kNone;
+    if (bindings.size() == 1) {  // the common case, as candidates() would list it, without the list
+      const uint32_t drv = binding_driver_[bindings[0]];
+      if (job.next_candidate == 0 && drv != kNone && s.driver_registered[drv] &&
+          (job.only_driver == kNone || drv == job.only_driver))
+        b = bindings[0];
+    } else {
+      candidates(job.dev, job.only_driver, scratch_);
+      if (job.next_candidate < scratch_.size()) b = scratch_[job.next_candidate];
+    }
+    if (b == kNone) {
       ++s.threads[th].pos;
       continue;
     }
-    const uint32_t b = scratch_[job.next_candidate++];
+    ++job.next_candidate;
     start_probe(th, job.dev, b);
     return;
   }
@@ -503,7 +592,7 @@ void Simulator::probe_end(DevId dev) {
   auto& ds = s.devs[dev];
   const ProbeInFlight p = ds.probe;
   ds.probing = false;
-  record(RecKind::probe_end, dev, p.binding, static_cast<int64_t>(p.outcome));
+  record(RecKind::probe_end, dev, p.binding, static_cast<int32_t>(p.outcome));
   SimThread& t = s.threads[p.thread];
   t.busy = false;
   if (p.outcome == ProbeOutcome::bound) {
@@ -544,7 +633,7 @@ void Simulator::trigger(TriggerCause c) {
   }
   ++s.trigger_count;
   ++s.triggers_by_cause[static_cast<size_t>(c)];
-  record(RecKind::trigger, kNoDev, static_cast<uint32_t>(c), static_cast<int64_t>(s.trigger_count));
+  record(RecKind::trigger, kNoDev, static_cast<uint32_t>(c), static_cast<int32_t>(s.trigger_count));
   // list_splice_tail_init(pending -> active)
   for (uint32_t d = s.pending.head; d != kNone; d = s.devs[d].next) s.devs[d].list = 2;
   if (s.pending.size) {

@@ -29,14 +29,18 @@ enum class RecKind : uint8_t {
 };
 std::string_view to_string(RecKind k);
 
-// One line of the simulated timeline.
+// One line of the simulated timeline. 24 bytes: a run records about 1.3 per
+// step (a million on the 1 M-event benchmark trace), so its size is the
+// simulator's memory traffic.
 struct SimRecord {
   uint64_t t = 0;
-  RecKind kind = RecKind::probe_start;
   DevId dev = kNoDev;
   uint32_t a = 0;        // probe_*: binding; trigger: cause; resource_*: arrival; driver_register: driver
-  int64_t v = 0;         // probe_end: outcome; trigger: count
+  int32_t v = 0;         // probe_end: outcome; trigger: count (at most one per step: < 2^31 in any run
+                         // that fits in memory); timeout_armed/extended: seconds
+  RecKind kind = RecKind::probe_start;
 };
+static_assert(sizeof(SimRecord) == 24, "timeline records stay small (docs/model.md §4)");
 
 struct SimConfig {
   uint64_t work_latency_ns = 50'000;       // trigger -> deferred_probe_work_func start
@@ -46,7 +50,8 @@ struct SimConfig {
 };
 
 // A queued simulator event. Ordered by (t, seq); seq is assignment order, so
-// the default schedule is deterministic.
+// the default schedule is deterministic. Items due far ahead wait in
+// SimState::later until they are due (docs/model.md §4, "Event queue").
 struct QItem {
   enum Kind : uint8_t { action, thread_step, probe_decide, probe_end, timeout, periodic, kick };
   uint64_t t = 0;
@@ -112,7 +117,12 @@ struct SimState {
   uint64_t now = 0;
   uint32_t seq = 0;
   uint64_t steps = 0;
-  std::vector<QItem> queue;                 // 4-ary heap (min on t, seq)
+  // The event queue, in two 4-ary heaps (min on t, seq). `queue` holds the
+  // items due soon and, between steps, every item due at the earliest time;
+  // `later` holds items queued more than kLaterNs ahead (stale timeouts, far
+  // exogenous actions) until they are due. The union runs in (t, seq) order.
+  std::vector<QItem> queue;
+  std::vector<QItem> later;
   std::vector<DevState> devs;
   std::vector<uint8_t> driver_registered;
   std::vector<uint32_t> driver_reg_order;   // registration sequence number per driver
@@ -167,9 +177,15 @@ class Simulator {
  private:
   void push(QItem::Kind k, uint64_t t, uint32_t a = 0, uint32_t b = 0);
   QItem pop_at(size_t i);
+  void run_item(const QItem& q);
+  bool run_next();             // run()/run_until(): pops from due_now_ or the heaps
+  void flush_due_now();
+  void promote_due();
   void renumber_queue();
   void dispatch(const QItem& q);
-  void record(RecKind k, DevId dev, uint32_t a = 0, int64_t v = 0);
+  void record(RecKind k, DevId dev, uint32_t a = 0, int32_t v = 0) {  // inline: about 4 per probe attempt
+    if (config_.record_timeline) state_.timeline.push_back(SimRecord{state_.now, dev, a, v, k});
+  }
 
   void start_instance(uint32_t ctx, uint64_t base, bool inline_children);
   void run_action(uint32_t inst, uint32_t idx);
@@ -202,6 +218,14 @@ class Simulator {
   std::vector<uint32_t> scratch_;           // candidates() output, reused
   std::vector<uint64_t> inline_span_;       // per context (sync-provider only)
   uint64_t horizon_ = 0;
+  // Inside run() and run_until() only (use_due_now_): items queued for `now`
+  // itself (a third of all steps) go to this FIFO instead of the heap. Every
+  // heap item due at `now` was queued earlier, so it runs first; the order is
+  // exactly the heap's (t, seq). Empty whenever those calls return, so
+  // state().queue, choices() and step(i) always see every queued item.
+  std::vector<QItem> due_now_;
+  size_t due_now_head_ = 0;
+  bool use_due_now_ = false;
   SimState state_;
 };
 

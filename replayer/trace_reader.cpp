@@ -1,5 +1,7 @@
 #include "replayer/trace_reader.h"
 
+#include "replayer/trace_line_scanner.h"
+
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -45,6 +47,7 @@ class Reader {
     size_t pos = 0;
     unsigned line_no = 0;
     trace_.events.reserve(size / 96 + 16);  // canonical lines are ~90-150 bytes: at most one regrowth
+    buffer_end_ = data + size + simdjson::SIMDJSON_PADDING;
     bool saw_end = false;
     while (pos < size) {
       const char* start = data + pos;
@@ -230,7 +233,137 @@ class Reader {
     return std::nullopt;
   }
 
+  // An event line: the fast path when the scanner reads it and commit() takes it,
+  // otherwise the full path (DOM), which also gives every diagnostic.
   std::optional<Error> event_line(std::string_view line, unsigned line_no, bool& saw_end) {
+    if (scanner_.scan(line, static_cast<size_t>(buffer_end_ - line.data()), scanned_) && commit(scanned_, line_no))
+      return std::nullopt;
+    return event_line_full(line, line_no, saw_end);
+  }
+
+  // Checks a scanned line without side effects, then adds its event exactly as
+  // event_line_full() would. False, with nothing changed, when any check fails.
+  bool commit(const ScannedLine& l, unsigned line_no) {
+    const size_t max_str = limits_.max_string_bytes;
+    if (!l.has_t || l.t > limits_.max_time_ns || l.t < last_t_) return false;
+    if (l.cpu > INT32_MAX || l.tid > INT32_MAX || l.ev.size() > max_str || l.comm.size() > max_str) return false;
+    const auto& fields = l.spec->fields;
+    DevId dev_ref = kNoDev;
+    for (size_t fi = 0; fi < fields.size(); ++fi) {
+      if (!(l.seen & (1u << fi))) {
+        if (fields[fi].required) return false;
+        continue;
+      }
+      const ScannedField& v = l.fields[fi];
+      if (v.str.size() > max_str) return false;
+      switch (fields[fi].type) {
+        case FieldType::dev_decl:
+          if (live(trace_.strings.find(v.str)) != kNoDev) return false;
+          break;
+        case FieldType::dev_ref:  // a spec has at most one device field
+          dev_ref = known(trace_.strings.find(v.str));
+          if (dev_ref == kNoDev) return false;
+          break;
+        case FieldType::outcome:
+          if (!probe_outcome_from(v.str)) return false;
+          break;
+        case FieldType::fw_mode:
+          if (v.str != "sync" && v.str != "nowait") return false;
+          break;
+        case FieldType::str_list:
+          if (v.list_end - v.list_begin > limits_.max_list_items) return false;
+          for (uint32_t i = v.list_begin; i < v.list_end; ++i)
+            if (l.list_items[i].size() > max_str) return false;
+          break;
+        default: break;
+      }
+    }
+    Event ev;
+    ev.line = line_no;
+    ev.kind = l.kind;
+    ev.t = l.t;
+    if (l.has_cpu) ev.cpu = static_cast<int32_t>(l.cpu);
+    if (l.has_tid) ev.tid = static_cast<int32_t>(l.tid);
+    if (l.has_inferred) ev.inferred = l.inferred;
+    for (uint8_t k = 0; k < l.order_size; ++k) {  // strings are interned in line order
+      if (l.order[k] == ScannedLine::kComm) {
+        ev.comm = trace_.strings.intern(l.comm);
+        continue;
+      }
+      const FieldSpec& f = fields[l.order[k]];
+      const ScannedField& v = l.fields[l.order[k]];
+      if (f.type == FieldType::dev_decl) {
+        ev.dev = declare_device(trace_.strings.intern(v.str), line_no);
+      } else if (f.type == FieldType::str) {
+        set_string(f.slot, trace_.strings.intern(v.str), ev);
+      } else if (v.list_end > v.list_begin) {  // str_list
+        std::vector<StrId> items;
+        items.reserve(v.list_end - v.list_begin);
+        for (uint32_t i = v.list_begin; i < v.list_end; ++i) items.push_back(trace_.strings.intern(l.list_items[i]));
+        ev.list = static_cast<uint32_t>(trace_.lists.size());
+        trace_.lists.push_back(std::move(items));
+      }
+    }
+    for (size_t fi = 0; fi < fields.size(); ++fi) {
+      if (!(l.seen & (1u << fi))) continue;
+      const ScannedField& v = l.fields[fi];
+      switch (fields[fi].type) {
+        case FieldType::dev_ref: ev.dev = dev_ref; break;
+        case FieldType::i64:
+          ev.num = v.i64;
+          ev.present |= Event::kHasNum;
+          break;
+        case FieldType::u64:
+          ev.id = v.u64;
+          ev.present |= Event::kHasId;
+          break;
+        case FieldType::boolean:
+          ev.flag = v.flag;
+          ev.present |= Event::kHasFlag;
+          break;
+        case FieldType::outcome: ev.outcome = *probe_outcome_from(v.str); break;
+        case FieldType::fw_mode: ev.flag = v.str == "nowait"; break;
+        default: break;  // interned above
+      }
+    }
+    accept(ev, line_no);
+    return true;
+  }
+
+  // Validated event: becomes the trace's next event.
+  void accept(const Event& ev, unsigned line_no) {
+    last_t_ = ev.t;
+    last_line_ = line_no;
+    if (ev.kind == EventKind::device_add) {
+      trace_.devices[ev.dev].bus = ev.s2;
+      trace_.devices[ev.dev].parent = ev.s3;
+    }
+    if (ev.kind == EventKind::device_del) live_[trace_.devices[ev.dev].name] = kNoDev;
+    trace_.events.push_back(ev);
+  }
+
+  DevId declare_device(StrId name, unsigned line) {
+    DeviceInfo info;
+    info.name = name;
+    info.decl_line = line;
+    if (const DevId prev = known(name); prev != kNoDev) info.instance = trace_.devices[prev].instance + 1;
+    const auto id = static_cast<DevId>(trace_.devices.size());
+    trace_.devices.push_back(info);
+    set_device(name, id);
+    return id;
+  }
+
+  static void set_string(Slot slot, StrId id, Event& ev) {
+    switch (slot) {
+      case Slot::drv: ev.drv = id; break;
+      case Slot::name: ev.name = id; break;
+      case Slot::s2: ev.s2 = id; break;
+      case Slot::s3: ev.s3 = id; break;
+      default: break;
+    }
+  }
+
+  std::optional<Error> event_line_full(std::string_view line, unsigned line_no, bool& saw_end) {
     element doc;
     auto perr = parser_.parse(line.data(), line.size(), false).get(doc);
     if (perr) return err(line_no, fmt::format("invalid JSON: {}", simdjson::error_message(perr)));
@@ -303,14 +436,7 @@ class Reader {
         return err(line_no, fmt::format("event '{}' is missing field '{}'", evname, spec->fields[fi].name));
     if (ev.t < last_t_)
       return err(line_no, fmt::format("time goes backwards: t={} is before t={} at line {}", ev.t, last_t_, last_line_));
-    last_t_ = ev.t;
-    last_line_ = line_no;
-    if (ev.kind == EventKind::device_add) {
-      trace_.devices[ev.dev].bus = ev.s2;
-      trace_.devices[ev.dev].parent = ev.s3;
-    }
-    if (ev.kind == EventKind::device_del) live_[trace_.devices[ev.dev].name] = kNoDev;
-    trace_.events.push_back(ev);
+    accept(ev, line_no);
     return std::nullopt;
   }
 
@@ -326,14 +452,7 @@ class Reader {
                                ? fmt::format("device '{}' added but the header already lists it", s)
                                : fmt::format("device '{}' added again without device_del (added at line {})", s, d.decl_line));
         }
-        DeviceInfo info;
-        info.name = name;
-        info.decl_line = line;
-        if (const DevId prev = known(name); prev != kNoDev) info.instance = trace_.devices[prev].instance + 1;
-        const auto id = static_cast<DevId>(trace_.devices.size());
-        trace_.devices.push_back(info);
-        set_device(name, id);
-        ev.dev = id;
+        ev.dev = declare_device(name, line);
         return std::nullopt;
       }
       case FieldType::dev_ref: {
@@ -346,14 +465,7 @@ class Reader {
       }
       case FieldType::str: {
         if (auto e = get_string(v, f.name, line, s)) return e;
-        const StrId id = trace_.strings.intern(s);
-        switch (f.slot) {
-          case Slot::drv: ev.drv = id; break;
-          case Slot::name: ev.name = id; break;
-          case Slot::s2: ev.s2 = id; break;
-          case Slot::s3: ev.s3 = id; break;
-          default: break;
-        }
+        set_string(f.slot, trace_.strings.intern(s), ev);
         return std::nullopt;
       }
       case FieldType::i64:
@@ -404,6 +516,9 @@ class Reader {
 
   ReadLimits limits_;
   Trace trace_;
+  TraceLineScanner scanner_;
+  ScannedLine scanned_;
+  const char* buffer_end_ = nullptr;  // end of the padded input: the scanner may read up to it
   simdjson::dom::parser parser_;
   // By interned name (StrId): the instance currently added, and the latest instance of every name.
   DevId live(StrId name) const { return name != 0 && name < live_.size() ? live_[name] : kNoDev; }

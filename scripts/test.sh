@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quick start 2: install packages, build, run every test: unit, golden (examples and real
-# captures), CLI, then the real-kernel VM suite (record in a qemu guest running Debian's own
+# captures, imported real logs), CLI, the HTML report in headless chromium, a short libFuzzer run
+# of the log importer, then the real-kernel VM suite (record in a qemu guest running Debian's own
 # kernel -> replay on the host -> compare with what the kernel did; tests/vm/README.md).
 # The VM suite needs root (qemu, the kernel headers): it fails loudly without it.
 set -euo pipefail
@@ -8,7 +9,11 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 [ -d build ] || meson setup build
 ninja -C build
+# The browser test's playwright-core (tests/browser/package-lock.json), from the npm registry.
+[ -f tests/browser/node_modules/playwright-core/package.json ] || npm ci --prefix tests/browser --no-audit --no-fund
 meson test -C build --print-errorlogs
+echo "== importer fuzzing (libFuzzer, 20 s)"
+scripts/fuzz-import.sh 20
 sudo=""
 [ "$(id -u)" = 0 ] || sudo=sudo
 $sudo tests/vm/run-suite.sh build

@@ -24,7 +24,7 @@ check replay-help 0 "$R" replay --help
 grep -q "fail-if-stranded" "$tmp/out" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL replay-help text"; }
 check no-verb 2 "$R"
 check unknown-verb 2 "$R" frobnicate
-check not-built 2 "$R" import
+check not-built 2 "$R" explore
 grep_err not-built-msg "not built yet"
 check record-help 0 "$R" record --help
 grep -q -- "--replug" "$tmp/out" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL record-help text"; }
@@ -50,5 +50,50 @@ ls "$tmp" | grep -q '\.tmp\.' && { fail=$((fail + 1)); echo "FAIL temp file left
 check unwritable 2 "$R" replay "$S/examples/spdif-race.trace" -o /nonexistent/dir/v.json
 check markdown 0 "$R" replay "$S/examples/timeout-rescue.trace" -f markdown --kernel 5.10
 grep -q "| \`stock\` | NO |" "$tmp/out" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL markdown 5.10 verdict"; }
+# reprobe report (docs/report.md)
+ok() {  # name: count the last command's success
+  if [ "$2" = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $1"; fi
+}
+check report-help 0 "$R" report --help
+grep -q -- "--no-redact" "$tmp/out"; ok report-help-text $?
+check report-md 0 "$R" report "$S/examples/sof-late-component.trace"
+grep -q "^### Verdict per policy" "$tmp/out"; ok report-md-verdicts $?
+grep -q '^| `periodic` | yes' "$tmp/out"; ok report-md-all-policies-by-default $?
+grep -q "so nothing probed afterwards" "$tmp/out"; ok report-md-why $?
+check report-text 0 "$R" report "$S/examples/sof-late-component.trace" -f text -o "$tmp/r.txt"
+grep -q "^Verdict per policy" "$tmp/r.txt" && ! grep -q '|---' "$tmp/r.txt"; ok report-text-plain $?
+check report-policy 0 "$R" report "$S/examples/spdif-race.trace" -p provider-kick
+grep -q '^| `stock` |' "$tmp/out" && grep -q '^| `provider-kick` |' "$tmp/out" && ! grep -q '`periodic`' "$tmp/out"; ok report-policy-rows $?
+check report-twice-a 0 "$R" report "$S/tests/data/captures/kick.trace" -o "$tmp/a.md"
+check report-twice-b 0 "$R" report "$S/tests/data/captures/kick.trace" -o "$tmp/b.md"
+cmp -s "$tmp/a.md" "$tmp/b.md"; ok report-deterministic $?
+check report-html 0 "$R" report "$S/examples/sof-late-component.trace" -f html -o "$tmp/r.html"
+head -c 100 "$tmp/r.html" | grep -qi '<!doctype html'; ok report-html-file $?
+check report-bad-format 2 "$R" report "$S/examples/spdif-race.trace" -f pdf
+grep_err report-bad-format-msg "--format must be markdown, html or text, not 'pdf'"
+check report-missing-trace 2 "$R" report
+grep_err report-missing-trace-msg "reprobe report: missing TRACE"
+check report-bad-trace 2 "$R" report "$tmp/bad.trace"
+grep_err report-bad-trace-msg "$tmp/bad.trace:2: unknown device 'ghost'"
+check report-no-file 2 "$R" report "$tmp/nosuch.trace"
+check report-bad-policy 2 "$R" report "$S/examples/spdif-race.trace" -p nope
+grep_err report-bad-policy-msg "unknown policy 'nope'"
+check report-bad-option 2 "$R" report "$S/examples/spdif-race.trace" --frob
+check report-unknown-target 2 "$R" report "$S/examples/spdif-race.trace" --target nosuch
+check report-unwritable 2 "$R" report "$S/examples/spdif-race.trace" -o /nonexistent/dir/r.md
+ls "$tmp" | grep -q '\.tmp\.' && { fail=$((fail + 1)); echo "FAIL report temp file left"; } || pass=$((pass + 1))
+# Redaction at report time: a trace recorded with --no-redact.
+printf '%s\n' '{"format":"reprobe-trace","version":1,"source":"synthetic","kernel":{"release":"6.1.0-27-amd64","cmdline":"root=UUID=0badc0de-1234 quiet"},"clock":"boottime_ns","hooks":{}}' \
+  '{"t":1000,"ev":"device_add","dev":"mach","bus":"platform"}' \
+  '{"t":2000,"ev":"driver_register","drv":"mach","bus":"platform"}' \
+  '{"t":3000,"ev":"probe_start","dev":"mach","drv":"mach"}' \
+  '{"t":3500,"ev":"card_bind_start","dev":"mach"}' \
+  '{"t":4000,"ev":"defer_reason","dev":"mach","reason":"PHY 02:42:ac:11:00:02 missing for /home/bob/fw.bin"}' \
+  '{"t":5000,"ev":"probe_end","dev":"mach","drv":"mach","ret":-517,"outcome":"deferred"}' \
+  '{"ev":"end","t":9000,"dropped":0,"lost":0}' >"$tmp/private.trace"
+check report-redacted 0 "$R" report "$tmp/private.trace"
+! grep -q -e '02:42:ac:11:00:02' -e '0badc0de-1234' -e 'bob' "$tmp/out" && grep -q '<mac-1>' "$tmp/out"; ok report-redacted-content $?
+check report-no-redact 0 "$R" report "$tmp/private.trace" --no-redact
+grep -q '02:42:ac:11:00:02' "$tmp/out" && grep -q '0badc0de-1234' "$tmp/out" && grep -q '/home/bob' "$tmp/out"; ok report-no-redact-content $?
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

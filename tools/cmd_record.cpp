@@ -3,8 +3,11 @@
 //
 // Attaches the eBPF tracer (tracer/bpf_tracer.h), writes the trace header
 // (hooks and tiers, machine snapshot, devices and drivers present now), then
-// streams events through the canonical TraceWriter as they arrive, flushing
-// after every batch: a recorder killed with SIGKILL leaves a valid prefix.
+// streams events as canonical lines (tracer/record_line_writer.h: no JSON
+// tree per event, redaction cached per distinct string) into a 64 KiB buffer
+// written out in whole lines when full and after every poll batch: a recorder
+// killed with SIGKILL leaves a valid prefix (at worst a truncated last line,
+// which the reader ignores with a warning).
 // SIGINT/SIGTERM, the duration, idleness or the end of COMMAND stop it
 // cleanly with the end line (drops, lost records, end snapshot).
 #include <fcntl.h>
@@ -28,6 +31,8 @@
 #include "replayer/trace_writer.h"
 #include "tools/commands.h"
 #include "tracer/bpf_tracer.h"
+#include "tracer/kmsg_backend.h"
+#include "tracer/record_line_writer.h"
 #include "tracer/snapshot.h"
 #include "tracer/sysfs_devices.h"
 
@@ -98,6 +103,7 @@ struct Options {
   std::vector<std::string> replug;
   std::vector<std::string> command;
   std::string btf;
+  double ring_mib = static_cast<double>(kDefaultRingBytes >> 20);
   bool redact = true;
   bool verbose = false;
 };
@@ -124,8 +130,13 @@ int cmd_record(const std::vector<std::string>& args_in) {
       ("replug", po::value(&o.replug)->composing(),
        "unload and reload sound module MODULE under trace (repeatable; reloaded in the order given)")
       ("btf", po::value(&o.btf), "vmlinux BTF file for kernels without /sys/kernel/btf/vmlinux")
+      ("ring-size", po::value(&o.ring_mib)->default_value(o.ring_mib),
+       "BPF ring buffer size in MiB (rounded up to a power of two; 1..1024)")
       ("no-redact", "keep serial numbers, MAC addresses, host and user names")
-      ("backend", po::value<std::string>()->default_value("bpf"), "capture backend: bpf")
+      ("backend", po::value<std::string>()->default_value("bpf"),
+       "capture backend: bpf (eBPF), kmsg (/dev/kmsg, no BPF; docs/import.md), auto (bpf if it attaches, else kmsg)")
+      ("dyndbg", "kmsg backend: enable dynamic debug for drivers/base/dd.c and the sound probe messages while recording (restored on exit)")
+      ("kmsg-from-now", "kmsg backend: start at the end of the kernel ring buffer instead of its start")
       ("verbose,v", "print every hook and the tier it attached with");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(opts).run(), vm);
@@ -148,8 +159,20 @@ int cmd_record(const std::vector<std::string>& args_in) {
   }
   o.redact = vm.count("no-redact") == 0;
   o.verbose = vm.count("verbose") > 0;
-  if (vm["backend"].as<std::string>() != "bpf") {
-    std::cerr << "reprobe record: --backend must be bpf (the kmsg backend is not built yet)\n";
+  const std::string backend = vm["backend"].as<std::string>();
+  if (backend != "bpf" && backend != "kmsg" && backend != "auto") {
+    std::cerr << "reprobe record: --backend must be bpf, kmsg or auto, not '" << backend << "'\n";
+    return 2;
+  }
+  if ((vm.count("dyndbg") || vm.count("kmsg-from-now")) && backend == "bpf") {
+    std::cerr << "reprobe record: --dyndbg and --kmsg-from-now need --backend kmsg or auto\n";
+    return 2;
+  }
+  KmsgRecordOptions ko;  // tracer/kmsg_backend.h
+  ko.dyndbg = vm.count("dyndbg") > 0;
+  ko.from_now = vm.count("kmsg-from-now") > 0;
+  if (!(o.ring_mib >= 1 && o.ring_mib <= 1024)) {
+    std::cerr << "reprobe record: --ring-size takes a size in MiB between 1 and 1024\n";
     return 2;
   }
   if (o.duration < 0 || o.until_idle < 0) {
@@ -161,6 +184,14 @@ int cmd_record(const std::vector<std::string>& args_in) {
     return 2;
   }
   if (!o.replug.empty() && o.duration == 0 && o.command.empty() && o.until_idle == 0) o.until_idle = 3;
+  ko.output = o.output;
+  ko.duration = o.duration;
+  ko.until_idle = o.until_idle;
+  ko.command = o.command;
+  ko.replug = o.replug;
+  ko.redact = o.redact;
+  ko.verbose = o.verbose;
+  if (backend == "kmsg") return record_with_kmsg(ko);
 
   auto log = [&](const std::string& s) { std::cerr << "reprobe record: " << s << "\n"; };
 
@@ -181,11 +212,18 @@ int cmd_record(const std::vector<std::string>& args_in) {
   bo.verbose = o.verbose;
   bo.log = log;
   bo.initial_devices = initial_devices;
+  bo.ring_bytes = static_cast<uint64_t>(o.ring_mib * (1 << 20));
   auto tracer = BpfTracer::start(bo);
   if (!tracer) {
     log(tracer.error().str());
+    if (backend == "auto") {
+      log("backend auto: eBPF cannot attach; using the kmsg backend");
+      ko.why = "auto: bpf failed: " + tracer.error().str();
+      return record_with_kmsg(ko);
+    }
     return 2;
   }
+  if (backend == "auto") log("backend auto: using bpf");
   BpfTracer& tr = **tracer;
   for (const auto& m : tr.missing()) log("missing: " + m);
   if (o.verbose)
@@ -239,16 +277,28 @@ int cmd_record(const std::vector<std::string>& args_in) {
   log(fmt::format("recording to {} ({} hooks attached{}); Ctrl-C to stop", o.output == "-" ? "stdout" : o.output,
                   tr.hooks_json().size(), tr.missing().empty() ? "" : fmt::format(", {} missing", tr.missing().size())));
 
-  uint64_t rejected = 0, last_t = 0;
-  auto sink = [&](nlohmann::ordered_json ev) {
-    redactor.scrub_json(ev);
+  uint64_t rejected = 0, last_t = 0, events_written = 0;
+  RecordLineWriter lines(redactor);
+  constexpr size_t kOutBuffer = 64 << 10;
+  std::string pending;  // whole canonical lines not yet written
+  pending.reserve(kOutBuffer + 4096);
+  auto write_pending = [&] {
+    if (!pending.empty()) out->write(pending.data(), static_cast<std::streamsize>(pending.size()));
+    pending.clear();
+    out->flush();
+  };
+  auto sink = [&](DecodedEvent&& ev) {
     try {
-      writer.event(ev);
-      last_t = ev["t"].get<uint64_t>();
+      lines.append(ev, pending);
+      last_t = ev.t();
+      ++events_written;
     } catch (const std::exception& e) {
       ++rejected;
-      if (o.verbose) log(fmt::format("event dropped by the trace writer: {}: {}", e.what(), ev.dump()));
+      if (o.verbose)
+        log(fmt::format("event dropped by the trace writer: {}: {}", e.what(),
+                        ev.to_json().dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)));
     }
+    if (pending.size() >= kOutBuffer) write_pending();
   };
 
   // 4. Workload: replug and/or the command.
@@ -262,7 +312,8 @@ int cmd_record(const std::vector<std::string>& args_in) {
     for (auto it = o.replug.rbegin(); it != o.replug.rend(); ++it) rm.push_back(*it);
     if (int rc = run_and_wait(rm); rc != 0) log(fmt::format("modprobe -r {}: exit {}", fmt::join(o.replug, " "), rc));
     // Drain what the unload produced before reloading, so the trace stays in order.
-    if (auto r = tr.poll(200, sink); !r) log(r.error().str());
+    if (auto r = tr.poll_events(200, sink); !r) log(r.error().str());
+    write_pending();
     for (const auto& m : o.replug)
       if (int rc = run_and_wait({"modprobe", m}); rc != 0) log(fmt::format("modprobe {}: exit {}", m, rc));
   }
@@ -272,13 +323,13 @@ int cmd_record(const std::vector<std::string>& args_in) {
   auto last_status = started;
   int exit_code = 0;
   for (;;) {
-    auto r = tr.poll(100, sink);
+    auto r = tr.poll_events(100, sink);
     if (!r) {
       log(r.error().str());
       exit_code = 2;
       break;
     }
-    writer.flush();
+    write_pending();
     if (!*out) {
       log(fmt::format("{}: write failed: {}", o.output, std::strerror(errno)));
       exit_code = 2;
@@ -288,7 +339,7 @@ int cmd_record(const std::vector<std::string>& args_in) {
     if (*r > 0) last_event = now;
     if (tty && now - last_status > std::chrono::milliseconds(500)) {
       last_status = now;
-      std::cerr << fmt::format("\rreprobe record: {} events, {} dropped, {} deferred now   ", writer.events_written(),
+      std::cerr << fmt::format("\rreprobe record: {} events, {} dropped, {} deferred now   ", events_written,
                                tr.dropped(), count_deferred_now())
                 << std::flush;
     }
@@ -302,7 +353,7 @@ int cmd_record(const std::vector<std::string>& args_in) {
         child_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
         child = -1;
         // Let the work the command started finish (deferred work, firmware callbacks).
-        if (auto r2 = tr.poll(500, sink); !r2) log(r2.error().str());
+        if (auto r2 = tr.poll_events(500, sink); !r2) log(r2.error().str());
         break;
       }
     }
@@ -312,7 +363,8 @@ int cmd_record(const std::vector<std::string>& args_in) {
     kill(child, SIGTERM);
     waitpid(child, &child_status, 0);
   }
-  tr.drain(sink);
+  tr.drain_events(sink);
+  write_pending();
 
   // 5. End line with the end snapshot.
   nlohmann::ordered_json extra;
@@ -325,7 +377,7 @@ int cmd_record(const std::vector<std::string>& args_in) {
   writer.end(tr.dropped(), tr.lost() + rejected, end_t, extra);
   writer.flush();
   if (file.is_open()) file.close();
-  log(fmt::format("{} events, {} dropped, {} lost{}", writer.events_written(), tr.dropped(), tr.lost() + rejected,
+  log(fmt::format("{} events, {} dropped, {} lost{}", events_written, tr.dropped(), tr.lost() + rejected,
                   o.output == "-" ? "" : ", written to " + o.output));
   return exit_code;
 }

@@ -9,5 +9,8 @@ namespace reprobe {
 
 int cmd_replay(const std::vector<std::string>& args);
 int cmd_record(const std::vector<std::string>& args);
+int cmd_import(const std::vector<std::string>& args);
+int cmd_report(const std::vector<std::string>& args);
+int cmd_export(const std::vector<std::string>& args);
 
 }  // namespace reprobe

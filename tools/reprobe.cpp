@@ -25,14 +25,12 @@ int not_built(const char* verb, const char* issue) {
 const Verb kVerbs[] = {
     {"replay", "re-run a trace under trigger policies: would the card have bound?", reprobe::cmd_replay},
     {"record", "capture probe/deferral/trigger events with eBPF into a trace", reprobe::cmd_record},
-    {"import", "build a trace from kernel logs attached to bug reports",
-     [](const std::vector<std::string>&) { return not_built("import", "log importer issue"); }},
+    {"import", "build a trace from kernel logs attached to bug reports", reprobe::cmd_import},
     {"explore", "search the interleavings a trace allows for stranding schedules",
      [](const std::vector<std::string>&) { return not_built("explore", "explorer issue"); }},
-    {"report", "verdicts and timelines for bug trackers (Markdown, HTML)",
-     [](const std::vector<std::string>&) { return not_built("report", "reports issue"); }},
-    {"export", "export a trace for Perfetto",
-     [](const std::vector<std::string>&) { return not_built("export", "reports issue"); }},
+    {"report", "a report for bug trackers: verdicts, the stock outcome in plain words (Markdown, HTML, text)",
+     reprobe::cmd_report},
+    {"export", "export a trace (and replayed policies) as Chrome trace JSON for Perfetto", reprobe::cmd_export},
     {"preload", "LD_PRELOAD view of the replayed card for alsa-lib/libudev clients",
      [](const std::vector<std::string>&) { return not_built("preload", "preload issue"); }},
 };

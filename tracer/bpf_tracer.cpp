@@ -333,6 +333,7 @@ struct BpfTracer::Impl {
   std::vector<ModGroup> groups;
   reprobe_bpf* skel = nullptr;
   ring_buffer* rb = nullptr;
+  uint64_t samples = 0;  // ring records read
   std::unique_ptr<EventDecoder> decoder;
   uint64_t cfg_trigger = 0, cfg_timeout_secs = 0, cfg_timeout_work = 0;
   bool work_all = false;  // REPROBE_BPF_WORK_ALL=1: every work item (pipeline self-check)
@@ -461,7 +462,19 @@ struct BpfTracer::Impl {
     s->rodata->cfg_timeout_secs_addr = cfg_timeout_secs;
     s->rodata->cfg_timeout_work_addr = cfg_timeout_work;
     s->rodata->cfg_work_all = work_all ? 1 : 0;
+    s->rodata->cfg_wakeup_bytes = wakeup_bytes();
   }
+
+  // Ring size in bytes: a power of two, at least one page.
+  uint32_t ring_bytes() const {
+    uint64_t want = opts.ring_bytes ? opts.ring_bytes : kDefaultRingBytes;
+    uint64_t b = 4096;
+    while (b < want && b < (1ull << 30)) b <<= 1;
+    return static_cast<uint32_t>(b);
+  }
+  // Wake the reader when 1/8 of the ring (at most 2 MiB) is unread; the
+  // reader's poll timeout picks up anything smaller.
+  uint64_t wakeup_bytes() const { return std::min<uint64_t>(ring_bytes() / 8, 2u << 20); }
 
   reprobe_bpf* open_object(std::string* err) const {
     bpf_object_open_opts oo;
@@ -474,6 +487,7 @@ struct BpfTracer::Impl {
       return nullptr;
     }
     set_rodata(s);
+    bpf_map__set_max_entries(s->maps.events, ring_bytes());
     bpf_program* prog;
     bpf_object__for_each_program(prog, s->obj) bpf_program__set_autoload(prog, false);
     return s;
@@ -741,16 +755,18 @@ struct BpfTracer::Impl {
 
   static int on_sample(void* ctx, void* data, size_t size) {
     auto* self = static_cast<Impl*>(ctx);
-    if (size >= sizeof(rp_event)) {
-      const auto* e = static_cast<const rp_event*>(data);
-      if (e->kind == RP_MODULE_LOAD || e->kind == RP_MODULE_FREE) {
-        std::string m = raw_string(e->str, RP_STR_LEN);
-        self->ksyms_dirty = true;
-        for (auto& g : self->groups)
-          if (g.module == m) (e->kind == RP_MODULE_LOAD ? self->modules_loaded_seen : self->modules_freed_seen).insert(m);
-      }
+    self->samples++;
+    RawRecord r;
+    if (!parse_raw_record(data, size, &r)) {
+      self->decoder->push(data, size);  // counted as malformed
+      return 0;
     }
-    self->decoder->push(data, size);
+    if (r.hdr.kind == RP_MODULE_LOAD || r.hdr.kind == RP_MODULE_FREE) {
+      self->ksyms_dirty = true;
+      for (auto& g : self->groups)
+        if (g.module == r.str) (r.hdr.kind == RP_MODULE_LOAD ? self->modules_loaded_seen : self->modules_freed_seen).insert(r.str);
+    }
+    self->decoder->push(std::move(r));
     return 0;
   }
 };
@@ -1094,24 +1110,38 @@ std::vector<std::string> BpfTracer::missing() const {
 }
 
 Result<size_t> BpfTracer::poll(int timeout_ms, const std::function<void(json)>& sink) {
+  return poll_events(timeout_ms, [&](DecodedEvent&& e) { sink(e.to_json()); });
+}
+
+void BpfTracer::drain(const std::function<void(json)>& sink) {
+  drain_events([&](DecodedEvent&& e) { sink(e.to_json()); });
+}
+
+Result<size_t> BpfTracer::poll_events(int timeout_ms, const std::function<void(DecodedEvent&&)>& sink) {
   Impl& m = *impl_;
+  // Records are submitted without a wakeup until the ring is 1/8 full, so
+  // epoll may time out with data waiting: always consume after it.
   int n = ring_buffer__poll(m.rb, timeout_ms);
   if (n < 0 && n != -EINTR) return Error{"", 0, "reading the BPF ring buffer failed: " + errstr(n)};
+  n = ring_buffer__consume(m.rb);
+  if (n < 0 && n != -EINTR) return Error{"", 0, "reading the BPF ring buffer failed: " + errstr(n)};
   size_t emitted = 0;
-  auto counting = [&](json j) {
+  m.decoder->flush_events(boottime_ns(), [&](DecodedEvent&& e) {
     emitted++;
-    sink(std::move(j));
-  };
-  m.decoder->flush(boottime_ns(), counting);
+    sink(std::move(e));
+  });
   m.service_groups();
   return emitted;
 }
 
-void BpfTracer::drain(const std::function<void(json)>& sink) {
+void BpfTracer::drain_events(const std::function<void(DecodedEvent&&)>& sink) {
   Impl& m = *impl_;
   if (m.rb) ring_buffer__consume(m.rb);
-  m.decoder->drain(sink);
+  m.decoder->drain_events(sink);
 }
+
+uint64_t BpfTracer::records() const { return impl_->samples; }
+uint32_t BpfTracer::ring_bytes() const { return impl_->ring_bytes(); }
 
 uint64_t BpfTracer::dropped() const {
   const Impl& m = *impl_;

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "replayer/error.h"
+#include "tracer/decoded_event.h"
 
 namespace reprobe {
 
@@ -22,7 +23,10 @@ struct BpfOptions {
   bool verbose = false;
   std::function<void(const std::string&)> log;  // diagnostics
   std::vector<std::string> initial_devices;     // dev_name()s present at start
+  uint64_t ring_bytes = 0;  // BPF ring buffer size (rounded up to a power of two); 0 = kDefaultRingBytes
 };
+
+constexpr uint64_t kDefaultRingBytes = 64ull << 20;
 
 // How one hook ended up attached (for -v output and tests).
 struct HookStatus {
@@ -52,14 +56,21 @@ class BpfTracer {
   std::vector<std::string> missing() const;
   std::vector<HookStatus> hook_status() const;
 
-  // Consumes the ring buffer for up to timeout_ms; decoded events, in time
+  // Waits up to timeout_ms for the ring (woken early once 1/8 of it is
+  // unread), then consumes everything in it; decoded events, in time
   // order, go to sink (held back ~50 ms by the reorder window). Also attaches
   // lazily to sound modules that appeared. Returns the number of events emitted.
   Result<size_t> poll(int timeout_ms, const std::function<void(nlohmann::ordered_json)>& sink);
   // Flushes the reorder window at stop.
   void drain(const std::function<void(nlohmann::ordered_json)>& sink);
+  // The same without a JSON tree per event (record's hot path:
+  // tracer/record_line_writer.h); `sink` gets DecodedEvents.
+  Result<size_t> poll_events(int timeout_ms, const std::function<void(DecodedEvent&&)>& sink);
+  void drain_events(const std::function<void(DecodedEvent&&)>& sink);
 
-  uint64_t dropped() const;  // ring-buffer reserve failures
+  uint64_t dropped() const;  // records lost in BPF (ring full), summed over CPUs
+  uint64_t records() const;  // ring records read so far
+  uint32_t ring_bytes() const;  // ring buffer size in use
   uint64_t lost() const;     // decoder clamps and malformed records
   std::string kernel_release() const;
   bool new_probe_convention() const;

@@ -5,7 +5,7 @@
 
 namespace reprobe {
 
-using json = nlohmann::ordered_json;
+using json = DecodedEvent;
 
 namespace {
 
@@ -93,26 +93,69 @@ EventDecoder::EventDecoder(DecoderOptions opts) : opts_(std::move(opts)) {
   }
 }
 
-bool EventDecoder::push(const void* data, size_t size) {
-  if (size < sizeof(rp_event)) {
-    stats_.malformed++;
+bool parse_raw_record(const void* data, size_t size, RawRecord* out) {
+  if (size < sizeof(rp_event)) return false;
+  const auto* p = static_cast<const unsigned char*>(data);
+  std::memcpy(&out->hdr, p, sizeof(rp_event));
+  const rp_event& e = out->hdr;
+  if (e.abi != RP_ABI_VERSION || e.kind == RP_NONE || e.kind >= RP_KIND_MAX || e.size > size ||
+      e.size < sizeof(rp_event))
     return false;
-  }
-  Held h;
-  std::memcpy(&h.e, data, sizeof(rp_event));
-  if (h.e.abi != RP_ABI_VERSION || h.e.kind == RP_NONE || h.e.kind >= RP_KIND_MAX || h.e.size > size) {
-    stats_.malformed++;
-    return false;
-  }
-  if (h.e.kind == RP_COMPONENT_ADD) {
-    if (size < sizeof(rp_component_event)) {
-      stats_.malformed++;
-      return false;
+  out->dev.clear();
+  out->parent.clear();
+  out->bus.clear();
+  out->drv.clear();
+  out->str.clear();
+  out->dais.clear();
+  for (size_t off = sizeof(rp_event); off < e.size;) {
+    if (off + 2 > e.size) return false;
+    const unsigned field = p[off];
+    const size_t len = p[off + 1];
+    const char* bytes = reinterpret_cast<const char*>(p + off + 2);
+    if (off + 2 + len > e.size) return false;
+    off += 2 + len;
+    switch (field) {
+      case RP_S_DEV: out->dev = raw_string(bytes, len); break;
+      case RP_S_PARENT: out->parent = raw_string(bytes, len); break;
+      case RP_S_BUS: out->bus = raw_string(bytes, len); break;
+      case RP_S_DRV: out->drv = raw_string(bytes, len); break;
+      case RP_S_STR: out->str = raw_string(bytes, len); break;
+      case RP_S_DAI:
+        if (out->dais.size() < RP_MAX_DAIS) out->dais.push_back(raw_string(bytes, len));
+        break;
+      default: return false;
     }
-    rp_component_event c;
-    std::memcpy(&c, data, sizeof c);
-    uint32_t n = std::min<uint32_t>(c.ndais, RP_MAX_DAIS);
-    for (uint32_t i = 0; i < n; i++) h.dais.push_back(raw_string(c.dais[i], RP_DAI_LEN));
+  }
+  return true;
+}
+
+std::vector<uint8_t> encode_raw_record(const RawRecord& r) {
+  std::vector<uint8_t> out(sizeof(rp_event));
+  auto put = [&](unsigned field, const std::string& s, size_t cap) {
+    const size_t len = std::min(s.size(), cap - 1);
+    if (len == 0) return;
+    out.push_back(static_cast<uint8_t>(field));
+    out.push_back(static_cast<uint8_t>(len));
+    out.insert(out.end(), s.begin(), s.begin() + static_cast<long>(len));
+  };
+  put(RP_S_DEV, r.dev, RP_NAME_LEN);
+  put(RP_S_PARENT, r.parent, RP_NAME_LEN);
+  put(RP_S_BUS, r.bus, RP_BUS_LEN);
+  put(RP_S_DRV, r.drv, RP_NAME_LEN);
+  put(RP_S_STR, r.str, RP_STR_LEN);
+  for (size_t i = 0; i < r.dais.size() && i < RP_MAX_DAIS; i++) put(RP_S_DAI, r.dais[i], RP_DAI_LEN);
+  rp_event h = r.hdr;
+  h.size = static_cast<uint16_t>(out.size());
+  h.abi = RP_ABI_VERSION;
+  std::memcpy(out.data(), &h, sizeof h);
+  return out;
+}
+
+bool EventDecoder::push(const void* data, size_t size) {
+  Held h;
+  if (!parse_raw_record(data, size, &h.r)) {
+    stats_.malformed++;
+    return false;
   }
   h.seq = seq_++;
   stats_.records++;
@@ -120,30 +163,48 @@ bool EventDecoder::push(const void* data, size_t size) {
   return true;
 }
 
+bool EventDecoder::push(RawRecord r) {
+  if (r.hdr.kind == RP_NONE || r.hdr.kind >= RP_KIND_MAX) {
+    stats_.malformed++;
+    return false;
+  }
+  held_.push_back(Held{std::move(r), seq_++});
+  stats_.records++;
+  return true;
+}
+
 void EventDecoder::flush(uint64_t now_ns, const Sink& sink) {
+  flush_events(now_ns, [&](DecodedEvent&& e) { sink(e.to_json()); });
+}
+
+void EventDecoder::drain(const Sink& sink) {
+  drain_events([&](DecodedEvent&& e) { sink(e.to_json()); });
+}
+
+void EventDecoder::flush_events(uint64_t now_ns, const EventSink& sink) {
   if (held_.empty()) return;
   uint64_t cutoff = now_ns > opts_.reorder_window_ns ? now_ns - opts_.reorder_window_ns : 0;
   std::stable_sort(held_.begin(), held_.end(), [](const Held& a, const Held& b) {
-    return a.e.ts != b.e.ts ? a.e.ts < b.e.ts : a.seq < b.seq;
+    return a.r.hdr.ts != b.r.hdr.ts ? a.r.hdr.ts < b.r.hdr.ts : a.seq < b.seq;
   });
-  auto it = std::find_if(held_.begin(), held_.end(), [&](const Held& h) { return h.e.ts > cutoff; });
+  auto it = std::find_if(held_.begin(), held_.end(), [&](const Held& h) { return h.r.hdr.ts > cutoff; });
   std::vector<Held> batch(std::make_move_iterator(held_.begin()), std::make_move_iterator(it));
   held_.erase(held_.begin(), it);
   release(batch, sink);
 }
 
-void EventDecoder::drain(const Sink& sink) {
+void EventDecoder::drain_events(const EventSink& sink) {
   std::stable_sort(held_.begin(), held_.end(), [](const Held& a, const Held& b) {
-    return a.e.ts != b.e.ts ? a.e.ts < b.e.ts : a.seq < b.seq;
+    return a.r.hdr.ts != b.r.hdr.ts ? a.r.hdr.ts < b.r.hdr.ts : a.seq < b.seq;
   });
   std::vector<Held> batch = std::move(held_);
   held_.clear();
   release(batch, sink);
 }
 
-void EventDecoder::release(std::vector<Held>& batch, const Sink& sink) {
+void EventDecoder::release(std::vector<Held>& batch, const EventSink& sink) {
   for (const Held& h : batch) {
-    uint64_t t = h.e.ts;
+    uint64_t t = h.r.hdr.ts;
     if (t < last_t_) {
       t = last_t_;
       stats_.clamped++;
@@ -163,19 +224,19 @@ json EventDecoder::base(const rp_event& e, uint64_t t, const char* ev) const {
   return j;
 }
 
-void EventDecoder::emit(json j, const Sink& sink) {
-  uint64_t t = j["t"].get<uint64_t>();
+void EventDecoder::emit(json j, const EventSink& sink) {
+  uint64_t t = j.t();
   if (t > last_t_) last_t_ = t;
   stats_.events++;
   sink(std::move(j));
 }
 
-bool EventDecoder::ensure_device(const rp_event& e, uint64_t t, const std::string& name, const Sink& sink) {
+bool EventDecoder::ensure_device(const RawRecord& r, uint64_t t, const std::string& name, const EventSink& sink) {
   if (name.empty()) return false;
   if (known_.count(name)) return true;
-  json j = base(e, t, "device_add");
+  json j = base(r.hdr, t, "device_add");
   j["dev"] = name;
-  j["bus"] = raw_string(e.bus, RP_BUS_LEN);
+  j["bus"] = r.bus;
   j["inferred"] = true;
   known_.insert(name);
   present_.insert(name);
@@ -189,17 +250,17 @@ std::string EventDecoder::sym(uint64_t addr) const {
   return s.empty() ? std::string("?") : s;
 }
 
-void EventDecoder::decode(const Held& h, uint64_t t, const Sink& sink) {
-  const rp_event& e = h.e;
-  const std::string dev = raw_string(e.dev_name, RP_NAME_LEN);
-  const std::string drv = raw_string(e.drv, RP_NAME_LEN);
-  const std::string str = raw_string(e.str, RP_STR_LEN);
+void EventDecoder::decode(const Held& h, uint64_t t, const EventSink& sink) {
+  const rp_event& e = h.r.hdr;
+  const std::string& dev = h.r.dev;
+  const std::string& drv = h.r.drv;
+  const std::string& str = h.r.str;
   const uint32_t prev_kind = last_kind_.count(e.tid) ? last_kind_[e.tid] : static_cast<uint32_t>(RP_NONE);
   last_kind_[e.tid] = e.kind;
 
   // Events whose required device must be named and known.
   auto need_dev = [&]() {
-    if (ensure_device(e, t, dev, sink)) return true;
+    if (ensure_device(h.r, t, dev, sink)) return true;
     stats_.unnamed++;
     return false;
   };
@@ -324,9 +385,8 @@ void EventDecoder::decode(const Held& h, uint64_t t, const Sink& sink) {
       }
       json j = base(e, t, "device_add");
       j["dev"] = dev;
-      j["bus"] = raw_string(e.bus, RP_BUS_LEN);
-      std::string parent = raw_string(e.parent, RP_NAME_LEN);
-      if (!parent.empty()) j["parent"] = parent;
+      j["bus"] = h.r.bus;
+      if (!h.r.parent.empty()) j["parent"] = h.r.parent;
       known_.insert(dev);
       present_.insert(dev);
       emit(std::move(j), sink);
@@ -346,7 +406,7 @@ void EventDecoder::decode(const Held& h, uint64_t t, const Sink& sink) {
     case RP_DRIVER_REGISTER: {
       json j = base(e, t, "driver_register");
       j["drv"] = drv;
-      j["bus"] = raw_string(e.bus, RP_BUS_LEN);
+      j["bus"] = h.r.bus;
       if (e.flags & RP_F_ASYNC) j["async"] = true;
       if (!str.empty()) j["module"] = str;
       emit(std::move(j), sink);
@@ -359,7 +419,7 @@ void EventDecoder::decode(const Held& h, uint64_t t, const Sink& sink) {
       return;
     }
     case RP_FW_REQUEST: {
-      bool have_dev = ensure_device(e, t, dev, sink);
+      bool have_dev = ensure_device(h.r, t, dev, sink);
       uint64_t id = next_fw_id_++;
       json j = base(e, t, "fw_request");
       j["id"] = id;
@@ -406,7 +466,7 @@ void EventDecoder::decode(const Held& h, uint64_t t, const Sink& sink) {
         fw_nowait_.erase(it);
       } else {
         // Requested before the capture started: declare it (inferred).
-        bool have_dev = ensure_device(e, t, dev, sink);
+        bool have_dev = ensure_device(h.r, t, dev, sink);
         id = next_fw_id_++;
         json j = base(e, t, "fw_request");
         j["id"] = id;
@@ -535,8 +595,8 @@ void EventDecoder::decode(const Held& h, uint64_t t, const Sink& sink) {
       json j = base(e, t, "component_add");
       j["name"] = str;
       j["dev"] = dev;
-      json dais = json::array();
-      for (const auto& d : h.dais)
+      std::vector<std::string> dais;
+      for (const auto& d : h.r.dais)
         if (!d.empty()) dais.push_back(d);
       if (!dais.empty()) j["dais"] = std::move(dais);
       emit(std::move(j), sink);
@@ -567,7 +627,7 @@ void EventDecoder::decode(const Held& h, uint64_t t, const Sink& sink) {
       return;
     }
     case RP_SND_CARD_REGISTER: {
-      bool have_dev = ensure_device(e, t, dev, sink);
+      bool have_dev = ensure_device(h.r, t, dev, sink);
       json j = base(e, t, "snd_card_register");
       if (have_dev) j["dev"] = dev;
       j["index"] = e.ret;

@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bpf/reprobe_abi.h"
+#include "tracer/decoded_event.h"
 
 namespace reprobe {
 
@@ -58,21 +59,42 @@ struct DecoderStats {
   uint64_t ignored = 0;           // records that map to no event (no-op defer_add, device_del of unknown, ...)
 };
 
+// One ring record (bpf/reprobe_abi.h) unpacked: header and its string items,
+// made valid UTF-8 (absent items are empty).
+struct RawRecord {
+  rp_event hdr{};
+  std::string dev, parent, bus, drv, str;
+  std::vector<std::string> dais;  // COMPONENT_ADD: DAI names in order
+};
+
+// Unpacks one ring record. False if malformed: shorter than the header, size
+// field larger than the record, wrong ABI version, unknown kind, an item
+// running past the end or with an unknown field tag.
+bool parse_raw_record(const void* data, size_t size, RawRecord* out);
+// The bytes bpf/reprobe.bpf.c writes for `r` (empty strings are left out,
+// strings truncated like the BPF side); sets size and abi. For tests and tools.
+std::vector<uint8_t> encode_raw_record(const RawRecord& r);
+
 class EventDecoder {
  public:
   using Sink = std::function<void(nlohmann::ordered_json)>;
+  // Fast path: no JSON tree per event (tracer/record_line_writer.h writes it).
+  using EventSink = std::function<void(DecodedEvent&&)>;
 
   explicit EventDecoder(DecoderOptions opts);
 
-  // Copies one raw record. Returns false (and counts it) if it is malformed.
+  // Unpacks one raw ring record. Returns false (and counts it) if it is malformed.
   bool push(const void* data, size_t size);
-  bool push(const rp_event& e) { return push(&e, sizeof e); }
-  bool push(const rp_component_event& e) { return push(&e, sizeof e); }
+  // Takes an unpacked record (its header's abi/size are not checked).
+  bool push(RawRecord r);
 
   // Decodes and emits, in time order, every held record with ts <= now_ns - window.
   void flush(uint64_t now_ns, const Sink& sink);
   // Decodes and emits everything held (capture stops).
   void drain(const Sink& sink);
+  // The same, events as DecodedEvent (Sink: DecodedEvent::to_json() of these).
+  void flush_events(uint64_t now_ns, const EventSink& sink);
+  void drain_events(const EventSink& sink);
 
   const DecoderStats& stats() const { return stats_; }
   // Records the decoder knows it lost or mangled: clamped + malformed.
@@ -82,8 +104,7 @@ class EventDecoder {
 
  private:
   struct Held {
-    rp_event e;
-    std::vector<std::string> dais;
+    RawRecord r;
     uint64_t seq;
   };
   struct Attempt {
@@ -107,12 +128,12 @@ class EventDecoder {
     bool used = false;
   };
 
-  void release(std::vector<Held>& batch, const Sink& sink);
-  void decode(const Held& h, uint64_t t, const Sink& sink);
-  nlohmann::ordered_json base(const rp_event& e, uint64_t t, const char* ev) const;
+  void release(std::vector<Held>& batch, const EventSink& sink);
+  void decode(const Held& h, uint64_t t, const EventSink& sink);
+  DecodedEvent base(const rp_event& e, uint64_t t, const char* ev) const;
   // Ensures `name` is a known device (synthesizing device_add); false if unnamed.
-  bool ensure_device(const rp_event& e, uint64_t t, const std::string& name, const Sink& sink);
-  void emit(nlohmann::ordered_json j, const Sink& sink);
+  bool ensure_device(const RawRecord& r, uint64_t t, const std::string& name, const EventSink& sink);
+  void emit(DecodedEvent j, const EventSink& sink);
   std::string sym(uint64_t addr) const;
 
   DecoderOptions opts_;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <cstring>
 #include <sstream>
 
@@ -18,34 +19,43 @@ namespace {
 
 constexpr uint64_t kMs = 1000000;
 
+// A record as bpf/reprobe.bpf.c writes it (pushed through its packed bytes).
 struct Rec {
-  rp_event e{};
+  RawRecord r;
+  rp_event& e = r.hdr;
   Rec(uint32_t kind, uint64_t ts) {
-    std::memset(&e, 0, sizeof e);
     e.kind = kind;
     e.ts = ts;
-    e.abi = RP_ABI_VERSION;
-    e.size = sizeof e;
     e.cpu = 1;
     e.tid = 100;
     std::strcpy(e.comm, "kworker/1:0");
   }
+  Rec(const Rec& o) : r(o.r) {}
+  Rec& operator=(const Rec& o) {
+    r = o.r;
+    return *this;
+  }
+  std::vector<uint8_t> bytes() const { return encode_raw_record(r); }
   Rec& dev(const char* name, uint64_t ptr, const char* bus = "platform") {
-    std::strncpy(e.dev_name, name, RP_NAME_LEN - 1);
-    std::strncpy(e.bus, bus, RP_BUS_LEN - 1);
+    r.dev = name;
+    r.bus = bus;
     e.dev = ptr;
     return *this;
   }
   Rec& drv(const char* d) {
-    std::strncpy(e.drv, d, RP_NAME_LEN - 1);
+    r.drv = d;
     return *this;
   }
   Rec& str(const char* s) {
-    std::strncpy(e.str, s, RP_STR_LEN - 1);
+    r.str = s;
     return *this;
   }
   Rec& parent(const char* s) {
-    std::strncpy(e.parent, s, RP_NAME_LEN - 1);
+    r.parent = s;
+    return *this;
+  }
+  Rec& dai(const char* s) {
+    r.dais.push_back(s);
     return *this;
   }
   Rec& ret(int64_t r) {
@@ -88,7 +98,10 @@ struct Harness {
     h["hooks"] = json::object();
     writer.header(h);
   }
-  void push(const Rec& r) { ASSERT_TRUE(dec.push(r.e)); }
+  void push(const Rec& r) {
+    auto b = r.bytes();
+    ASSERT_TRUE(dec.push(b.data(), b.size()));
+  }
   EventDecoder::Sink sink() {
     return [this](json j) {
       writer.event(j);  // throws on anything the format does not allow
@@ -164,17 +177,68 @@ TEST(Decoder, ClampsRecordsOlderThanWhatWasWritten) {
 
 TEST(Decoder, RejectsMalformedRecords) {
   Harness h(with_devices({}));
-  Rec bad(RP_BOUND, 1);
-  bad.e.abi = 99;
-  EXPECT_FALSE(h.dec.push(bad.e));
-  Rec bad2(RP_KIND_MAX, 1);
-  EXPECT_FALSE(h.dec.push(bad2.e));
-  char small[8] = {};
+  auto push = [&](std::vector<uint8_t> b) { return h.dec.push(b.data(), b.size()); };
+  auto set_u16 = [](std::vector<uint8_t>& b, size_t off, uint16_t v) { std::memcpy(b.data() + off, &v, sizeof v); };
+  auto good = Rec(RP_BOUND, 1).dev("a", 1).drv("x").bytes();
+  auto bad_abi = good;
+  set_u16(bad_abi, offsetof(rp_event, abi), 99);
+  EXPECT_FALSE(push(bad_abi));
+  EXPECT_FALSE(push(Rec(RP_KIND_MAX, 1).bytes()));
+  EXPECT_FALSE(push(Rec(RP_NONE, 1).bytes()));
+  uint8_t small[8] = {};
   EXPECT_FALSE(h.dec.push(small, sizeof small));
-  Rec comp(RP_COMPONENT_ADD, 1);  // component record must be the large struct
-  EXPECT_FALSE(h.dec.push(&comp.e, sizeof comp.e));
-  EXPECT_EQ(h.dec.stats().malformed, 4u);
-  EXPECT_EQ(h.dec.lost(), 4u);
+  auto too_long = good;  // size field says more than the ring delivered
+  set_u16(too_long, offsetof(rp_event, size), static_cast<uint16_t>(good.size() + 1));
+  EXPECT_FALSE(push(too_long));
+  auto past_end = good;  // first item's length runs past the record
+  past_end[sizeof(rp_event) + 1] = 200;
+  EXPECT_FALSE(push(past_end));
+  auto bad_tag = good;
+  bad_tag[sizeof(rp_event)] = RP_S_MAX;
+  EXPECT_FALSE(push(bad_tag));
+  auto half_item = good;  // a lone tag byte at the end
+  half_item.push_back(RP_S_DEV);
+  set_u16(half_item, offsetof(rp_event, size), static_cast<uint16_t>(half_item.size()));
+  EXPECT_FALSE(push(half_item));
+  EXPECT_EQ(h.dec.stats().malformed, 8u);
+  EXPECT_EQ(h.dec.lost(), 8u);
+  EXPECT_TRUE(push(good));
+}
+
+// The packed layout: header, then only the strings present, each tagged and
+// length-prefixed, truncated like the BPF side.
+TEST(Decoder, PackedRecordLayout) {
+  Rec r(RP_DEVICE_ADD, 7);
+  r.dev("reprobe-kick", 0x10).parent("platform");
+  auto b = r.bytes();
+  ASSERT_EQ(b.size(), sizeof(rp_event) + 2 + 12 + 2 + 8 + 2 + 8);
+  rp_event hdr;
+  std::memcpy(&hdr, b.data(), sizeof hdr);
+  EXPECT_EQ(hdr.size, b.size());
+  EXPECT_EQ(hdr.abi, RP_ABI_VERSION);
+  EXPECT_EQ(b[sizeof(rp_event)], RP_S_DEV);
+  EXPECT_EQ(b[sizeof(rp_event) + 1], 12);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(&b[sizeof(rp_event) + 2]), 12), "reprobe-kick");
+  RawRecord back;
+  ASSERT_TRUE(parse_raw_record(b.data(), b.size(), &back));
+  EXPECT_EQ(back.dev, "reprobe-kick");
+  EXPECT_EQ(back.parent, "platform");
+  EXPECT_EQ(back.bus, "platform");
+  EXPECT_EQ(back.drv, "");
+  EXPECT_EQ(back.hdr.ts, 7u);
+  // Bare header when no string is present; long strings truncated to RP_*_LEN - 1.
+  EXPECT_EQ(Rec(RP_DWORK_START, 1).bytes().size(), sizeof(rp_event));
+  std::string long_reason(400, 'r');
+  auto lb = Rec(RP_DEFER_REASON, 1).str(long_reason.c_str()).bytes();
+  ASSERT_TRUE(parse_raw_record(lb.data(), lb.size(), &back));
+  EXPECT_EQ(back.str, std::string(RP_STR_LEN - 1, 'r'));
+  // Trailing bytes after rp_event.size (ring padding) are ignored.
+  lb.resize(lb.size() + 5, 0xff);
+  EXPECT_TRUE(parse_raw_record(lb.data(), lb.size(), &back));
+  // Invalid UTF-8 in a kernel string is made valid.
+  auto ub = Rec(RP_MODULE_LOAD, 1).str("m\xffx").bytes();
+  ASSERT_TRUE(parse_raw_record(ub.data(), ub.size(), &back));
+  EXPECT_EQ(back.str, "m?x");
 }
 
 // --------------------------------------------------------- device identity
@@ -463,28 +527,25 @@ TEST(Decoder, WorkIdsAcrossRequeueWhileRunning) {
 
 TEST(Decoder, ComponentAddWithDais) {
   Harness h(with_devices({"reprobe-dsp"}));
-  rp_component_event c;
-  std::memset(&c, 0, sizeof c);
-  Rec r(RP_COMPONENT_ADD, 10);
-  r.dev("reprobe-dsp", 1).str("reprobe-dsp");
-  c.base = r.e;
-  c.base.size = sizeof c;
-  c.num_dai = 3;
-  c.ndais = 3;
-  std::strcpy(c.dais[0], "reprobe-dsp-dai");
-  std::strcpy(c.dais[1], "");  // name NULL in the driver: left out
-  std::strcpy(c.dais[2], "reprobe-dsp-dai2");
-  ASSERT_TRUE(h.dec.push(c));
-  rp_component_event none = c;
-  none.base.ts = 20;
-  none.ndais = 0;
-  ASSERT_TRUE(h.dec.push(none));
+  // A DAI whose name is NULL in the driver is not in the record at all.
+  h.push(Rec(RP_COMPONENT_ADD, 10).dev("reprobe-dsp", 1).str("reprobe-dsp").aux(3).dai("reprobe-dsp-dai").dai(
+      "reprobe-dsp-dai2"));
+  h.push(Rec(RP_COMPONENT_ADD, 20).dev("reprobe-dsp", 1).str("reprobe-dsp").aux(0));
   h.push(Rec(RP_COMPONENT_DEL, 30).dev("reprobe-dsp", 1).str("reprobe-dsp"));
   h.drain();
   ASSERT_EQ(h.kinds(), (std::vector<std::string>{"component_add", "component_add", "component_del"}));
   EXPECT_EQ(h.out[0]["dais"], json::array({"reprobe-dsp-dai", "reprobe-dsp-dai2"}));
   EXPECT_FALSE(h.out[1].contains("dais"));  // empty list omitted
   EXPECT_EQ(h.out[2]["name"], "reprobe-dsp");
+  // At most RP_MAX_DAIS names.
+  Rec many(RP_COMPONENT_ADD, 40);
+  many.dev("reprobe-dsp", 1).str("c");
+  for (int i = 0; i < RP_MAX_DAIS + 4; i++) many.dai(("dai" + std::to_string(i)).c_str());
+  auto b = many.bytes();
+  RawRecord back;
+  ASSERT_TRUE(parse_raw_record(b.data(), b.size(), &back));
+  EXPECT_EQ(back.dais.size(), static_cast<size_t>(RP_MAX_DAIS));
+  EXPECT_LE(b.size(), static_cast<size_t>(RP_REC_MAX));
 }
 
 TEST(Decoder, CardBindAndSndCardRegister) {

@@ -4,7 +4,7 @@
 #
 #   tests/vm/run-scenario.sh NAME [--tracer PATH] [--out DIR] [--append "KERNEL ARGS"]
 #                            [--record-args "ARGS"] [--with PATH]... [--timeout S]
-#                            [--smp N] [--mem MB] [--keep-initramfs]
+#                            [--dyndbg QUERY] [--smp N] [--mem MB] [--keep-initramfs]
 #
 #   NAME            tests/vm/scenarios/NAME.sh (guest shell; header directives, see
 #                   tests/vm/README.md)
@@ -18,9 +18,12 @@
 #   --out DIR       output dir (default $CACHE/out/NAME); emptied first if it holds a
 #                   previous run (marker file .reprobe-vm-out), refused if it holds other files
 #   --append ARGS   extra kernel command line (after the scenario's #@append lines)
+#   --dyndbg QUERY  dynamic debug query /init writes after boot, instead of the scenario's
+#                   #@dyndbg (default "file drivers/base/dd.c +p"); "" = none
 #   --timeout S     hard limit for qemu (default 240, 480 with --tracer)
 #
-# Writes into DIR: console.log (whole ttyS0 output), dmesg.txt, cards.txt,
+# Writes into DIR: console.log (whole ttyS0 output), dmesg.txt, kmsg.log (the /dev/kmsg
+# records of the whole run), cards.txt,
 # devices_deferred.txt, ground-truth.json, bound.txt, features.txt, scenario.log,
 # scenario.out, init.log, and with --tracer: trace.ndjson, tracer.log.
 # Environment: REPROBE_VM_CACHE (cache dir, default /var/tmp/reprobe-vm), REPROBE_VM_SMP (1),
@@ -42,6 +45,7 @@ say() { echo "run-scenario.sh: $*" >&2; }
 NAME='' TRACER='' OUT='' APPEND_ARGS='' TIMEOUT='' SMP=${REPROBE_VM_SMP:-1} MEM=${REPROBE_VM_MEM:-1024}
 RECORD_ARGS=${REPROBE_RECORD_ARGS:-}
 RECORD_ARGS_SET=0
+DYNDBG_OPT='' DYNDBG_SET=0
 KEEP_INITRAMFS=0
 WITH=()
 while [ $# -gt 0 ]; do
@@ -50,6 +54,7 @@ while [ $# -gt 0 ]; do
 	--out) OUT=${2:?--out needs a dir}; shift 2 ;;
 	--append) APPEND_ARGS=${2?--append needs an argument}; shift 2 ;;
 	--record-args) RECORD_ARGS=${2?}; RECORD_ARGS_SET=1; shift 2 ;;
+	--dyndbg) DYNDBG_OPT=${2?--dyndbg needs a query or ""}; DYNDBG_SET=1; shift 2 ;;
 	--with) WITH+=("${2:?--with needs a path}"); shift 2 ;;
 	--timeout) TIMEOUT=${2:?}; shift 2 ;;
 	--smp) SMP=${2:?}; shift 2 ;;
@@ -89,6 +94,7 @@ SC_DPT=$(directive dpt | tail -n1); SC_DPT=${SC_DPT:-wait}
 SC_TIMEOUT=$(directive timeout | tail -n1)
 SC_DYNDBG=$(directive dyndbg | tail -n1)
 has_directive dyndbg || SC_DYNDBG='file drivers/base/dd.c +p'
+[ "$DYNDBG_SET" = 0 ] || SC_DYNDBG=$DYNDBG_OPT
 # #@record-args: tracer options the scenario needs (e.g. --replug MOD); --record-args wins
 if [ "$RECORD_ARGS_SET" = 0 ] && has_directive record-args; then
 	RECORD_ARGS="$RECORD_ARGS $(directive record-args | tr '\n' ' ')"

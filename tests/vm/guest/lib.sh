@@ -73,8 +73,35 @@ card_ids() { sed -n 's/^ *[0-9][0-9]* \[\([^] ]*\) *\].*/\1/p' /proc/asound/card
 
 # ---- ground truth (called by /init) ---------------------------------------
 
+# dump_kmsg FILE: every record still in the kernel's ring buffer, as /dev/kmsg gives
+# them ("PRI,SEQ,TS_USEC,FLAGS;text" plus " SUBSYSTEM=..."/" DEVICE=..." continuation
+# lines) -- the raw form `reprobe import` and `record --backend kmsg` read; dmesg.txt is
+# the same log as plain `dmesg` text.  A /dev/kmsg reader blocks at the end of the
+# buffer (busybox dd has no iflag=nonblock), so cat runs in the background until the
+# file stops growing (checked every 0.2 s, at most 10 s).
+dump_kmsg() {
+	cat /dev/kmsg > "$1" 2>/dev/null &
+	_kpid=$!
+	_prev=-1 _n=0
+	while [ "$_n" -lt 50 ]; do
+		sleep 0.2
+		_sz=$(wc -c < "$1")
+		[ "$_sz" -gt 0 ] && [ "$_sz" = "$_prev" ] && break
+		_prev=$_sz _n=$((_n + 1))
+	done
+	kill "$_kpid" 2>/dev/null
+	wait "$_kpid" 2>/dev/null
+}
+
+# dyndbg_enabled: the dynamic-debug call sites whose flags are not "=_" (sorted), to
+# check that a recorder restored what it changed
+dyndbg_enabled() {
+	grep -v ' =_ ' /sys/kernel/debug/dynamic_debug/control 2>/dev/null | grep -v '^#' | sort
+}
+
 collect_ground_truth() {
 	dmesg > /out/dmesg.txt
+	dump_kmsg /out/kmsg.log
 	cat /proc/asound/cards > /out/cards.txt 2>/dev/null || echo "--- no soundcards ---" > /out/cards.txt
 	cat /sys/kernel/debug/devices_deferred > /out/devices_deferred.txt 2>/dev/null
 	cat /sys/kernel/debug/asoc/components > /out/asoc-components.txt 2>/dev/null

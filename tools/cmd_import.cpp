@@ -1,0 +1,104 @@
+// reprobe import LOG... [-o FILE] [--kernel K] [--explain] [--strict] [--no-redact]
+//
+// Builds a reprobe trace from kernel logs attached to bug reports (dmesg,
+// kern.log, journalctl, /dev/kmsg dumps, pasted web pages; .gz/.xz/.zst).
+// Formats, the message -> event table and what is inferred: docs/import.md.
+#include <iostream>
+#include <sstream>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include "replayer/trace_reader.h"
+#include "replayer/trace_writer.h"
+#include "tools/commands.h"
+#include "tracer/log_importer.h"
+#include "tracer/log_input.h"
+
+namespace po = boost::program_options;
+
+namespace reprobe {
+
+int cmd_import(const std::vector<std::string>& args) {
+  po::options_description opts("reprobe import options");
+  std::vector<std::string> logs;
+  std::string output = "-", kernel;
+  opts.add_options()
+      ("help,h", "show this help")
+      ("output,o", po::value(&output), "trace file to write (default: stdout); written atomically")
+      ("kernel,k", po::value(&kernel), "kernel release (6.1.0-27-amd64) or profile (5.10, 6.1, 6.6, 6.12) when the log does not say")
+      ("explain", "print on stderr which input line produced which event, and what was skipped by kind")
+      ("strict", "fail on a line that looks like driver-core output but does not parse")
+      ("no-redact", "keep serial numbers, MAC addresses and host names found in the log");
+  po::options_description hidden;
+  hidden.add_options()("log", po::value(&logs)->composing());
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("log", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << "usage: reprobe import LOG... [-o FILE] [--kernel K] [--explain] [--strict]\n\n"
+                 "Build a reprobe trace (source \"dmesg\") from kernel logs: dmesg in any of its output\n"
+                 "formats, kern.log/syslog, journalctl (short, short-monotonic, any language), /dev/kmsg\n"
+                 "dumps, logs pasted into web pages or e-mails. LOG may be '-' (stdin) and may be gzip,\n"
+                 "xz or zstd compressed. Several LOGs are read as one log, in the order given.\n"
+                 "What the log could not show is listed in the header ('unobserved'); inferred events\n"
+                 "carry \"inferred\":true and 'reprobe replay' reports lower confidence.\n\n"
+              << opts
+              << "\nexit status: 0 trace written, 2 bad input (not a text log, unreadable, --strict failure) or usage\n"
+                 "\nexamples:\n"
+                 "  reprobe import dmesg.txt -o bug.trace && reprobe replay bug.trace --all-policies\n"
+                 "  journalctl -k -b -1 | reprobe import - -o last-boot.trace\n"
+                 "  reprobe import kern.log.1.gz kern.log --explain -o boot.trace\n";
+    return 0;
+  }
+  if (logs.empty()) {
+    std::cerr << "reprobe import: missing LOG (see 'reprobe import --help')\n";
+    return 2;
+  }
+  ImportOptions io;
+  io.kernel = kernel;
+  io.strict = vm.count("strict") > 0;
+  io.redact = vm.count("no-redact") == 0;
+  const bool explain = vm.count("explain") > 0;
+  if (explain)
+    io.explain = [](const std::string& where, const std::string& line) { std::cerr << where << ": " << line << "\n"; };
+  LogImporter importer(io);
+  for (const auto& path : logs) {
+    auto in = LogInput::open(path);
+    if (!in) {
+      std::cerr << "reprobe import: " << in.error().str() << "\n";
+      return 2;
+    }
+    if (auto r = importer.import(**in); !r) {
+      std::cerr << "reprobe import: " << r.error().str() << "\n";
+      return 2;
+    }
+  }
+  std::ostringstream text;
+  importer.write_trace(text);
+  // The importer's output must be a valid trace: check it with the reader before writing.
+  auto check = read_trace_text(text.str(), output == "-" ? "<import>" : output);
+  if (!check) {
+    std::cerr << "reprobe import: internal error: the trace built from the log does not read back: "
+              << check.error().str() << "\n";
+    return 2;
+  }
+  if (explain) std::cerr << importer.summary();
+  const ImportStats& st = importer.stats();
+  if (st.recognised == 0)
+    std::cerr << "reprobe import: warning: no probe-related kernel message found in " << fmt::format("{}", fmt::join(logs, " "))
+              << " (" << st.lines << " lines)\n";
+  if (st.boots > 1) std::cerr << "reprobe import: note: the input holds " << st.boots << " boots; the last one was imported\n";
+  auto w = write_file_atomically(output, [&](std::ostream& os) { os << text.str(); });
+  if (!w) {
+    std::cerr << "reprobe import: " << w.error().str() << "\n";
+    return 2;
+  }
+  return 0;
+}
+
+}  // namespace reprobe

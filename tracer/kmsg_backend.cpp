@@ -1,0 +1,404 @@
+// The kmsg capture backend and the dynamic-debug session; see kmsg_backend.h.
+#include "tracer/kmsg_backend.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "replayer/trace_writer.h"
+#include "tracer/log_importer.h"
+#include "tracer/snapshot.h"
+
+namespace reprobe {
+
+namespace fs = std::filesystem;
+
+std::vector<DyndbgSite> parse_dyndbg_control(std::string_view text) {
+  std::vector<DyndbgSite> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view l = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (l.empty() || l[0] == '#') continue;
+    const size_t sp = l.find(' ');
+    const size_t colon = l.rfind(':', sp);
+    if (sp == std::string_view::npos || colon == std::string_view::npos) continue;
+    DyndbgSite s;
+    s.file = std::string(l.substr(0, colon));
+    s.line = static_cast<unsigned>(std::strtoul(std::string(l.substr(colon + 1, sp - colon - 1)).c_str(), nullptr, 10));
+    std::string_view rest = l.substr(sp + 1);
+    if (!rest.empty() && rest[0] == '[') {
+      const size_t rb = rest.find(']');
+      if (rb == std::string_view::npos) continue;
+      s.module = std::string(rest.substr(1, rb - 1));
+      rest = rest.substr(rb + 1);
+    }
+    const size_t fsp = rest.find(' ');
+    if (fsp == std::string_view::npos) continue;
+    s.function = std::string(rest.substr(0, fsp));
+    rest = rest.substr(fsp + 1);
+    if (rest.empty() || rest[0] != '=') continue;
+    const size_t esp = rest.find(' ');
+    s.flags = std::string(rest.substr(1, esp == std::string_view::npos ? std::string_view::npos : esp - 1));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+const std::vector<std::string>& default_dyndbg_queries() {
+  static const std::vector<std::string> k = {
+      "file drivers/base/dd.c +p",                      // probe, deferral, retry, bind lines (kernel-model.md §4.2)
+      "file drivers/base/core.c format \"error \" +p",  // dev_err_probe(-EPROBE_DEFER) reasons, wait for supplier
+      "module snd_soc_core format \"not found\" +p",    // ASoC component lookups of the card bind
+      "module snd_sof format \"machine\" +p",           // SOF: created machine
+  };
+  return k;
+}
+
+namespace {
+
+class ControlFile final : public DyndbgControl {
+ public:
+  explicit ControlFile(fs::path p) : path_(std::move(p)) {}
+  Result<std::string> read() override {
+    std::ifstream in(path_, std::ios::binary);
+    if (!in) return Error{path_.string(), 0, fmt::format("cannot read: {}", std::strerror(errno))};
+    std::ostringstream os;
+    os << in.rdbuf();
+    return os.str();
+  }
+  Result<bool> write(const std::string& q) override {
+    const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0) return Error{path_.string(), 0, fmt::format("cannot write: {}", std::strerror(errno))};
+    const std::string line = q + "\n";
+    const ssize_t w = ::write(fd, line.data(), line.size());
+    const int err = errno;
+    ::close(fd);
+    if (w != static_cast<ssize_t>(line.size()))
+      return Error{path_.string(), 0, fmt::format("query '{}' refused: {}", q, std::strerror(err))};
+    return true;
+  }
+
+ private:
+  fs::path path_;
+};
+
+std::string site_key(const DyndbgSite& s) { return s.file + ":" + std::to_string(s.line) + " " + s.function; }
+
+}  // namespace
+
+std::shared_ptr<DyndbgControl> dyndbg_control_file(const fs::path& path) { return std::make_shared<ControlFile>(path); }
+
+Result<DyndbgSession> DyndbgSession::enable(const fs::path& control, const std::vector<std::string>& queries,
+                                            const std::function<void(const std::string&)>& log) {
+  return enable(dyndbg_control_file(control), queries, log);
+}
+
+Result<DyndbgSession> DyndbgSession::enable(std::shared_ptr<DyndbgControl> control, const std::vector<std::string>& queries,
+                                            const std::function<void(const std::string&)>& log) {
+  auto before = control->read();
+  if (!before) return before.error();
+  std::map<std::string, bool> was;
+  for (const auto& s : parse_dyndbg_control(*before)) was[site_key(s)] = s.printing();
+  DyndbgSession session;
+  session.control_ = control;
+  session.active_ = true;
+  bool any = false;
+  for (const auto& q : queries) {
+    auto r = control->write(q);
+    if (r) any = true;
+    else if (log) log(r.error().str() + " (module not loaded?)");
+  }
+  if (!any) {
+    session.active_ = false;
+    return Error{"dynamic_debug/control", 0, "no dynamic-debug query was accepted"};
+  }
+  auto after = control->read();
+  if (!after) return after.error();
+  for (const auto& s : parse_dyndbg_control(*after)) {
+    auto it = was.find(site_key(s));
+    const bool printed_before = it != was.end() && it->second;
+    if (s.printing() && !printed_before) session.changed_.push_back(s);
+  }
+  return session;
+}
+
+DyndbgSession::DyndbgSession(DyndbgSession&& o) noexcept
+    : control_(std::move(o.control_)), changed_(std::move(o.changed_)), active_(o.active_) {
+  o.active_ = false;
+}
+
+DyndbgSession& DyndbgSession::operator=(DyndbgSession&& o) noexcept {
+  if (this != &o) {
+    (void)restore();
+    control_ = std::move(o.control_);
+    changed_ = std::move(o.changed_);
+    active_ = o.active_;
+    o.active_ = false;
+  }
+  return *this;
+}
+
+DyndbgSession::~DyndbgSession() { (void)restore(); }
+
+Result<bool> DyndbgSession::restore() {
+  if (!active_) return true;
+  active_ = false;
+  std::optional<Error> first;
+  for (const auto& s : changed_) {
+    auto r = control_->write(fmt::format("file {} line {} -p", s.file, s.line));
+    if (!r && !first) first = r.error();
+  }
+  if (first) return *first;
+  return true;
+}
+
+std::optional<fs::path> find_dyndbg_control(const fs::path& debugfs_root, const fs::path& proc_root) {
+  std::error_code ec;
+  for (const fs::path& p : {debugfs_root / "dynamic_debug" / "control", proc_root / "dynamic_debug" / "control"})
+    if (fs::exists(p, ec)) return p;
+  return std::nullopt;
+}
+
+namespace {
+
+std::atomic<int> g_kmsg_stop{0};
+void on_kmsg_stop(int sig) { g_kmsg_stop.store(sig); }
+
+int wait_child(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+pid_t start_command(const std::vector<std::string>& argv) {
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  std::vector<char*> a;
+  for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+  a.push_back(nullptr);
+  execvp(a[0], a.data());
+  std::fprintf(stderr, "reprobe record: cannot run %s: %s\n", a[0], std::strerror(errno));
+  _exit(127);
+}
+
+uint64_t now_boottime_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_BOOTTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// Reads every record available now; false on a fatal read error.
+bool drain_kmsg(int fd, LogImporter& imp, uint64_t& records, uint64_t& lost, uint64_t& line_no, std::string& err) {
+  char buf[8192];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EAGAIN) return true;
+      if (errno == EINTR) return true;
+      if (errno == EPIPE) {  // overwritten before we read it
+        ++lost;
+        continue;
+      }
+      err = std::strerror(errno);
+      return false;
+    }
+    if (n == 0) return true;
+    ++records;
+    std::string_view rec(buf, static_cast<size_t>(n));
+    size_t pos = 0;
+    while (pos < rec.size()) {
+      size_t nl = rec.find('\n', pos);
+      if (nl == std::string_view::npos) nl = rec.size();
+      (void)imp.feed(rec.substr(pos, nl - pos), "kmsg", ++line_no);
+      pos = nl + 1;
+    }
+  }
+}
+
+}  // namespace
+
+int record_with_kmsg(const KmsgRecordOptions& o) {
+  auto log = [&](const std::string& s) { std::cerr << "reprobe record: " << s << "\n"; };
+  const int fd = ::open(o.kmsg.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    log(fmt::format("{}: cannot open: {}{}", o.kmsg.string(), std::strerror(errno),
+                    errno == EPERM || errno == EACCES ? " (needs root or kernel.dmesg_restrict=0)" : ""));
+    return 2;
+  }
+  if (o.from_now) ::lseek(fd, 0, SEEK_END);
+
+  struct sigaction sa {};
+  sa.sa_handler = on_kmsg_stop;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);
+
+  std::optional<DyndbgSession> dyn;
+  std::vector<std::string> dyndbg_sites;
+  if (o.dyndbg) {
+    auto control = find_dyndbg_control(o.debugfs_root);
+    if (!control) {
+      log("--dyndbg: no dynamic_debug/control under " + o.debugfs_root.string() +
+          " or /proc (CONFIG_DYNAMIC_DEBUG off, or debugfs not mounted)");
+      ::close(fd);
+      return 2;
+    }
+    auto s = DyndbgSession::enable(*control, default_dyndbg_queries(), o.verbose ? log : std::function<void(const std::string&)>{});
+    if (!s) {
+      log("--dyndbg: " + s.error().str());
+      ::close(fd);
+      return 2;
+    }
+    dyn = std::move(*s);
+    for (const auto& site : dyn->changed()) dyndbg_sites.push_back(fmt::format("{}:{}", site.file, site.line));
+    log(fmt::format("dynamic debug enabled on {} call sites (restored on exit)", dyn->changed().size()));
+  }
+
+  ImportOptions io;
+  io.source = "kmsg";
+  io.redact = o.redact;
+  LogImporter imp(io);
+  uint64_t records = 0, lost = 0, line_no = 0;
+  std::string err;
+  if (!drain_kmsg(fd, imp, records, lost, line_no, err)) {
+    log(fmt::format("{}: read failed: {}", o.kmsg.string(), err));
+    ::close(fd);
+    return 2;
+  }
+
+  SnapshotOptions so;
+  so.redact = o.redact;
+  Redactor redactor = o.redact ? Redactor::for_this_machine() : Redactor::disabled();
+  so.redactor = &redactor;
+  nlohmann::ordered_json snapshot = take_snapshot(so);
+  nlohmann::ordered_json header = imp.header_json();
+  header["kernel"] = header_kernel_json(snapshot);
+  header["snapshot"] = snapshot;
+  nlohmann::ordered_json rec;
+  rec["backend"] = "kmsg";
+  rec["from"] = o.from_now ? "now" : "start of the ring buffer";
+  rec["dyndbg"] = dyndbg_sites;
+  if (!o.why.empty()) rec["why"] = o.why;
+  rec["redacted"] = o.redact;
+  header["x-record"] = rec;
+
+  std::ofstream file;
+  std::ostream* out = &std::cout;
+  if (o.output != "-") {
+    file.open(o.output, std::ios::out | std::ios::trunc | std::ios::binary);
+    if (!file) {
+      log(fmt::format("{}: cannot write: {}", o.output, std::strerror(errno)));
+      ::close(fd);
+      return 2;
+    }
+    out = &file;
+  }
+  TraceWriter writer(*out);
+  try {
+    writer.header(header);
+  } catch (const std::exception& e) {
+    log(fmt::format("internal error: header rejected by the trace writer: {}", e.what()));
+    ::close(fd);
+    return 2;
+  }
+  writer.flush();
+  log(fmt::format("recording /dev/kmsg to {} (from {}{}); Ctrl-C to stop", o.output == "-" ? "stdout" : o.output,
+                  o.from_now ? "now" : "the start of the ring buffer", o.dyndbg ? ", dyndbg on" : ""));
+
+  // Events become final once the log has moved on: inference may still close an attempt
+  // up to a second after its last line.
+  constexpr uint64_t kSettle = 2000000000ull;
+  auto flush = [&] {
+    const uint64_t lt = imp.last_time();
+    imp.flush_events(*out, lt > kSettle ? lt - kSettle : 0);
+    out->flush();
+  };
+  flush();
+
+  using clock = std::chrono::steady_clock;
+  const auto started = clock::now();
+  auto last_event = started;
+  pid_t child = -1;
+  int child_status = -1;
+  if (!o.replug.empty()) {
+    std::vector<std::string> rm = {"modprobe", "-r"};
+    for (auto it = o.replug.rbegin(); it != o.replug.rend(); ++it) rm.push_back(*it);
+    if (int rc = wait_child(start_command(rm)); rc != 0) log(fmt::format("modprobe -r: exit {}", rc));
+    for (const auto& m : o.replug)
+      if (int rc = wait_child(start_command({"modprobe", m})); rc != 0) log(fmt::format("modprobe {}: exit {}", m, rc));
+  }
+  if (!o.command.empty()) child = start_command(o.command);
+  int exit_code = 0;
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    ::poll(&p, 1, 100);
+    const uint64_t before = records;
+    if (!drain_kmsg(fd, imp, records, lost, line_no, err)) {
+      log(fmt::format("{}: read failed: {}", o.kmsg.string(), err));
+      exit_code = 2;
+      break;
+    }
+    flush();
+    if (!*out) {
+      log(fmt::format("{}: write failed: {}", o.output, std::strerror(errno)));
+      exit_code = 2;
+      break;
+    }
+    const auto now = clock::now();
+    if (records > before) last_event = now;
+    if (g_kmsg_stop.load()) break;
+    if (o.duration > 0 && std::chrono::duration<double>(now - started).count() >= o.duration) break;
+    if (o.until_idle > 0 && std::chrono::duration<double>(now - last_event).count() >= o.until_idle) break;
+    if (child > 0) {
+      int st = 0;
+      if (waitpid(child, &st, WNOHANG) == child) {
+        child_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        child = -1;
+        ::poll(&p, 1, 500);  // let deferred work and firmware callbacks print
+        (void)drain_kmsg(fd, imp, records, lost, line_no, err);
+        break;
+      }
+    }
+  }
+  if (child > 0) {
+    kill(child, SIGTERM);
+    child_status = wait_child(child);
+  }
+  // Restore dynamic debug before the (slow) end snapshot.
+  if (dyn)
+    if (auto r = dyn->restore(); !r) log("--dyndbg: restoring: " + r.error().str());
+  imp.finish_events(*out);
+  nlohmann::ordered_json extra;
+  extra["snapshot"] = take_snapshot(so);
+  if (g_kmsg_stop.load()) extra["x-stopped_by"] = strsignal(g_kmsg_stop.load());
+  if (child_status >= 0) extra["x-command_status"] = child_status;
+  extra["x-records"] = records;
+  writer.end(0, lost, std::max(imp.last_time(), now_boottime_ns()), extra);
+  writer.flush();
+  ::close(fd);
+  log(fmt::format("{} kmsg records, {} events, {} overwritten before read{}", records, imp.stats().events, lost,
+                  o.output == "-" ? "" : ", written to " + o.output));
+  return exit_code;
+}
+
+}  // namespace reprobe
