@@ -215,6 +215,9 @@ struct LogImporter::Impl {
   std::map<std::string, uint64_t, std::less<>> module_loads;  // module name with '-' as '_'
   std::unordered_set<std::string, SvHash, std::equal_to<>> drivers_registered;
   std::unordered_set<std::string, SvHash, std::equal_to<>> drivers_used;  // named by an attempt before any match line
+  bool register_since_extend = false;
+  uint64_t unnamed_drivers = 0;
+  std::string last_module;
   uint64_t messages_in_boot = 0;
   bool in_oops = false;
 
@@ -371,7 +374,16 @@ struct LogImporter::Impl {
   }
 
   void timeout_fired_at(uint64_t t, bool inferred = false) {
-    if (timeout_fired) return;
+    if (timeout_fired) {
+      // "deferred probe pending" proves the firing a retry implied: observed, at the due time.
+      if (!inferred)
+        for (auto& e : buf)
+          if (e.kind == EventKind::timeout_fired && e.inferred) {
+            e.inferred = false;
+            observed[static_cast<size_t>(EventKind::timeout_fired)] = true;
+          }
+      return;
+    }
     timeout_fired = true;
     if (!inferred && retry_run_open && retry_run_start <= t) t = retry_run_start;  // it fired before the retries it caused
     add(EventKind::timeout_fired, t, inferred);
@@ -417,6 +429,22 @@ struct LogImporter::Impl {
     e.drv = std::string(drv);
     e.s2 = bus.empty() ? std::string("platform") : std::string(bus);
     e.name = module;
+    register_since_extend = true;
+  }
+
+  // "Extended deferred probe timeout by N secs" is printed by driver_register() while the
+  // timeout is pending. When no driver_register was inferred since the previous one, the
+  // registered driver matched no device: an inferred driver_register of an unnamed driver
+  // ("unknown-driver-K", module from the last initcall_debug "calling" line) keeps the
+  // replay's timeout re-armed where the kernel re-armed it.
+  void on_timeout_extended(uint64_t t) {
+    if (!register_since_extend) {
+      OutEvent& e = add(EventKind::driver_register, t, true);
+      e.drv = fmt::format("unknown-driver-{}", ++unnamed_drivers);
+      e.s2 = "platform";
+      e.name = last_module;
+    }
+    register_since_extend = false;
   }
 
   // "snd_hda_codec_generic hdaudioC0D0: ..." : the codec of card N is probing, so the
@@ -438,7 +466,17 @@ struct LogImporter::Impl {
     Dev& c = dev(ctl);
     const std::string key = fmt::format("{}#{}", ctl, card);
     if (!c.bound || c.open) {
-      if (!c.open) open_attempt(ctl, c, c.matched_drv.empty() ? (c.last_drv.empty() ? "snd_hda_intel" : c.last_drv) : c.matched_drv, t, true, false);
+      const std::string drv = c.matched_drv.empty() ? (c.last_drv.empty() ? "snd_hda_intel" : c.last_drv) : c.matched_drv;
+      // No earlier line showed the driver: it was registered (module loaded) no later than
+      // its codec appeared; without this the replay would bind the controller at enumeration.
+      if (!c.open && !drivers_used.count(drv) && !drivers_registered.count(drv)) {
+        drivers_registered.emplace(drv);
+        OutEvent& r = add(EventKind::driver_register, t, true);
+        r.drv = drv;
+        r.s2 = "pci";
+        register_since_extend = true;
+      }
+      if (!c.open) open_attempt(ctl, c, drv, t, true, false);
       close_attempt(ctl, c, {}, t, 0, true);
     }
     if (!cards.count(key)) {
@@ -724,6 +762,7 @@ struct LogImporter::Impl {
         extend_seen = true;
         last_extend_t = t;
         last_extend_secs = e.num;
+        on_timeout_extended(t);
         break;
       }
       case MsgKind::probe_returned: {
@@ -746,6 +785,7 @@ struct LogImporter::Impl {
           std::string mod(m.text);
           std::replace(mod.begin(), mod.end(), '-', '_');
           module_loads.emplace(std::move(mod), t);
+          last_module = std::string(m.text);
         }
         break;
       case MsgKind::initcall_returned:
@@ -762,7 +802,11 @@ struct LogImporter::Impl {
         const size_t colon = m.text.find(": ");
         const sv drv = colon == sv::npos ? sv{} : m.text.substr(0, colon);  // reason = "drv: msg"
         if (!d.open && d.attempts == 0) open_attempt(m.dev, d, drv.empty() ? driver_for(d, {}) : std::string(drv), t, true, false);
-        if (d.open && m.text.find("ASoC: ") != sv::npos && !d.card_bind_open) {
+        // ASoC lookups and the card registration failure (dev_err_probe of snd_soc_register_card
+        // callers) are card evidence.
+        if (d.open && !d.card_bind_open &&
+            (m.text.find("ASoC: ") != sv::npos || m.text.find("card registration") != sv::npos ||
+             m.text.find("register_card") != sv::npos)) {
           OutEvent& cb = add(EventKind::card_bind_start, t, true);
           cb.dev = std::string(m.dev);
           d.card_bind_open = true;
@@ -881,6 +925,9 @@ struct LogImporter::Impl {
     module_loads.clear();
     drivers_registered.clear();
     drivers_used.clear();
+    register_since_extend = false;
+    unnamed_drivers = 0;
+    last_module.clear();
     fw_ids = 0;
     last_t = 0;
     wall_base.reset();
@@ -1211,6 +1258,7 @@ struct LogImporter::Impl {
     std::vector<std::string> resources;  // "dai:X", "component:X", "named:X" (replayer/need_inference.cpp)
     uint64_t deferred_at = 0;
     bool deferred = false;
+    OutEvent deferral;  // its last deferred probe_end (copy)
   };
   std::map<std::string, Waiting, std::less<>> waiting;
   std::vector<OutEvent> binds;  // bound events seen (copies: the live capture may have written them)
@@ -1232,27 +1280,47 @@ struct LogImporter::Impl {
         if (it != waiting.end()) {
           it->second.deferred = true;
           it->second.deferred_at = e.t;
+          it->second.deferral.t = e.t;
+          it->second.deferral.seq = e.seq;
+          it->second.deferral.input = e.input;
+          it->second.deferral.line = e.line;
         }
       } else if (e.kind == EventKind::bound) {
         auto it = waiting.find(e.dev);
         if (it != waiting.end() && it->second.deferred) {
           const Waiting& w = it->second;
           // the last bind of another device between the deferral and this bind
+          const OutEvent* provider = nullptr;
           for (auto b = binds.rbegin(); b != binds.rend(); ++b) {
-            const OutEvent& pb = *b;
-            if (pb.t < w.deferred_at) break;
-            if (pb.dev == e.dev) continue;
+            if (b->t < w.deferred_at) break;
+            if (b->dev == e.dev) continue;
+            provider = &*b;
+            break;
+          }
+          // None (the provider registered from a work item, or bound before and registered
+          // its component later): what it waited for appeared between the deferral and the
+          // trigger of the successful retry; placed at the earliest, right after the
+          // deferral (the replay's own timer may fire a little earlier than the kernel's).
+          // Credited to the device named like the component when the log knows one, else
+          // to the waiting device.
+          const OutEvent* at = provider ? provider : &w.deferral;
+          {
+            const OutEvent& pb = *at;
+            std::string owner = provider ? pb.dev : e.dev;
+            if (!provider)
+              for (const auto& r : w.resources)
+                if (starts(r, "component:") && devs.count(sv(r).substr(10))) owner = r.substr(10);
             OutEvent base;
             base.scanned = true;
             base.t = pb.t;
-            base.seq = pb.seq - 1;
+            base.seq = provider ? pb.seq - 1 : pb.seq + 1;
             base.inferred = true;
-            base.dev = pb.dev;
+            base.dev = owner;
             base.input = pb.input;
             base.line = pb.line;
             OutEvent dais = base;
             dais.kind = EventKind::component_add;
-            dais.name = pb.dev;
+            dais.name = owner;
             for (const auto& r : w.resources) {
               if (starts(r, "dai:")) {
                 dais.list.push_back(r.substr(4));
@@ -1274,7 +1342,6 @@ struct LogImporter::Impl {
               added.push_back(std::move(dais));
               inferred_kind[static_cast<size_t>(EventKind::component_add)] = true;
             }
-            break;
           }
           waiting.erase(it);
         }

@@ -105,12 +105,14 @@ const std::string& RecordLineWriter::scrubbed(const std::string& s) {
   if (!redact_) return s;
   auto it = cache_.find(s);
   if (it != cache_.end()) return it->second;
-  if (cache_.size() >= (1u << 16)) cache_.clear();  // bound memory on endless distinct strings
   return cache_.emplace(s, redactor_.scrub_string(s)).first->second;
 }
 
 void RecordLineWriter::append(const DecodedEvent& e, std::string& out) {
   if (redact_) {
+    // Bound memory on endless distinct strings; only here, never while a line
+    // holds references into the cache.
+    if (cache_.size() >= (1u << 16)) cache_.clear();
     // Redactor::scrub_json() learns user names from every string of the event
     // before scrubbing any; strings already cached were learnt before.
     for (const auto& [k, v] : e.fields()) {

@@ -227,6 +227,116 @@ TEST(LogImporter, ExplainNamesInputLines) {
   EXPECT_EQ(where.front(), "mem.log:2");
 }
 
+TEST(LogImporter, NonDeviceLinesAreNotDevices) {
+  // pr_info lines shaped "Word1 Word2: text" and kmsg records without a dictionary.
+  const std::string t = import_text(
+      "[ 0.1] Zone ranges:\n[ 0.2] Dynamic Preempt: voluntary\n[ 0.3] NMI watchdog: Enabled\n"
+      "[ 0.4] pinctrl core: initialized pinctrl subsystem\n[ 0.5] EDAC MC: Ver: 3.0.0\n"
+      "[ 0.6] Policy zone: Normal\n[ 0.7] pci_bus 0000:00: root bus resource [io  0x0000-0x0cf7 window]\n");
+  for (const char* bogus : {"\"ranges\"", "\"Preempt\"", "\"watchdog\"", "\"core\"", "\"MC\"", "\"zone\"", "\"0000:00\""})
+    EXPECT_EQ(t.find(bogus), std::string::npos) << bogus << "\n" << t;
+  const std::string k = import_text("6,1,100000,-;pinctrl core: x\n6,2,200000,-;serio serio1: x\n SUBSYSTEM=serio\n DEVICE=+serio:serio1\n"
+                                    "6,3,300000,-;foo bar1: no dictionary\n");
+  EXPECT_EQ(k.find("\"core\""), std::string::npos) << k;
+  EXPECT_EQ(k.find("bar1"), std::string::npos) << k;
+}
+
+TEST(LogImporter, RetryWithoutTriggerImpliesTheTimeout) {
+  // 6.1: the timeout fires and everything binds: nothing printed but the retry.
+  const std::string t = import_text(
+      "[ 41.259053] bus: 'platform': really_probe: probing driver m with device m\n"
+      "[ 41.265791] m m: Driver m requests probe deferral\n"
+      "[ 41.266165] platform m: Added to deferred list\n"
+      "[ 41.266285] Extended deferred probe timeout by 5 secs\n"
+      "[ 46.510732] platform m: Retrying from deferred list\n"
+      "[ 46.510900] bus: 'platform': really_probe: probing driver m with device m\n"
+      "[ 46.540569] driver: 'm': driver_bound: bound to device 'm'\n");
+  EXPECT_NE(t.find("{\"t\":46266285000,\"ev\":\"timeout_fired\",\"inferred\":true}\n"
+                   "{\"t\":46266285000,\"ev\":\"trigger\",\"cause\":\"timeout\",\"inferred\":true}"),
+            std::string::npos)
+      << t;
+  // the driver is registered at its first match line, never after
+  EXPECT_NE(t.find("{\"t\":41259053000,\"ev\":\"driver_register\",\"drv\":\"m\",\"bus\":\"platform\",\"inferred\":true}"),
+            std::string::npos)
+      << t;
+  const std::string other = import_text(
+      "[ 1.0] platform m: Added to deferred list\n[ 3.0] platform m: Retrying from deferred list\n");
+  EXPECT_NE(other.find("\"cause\":\"other\""), std::string::npos) << other;
+}
+
+TEST(LogImporter, HdaCodecImpliesItsControllerBoundAndRegisteredTheCard) {
+  const std::string t = import_text(
+      "[ 1.135117] pci 0000:00:01.0: [8086:2668] type 00 class 0x040300\n"
+      "[ 1.135200] pci 0000:00:02.0: [1234:1111] type 00 class 0x030000\n"
+      "[ 37.453572] snd_hda_codec_generic hdaudioC0D0: autoconfig for Generic: line_outs=1\n");
+  EXPECT_NE(t.find("\"ev\":\"bound\",\"dev\":\"0000:00:01.0\",\"drv\":\"snd_hda_intel\",\"inferred\":true"), std::string::npos) << t;
+  EXPECT_NE(t.find("\"ev\":\"snd_card_register\",\"dev\":\"0000:00:01.0\",\"index\":0"), std::string::npos) << t;
+  EXPECT_EQ(t.find("\"dev\":\"0000:00:02.0\",\"drv\""), std::string::npos) << t;
+  // without the PCI class line nothing is inferred about a controller
+  const std::string n = import_text("[ 37.4] snd_hda_codec_generic hdaudioC0D0: autoconfig for Generic\n");
+  EXPECT_EQ(n.find("\"ev\":\"snd_card_register\""), std::string::npos) << n;
+}
+
+TEST(LogImporter, AsocBindLineMarksTheCardDevice) {
+  const std::string t = import_text("[ 46.527395] reprobe-machine reprobe-machine: ASoC: no DMI vendor name!\n");
+  EXPECT_NE(t.find("\"ev\":\"card_bind_start\",\"dev\":\"reprobe-machine\""), std::string::npos) << t;
+}
+
+TEST(LogImporter, ExplainAttributesEndOfLogBindsToTheDevicesLine) {
+  ImportOptions o;
+  std::vector<std::pair<std::string, std::string>> ev;
+  o.explain = [&](const std::string& w, const std::string& e) { ev.emplace_back(w, e); };
+  import_text("[ 1.0] drv dev.0: hello\n[ 2.0] noise\n[ 3.0] more noise\n", o);
+  bool seen = false;
+  for (const auto& [w, e] : ev)
+    if (e.find("\"bound\"") != std::string::npos) {
+      EXPECT_EQ(w, "mem.log:1") << e;
+      seen = true;
+    }
+  EXPECT_TRUE(seen);
+}
+
+std::vector<std::string> all_lines(LogInput& in, std::string* error);
+
+TEST(LogImporter, LiveFlushingWritesTheSameEventsAsTheFileImport) {
+  // The kmsg backend's path: feed record by record, flush what is final, finish.
+  namespace fs = std::filesystem;
+  for (const char* run : {"timeout-rescue-kmsg", "kick-kmsg", "hda-kmsg", "sof-late-component-kmsg", "sof-fw-callback-kmsg"}) {
+    SCOPED_TRACE(run);
+    const fs::path log = fs::path(REPROBE_SOURCE_ROOT) / "tests" / "data" / "logs" / run / "kmsg.log";
+    if (!fs::exists(log)) GTEST_FAIL() << log << " missing";
+    auto in = LogInput::open(log.string());
+    ASSERT_TRUE(in.ok()) << in.error().str();
+    std::string err;
+    std::vector<std::string> lines = all_lines(**in, &err);
+    ASSERT_TRUE(err.empty()) << err;
+    auto events = [](const std::string& trace) {
+      std::string out;
+      std::istringstream is(trace);
+      std::string l;
+      while (std::getline(is, l))
+        if (l.rfind("{\"t\"", 0) == 0) out += l + "\n";
+      return out;
+    };
+    ImportOptions fo;
+    LogImporter file(fo);
+    for (size_t i = 0; i < lines.size(); ++i) ASSERT_TRUE(file.feed(lines[i], "kmsg.log", i + 1).ok());
+    std::ostringstream fos;
+    file.write_trace(fos);
+    ImportOptions lo;
+    lo.source = "kmsg";
+    LogImporter live(lo);
+    std::ostringstream los;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      ASSERT_TRUE(live.feed(lines[i], "kmsg.log", i + 1).ok());
+      const uint64_t lt = live.last_time();
+      live.flush_events(los, lt > 2000000000ull ? lt - 2000000000ull : 0);
+    }
+    live.finish_events(los);
+    EXPECT_EQ(events(los.str()), events(fos.str()));
+  }
+}
+
 TEST(LogImportErrors, BinaryInputIsRefused) {
   std::string bin(4096, '\0');
   for (size_t i = 0; i < bin.size(); i += 3) bin[i] = static_cast<char>(i);

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 
@@ -162,12 +163,18 @@ TEST(RecordLineWriter, SameBytesAsJsonPathForEveryKindAndEdgeString) {
             case FieldType::outcome: v = std::string(rng() % 10 ? "bound" : pick()); break;
             case FieldType::fw_mode: v = std::string(rng() % 2 ? "sync" : (rng() % 4 ? "nowait" : pick())); break;
             case FieldType::i64:
-              if (rng() % 2) v = static_cast<int64_t>(rng() % 3 == 0 ? INT64_MIN : -static_cast<int64_t>(rng()));
-              else v = static_cast<uint32_t>(rng());
+              if (rng() % 2) {
+                v = static_cast<int64_t>(rng() % 3 == 0 ? INT64_MIN : -static_cast<int64_t>(rng()));
+              } else {
+                v = static_cast<uint32_t>(rng());
+              }
               break;
             case FieldType::u64:
-              if (rng() % 10 == 0) v = static_cast<int64_t>(rng() % 2 ? -5 : 5);
-              else v = rng() % 2 ? UINT64_MAX : static_cast<uint64_t>(rng());
+              if (rng() % 10 == 0) {
+                v = static_cast<int64_t>(rng() % 2 ? -5 : 5);
+              } else {
+                v = rng() % 2 ? UINT64_MAX : static_cast<uint64_t>(rng());
+              }
               break;
             case FieldType::boolean: v = rng() % 2 == 0; break;
             case FieldType::str_list: {
@@ -194,7 +201,9 @@ TEST(RecordLineWriter, SameBytesAsJsonPathForEveryKindAndEdgeString) {
       }
     }
     EXPECT_GT(accepted, total / 2) << "variant " << variant;
-    if (variant != 2) EXPECT_GT(w.fast_lines(), w.slow_lines()) << "the fast path should carry most events";
+    if (variant != 2) {
+      EXPECT_GT(w.fast_lines(), w.slow_lines()) << "the fast path should carry most events";
+    }
     EXPECT_EQ(ra.distinct(Redactor::Kind::mac), rb.distinct(Redactor::Kind::mac));
     EXPECT_EQ(ra.distinct(Redactor::Kind::user), rb.distinct(Redactor::Kind::user));
     EXPECT_EQ(ra.distinct(Redactor::Kind::serial), rb.distinct(Redactor::Kind::serial));
@@ -244,7 +253,7 @@ TEST(RecordLineWriter, DecoderEventsSameBytesAsJsonPath) {
     r.hdr.cpu = rng() % 2;
     r.hdr.tid = 100 + rng() % 3;
     const std::string comm = rng() % 4 ? "kworker/1:0" : pick();
-    std::strncpy(r.hdr.comm, comm.c_str(), RP_COMM_LEN - 1);
+    std::memcpy(r.hdr.comm, comm.data(), std::min<size_t>(comm.size(), RP_COMM_LEN - 1));
     r.hdr.dev = 0x1000 + rng() % 4;
     r.hdr.ret = static_cast<int64_t>(rng() % 5) - 2;
     r.hdr.flags = rng() % 64;
