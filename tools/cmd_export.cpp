@@ -13,6 +13,7 @@
 #include "replayer/trace_reader.h"
 #include "replayer/trace_writer.h"
 #include "tools/commands.h"
+#include "tools/trace_verb.h"
 
 namespace po = boost::program_options;
 
@@ -30,15 +31,7 @@ int cmd_export(const std::vector<std::string>& args) {
       ("kernel,k", po::value(&kernel), "kernel profile for the replays: auto (from the trace header), 5.10, 6.1, 6.6, 6.12")
       ("output,o", po::value(&output), "write to FILE instead of stdout (written atomically)")
       ("no-redact", "keep host names, user names, serials and MAC addresses (default: redacted)");
-  po::options_description hidden;
-  hidden.add_options()("trace", po::value(&trace_path));
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("trace", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  po::notify(vm);
+  const po::variables_map vm = parse_trace_verb_args(args, opts, trace_path);
   if (vm.count("help")) {
     std::cout << "usage: reprobe export --perfetto TRACE [options]\n\n"
                  "Export the probe timeline of TRACE (and of replayed policies) as Chrome trace-event JSON:\n"
@@ -56,28 +49,16 @@ int cmd_export(const std::vector<std::string>& args) {
     std::cerr << "reprobe export: say which format: --perfetto (see 'reprobe export --help')\n";
     return 2;
   }
-  if (trace_path.empty()) {
-    std::cerr << "reprobe export: missing TRACE (see 'reprobe export --help')\n";
-    return 2;
-  }
-  auto trace = read_trace_file(trace_path);
-  if (!trace) {
-    std::cerr << trace.error().str() << "\n";
-    return 2;
-  }
-  for (const auto& w : trace->warnings) std::cerr << "warning: " << w << "\n";
+  const auto trace = load_trace_arg("export", trace_path);
+  if (!trace) return 2;
   ReplayOptions ro;
   ro.policies = policies;
   ro.all_policies = vm.count("all-policies") > 0;
   ro.kernel = kernel;
   ro.keep_timelines = true;
   const bool replays_wanted = !policies.empty() || ro.all_policies;
-  auto rep = replay(*trace, ro);
-  if (!rep) {
-    std::cerr << "reprobe export: " << rep.error().str() << "\n";
-    return 2;
-  }
-  for (const auto& w2 : rep->warnings) std::cerr << "warning: " << w2 << "\n";
+  auto rep = replay_trace("export", *trace, ro);
+  if (!rep) return 2;
   // Without --policy, replay() still runs stock (it needs the verdicts); only the capture is exported.
   if (!replays_wanted)
     for (auto& v : rep->verdicts) v.timeline.clear();

@@ -30,6 +30,7 @@
 #include "replayer/redact.h"
 #include "replayer/trace_writer.h"
 #include "tools/commands.h"
+#include "tracer/workload.h"
 #include "tracer/bpf_tracer.h"
 #include "tracer/kmsg_backend.h"
 #include "tracer/record_line_writer.h"
@@ -53,37 +54,6 @@ void install_stop_handlers() {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGHUP, &sa, nullptr);
-}
-
-// Runs argv, waits, returns the exit status (or -errno when it cannot start).
-int run_and_wait(const std::vector<std::string>& argv) {
-  const pid_t pid = fork();
-  if (pid < 0) return -errno;
-  if (pid == 0) {
-    std::vector<char*> a;
-    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    execvp(a[0], a.data());
-    _exit(127);
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-pid_t spawn(const std::vector<std::string>& argv) {
-  const pid_t pid = fork();
-  if (pid != 0) return pid;
-  // The command is ours to stop: restore default signal dispositions.
-  signal(SIGINT, SIG_DFL);
-  signal(SIGTERM, SIG_DFL);
-  std::vector<char*> a;
-  for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-  a.push_back(nullptr);
-  execvp(a[0], a.data());
-  std::fprintf(stderr, "reprobe record: cannot run %s: %s\n", a[0], std::strerror(errno));
-  _exit(127);
 }
 
 size_t count_deferred_now() {
@@ -307,17 +277,16 @@ int cmd_record(const std::vector<std::string>& args_in) {
   auto last_event = started;
   pid_t child = -1;
   int child_status = -1;
-  if (!o.replug.empty()) {
-    std::vector<std::string> rm = {"modprobe", "-r"};
-    for (auto it = o.replug.rbegin(); it != o.replug.rend(); ++it) rm.push_back(*it);
-    if (int rc = run_and_wait(rm); rc != 0) log(fmt::format("modprobe -r {}: exit {}", fmt::join(o.replug, " "), rc));
-    // Drain what the unload produced before reloading, so the trace stays in order.
-    if (auto r = tr.poll_events(200, sink); !r) log(r.error().str());
-    write_pending();
-    for (const auto& m : o.replug)
-      if (int rc = run_and_wait({"modprobe", m}); rc != 0) log(fmt::format("modprobe {}: exit {}", m, rc));
-  }
-  if (!o.command.empty()) child = spawn(o.command);
+  if (!o.replug.empty())
+    replug_modules(
+        o.replug,
+        [&] {
+          // Drain what the unload produced before reloading, so the trace stays in order.
+          if (auto r = tr.poll_events(200, sink); !r) log(r.error().str());
+          write_pending();
+        },
+        log);
+  if (!o.command.empty()) child = spawn_command(o.command);
 
   const bool tty = isatty(STDERR_FILENO) && out != &std::cout;
   auto last_status = started;

@@ -10,6 +10,7 @@
 #include "replayer/trace_reader.h"
 #include "replayer/trace_writer.h"
 #include "tools/commands.h"
+#include "tools/trace_verb.h"
 
 namespace po = boost::program_options;
 
@@ -28,15 +29,7 @@ int cmd_replay(const std::vector<std::string>& args) {
       ("format,f", po::value(&format), "output format: text, json, markdown")
       ("output,o", po::value(&output), "write to FILE instead of stdout (written atomically)")
       ("fail-if-stranded", "exit 1 when a target stays unbound under any replayed policy");
-  po::options_description hidden;
-  hidden.add_options()("trace", po::value(&trace_path));
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("trace", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  po::notify(vm);
+  const po::variables_map vm = parse_trace_verb_args(args, opts, trace_path);
   if (vm.count("help")) {
     std::cout << "usage: reprobe replay TRACE [options]\n\n"
                  "Rebuild the probe sequence of TRACE and re-run it in a deterministic model of the\n"
@@ -52,31 +45,19 @@ int cmd_replay(const std::vector<std::string>& args) {
                  "  reprobe replay capture.trace --kernel 5.10 -p stock:timeout=30 --target skl_hda_dsp_generic\n";
     return 0;
   }
-  if (trace_path.empty()) {
-    std::cerr << "reprobe replay: missing TRACE (see 'reprobe replay --help')\n";
-    return 2;
-  }
   if (format != "text" && format != "json" && format != "markdown") {
     std::cerr << "reprobe replay: --format must be text, json or markdown, not '" << format << "'\n";
     return 2;
   }
-  auto trace = read_trace_file(trace_path);
-  if (!trace) {
-    std::cerr << trace.error().str() << "\n";
-    return 2;
-  }
-  for (const auto& w : trace->warnings) std::cerr << "warning: " << w << "\n";
+  const auto trace = load_trace_arg("replay", trace_path);
+  if (!trace) return 2;
   ReplayOptions ro;
   ro.policies = policies;
   ro.all_policies = vm.count("all-policies") > 0;
   ro.kernel = kernel;
   ro.targets = targets;
-  auto rep = replay(*trace, ro);
-  if (!rep) {
-    std::cerr << "reprobe replay: " << rep.error().str() << "\n";
-    return 2;
-  }
-  for (const auto& w2 : rep->warnings) std::cerr << "warning: " << w2 << "\n";
+  auto rep = replay_trace("replay", *trace, ro);
+  if (!rep) return 2;
   const std::string text = format == "json" ? format_json(*rep) : format == "markdown" ? format_markdown(*rep) : format_text(*rep);
   auto w = write_file_atomically(output, [&](std::ostream& os) { os << text; });
   if (!w) {

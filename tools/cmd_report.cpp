@@ -17,6 +17,7 @@
 #include "replayer/trace_reader.h"
 #include "replayer/trace_writer.h"
 #include "tools/commands.h"
+#include "tools/trace_verb.h"
 
 namespace po = boost::program_options;
 
@@ -35,15 +36,7 @@ int cmd_report(const std::vector<std::string>& args) {
       ("kernel,k", po::value(&kernel), "kernel profile: auto (from the trace header), 5.10, 6.1, 6.6, 6.12")
       ("target,t", po::value(&targets)->composing(), "target device (repeatable); default: every device that registered or tried to register a sound card")
       ("no-redact", "keep serial numbers, MAC addresses, host and user names (redacted by default, again at report time)");
-  po::options_description hidden;
-  hidden.add_options()("trace", po::value(&trace_path));
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("trace", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  po::notify(vm);
+  const po::variables_map vm = parse_trace_verb_args(args, opts, trace_path);
   if (vm.count("help")) {
     std::cout << "usage: reprobe report TRACE [options]\n\n"
                  "Write a report to attach to a bug: the machine and kernel (redacted), the verdict per trigger\n"
@@ -59,20 +52,12 @@ int cmd_report(const std::vector<std::string>& args) {
                  "  reprobe report capture.trace -p stock -p provider-kick --format text\n";
     return 0;
   }
-  if (trace_path.empty()) {
-    std::cerr << "reprobe report: missing TRACE (see 'reprobe report --help')\n";
-    return 2;
-  }
   if (format != "markdown" && format != "html" && format != "text") {
     std::cerr << "reprobe report: --format must be markdown, html or text, not '" << format << "'\n";
     return 2;
   }
-  auto trace = read_trace_file(trace_path);
-  if (!trace) {
-    std::cerr << trace.error().str() << "\n";
-    return 2;
-  }
-  for (const auto& w : trace->warnings) std::cerr << "warning: " << w << "\n";
+  const auto trace = load_trace_arg("report", trace_path);
+  if (!trace) return 2;
   ReplayOptions ro;
   ro.policies = {"stock"};
   ro.policies.insert(ro.policies.end(), policies.begin(), policies.end());
@@ -80,12 +65,8 @@ int cmd_report(const std::vector<std::string>& args) {
   ro.kernel = kernel;
   ro.targets = targets;
   ro.keep_timelines = format == "html";  // the HTML overlays every policy's simulated timeline
-  auto rep = replay(*trace, ro);
-  if (!rep) {
-    std::cerr << "reprobe report: " << rep.error().str() << "\n";
-    return 2;
-  }
-  for (const auto& w2 : rep->warnings) std::cerr << "warning: " << w2 << "\n";
+  auto rep = replay_trace("report", *trace, ro);
+  if (!rep) return 2;
   ReportOptions ropts;
   ropts.redact = vm.count("no-redact") == 0;
   if (ropts.redact) {

@@ -21,6 +21,7 @@
 #include "replayer/trace_writer.h"
 #include "tracer/log_importer.h"
 #include "tracer/snapshot.h"
+#include "tracer/workload.h"
 
 namespace reprobe {
 
@@ -180,26 +181,6 @@ namespace {
 std::atomic<int> g_kmsg_stop{0};
 void on_kmsg_stop(int sig) { g_kmsg_stop.store(sig); }
 
-int wait_child(pid_t pid) {
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-pid_t start_command(const std::vector<std::string>& argv) {
-  const pid_t pid = fork();
-  if (pid != 0) return pid;
-  signal(SIGINT, SIG_DFL);
-  signal(SIGTERM, SIG_DFL);
-  std::vector<char*> a;
-  for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-  a.push_back(nullptr);
-  execvp(a[0], a.data());
-  std::fprintf(stderr, "reprobe record: cannot run %s: %s\n", a[0], std::strerror(errno));
-  _exit(127);
-}
-
 uint64_t now_boottime_ns() {
   timespec ts{};
   clock_gettime(CLOCK_BOOTTIME, &ts);
@@ -340,14 +321,8 @@ int record_with_kmsg(const KmsgRecordOptions& o) {
   auto last_event = started;
   pid_t child = -1;
   int child_status = -1;
-  if (!o.replug.empty()) {
-    std::vector<std::string> rm = {"modprobe", "-r"};
-    for (auto it = o.replug.rbegin(); it != o.replug.rend(); ++it) rm.push_back(*it);
-    if (int rc = wait_child(start_command(rm)); rc != 0) log(fmt::format("modprobe -r: exit {}", rc));
-    for (const auto& m : o.replug)
-      if (int rc = wait_child(start_command({"modprobe", m})); rc != 0) log(fmt::format("modprobe {}: exit {}", m, rc));
-  }
-  if (!o.command.empty()) child = start_command(o.command);
+  if (!o.replug.empty()) replug_modules(o.replug, nullptr, log);
+  if (!o.command.empty()) child = spawn_command(o.command);
   int exit_code = 0;
   for (;;) {
     pollfd p{fd, POLLIN, 0};
@@ -382,7 +357,7 @@ int record_with_kmsg(const KmsgRecordOptions& o) {
   }
   if (child > 0) {
     kill(child, SIGTERM);
-    child_status = wait_child(child);
+    child_status = wait_command(child);
   }
   // Restore dynamic debug before the (slow) end snapshot.
   if (dyn)
