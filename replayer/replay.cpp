@@ -223,7 +223,7 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
   if (opt.targets.empty()) {
     for (DevId d = 0; d < m.devices.size(); ++d)
       if (m.devices[d].card) rep.targets.push_back(d);
-    if (rep.targets.empty())
+    if (rep.targets.empty() && opt.require_target)
       return Error{trace.path, 0, "no device registered or tried to register a sound card; name one with --target"};
   } else {
     for (const auto& t : opt.targets) {

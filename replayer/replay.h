@@ -21,6 +21,7 @@ struct ReplayOptions {
   bool all_policies = false;
   std::string kernel = "auto";
   std::vector<std::string> targets;     // device labels; empty = card devices
+  bool require_target = true;           // false: a trace with no card device replays with no target (export)
   bool keep_timelines = false;          // keep each policy's simulated timeline (PolicyVerdict::timeline)
 };
 

@@ -95,5 +95,20 @@ check report-redacted 0 "$R" report "$tmp/private.trace"
 ! grep -q -e '02:42:ac:11:00:02' -e '0badc0de-1234' -e 'bob' "$tmp/out" && grep -q '<mac-1>' "$tmp/out"; ok report-redacted-content $?
 check report-no-redact 0 "$R" report "$tmp/private.trace" --no-redact
 grep -q '02:42:ac:11:00:02' "$tmp/out" && grep -q '0badc0de-1234' "$tmp/out" && grep -q '/home/bob' "$tmp/out"; ok report-no-redact-content $?
+# reprobe export --perfetto (docs/perfetto.md): a trace with no sound-card device still exports.
+printf '%s\n' '{"format":"reprobe-trace","version":1,"source":"synthetic","kernel":{"release":"6.1.0-27-amd64"},"clock":"boottime_ns","hooks":{}}' \
+  '{"t":1000,"ev":"device_add","dev":"eth0","bus":"pci"}' \
+  '{"t":2000,"ev":"driver_register","drv":"e1000e","bus":"pci"}' \
+  '{"t":3000,"ev":"probe_start","dev":"eth0","drv":"e1000e"}' \
+  '{"t":5000,"ev":"probe_end","dev":"eth0","drv":"e1000e","ret":0,"outcome":"bound"}' \
+  '{"ev":"end","t":9000,"dropped":0,"lost":0}' >"$tmp/nocard.trace"
+check export-no-card 0 "$R" export --perfetto "$tmp/nocard.trace" -o "$tmp/nocard.json"
+grep -q '"name":"eth0"' "$tmp/nocard.json"; ok export-no-card-track $?
+check export-missing-format 2 "$R" export "$tmp/nocard.trace"
+grep_err export-missing-format-msg "--perfetto"
+check export-bad-target 2 "$R" export --perfetto "$tmp/nocard.trace" --target nosuch
+grep_err export-bad-target-msg "no such device"
+check replay-no-card 2 "$R" replay "$tmp/nocard.trace"
+grep_err replay-no-card-msg "name one with --target"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

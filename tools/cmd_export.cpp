@@ -21,7 +21,7 @@ namespace reprobe {
 
 int cmd_export(const std::vector<std::string>& args) {
   po::options_description opts("reprobe export options");
-  std::vector<std::string> policies;
+  std::vector<std::string> policies, targets;
   std::string kernel = "auto", output = "-", trace_path;
   opts.add_options()
       ("help,h", "show this help")
@@ -29,6 +29,7 @@ int cmd_export(const std::vector<std::string>& args) {
       ("policy,p", po::value(&policies)->composing(), "also export the replayed timeline of this policy (repeatable), e.g. stock, component-kick")
       ("all-policies,a", "export the replayed timeline of every policy of the catalogue")
       ("kernel,k", po::value(&kernel), "kernel profile for the replays: auto (from the trace header), 5.10, 6.1, 6.6, 6.12")
+      ("target,t", po::value(&targets)->composing(), "device whose verdict the replays report (repeatable); default: the sound-card devices, if any (a trace without one still exports)")
       ("output,o", po::value(&output), "write to FILE instead of stdout (written atomically)")
       ("no-redact", "keep host names, user names, serials and MAC addresses (default: redacted)");
   const po::variables_map vm = parse_trace_verb_args(args, opts, trace_path);
@@ -56,6 +57,8 @@ int cmd_export(const std::vector<std::string>& args) {
   ro.all_policies = vm.count("all-policies") > 0;
   ro.kernel = kernel;
   ro.keep_timelines = true;
+  ro.targets = targets;
+  ro.require_target = false;  // a timeline needs no target
   const bool replays_wanted = !policies.empty() || ro.all_policies;
   auto rep = replay_trace("export", *trace, ro);
   if (!rep) return 2;
