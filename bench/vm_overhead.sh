@@ -3,6 +3,7 @@
 #
 #   bench/vm_overhead.sh BUILDDIR [--boots N] [--hda-reps R] [--loop-n N] [--loop-reps R]
 #                        [--configs "none reprobe bpftrace"] [--smp N] [--out DIR]
+#                        [--bpf-stats] [--record-args "ARGS"]
 #
 # Boots the tests/vm guest (Debian 6.1, qemu TCG) once per configuration and boot
 # (configurations interleaved, so host-load drift hits all of them alike) and runs
@@ -18,6 +19,13 @@
 # and prints/writes (DIR/results.md, DIR/results.json) median/mean per configuration,
 # overhead vs none, events captured, event rate in the loop, drops.
 # --smp N: guest vCPUs (qemu -smp, MTTCG; default 1 like the VM suite).
+# --bpf-stats: boot with kernel.bpf_stats_enabled=1 and copy bpftool into the guest;
+#   the per-program run counts and run times (the kernel-side cost of each hook) are
+#   written per boot to DIR/CONFIG-B/tracer-bpf-stats.txt and summed in the table
+#   (the statistics themselves cost a little; compare configurations within one mode).
+# --record-args ARGS: extra arguments for `reprobe record` (configuration reprobe).
+# Every traced boot also reports the tracer session's own CPU time (utime+stime from
+# the tracer's ready line to the end of the workload, guest /proc/PID/stat).
 # Defaults: --boots 1 --hda-reps 5 --loop-n 5000 --loop-reps 5, DIR=/var/tmp/reprobe-vm/overhead.
 # Needs what tests/vm/run-scenario.sh needs (root, tests/vm/prepare.sh).
 set -euo pipefail
@@ -25,7 +33,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 usage() { sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;/^set -e/d' >&2; exit 2; }
 
-SMP=${REPROBE_VM_SMP:-1} BUILD='' BOOTS=1 HDA_REPS=5 LOOP_N=5000 LOOP_REPS=5 CONFIGS="none reprobe bpftrace"
+BPF_STATS=0 RECORD_ARGS='' SMP=${REPROBE_VM_SMP:-1} BUILD='' BOOTS=1 HDA_REPS=5 LOOP_N=5000 LOOP_REPS=5 CONFIGS="none reprobe bpftrace"
 OUT=${REPROBE_VM_CACHE:-/var/tmp/reprobe-vm}/overhead
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -36,6 +44,8 @@ while [ $# -gt 0 ]; do
 	--configs) CONFIGS=$2; shift 2 ;;
 	--out) OUT=$2; shift 2 ;;
 	--smp) SMP=$2; shift 2 ;;
+	--bpf-stats) BPF_STATS=1; shift ;;
+	--record-args) RECORD_ARGS=$2; shift 2 ;;
 	-h|--help) usage ;;
 	-*) echo "vm_overhead.sh: unknown option $1" >&2; usage ;;
 	*) BUILD=$1; shift ;;
@@ -68,14 +78,21 @@ W=$OUT/bpftrace-overhead-record
 chmod +x "$W"
 
 APPEND="reprobe.hda_reps=$HDA_REPS reprobe.loop_n=$LOOP_N reprobe.loop_reps=$LOOP_REPS"
+STATS_WITH=()
+if [ "$BPF_STATS" = 1 ]; then
+	APPEND="$APPEND reprobe.bpf_stats=1"
+	BPFTOOL=$(command -v bpftool || true)
+	[ -n "$BPFTOOL" ] || { echo "vm_overhead.sh: --bpf-stats needs bpftool on the host" >&2; exit 1; }
+	STATS_WITH=(--with "$BPFTOOL")
+fi
 : > "$OUT/runs.txt"
 for b in $(seq 1 "$BOOTS"); do
 	for c in $CONFIGS; do
 		d=$OUT/$c-$b
-		args=(overhead-bench --out "$d" --append "$APPEND" --smp "$SMP")
+		args=(overhead-bench --out "$d" --append "$APPEND" --smp "$SMP" "${STATS_WITH[@]}")
 		case $c in
 		none) ;;
-		reprobe) args+=(--tracer "$REPROBE") ;;
+		reprobe) args+=(--tracer "$REPROBE" --record-args "$RECORD_ARGS") ;;
 		bpftrace) args+=(--tracer "$W" --with "$BPFTRACE") ;;
 		*) echo "vm_overhead.sh: unknown configuration $c" >&2; exit 2 ;;
 		esac
@@ -99,7 +116,8 @@ for line in open(os.path.join(out, "runs.txt")):
 
 def parse(d):
     r = dict(hda=[], loops=[], events=0, loop_events=0, loop_s=0.0, hda_events=0, drops=None,
-             lost_msgs=0, startup_ms=None, exit=None, ok=False, kinds={})
+             lost_msgs=0, startup_ms=None, exit=None, ok=False, kinds={}, cpu_s=None, bpf_ns=None, bpf_cnt=0,
+             progs={})
     p = os.path.join(d, "overhead.txt")
     if not os.path.exists(p):
         return r
@@ -110,6 +128,20 @@ def parse(d):
         elif l.startswith("loop "):
             r["loops"].append((int(kv["n"]), float(kv["t0"]), float(kv["t1"])))
     r["ok"] = open(os.path.join(d, "status.txt")).read().strip() == "ok" if os.path.exists(os.path.join(d, "status.txt")) else None
+    q = os.path.join(d, "tracer-cpu.txt")
+    if os.path.exists(q):
+        ticks = dict(l.split() for l in open(q) if len(l.split()) == 2)
+        if "ready" in ticks and "stop" in ticks:
+            r["cpu_s"] = (int(ticks["stop"]) - int(ticks["ready"])) / 100.0  # USER_HZ
+    q = os.path.join(d, "tracer-bpf-stats.txt")
+    if os.path.exists(q):
+        r["bpf_ns"] = 0
+        for l in open(q, errors="replace"):
+            m = re.search(r"name (\S+).*run_time_ns (\d+) run_cnt (\d+)", l)
+            if m:
+                r["bpf_ns"] += int(m.group(2)); r["bpf_cnt"] += int(m.group(3))
+                pr = r["progs"].setdefault(m.group(1), [0, 0])
+                pr[0] += int(m.group(2)); pr[1] += int(m.group(3))
     for name, key in (("tracer-startup-ms.txt", "startup_ms"), ("tracer-exit.txt", "exit")):
         q = os.path.join(d, name)
         if os.path.exists(q):
@@ -154,7 +186,8 @@ for run in runs:
     r = parse(run["dir"])
     a = agg.setdefault(run["cfg"], dict(hda_ms=[], iter_us=[], events=0, loop_events=0, loop_s=0.0,
                                          loop_iters=0, hda_events=0, drops=0, lost_msgs=0, startup_ms=[],
-                                         runs=0, failed=0, kinds={}))
+                                         runs=0, failed=0, kinds={}, cpu_s=[], bpf_ns=[], bpf_cnt=0,
+                                         progs={}))
     a["runs"] += 1
     if run.get("rc") != "0" or not r["hda"]:
         a["failed"] += 1
@@ -166,6 +199,12 @@ for run in runs:
     a["drops"] += r["drops"] or 0
     if r["startup_ms"]:
         a["startup_ms"].append(int(r["startup_ms"]))
+    if r["cpu_s"] is not None:
+        a["cpu_s"].append(r["cpu_s"])
+    if r["bpf_ns"] is not None:
+        a["bpf_ns"].append(r["bpf_ns"]); a["bpf_cnt"] += r["bpf_cnt"]
+        for k, v in r["progs"].items():
+            pr = a["progs"].setdefault(k, [0, 0]); pr[0] += v[0]; pr[1] += v[1]
     for k, v in r["kinds"].items():
         a["kinds"][k] = a["kinds"].get(k, 0) + v
 
@@ -174,9 +213,10 @@ def mean(x): return st.mean(x) if x else float("nan")
 base = agg.get("none")
 rows = []
 hdr = ("| configuration | hda bind ms median / mean (n) | overhead | loop µs/iter median / mean (n) | overhead "
-       "| events captured (total / in loop) | events/iter | event rate in loop | drops / lost | tracer startup |")
+       "| events captured (total / in loop) | events/iter | event rate in loop | drops / lost | tracer startup "
+       "| tracer CPU during workload | BPF run time (runs) |")
 rows.append(hdr)
-rows.append("|" + "---|" * hdr.count("|")[:-1] if False else "|---|---|---|---|---|---|---|---|---|---|")
+rows.append("|" + "---|" * (hdr.count("|") - 1))
 for cfg in [c for c in ("none", "reprobe", "bpftrace") if c in agg] + [c for c in agg if c not in ("none", "reprobe", "bpftrace")]:
     a = agg[cfg]
     def ov(key):
@@ -185,18 +225,20 @@ for cfg in [c for c in ("none", "reprobe", "bpftrace") if c in agg] + [c for c i
         return "%+.1f %%" % ((med(a[key]) / med(base[key]) - 1) * 100)
     name = {"none": "no tracer", "reprobe": "`reprobe record`", "bpftrace": "`bpftrace` (bench/overhead.bt)"}.get(cfg, cfg)
     if cfg == "none":
-        ev = rate = per = drops = su = "—"
+        ev = rate = per = drops = su = cpu = bpf = "—"
     else:
         ev = "%d / %d" % (a["events"], a["loop_events"])
         per = "%.2f" % (a["loop_events"] / a["loop_iters"]) if a["loop_iters"] else "—"
         rate = "%.0f /s" % (a["loop_events"] / a["loop_s"]) if a["loop_s"] else "—"
         drops = "%d / %d" % (a["drops"], a["lost_msgs"]) if cfg == "reprobe" else "— / %d" % a["lost_msgs"]
         su = "%.1f s" % (med(a["startup_ms"]) / 1000) if a["startup_ms"] else "—"
-    rows.append("| %s | %.0f / %.0f (%d) | %s | %.0f / %.0f (%d) | %s | %s | %s | %s | %s | %s |" % (
+        cpu = "%.2f s" % sum(a["cpu_s"]) if a["cpu_s"] else "—"
+        bpf = "%.2f s (%d)" % (sum(a["bpf_ns"]) / 1e9, a["bpf_cnt"]) if a["bpf_ns"] else "—"
+    rows.append("| %s | %.0f / %.0f (%d) | %s | %.0f / %.0f (%d) | %s | %s | %s | %s | %s | %s | %s | %s |" % (
         name, med(a["hda_ms"]), mean(a["hda_ms"]), len(a["hda_ms"]), ov("hda_ms"),
-        med(a["iter_us"]), mean(a["iter_us"]), len(a["iter_us"]), ov("iter_us"), ev, per, rate, drops, su))
+        med(a["iter_us"]), mean(a["iter_us"]), len(a["iter_us"]), ov("iter_us"), ev, per, rate, drops, su, cpu, bpf))
     if a["failed"]:
-        rows.append("| ↳ %s: %d of %d boots failed or incomplete | | | | | | | | | |" % (cfg, a["failed"], a["runs"]))
+        rows.append("| ↳ %s: %d of %d boots failed or incomplete |" % (cfg, a["failed"], a["runs"]) + " |" * (hdr.count("|") - 2))
 table = "\n".join(rows)
 open(os.path.join(out, "results.md"), "w").write(table + "\n")
 json.dump(agg, open(os.path.join(out, "results.json"), "w"), indent=1, default=str)
@@ -213,4 +255,8 @@ for cfg, a in agg.items():
     print("%s: event kinds %s" % (cfg, json.dumps(a["kinds"], sort_keys=True)))
     print("%s: hda ms %s" % (cfg, ["%.0f" % x for x in a["hda_ms"]]))
     print("%s: loop us/iter %s" % (cfg, ["%.0f" % x for x in a["iter_us"]]))
+    if a["progs"]:
+        top = sorted(a["progs"].items(), key=lambda kv: -kv[1][0])[:12]
+        print("%s: BPF programs by run time: %s" % (cfg, ", ".join(
+            "%s %.0f ms/%d (%.1f us)" % (k, v[0] / 1e6, v[1], v[0] / 1e3 / v[1] if v[1] else 0) for k, v in top)))
 PY

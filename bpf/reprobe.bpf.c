@@ -32,6 +32,17 @@ const volatile __u64 cfg_timeout_work_addr = 0;  /* &deferred_probe_timeout_work
 const volatile __u32 cfg_work_all = 0;           /* record every work item, not only relevant ones */
 /* Wake the reader once this much unread data is in the ring (0: every record). */
 const volatile __u64 cfg_wakeup_bytes = 0;
+/* 1: bpf_snprintf() exists (5.13+; the loader probes it). Code addresses
+ * (work functions, firmware callbacks) are then named by the kernel's own
+ * "%ps" at record time (RP_S_SYM), module symbols included, and work
+ * functions of modules loaded later are matched by name (cfg_work_name_hash).
+ * 0: those branches are dead code the verifier never sees. */
+const volatile __u32 cfg_ksym_in_bpf = 0;
+/* FNV-1a 64 hashes of work-function names always followed, for functions in
+ * modules that load after the loader read /proc/kallsyms (see work_by_name). */
+#define RP_WORK_NAMES 8
+const volatile __u64 cfg_work_name_hash[RP_WORK_NAMES] = {};
+const volatile __u32 cfg_work_names = 0;
 
 #ifndef BPF_RB_NO_WAKEUP
 #define BPF_RB_NO_WAKEUP (1ULL << 0)
@@ -95,6 +106,7 @@ struct task_ctx {
 	u64 link_cpus;
 	u64 link_codecs;
 	u64 link_platforms;
+	u64 async_dev;  /* struct device * an async probe helper is probing (see "async probing") */
 	u32 n_cpus;
 	u32 n_codecs;
 	u32 n_platforms;
@@ -186,6 +198,28 @@ struct {
 	__type(key, u64);
 	__type(value, u8);
 } work_funcs SEC(".maps");
+
+/* Work-function verdicts of work_by_name(), per code address and module
+ * generation (bumped on every module load and unload, so an address reused
+ * by another module is looked up again). */
+struct func_key {
+	u64 func;
+	u64 gen;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct func_key);
+	__type(value, u8);
+} func_verdict SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u64);
+} module_gen SEC(".maps");
 
 /* ------------------------------------------------------------------------ */
 
@@ -327,6 +361,68 @@ static __always_inline void put_str(struct rp_event *e, u32 field, const void *s
 	e->size = off + 2 + (u32)(n - 1);
 }
 
+/* Appends RP_S_SYM: the kernel's name for code address `addr` ("%ps":
+ * "func" or "func [module]"), if the loader enabled it. */
+static __always_inline void put_sym(struct rp_event *e, u64 addr)
+{
+	if (!cfg_ksym_in_bpf || !addr)
+		return;
+	u32 off = e->size;
+	if (off > RP_REC_MAX - 2 - RP_SYM_LEN)
+		return;
+	off &= RP_REC_MAX - 1;
+	u8 *p = (u8 *)e + off;
+	u64 arg = addr;
+	long n = bpf_snprintf((char *)p + 2, RP_SYM_LEN, "%ps", &arg, sizeof(arg));
+	if (n <= 1)
+		return;
+	if (n > RP_SYM_LEN)
+		n = RP_SYM_LEN; /* truncated to RP_SYM_LEN - 1 bytes */
+	p[0] = RP_S_SYM;
+	p[1] = (u8)(n - 1);
+	e->size = off + 2 + (u32)(n - 1);
+}
+
+/* True if the work function at `func` is one of cfg_work_name_hash: its
+ * "%ps" name up to " [module]" hashed with FNV-1a 64. One LRU lookup per work
+ * item once the address has been seen in this module generation. */
+static __always_inline bool work_by_name(u64 func)
+{
+	if (!cfg_ksym_in_bpf || !cfg_work_names || !func)
+		return false;
+	u32 zero = 0;
+	u64 *gen = bpf_map_lookup_elem(&module_gen, &zero);
+	struct func_key k = { .func = func, .gen = gen ? *gen : 0 };
+	u8 *v = bpf_map_lookup_elem(&func_verdict, &k);
+	if (v)
+		return *v;
+	char name[64] = {};
+	u64 arg = func;
+	bpf_snprintf(name, sizeof(name), "%ps", &arg, sizeof(arg));
+	u64 h = 14695981039346656037ULL;
+	for (int i = 0; i < (int)sizeof(name); i++) {
+		char c = name[i];
+		if (c == 0 || c == ' ')
+			break;
+		h ^= (u8)c;
+		h *= 1099511628211ULL;
+	}
+	u8 verdict = 0;
+	for (int i = 0; i < RP_WORK_NAMES; i++)
+		if (i < cfg_work_names && cfg_work_name_hash[i] == h)
+			verdict = 1;
+	bpf_map_update_elem(&func_verdict, &k, &verdict, BPF_ANY);
+	return verdict;
+}
+
+static __always_inline void bump_module_gen(void)
+{
+	u32 zero = 0;
+	u64 *gen = bpf_map_lookup_elem(&module_gen, &zero);
+	if (gen)
+		__sync_fetch_and_add(gen, 1);
+}
+
 static __always_inline const char *dev_name_ptr(const struct device *dev)
 {
 	const char *n = BPF_CORE_READ(dev, kobj.name);
@@ -356,13 +452,18 @@ static __always_inline void read_drv(struct rp_event *e, const struct device_dri
 static __always_inline int on_probe_start(struct device *dev, struct device_driver *drv)
 {
 	struct task_ctx *t = task_get(true);
-	if (t)
+	bool async = false;
+	if (t) {
+		async = dev && t->async_dev == (u64)dev;
 		t->probe++;
+	}
 	struct rp_event *e = ev_new(RP_PROBE_START);
 	if (!e)
 		return 0;
 	read_dev(e, dev);
 	read_drv(e, drv);
+	if (async)
+		e->flags |= RP_F_ASYNC;
 	ev_submit(e);
 	return 0;
 }
@@ -558,9 +659,15 @@ static __always_inline int on_driver_register(struct device_driver *drv, bool re
 	read_drv(e, drv);
 	if (reg && drv) {
 		put_str(e, RP_S_BUS, BPF_CORE_READ(drv, bus, name), RP_BUS_LEN);
-		if (BPF_CORE_READ(drv, probe_type) == PROBE_PREFER_ASYNCHRONOUS)
-			e->flags |= RP_F_ASYNC;
 		struct module *owner = BPF_CORE_READ(drv, owner);
+		/* driver_allows_async_probing() minus cmdline_requested_async_probing()
+		 * (driver_async_probe=, a static string in dd.c; the header snapshot
+		 * has the command line) */
+		enum probe_type pt = BPF_CORE_READ(drv, probe_type);
+		if (pt == PROBE_PREFER_ASYNCHRONOUS ||
+		    (pt != PROBE_FORCE_SYNCHRONOUS && owner && bpf_core_field_exists(owner->async_probe_requested) &&
+		     BPF_CORE_READ(owner, async_probe_requested)))
+			e->flags |= RP_F_ASYNC;
 		if (owner)
 			put_str(e, RP_S_STR, __builtin_preserve_access_index(&owner->name), RP_NAME_LEN);
 	}
@@ -626,6 +733,7 @@ static __always_inline int on_fw_nowait(const char *name, struct device *dev, vo
 	e->flags |= RP_F_NOWAIT;
 	e->ptr = (u64)cont;
 	e->ptr2 = (u64)context;
+	put_sym(e, e->ptr);
 	ev_submit(e);
 	return 0;
 }
@@ -646,6 +754,7 @@ static __always_inline int on_fw_work_start(struct work_struct *work)
 	e->ptr = (u64)fw;
 	e->aux = (u64)BPF_CORE_READ(fw, cont);
 	e->ptr2 = (u64)BPF_CORE_READ(fw, context);
+	put_sym(e, e->aux);
 	ev_submit(e);
 	return 0;
 }
@@ -1330,6 +1439,68 @@ int BPF_KRETPROBE(kr_snd_card, long ret)
 	return on_snd_card_register((struct snd_card *)v.a0, ret);
 }
 
+/* ---------------------------- async probing ----------------------------- */
+
+/* drivers/base/dd.c (static, run by async_run_entry_fn on an unbound kworker):
+ *   __driver_attach_async_helper(void *dev, async_cookie_t)  driver_register() ->
+ *       __driver_attach() of a driver that probes asynchronously;
+ *   __device_attach_async_helper(void *dev, async_cookie_t)  device_add() ->
+ *       __device_attach() second pass for an async driver that matched.
+ * While one runs, the task remembers the device it probes: a really_probe()
+ * of that device on this task is the helper's own probe (RP_PROBE_START gets
+ * RP_F_ASYNC). Probes nested in it (a child device added by the probe) are
+ * synchronous calls from that probe and are not flagged. No record of their
+ * own: the flag is the whole output. */
+static __always_inline int on_async_helper(void *dev, bool entry)
+{
+	struct task_ctx *t = task_get(entry);
+	if (t)
+		t->async_dev = entry ? (u64)dev : 0;
+	return 0;
+}
+
+SEC("fentry/__driver_attach_async_helper")
+int BPF_PROG(fe_async_driver_attach, void *dev, u64 cookie)
+{
+	return on_async_helper(dev, true);
+}
+SEC("fexit/__driver_attach_async_helper")
+int BPF_PROG(fx_async_driver_attach, void *dev, u64 cookie)
+{
+	return on_async_helper(dev, false);
+}
+SEC("kprobe/__driver_attach_async_helper")
+int BPF_KPROBE(kp_async_driver_attach, void *dev)
+{
+	return on_async_helper(dev, true);
+}
+SEC("kretprobe/__driver_attach_async_helper")
+int BPF_KRETPROBE(kr_async_driver_attach)
+{
+	return on_async_helper(0, false);
+}
+
+SEC("fentry/__device_attach_async_helper")
+int BPF_PROG(fe_async_device_attach, void *dev, u64 cookie)
+{
+	return on_async_helper(dev, true);
+}
+SEC("fexit/__device_attach_async_helper")
+int BPF_PROG(fx_async_device_attach, void *dev, u64 cookie)
+{
+	return on_async_helper(dev, false);
+}
+SEC("kprobe/__device_attach_async_helper")
+int BPF_KPROBE(kp_async_device_attach, void *dev)
+{
+	return on_async_helper(dev, true);
+}
+SEC("kretprobe/__device_attach_async_helper")
+int BPF_KRETPROBE(kr_async_device_attach)
+{
+	return on_async_helper(0, false);
+}
+
 /* --------------------------- tracepoints ------------------------------- */
 
 static __always_inline void read_data_loc(struct rp_event *e, void *ctx, u32 loc)
@@ -1340,6 +1511,7 @@ static __always_inline void read_data_loc(struct rp_event *e, void *ctx, u32 loc
 SEC("tracepoint/module/module_load")
 int tp_module_load(struct trace_event_raw_module_load *ctx)
 {
+	bump_module_gen();
 	struct rp_event *e = ev_new(RP_MODULE_LOAD);
 	if (!e)
 		return 0;
@@ -1351,6 +1523,7 @@ int tp_module_load(struct trace_event_raw_module_load *ctx)
 SEC("tracepoint/module/module_free")
 int tp_module_free(struct trace_event_raw_module_free *ctx)
 {
+	bump_module_gen();
 	struct rp_event *e = ev_new(RP_MODULE_FREE);
 	if (!e)
 		return 0;
@@ -1387,6 +1560,8 @@ int tp_work_queue(struct trace_event_raw_workqueue_queue_work *ctx)
 	if (!track && bpf_map_lookup_elem(&work_funcs, &func))
 		track = true;
 	u32 *st = bpf_map_lookup_elem(&works, &work);
+	if (!track && !st && work_by_name(func))
+		track = true;
 	if (!track && !st)
 		return 0;
 	u32 nst = WORK_QUEUED;
@@ -1398,6 +1573,7 @@ int tp_work_queue(struct trace_event_raw_workqueue_queue_work *ctx)
 		return 0;
 	e->ptr = work;
 	e->aux = func;
+	put_sym(e, func);
 	ev_submit(e);
 	return 0;
 }
@@ -1419,6 +1595,7 @@ int tp_work_start(struct trace_event_raw_workqueue_execute_start *ctx)
 		return 0;
 	e->ptr = work;
 	e->aux = (u64)ctx->function;
+	put_sym(e, e->aux);
 	ev_submit(e);
 	return 0;
 }

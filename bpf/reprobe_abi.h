@@ -15,7 +15,7 @@
 #include <linux/types.h>
 #endif
 
-#define RP_ABI_VERSION 2
+#define RP_ABI_VERSION 3
 
 #define RP_COMM_LEN 16
 #define RP_NAME_LEN 64   /* device / parent / driver names */
@@ -23,11 +23,12 @@
 #define RP_STR_LEN 256   /* reason, firmware name, module name, component/card name */
 #define RP_MAX_DAIS 16
 #define RP_DAI_LEN 48
+#define RP_SYM_LEN 128   /* kernel symbol as %ps prints it: "name" or "name [module]" */
 #define RP_REC_MAX 2048 /* largest record (header + items); a full component_add is ~1.3 KiB */
 
 enum rp_kind {
 	RP_NONE = 0,
-	RP_PROBE_START,      /* really_probe entry: dev, drv */
+	RP_PROBE_START,      /* really_probe entry: dev, drv; flags RP_F_ASYNC */
 	RP_PROBE_END,        /* really_probe exit: dev, drv, ret = raw really_probe return */
 	RP_BOUND,            /* driver_bound: dev, drv */
 	RP_UNBIND,           /* device_release_driver_internal with a driver: dev, drv */
@@ -72,7 +73,10 @@ enum rp_kind {
 /* flags */
 #define RP_F_ON_LIST 0x1        /* DEFER_ADD: device already on a deferred list (no-op add);
                                    DEFER_DEL: device was on a list (really removed) */
-#define RP_F_ASYNC 0x2          /* DRIVER_REGISTER: probe_type == PROBE_PREFER_ASYNCHRONOUS */
+#define RP_F_ASYNC 0x2          /* DRIVER_REGISTER: probe_type == PROBE_PREFER_ASYNCHRONOUS, or the owner
+                                   module was loaded with async_probe (not PROBE_FORCE_SYNCHRONOUS);
+                                   PROBE_START: the probe of the device __driver_attach_async_helper /
+                                   __device_attach_async_helper runs on this task */
 #define RP_F_NOWAIT 0x4         /* FW_REQUEST: request_firmware_nowait */
 #define RP_F_WAIT 0x8           /* MODULE_REQUEST: wait */
 #define RP_F_COUNT 0x10         /* TRIGGER: aux holds deferred_trigger_count after the trigger;
@@ -95,6 +99,9 @@ enum rp_field {
 	RP_S_DRV,        /* driver name (ASOC_MISSING: dai_link name) */
 	RP_S_STR,        /* kind specific: reason, firmware, module, component/card name, card id */
 	RP_S_DAI,        /* COMPONENT_ADD: one DAI driver name */
+	RP_S_SYM,        /* the kernel's own name for the code address in aux/ptr (work function,
+	                  * firmware callback), when the loader set cfg_ksym_in_bpf (bpf_snprintf "%ps",
+	                  * 5.13+): module symbols resolve without user space re-reading /proc/kallsyms */
 	RP_S_MAX,
 };
 

@@ -96,6 +96,7 @@ struct kobject {
 
 struct module {
 	char name[56];
+	bool async_probe_requested; /* module parameter async_probe */
 };
 
 struct bus_type {

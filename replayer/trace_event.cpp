@@ -19,7 +19,7 @@ constexpr F kDev[] = {{"dev", T::dev_ref, S::dev, true, "device name"}};
 constexpr F kDriverRegister[] = {
     {"drv", T::str, S::drv, true, "driver name"},
     {"bus", T::str, S::s2, true, "bus name"},
-    {"async", T::boolean, S::flag, false, "driver prefers asynchronous probing"},
+    {"async", T::boolean, S::flag, false, "driver probes asynchronously (probe_type or module async_probe)"},
     {"module", T::str, S::name, false, "owning module"},
 };
 constexpr F kDrv[] = {{"drv", T::str, S::drv, true, "driver name"}};

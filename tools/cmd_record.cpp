@@ -10,15 +10,10 @@
 // which the reader ignores with a warning).
 // SIGINT/SIGTERM, the duration, idleness or the end of COMMAND stop it
 // cleanly with the end line (drops, lost records, end snapshot).
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -34,6 +29,8 @@
 #include "tracer/bpf_tracer.h"
 #include "tracer/kmsg_backend.h"
 #include "tracer/record_line_writer.h"
+#include "tracer/recording_output.h"
+#include "tracer/recording_session.h"
 #include "tracer/snapshot.h"
 #include "tracer/sysfs_devices.h"
 
@@ -41,20 +38,6 @@ namespace po = boost::program_options;
 
 namespace reprobe {
 namespace {
-
-std::atomic<int> g_stop_signal{0};
-
-void on_stop_signal(int sig) { g_stop_signal.store(sig); }
-
-void install_stop_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = 0;  // no SA_RESTART: poll() returns EINTR at once
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGHUP, &sa, nullptr);
-}
 
 size_t count_deferred_now() {
   std::ifstream in("/sys/kernel/debug/devices_deferred");
@@ -66,16 +49,9 @@ size_t count_deferred_now() {
   return n;
 }
 
-struct Options {
-  std::string output = "-";
-  double duration = 0;
-  double until_idle = 0;
-  std::vector<std::string> replug;
-  std::vector<std::string> command;
+struct Options : RecordOptions {  // tracer/recording_session.h
   std::string btf;
   double ring_mib = static_cast<double>(kDefaultRingBytes >> 20);
-  bool redact = true;
-  bool verbose = false;
 };
 
 }  // namespace
@@ -154,13 +130,7 @@ int cmd_record(const std::vector<std::string>& args_in) {
     return 2;
   }
   if (!o.replug.empty() && o.duration == 0 && o.command.empty() && o.until_idle == 0) o.until_idle = 3;
-  ko.output = o.output;
-  ko.duration = o.duration;
-  ko.until_idle = o.until_idle;
-  ko.command = o.command;
-  ko.replug = o.replug;
-  ko.redact = o.redact;
-  ko.verbose = o.verbose;
+  static_cast<RecordOptions&>(ko) = o;
   if (backend == "kmsg") return record_with_kmsg(ko);
 
   auto log = [&](const std::string& s) { std::cerr << "reprobe record: " << s << "\n"; };
@@ -225,26 +195,15 @@ int cmd_record(const std::vector<std::string>& args_in) {
   redactor.scrub_json(header["devices"]);
 
   // 3. Output: written as we go (no temp file: a killed recorder must leave a prefix).
-  std::ofstream file;
-  std::ostream* out = &std::cout;
-  if (o.output != "-") {
-    file.open(o.output, std::ios::out | std::ios::trunc | std::ios::binary);
-    if (!file) {
-      log(fmt::format("{}: cannot write: {}", o.output, std::strerror(errno)));
-      return 2;
-    }
-    out = &file;
-  }
-  TraceWriter writer(*out);
-  try {
-    writer.header(header);
-  } catch (const std::exception& e) {
-    log(fmt::format("internal error: header rejected by the trace writer: {}", e.what()));
+  auto output = RecordingOutput::open(o.output, header);
+  if (!output) {
+    log(output.error().str());
     return 2;
   }
-  writer.flush();
-  install_stop_handlers();
-  log(fmt::format("recording to {} ({} hooks attached{}); Ctrl-C to stop", o.output == "-" ? "stdout" : o.output,
+  std::ostream* out = &(*output)->stream();
+  TraceWriter& writer = (*output)->writer();
+  const std::atomic<int>& stop_signal = install_stop_signal_handlers();
+  log(fmt::format("recording to {} ({} hooks attached{}); Ctrl-C to stop", (*output)->name(),
                   tr.hooks_json().size(), tr.missing().empty() ? "" : fmt::format(", {} missing", tr.missing().size())));
 
   uint64_t rejected = 0, last_t = 0, events_written = 0;
@@ -272,11 +231,8 @@ int cmd_record(const std::vector<std::string>& args_in) {
   };
 
   // 4. Workload: replug and/or the command.
-  using clock = std::chrono::steady_clock;
-  const auto started = clock::now();
-  auto last_event = started;
-  pid_t child = -1;
-  int child_status = -1;
+  using clock = RecordingSession::Clock;
+  RecordingSession session(o.stop_rules(), clock::now(), stop_signal);
   if (!o.replug.empty())
     replug_modules(
         o.replug,
@@ -286,52 +242,30 @@ int cmd_record(const std::vector<std::string>& args_in) {
           write_pending();
         },
         log);
-  if (!o.command.empty()) child = spawn_command(o.command);
+  if (!o.command.empty()) session.watch_command(spawn_command(o.command));
 
-  const bool tty = isatty(STDERR_FILENO) && out != &std::cout;
-  auto last_status = started;
-  int exit_code = 0;
+  const bool tty = isatty(STDERR_FILENO) && !(*output)->to_stdout();
   for (;;) {
     auto r = tr.poll_events(100, sink);
     if (!r) {
       log(r.error().str());
-      exit_code = 2;
+      session.source_failed();
       break;
     }
     write_pending();
-    if (!*out) {
-      log(fmt::format("{}: write failed: {}", o.output, std::strerror(errno)));
-      exit_code = 2;
-      break;
-    }
+    if (!session.output_ok(*out, o.output, log)) break;
     const auto now = clock::now();
-    if (*r > 0) last_event = now;
-    if (tty && now - last_status > std::chrono::milliseconds(500)) {
-      last_status = now;
+    if (tty && session.status_line_due(now))
       std::cerr << fmt::format("\rreprobe record: {} events, {} dropped, {} deferred now   ", events_written,
                                tr.dropped(), count_deferred_now())
                 << std::flush;
-    }
-    if (g_stop_signal.load()) break;
-    const double secs = std::chrono::duration<double>(now - started).count();
-    if (o.duration > 0 && secs >= o.duration) break;
-    if (o.until_idle > 0 && std::chrono::duration<double>(now - last_event).count() >= o.until_idle) break;
-    if (child > 0) {
-      int st = 0;
-      if (waitpid(child, &st, WNOHANG) == child) {
-        child_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        child = -1;
-        // Let the work the command started finish (deferred work, firmware callbacks).
-        if (auto r2 = tr.poll_events(500, sink); !r2) log(r2.error().str());
-        break;
-      }
-    }
+    if (session.should_stop(now, *r > 0)) break;
   }
+  // Let the work the command started finish (deferred work, firmware callbacks).
+  if (session.why_stopped() == StopReason::command_exited)
+    if (auto r2 = tr.poll_events(500, sink); !r2) log(r2.error().str());
   if (tty) std::cerr << "\n";
-  if (child > 0) {
-    kill(child, SIGTERM);
-    waitpid(child, &child_status, 0);
-  }
+  session.finish_command();
   tr.drain_events(sink);
   write_pending();
 
@@ -340,15 +274,14 @@ int cmd_record(const std::vector<std::string>& args_in) {
   SnapshotOptions end_so = so;
   extra["snapshot"] = take_snapshot(end_so);
   if (rejected) extra["x-rejected"] = rejected;
-  if (g_stop_signal.load()) extra["x-stopped_by"] = strsignal(g_stop_signal.load());
-  if (child_status >= 0) extra["x-command_status"] = child_status;
+  session.add_end_fields(extra);
   const uint64_t end_t = std::max(last_t, boottime_ns());
   writer.end(tr.dropped(), tr.lost() + rejected, end_t, extra);
   writer.flush();
-  if (file.is_open()) file.close();
+  (*output)->close();
   log(fmt::format("{} events, {} dropped, {} lost{}", events_written, tr.dropped(), tr.lost() + rejected,
                   o.output == "-" ? "" : ", written to " + o.output));
-  return exit_code;
+  return session.exit_code();
 }
 
 }  // namespace reprobe

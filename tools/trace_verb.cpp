@@ -2,7 +2,9 @@
 
 #include <iostream>
 
+#include "replayer/redact.h"
 #include "replayer/trace_reader.h"
+#include "replayer/trace_writer.h"
 
 namespace po = boost::program_options;
 
@@ -44,6 +46,87 @@ std::optional<ReplayReport> replay_trace(std::string_view verb, const Trace& tra
   }
   for (const auto& w : rep->warnings) std::cerr << "warning: " << w << "\n";
   return std::move(*rep);
+}
+
+TraceVerbArgs::TraceVerbArgs(std::string verb) : verb_(std::move(verb)), opts_("reprobe " + verb_ + " options") {
+  opts_.add_options()("help,h", "show this help");
+}
+
+TraceVerbArgs& TraceVerbArgs::add_policies(const char* policy_help, const char* all_policies_help) {
+  opts_.add_options()
+      ("policy,p", po::value(&policies_)->composing(), policy_help)
+      ("all-policies,a", all_policies_help);
+  return *this;
+}
+
+TraceVerbArgs& TraceVerbArgs::add_kernel(const char* help) {
+  opts_.add_options()("kernel,k", po::value(&kernel_), help);
+  return *this;
+}
+
+TraceVerbArgs& TraceVerbArgs::add_targets(const char* help) {
+  opts_.add_options()("target,t", po::value(&targets_)->composing(), help);
+  return *this;
+}
+
+TraceVerbArgs& TraceVerbArgs::add_format(std::vector<std::string> formats, const char* help) {
+  formats_ = std::move(formats);
+  format_ = formats_.at(0);
+  opts_.add_options()("format,f", po::value(&format_), help);
+  return *this;
+}
+
+TraceVerbArgs& TraceVerbArgs::add_output() {
+  opts_.add_options()("output,o", po::value(&output_), "write to FILE instead of stdout (written atomically)");
+  return *this;
+}
+
+TraceVerbArgs& TraceVerbArgs::add_no_redact(const char* help) { return add_switch("no-redact", help); }
+
+TraceVerbArgs& TraceVerbArgs::add_switch(const char* name, const char* help) {
+  opts_.add_options()(name, help);
+  return *this;
+}
+
+void TraceVerbArgs::parse(const std::vector<std::string>& args) { vm_ = parse_trace_verb_args(args, opts_, trace_path_); }
+
+bool TraceVerbArgs::format_ok() const {
+  for (const auto& f : formats_)
+    if (f == format_) return true;
+  std::string known;
+  for (size_t i = 0; i < formats_.size(); ++i)
+    known += (i == 0 ? "" : i + 1 == formats_.size() ? " or " : ", ") + formats_[i];
+  std::cerr << "reprobe " << verb_ << ": --format must be " << known << ", not '" << format_ << "'\n";
+  return false;
+}
+
+ReplayOptions TraceVerbArgs::replay_options() const {
+  ReplayOptions ro;
+  ro.policies = policies_;
+  ro.all_policies = has("all-policies");
+  ro.kernel = kernel_;
+  ro.targets = targets_;
+  return ro;
+}
+
+ReportOptions TraceVerbArgs::report_options() const {
+  ReportOptions ro;
+  ro.redact = !has("no-redact");
+  if (ro.redact) {
+    const RedactOptions here = redact_options_for_this_machine();
+    ro.host_names = here.host_names;
+    ro.user_names = here.user_names;
+  }
+  return ro;
+}
+
+bool TraceVerbArgs::write_output(const std::function<void(std::ostream&)>& body) const {
+  auto w = write_file_atomically(output_, body);
+  if (!w) {
+    std::cerr << "reprobe " << verb_ << ": " << w.error().str() << "\n";
+    return false;
+  }
+  return true;
 }
 
 }  // namespace reprobe

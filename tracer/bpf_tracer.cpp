@@ -236,6 +236,11 @@ const std::vector<HookDef>& hook_defs() {
       {"_request_firmware", nullptr, nullptr, "fx_rfw", nullptr, "kr_rfw", {"fw_done"}, false},
       {"do_init_module", nullptr, "fe_init_module", "fx_init_module", "kp_init_module", "kr_init_module",
        {"module_init_done"}, false},
+      // probe_start.async: the probe runs from an async helper (static in dd.c; may be inlined)
+      {"__driver_attach_async_helper", nullptr, "fe_async_driver_attach", "fx_async_driver_attach",
+       "kp_async_driver_attach", "kr_async_driver_attach", {"probe_start.async"}, true},
+      {"__device_attach_async_helper", nullptr, "fe_async_device_attach", "fx_async_device_attach",
+       "kp_async_device_attach", "kr_async_device_attach", {"probe_start.async"}, true},
       {"snd_soc_add_component", "snd_soc_core", "fe_component_add", nullptr, "kp_component_add", nullptr,
        {"component_add"}, false},
       {"snd_soc_del_component_unlocked", "snd_soc_core", "fe_component_del", nullptr, "kp_component_del", nullptr,
@@ -276,6 +281,16 @@ const std::vector<TpDef>& tp_defs() {
 
 // Work functions always followed (their work items matter even when queued
 // from outside a probe).
+// FNV-1a 64 of a name, as work_by_name() in bpf/reprobe.bpf.c computes it.
+uint64_t fnv1a64(std::string_view s) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
 constexpr const char* kRelevantWorkFuncs[] = {
     "azx_probe_work", "sof_probe_work", "request_firmware_work_func", "deferred_probe_timeout_work_func",
 };
@@ -287,6 +302,7 @@ struct Plan {
   std::vector<std::string> kprobe_targets; // kp/kr on these symbols
   std::string note;                        // why degraded / how
   bool module_hook = false;                // lives in a module loaded later (group)
+  bool fentry_failed = false;              // fentry/fexit attach refused: retry as kprobe
   std::vector<bpf_link*> links;
   std::vector<std::string> attached;
 };
@@ -322,9 +338,21 @@ struct BpfTracer::Impl {
   bool own_info_btf = false;
   Kallsyms ksyms;
   bool ksyms_dirty = false;
+  uint64_t ksyms_reloads = 0;
   std::optional<FilterFunctions> aff;
   bool kprobes_ok = false;
   bool trampolines_ok = false;  // some vmlinux fentry probe attached
+  // One load-and-attach probe answers "do fentry trampolines work here"; each
+  // hook's own fentry attach is then tried for real and a failure falls back
+  // to kprobes (fallback_skels). Probing every function first cost ~0.4 s
+  // each (two text pokes) on emulated machines.
+  std::optional<bool> trampolines_work;
+  std::string trampolines_why;
+  std::vector<reprobe_bpf*> fallback_skels;
+  // REPROBE_BPF_REFUSE_FENTRY=func[,func...]: fault injection for the kprobe
+  // fallback (tests/vm scenario fentry-fallback): their fentry/fexit attach is
+  // treated as refused by the kernel.
+  std::set<std::string> refuse_fentry;
   std::string kprobes_why;
   std::string tracefs;        // tracefs mount point ("" = none)
   std::vector<std::string> notes;  // global "missing" lines
@@ -337,6 +365,10 @@ struct BpfTracer::Impl {
   std::unique_ptr<EventDecoder> decoder;
   uint64_t cfg_trigger = 0, cfg_timeout_secs = 0, cfg_timeout_work = 0;
   bool work_all = false;  // REPROBE_BPF_WORK_ALL=1: every work item (pipeline self-check)
+  // bpf_snprintf() exists (5.13+): the kernel names code addresses in the
+  // records and matches work functions of later modules by name, so module
+  // loads never make user space re-read /proc/kallsyms while recording.
+  bool ksym_in_bpf = false;
   std::set<uint64_t> work_funcs_set;
   std::set<std::string> modules_loaded_seen, modules_freed_seen;
 
@@ -347,6 +379,7 @@ struct BpfTracer::Impl {
       for (auto* l : p.links) bpf_link__destroy(l);
     for (auto& t : tps)
       if (t.link) bpf_link__destroy(t.link);
+    for (auto* f : fallback_skels) reprobe_bpf__destroy(f);
     if (skel) reprobe_bpf__destroy(skel);
     if (kbtf) btf__free(kbtf);
     if (own_info_btf && info_btf) btf__free(info_btf);
@@ -423,7 +456,24 @@ struct BpfTracer::Impl {
     } else if (!kbtf) {
       why_not_fentry = "no kernel BTF for trampolines";
     } else if (plain_exists) {
-      fentry_ok = probe_trampoline(kbtf, 0, func, d.fe == nullptr, &why_not_fentry);
+      const int fid = btf__find_by_name_kind(kbtf, func.c_str(), BTF_KIND_FUNC);
+      const btf_type* fn = fid > 0 ? btf__type_by_id(kbtf, static_cast<uint32_t>(fid)) : nullptr;
+      const btf_type* proto = fn ? btf__type_by_id(kbtf, fn->type) : nullptr;
+      if (!proto) {
+        why_not_fentry = "no BTF FUNC " + func;
+      } else if (btf_vlen(proto) > 6) {
+        // x86 trampolines take at most 6 arguments before 6.6: ask this kernel
+        // for this function instead of having the verifier refuse the object
+        fentry_ok = probe_trampoline(kbtf, 0, func, d.fe == nullptr, &why_not_fentry);
+      } else {
+        if (!trampolines_work) {
+          trampolines_work = probe_trampoline(kbtf, 0, func, d.fe == nullptr, &trampolines_why);
+          vlog("fentry trampolines " + std::string(*trampolines_work ? "work" : "do not work") + " (probed on " +
+               func + (*trampolines_work ? "" : ": " + trampolines_why) + ")");
+        }
+        fentry_ok = *trampolines_work;
+        if (!fentry_ok) why_not_fentry = "fentry trampolines do not work on this kernel (" + trampolines_why + ")";
+      }
     } else {
       why_not_fentry = func + " only exists as " + join(clones, ", ");
     }
@@ -463,6 +513,11 @@ struct BpfTracer::Impl {
     s->rodata->cfg_timeout_work_addr = cfg_timeout_work;
     s->rodata->cfg_work_all = work_all ? 1 : 0;
     s->rodata->cfg_wakeup_bytes = wakeup_bytes();
+    s->rodata->cfg_ksym_in_bpf = ksym_in_bpf ? 1 : 0;
+    uint32_t n = 0;
+    for (const char* f : kRelevantWorkFuncs)
+      if (n < std::size(s->rodata->cfg_work_name_hash)) s->rodata->cfg_work_name_hash[n++] = fnv1a64(f);
+    s->rodata->cfg_work_names = n;
   }
 
   // Ring size in bytes: a power of two, at least one page.
@@ -589,19 +644,29 @@ struct BpfTracer::Impl {
     };
     std::vector<std::string> errs;
     if (p.fentry_plain) {
-      bool ok = true;
+      std::vector<bpf_link*> mine;
       for (const char* n : {d.fe, d.fx}) {
         bpf_program* pr = prog(n);
         if (!pr) continue;
+        if (refuse_fentry.count(d.func)) {
+          errs.push_back(std::string(n) + ": refused by REPROBE_BPF_REFUSE_FENTRY");
+          continue;
+        }
         bpf_link* l = bpf_program__attach(pr);
         if (!l) {
-          ok = false;
           errs.push_back(std::string(n) + ": " + errstr(errno));
           continue;
         }
-        p.links.push_back(l);
+        mine.push_back(l);
       }
-      if (ok) p.attached.push_back(d.func);
+      if (errs.empty()) {
+        p.links.insert(p.links.end(), mine.begin(), mine.end());
+        p.attached.push_back(d.func);
+      } else {
+        // half a hook (entry without exit) would be worse than none: the caller retries as kprobe
+        for (auto* l : mine) bpf_link__destroy(l);
+        p.fentry_failed = true;
+      }
     }
     for (const auto& target : p.kprobe_targets) {
       bool ok = true;
@@ -624,6 +689,46 @@ struct BpfTracer::Impl {
          (p.attached.empty() ? "" : " on " + join(p.attached, ", ")) + (p.note.empty() ? "" : " (" + p.note + ")"));
   }
 
+  // Hooks whose fentry/fexit attach failed (notrace, ftrace refused, ...):
+  // kprobe/kretprobe on the plain function from a second object sharing the
+  // maps; clones already hooked by kprobe in the first object stay.
+  void fallback_to_kprobes(const std::vector<size_t>& failed) {
+    std::vector<size_t> scope;
+    std::map<size_t, std::vector<std::string>> clones_hooked;
+    for (size_t i : failed) {
+      Plan& p = plans[i];
+      const HookDef& d = *p.def;
+      p.fentry_failed = false;
+      p.fentry_plain = false;
+      if (!kprobes_ok || !(d.kp || d.kr) || !kprobeable(d.func)) {
+        p.note += std::string(p.note.empty() ? "" : "; ") + "fentry attach failed, no kprobe fallback (" +
+                  (kprobes_ok ? d.func + std::string(" cannot be kprobed") : kprobes_why) + ")";
+        if (p.links.empty()) p.tier = Tier::none;
+        continue;
+      }
+      clones_hooked[i] = p.kprobe_targets;
+      p.kprobe_targets = {d.func};
+      p.tier = Tier::kprobe;  // load_object() loads only the programs of hooked plans
+      scope.push_back(i);
+    }
+    if (scope.empty()) return;
+    std::string err;
+    reprobe_bpf* s = load_object(scope, false, skel, &err);
+    if (s) fallback_skels.push_back(s);
+    for (size_t i : scope) {
+      Plan& p = plans[i];
+      if (s) {
+        p.note += std::string(p.note.empty() ? "" : "; ") + "fentry attach failed; kprobe instead";
+        attach_plan(s, p);
+      } else {
+        p.note += std::string(p.note.empty() ? "" : "; ") + "fentry attach failed; kprobe fallback: " + err;
+        if (p.links.empty()) p.tier = Tier::none;
+      }
+      auto& c = clones_hooked[i];
+      p.kprobe_targets.insert(p.kprobe_targets.end(), c.begin(), c.end());
+    }
+  }
+
   // ---- module groups (sound hooks, attached when the module is there)
 
   static bool module_live(const std::string& mod) {
@@ -639,7 +744,7 @@ struct BpfTracer::Impl {
                "; CONFIG_DEBUG_INFO_BTF_MODULES): sound structs cannot be read";
       return false;
     }
-    reload_ksyms();
+    if (ksyms_dirty) reload_ksyms();  // the module's own symbols (and clones)
     int mod_btf_fd = -1;
     btf* mod_btf = nullptr;
     if (g.tier == Tier::fentry) {
@@ -706,12 +811,16 @@ struct BpfTracer::Impl {
   }
 
   void reload_ksyms() {
+    const uint64_t t0 = boottime_ns();
     auto k = Kallsyms::load();
     if (k) {
       ksyms = std::move(*k);
       ksyms_dirty = false;
       update_work_funcs();
     }
+    ksyms_reloads++;
+    vlog("re-read /proc/kallsyms (" + std::to_string(ksyms.size()) + " symbols) in " +
+         std::to_string((boottime_ns() - t0) / 1000000) + " ms");
   }
 
   void update_work_funcs() {
@@ -814,6 +923,13 @@ Result<std::unique_ptr<BpfTracer>> BpfTracer::start(const BpfOptions& opts) {
   g_route.verbose = opts.verbose;
   g_route.log = opts.log;
   libbpf_set_print(libbpf_print);
+  // -v: how long each start-up phase took (start-up is slow on small or emulated machines)
+  uint64_t phase_t0 = boottime_ns();
+  auto phase = [&m, &phase_t0](const char* what) {
+    const uint64_t now = boottime_ns();
+    m.vlog(std::string("start-up: ") + what + " took " + std::to_string((now - phase_t0) / 1000000) + " ms");
+    phase_t0 = now;
+  };
 
   if (auto e = bpf_check_privileges(); !e.empty()) return Error{"", 0, e};
   std::string lockdown = read_file("/sys/kernel/security/lockdown");
@@ -844,6 +960,7 @@ Result<std::unique_ptr<BpfTracer>> BpfTracer::start(const BpfOptions& opts) {
     m.info_btf = m.kbtf;
   }
   if (!m.info_btf) return Error{"", 0, "cannot read the kernel BTF: " + errstr(errno) + "; pass --btf FILE"};
+  phase("reading the kernel BTF");
 
   // tracefs (tracepoints, available_filter_functions, legacy kprobes)
   for (const char* p : {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"})
@@ -860,9 +977,11 @@ Result<std::unique_ptr<BpfTracer>> BpfTracer::start(const BpfOptions& opts) {
   // symbols
   if (auto k = Kallsyms::load()) m.ksyms = std::move(*k);
   else m.notes.push_back("cannot read /proc/kallsyms: " + k.error().str());
+  phase("reading /proc/kallsyms");
   if (!m.tracefs.empty()) {
     if (auto a = FilterFunctions::load(m.tracefs + "/available_filter_functions"); a && a->size() > 0) m.aff = std::move(*a);
   }
+  phase("reading available_filter_functions");
   m.new_conv = btf__find_by_name_kind(m.info_btf, "__driver_probe_device", BTF_KIND_FUNC) > 0 ||
                m.ksyms.has("__driver_probe_device");
 
@@ -887,6 +1006,20 @@ Result<std::unique_ptr<BpfTracer>> BpfTracer::start(const BpfOptions& opts) {
   if (!m.cfg_timeout_secs && m.ksyms.addresses_visible())
     m.notes.push_back("timeout_extended: driver_deferred_probe_timeout not in /proc/kallsyms");
 
+  m.ksym_in_bpf = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_snprintf, nullptr) == 1;
+  m.vlog(m.ksym_in_bpf ? "bpf_snprintf available: the kernel names work functions and callbacks in the records"
+                       : "no bpf_snprintf (kernel < 5.13): work functions and callbacks are named from /proc/kallsyms, "
+                         "re-read after module loads");
+  if (const char* r = getenv("REPROBE_BPF_REFUSE_FENTRY"); r && *r) {
+    std::string list = r;
+    for (size_t pos = 0; pos <= list.size();) {
+      size_t comma = list.find(',', pos);
+      if (comma == std::string::npos) comma = list.size();
+      if (comma > pos) m.refuse_fentry.insert(list.substr(pos, comma - pos));
+      pos = comma + 1;
+    }
+    m.log("REPROBE_BPF_REFUSE_FENTRY: fentry/fexit attach of " + list + " treated as refused (fault injection)");
+  }
   if (const char* w = getenv("REPROBE_BPF_WORK_ALL"); w && std::string(w) == "1") {
     m.work_all = true;
     m.log("REPROBE_BPF_WORK_ALL=1: recording every work item");
@@ -936,6 +1069,7 @@ Result<std::unique_ptr<BpfTracer>> BpfTracer::start(const BpfOptions& opts) {
       m.groups[it->second].plans.push_back(i);
     }
   }
+  phase("planning the hooks (fentry attach probes)");
   for (const auto& t : tp_defs()) {
     TpPlan tp;
     tp.def = &t;
@@ -949,10 +1083,17 @@ Result<std::unique_ptr<BpfTracer>> BpfTracer::start(const BpfOptions& opts) {
   std::string err;
   m.skel = m.load_object(main_scope, true, nullptr, &err);
   if (!m.skel) return Error{"", 0, err};
+  phase("loading the BPF object");
   size_t attached = 0;
+  std::vector<size_t> fentry_refused;
   for (size_t i : main_scope) {
     m.attach_plan(m.skel, m.plans[i]);
-    attached += m.plans[i].links.empty() ? 0 : 1;
+    if (m.plans[i].fentry_failed) fentry_refused.push_back(i);
+    else attached += m.plans[i].links.empty() ? 0 : 1;
+  }
+  if (!fentry_refused.empty()) {
+    m.fallback_to_kprobes(fentry_refused);
+    for (size_t i : fentry_refused) attached += m.plans[i].links.empty() ? 0 : 1;
   }
   for (auto& t : m.tps) {
     if (!t.enabled) continue;
@@ -967,6 +1108,7 @@ Result<std::unique_ptr<BpfTracer>> BpfTracer::start(const BpfOptions& opts) {
     m.vlog(std::string("tracepoint ") + t.def->cat + ":" + t.def->name + ": " + (t.link ? "attached" : t.note));
   }
   m.update_work_funcs();
+  phase("attaching the hooks");
 
   DecoderOptions dopt;
   dopt.new_probe_convention = m.new_conv;
@@ -983,6 +1125,7 @@ Result<std::unique_ptr<BpfTracer>> BpfTracer::start(const BpfOptions& opts) {
   // sound modules already loaded: attach now
   for (auto& g : m.groups)
     if (m.try_attach_group(g)) attached++;
+  phase("attaching the hooks of loaded sound modules");
 
   if (attached == 0) {
     std::vector<std::string> why;
@@ -1105,7 +1248,6 @@ std::vector<std::string> BpfTracer::missing() const {
     if (std::string(p.def->func) == "_request_firmware" && p.links.empty())
       out.push_back("fw_done of request_firmware_nowait(): written when the firmware work starts (ret 0), the load "
                     "result is not visible");
-  out.push_back("probe_start.async: not recorded");
   return out;
 }
 

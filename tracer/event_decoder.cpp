@@ -107,6 +107,7 @@ bool parse_raw_record(const void* data, size_t size, RawRecord* out) {
   out->drv.clear();
   out->str.clear();
   out->dais.clear();
+  out->sym.clear();
   for (size_t off = sizeof(rp_event); off < e.size;) {
     if (off + 2 > e.size) return false;
     const unsigned field = p[off];
@@ -123,6 +124,7 @@ bool parse_raw_record(const void* data, size_t size, RawRecord* out) {
       case RP_S_DAI:
         if (out->dais.size() < RP_MAX_DAIS) out->dais.push_back(raw_string(bytes, len));
         break;
+      case RP_S_SYM: out->sym = raw_string(bytes, len); break;
       default: return false;
     }
   }
@@ -144,6 +146,7 @@ std::vector<uint8_t> encode_raw_record(const RawRecord& r) {
   put(RP_S_DRV, r.drv, RP_NAME_LEN);
   put(RP_S_STR, r.str, RP_STR_LEN);
   for (size_t i = 0; i < r.dais.size() && i < RP_MAX_DAIS; i++) put(RP_S_DAI, r.dais[i], RP_DAI_LEN);
+  put(RP_S_SYM, r.sym, RP_SYM_LEN);
   rp_event h = r.hdr;
   h.size = static_cast<uint16_t>(out.size());
   h.abi = RP_ABI_VERSION;
@@ -245,7 +248,9 @@ bool EventDecoder::ensure_device(const RawRecord& r, uint64_t t, const std::stri
   return true;
 }
 
-std::string EventDecoder::sym(uint64_t addr) const {
+std::string EventDecoder::sym(const RawRecord& r, uint64_t addr) const {
+  // "%ps" prints "name", "name [module]", or "0x<hex>" when the kernel has no name
+  if (!r.sym.empty() && r.sym.compare(0, 2, "0x") != 0) return r.sym.substr(0, r.sym.find(' '));
   std::string s = opts_.symbolize ? opts_.symbolize(addr) : std::string();
   return s.empty() ? std::string("?") : s;
 }
@@ -272,6 +277,7 @@ void EventDecoder::decode(const Held& h, uint64_t t, const EventSink& sink) {
       json j = base(e, t, "probe_start");
       j["dev"] = dev;
       j["drv"] = drv;
+      if (e.flags & RP_F_ASYNC) j["async"] = true;
       emit(std::move(j), sink);
       return;
     }
@@ -428,7 +434,7 @@ void EventDecoder::decode(const Held& h, uint64_t t, const EventSink& sink) {
       j["name"] = str;
       if (have_dev) j["dev"] = dev;
       if (nowait) {
-        if (e.ptr) j["cb"] = sym(e.ptr);
+        if (e.ptr) j["cb"] = sym(h.r, e.ptr);
         fw_nowait_.push_back(NowaitReq{e.dev, e.ptr2, e.ptr, id, str});
         if (fw_nowait_.size() > 4096) fw_nowait_.pop_front();
       } else {
@@ -473,7 +479,7 @@ void EventDecoder::decode(const Held& h, uint64_t t, const EventSink& sink) {
         j["mode"] = "nowait";
         j["name"] = str;
         if (have_dev) j["dev"] = dev;
-        if (e.aux) j["cb"] = sym(e.aux);
+        if (e.aux) j["cb"] = sym(h.r, e.aux);
         j["inferred"] = true;
         emit(std::move(j), sink);
       }
@@ -563,7 +569,7 @@ void EventDecoder::decode(const Held& h, uint64_t t, const EventSink& sink) {
       if (w.queued == 0) w.queued = next_work_id_++;
       json j = base(e, t, "work_queue");
       j["work"] = w.queued;
-      j["func"] = sym(e.aux);
+      j["func"] = sym(h.r, e.aux);
       emit(std::move(j), sink);
       return;
     }
@@ -573,7 +579,7 @@ void EventDecoder::decode(const Held& h, uint64_t t, const EventSink& sink) {
       w.queued = 0;
       json j = base(e, t, "work_start");
       j["work"] = w.running;
-      j["func"] = sym(e.aux);
+      j["func"] = sym(h.r, e.aux);
       emit(std::move(j), sink);
       return;
     }

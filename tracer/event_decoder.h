@@ -65,6 +65,7 @@ struct RawRecord {
   rp_event hdr{};
   std::string dev, parent, bus, drv, str;
   std::vector<std::string> dais;  // COMPONENT_ADD: DAI names in order
+  std::string sym;                // RP_S_SYM: the kernel's "%ps" of the record's code address
 };
 
 // Unpacks one ring record. False if malformed: shorter than the header, size
@@ -134,7 +135,10 @@ class EventDecoder {
   // Ensures `name` is a known device (synthesizing device_add); false if unnamed.
   bool ensure_device(const RawRecord& r, uint64_t t, const std::string& name, const EventSink& sink);
   void emit(DecodedEvent j, const EventSink& sink);
-  std::string sym(uint64_t addr) const;
+  // Name of the code address `addr` of record `r`: the kernel's own name
+  // carried in the record (RP_S_SYM, without " [module]"), else the loader's
+  // symbolizer (/proc/kallsyms), else "?".
+  std::string sym(const RawRecord& r, uint64_t addr) const;
 
   DecoderOptions opts_;
   DecoderStats stats_;

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace reprobe {
 namespace {
@@ -26,28 +26,43 @@ bool strip_one(std::string_view& s) {
   return false;
 }
 
+// Reads a whole file with read(2): /proc and tracefs files report size 0.
 std::string read_all(const std::string& path, std::string* err) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     *err = std::strerror(errno);
     return {};
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::string out;
+  size_t used = 0;
+  out.resize(1 << 20);
+  for (;;) {
+    if (used == out.size()) out.resize(out.size() * 2);
+    ssize_t n = ::read(fd, out.data() + used, out.size() - used);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      *err = std::strerror(errno);
+      ::close(fd);
+      return {};
+    }
+    if (n == 0) break;
+    used += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  out.resize(used);
+  return out;
 }
 
-// The lines of a /proc or tracefs text file (without the '\n').
-std::vector<std::string_view> lines(std::string_view text) {
-  std::vector<std::string_view> out;
+// Calls f(line) for every line of a /proc or tracefs text file (without '\n').
+template <class F>
+void for_each_line(std::string_view text, F&& f) {
   size_t pos = 0;
   while (pos < text.size()) {
-    size_t eol = text.find('\n', pos);
-    if (eol == std::string_view::npos) eol = text.size();
-    out.push_back(text.substr(pos, eol - pos));
+    const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
+    size_t eol = nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
+    f(text.substr(pos, eol - pos));
     pos = eol + 1;
   }
-  return out;
 }
 
 using CloneMap = std::map<std::string, std::vector<std::string>, std::less<>>;
@@ -59,13 +74,20 @@ void sort_unique(CloneMap& clones) {
   }
 }
 
-// Reads `path` and parses it with T::parse.
+// Reads `path` and parses it with T::from_text.
 template <class T>
 Result<T> load_parsed(const std::string& path) {
   std::string err;
   std::string text = read_all(path, &err);
   if (!err.empty()) return Error{path, 0, "cannot read: " + err};
-  return T::parse(text);
+  return T::from_text(std::move(text));
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
 }
 
 bool is_text(char t) { return t == 't' || t == 'T' || t == 'w' || t == 'W'; }
@@ -89,31 +111,30 @@ bool is_part_clone(std::string_view name) {
   return clone_base(name).has_value() && name.find(".part.") != std::string_view::npos;
 }
 
-Kallsyms Kallsyms::parse(std::string_view text) {
+Kallsyms Kallsyms::parse(std::string_view text) { return from_text(std::string(text)); }
+
+Kallsyms Kallsyms::from_text(std::string&& owned) {
   Kallsyms k;
-  for (std::string_view line : lines(text)) {
+  k.text_ = std::make_shared<const std::string>(std::move(owned));
+  const std::string_view text = *k.text_;
+  k.syms_.reserve(text.size() / 40);
+  for_each_line(text, [&](std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) continue;
+    if (line.empty()) return;
     // "<hex addr> <type> <name>[\t[module]]"
     size_t sp1 = line.find(' ');
-    if (sp1 == std::string_view::npos || sp1 == 0 || sp1 + 3 > line.size() || line[sp1 + 2] != ' ') {
+    if (sp1 == std::string_view::npos || sp1 == 0 || sp1 > 16 || sp1 + 3 > line.size() || line[sp1 + 2] != ' ') {
       k.malformed_++;
-      continue;
+      return;
     }
-    std::string_view hex = line.substr(0, sp1);
     uint64_t addr = 0;
-    bool ok = true;
-    for (char c : hex) {
-      int v;
-      if (c >= '0' && c <= '9') v = c - '0';
-      else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-      else { ok = false; break; }
+    for (size_t i = 0; i < sp1; i++) {
+      int v = hex_digit(line[i]);
+      if (v < 0) {
+        k.malformed_++;
+        return;
+      }
       addr = (addr << 4) | static_cast<uint64_t>(v);
-    }
-    if (!ok || hex.size() > 16) {
-      k.malformed_++;
-      continue;
     }
     KSym s;
     s.addr = addr;
@@ -124,38 +145,62 @@ Kallsyms Kallsyms::parse(std::string_view text) {
     if (tab != std::string_view::npos) {
       std::string_view mod = rest.substr(tab + 1);
       while (!mod.empty() && (mod.front() == ' ' || mod.front() == '\t')) mod.remove_prefix(1);
-      if (mod.size() >= 2 && mod.front() == '[' && mod.back() == ']') s.module = std::string(mod.substr(1, mod.size() - 2));
+      if (mod.size() >= 2 && mod.front() == '[' && mod.back() == ']') s.module = mod.substr(1, mod.size() - 2);
     }
     if (name.empty()) {
       k.malformed_++;
-      continue;
+      return;
     }
-    s.name = std::string(name);
+    s.name = name;
     if (addr != 0) k.nonzero_ = true;
-    auto idx = static_cast<uint32_t>(k.syms_.size());
-    k.by_name_.emplace(s.name, idx);
-    if (auto b = clone_base(s.name)) k.clones_[std::string(*b)].push_back(s.name);
-    k.syms_.push_back(std::move(s));
+    if (name.find('.') != std::string_view::npos)
+      if (auto b = clone_base(name)) k.clones_[std::string(*b)].emplace_back(name);
+    k.syms_.push_back(s);
+  });
+  size_t slots = 16;
+  while (slots < 2 * k.syms_.size()) slots <<= 1;
+  k.by_name_.assign(slots, 0);
+  for (uint32_t i = 0; i < k.syms_.size(); i++) {
+    size_t h = std::hash<std::string_view>{}(k.syms_[i].name) & (slots - 1);
+    while (k.by_name_[h]) h = (h + 1) & (slots - 1);
+    k.by_name_[h] = i + 1;
   }
+  k.by_addr_.reserve(k.syms_.size());
   for (uint32_t i = 0; i < k.syms_.size(); i++)
     if (is_text(k.syms_[i].type)) k.by_addr_.push_back(i);
-  std::stable_sort(k.by_addr_.begin(), k.by_addr_.end(),
-                   [&](uint32_t a, uint32_t b) { return k.syms_[a].addr < k.syms_[b].addr; });
+  // vmlinux symbols come sorted by address; ties keep file order
+  auto by_addr = [&](uint32_t a, uint32_t b) {
+    return k.syms_[a].addr != k.syms_[b].addr ? k.syms_[a].addr < k.syms_[b].addr : a < b;
+  };
+  if (!std::is_sorted(k.by_addr_.begin(), k.by_addr_.end(), by_addr)) std::sort(k.by_addr_.begin(), k.by_addr_.end(), by_addr);
   sort_unique(k.clones_);
   return k;
 }
 
 Result<Kallsyms> Kallsyms::load(const std::string& path) { return load_parsed<Kallsyms>(path); }
 
+template <class F>
+void Kallsyms::for_each_named(std::string_view name, F&& f) const {
+  if (by_name_.empty()) return;
+  const size_t mask = by_name_.size() - 1;
+  for (size_t h = std::hash<std::string_view>{}(name) & mask; by_name_[h]; h = (h + 1) & mask)
+    if (syms_[by_name_[h] - 1].name == name) f(by_name_[h] - 1);
+}
+
+bool Kallsyms::has(std::string_view name) const {
+  bool found = false;
+  for_each_named(name, [&](uint32_t) { found = true; });
+  return found;
+}
+
 const KSym* Kallsyms::find(std::string_view name, std::string_view module) const {
-  auto [b, e] = by_name_.equal_range(std::string(name));
   const KSym* best = nullptr;
-  for (auto it = b; it != e; ++it) {
-    const KSym& s = syms_[it->second];
-    if (!module.empty() && module != "vmlinux" && s.module != module) continue;
-    if (module == "vmlinux" && !s.module.empty()) continue;
-    if (!best || it->second < static_cast<uint32_t>(best - syms_.data())) best = &s;
-  }
+  for_each_named(name, [&](uint32_t i) {
+    const KSym& s = syms_[i];
+    if (!module.empty() && module != "vmlinux" && s.module != module) return;
+    if (module == "vmlinux" && !s.module.empty()) return;
+    if (!best || i < static_cast<uint32_t>(best - syms_.data())) best = &s;
+  });
   return best;
 }
 
@@ -178,12 +223,12 @@ std::string Kallsyms::symbolize(uint64_t addr) const {
   if (it == by_addr_.begin()) return {};
   --it;
   const KSym& s = syms_[*it];
-  if (s.addr == addr) return s.name;
+  if (s.addr == addr) return std::string(s.name);
   uint64_t off = addr - s.addr;
   if (off > (1u << 20)) return {};  // too far: not inside a known function
   char buf[32];
   std::snprintf(buf, sizeof buf, "+0x%llx", static_cast<unsigned long long>(off));
-  return s.name + buf;
+  return std::string(s.name) + buf;
 }
 
 std::string Kallsyms::module_of(uint64_t addr) const {
@@ -192,33 +237,33 @@ std::string Kallsyms::module_of(uint64_t addr) const {
                              [&](uint64_t a, uint32_t i) { return a < syms_[i].addr; });
   if (it == by_addr_.begin()) return {};
   --it;
-  return syms_[*it].module;
+  return std::string(syms_[*it].module);
 }
 
-FilterFunctions FilterFunctions::parse(std::string_view text) {
+FilterFunctions FilterFunctions::parse(std::string_view text) { return from_text(std::string(text)); }
+
+FilterFunctions FilterFunctions::from_text(std::string&& owned) {
   FilterFunctions f;
-  for (std::string_view line : lines(text)) {
+  f.text_ = std::make_shared<const std::string>(std::move(owned));
+  const std::string_view text = *f.text_;
+  f.names_.reserve(text.size() / 24);
+  for_each_line(text, [&](std::string_view line) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
-    if (line.empty()) continue;
+    if (line.empty()) return;
     // available_filter_functions_addrs: "ffffffff81000000 name [mod]"
     size_t sp = line.find_first_of(" \t");
     std::string_view first = line.substr(0, sp);
     if (sp != std::string_view::npos && first.size() >= 8 &&
-        std::all_of(first.begin(), first.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); })) {
+        std::all_of(first.begin(), first.end(), [](char c) { return hex_digit(c) >= 0; })) {
       line = line.substr(sp + 1);
       sp = line.find_first_of(" \t");
     }
-    std::string name(line.substr(0, sp));
-    std::string mod;
-    if (sp != std::string_view::npos) {
-      std::string_view m = line.substr(sp + 1);
-      while (!m.empty() && (m.front() == ' ' || m.front() == '\t')) m.remove_prefix(1);
-      if (m.size() >= 2 && m.front() == '[' && m.back() == ']') mod = std::string(m.substr(1, m.size() - 2));
-    }
-    if (name.empty()) continue;
-    if (auto b = clone_base(name)) f.clones_[std::string(*b)].push_back(name);
-    f.names_.emplace(std::move(name), std::move(mod));
-  }
+    std::string_view name = line.substr(0, sp);
+    if (name.empty()) return;
+    if (name.find('.') != std::string_view::npos)
+      if (auto b = clone_base(name)) f.clones_[std::string(*b)].emplace_back(name);
+    f.names_.insert(name);
+  });
   sort_unique(f.clones_);
   return f;
 }

@@ -6,10 +6,12 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "replayer/error.h"
@@ -26,11 +28,13 @@ bool is_clone_of(std::string_view name, std::string_view base);
 // then a thin header that calls it.
 bool is_part_clone(std::string_view name);
 
+// Names are views into the text the Kallsyms was parsed from, which it keeps
+// (shared between copies): valid as long as any copy of that Kallsyms lives.
 struct KSym {
   uint64_t addr = 0;
-  char type = '?';      // nm-style type letter (t, T, d, D, b, ...)
-  std::string name;
-  std::string module;   // "" = vmlinux
+  char type = '?';          // nm-style type letter (t, T, d, D, b, ...)
+  std::string_view name;
+  std::string_view module;  // "" = vmlinux
 };
 
 class Kallsyms {
@@ -38,10 +42,14 @@ class Kallsyms {
   Kallsyms() = default;
   // Parses /proc/kallsyms text ("ffffffff81000000 T _stext", module symbols
   // end in "\t[module]"). Malformed lines are skipped and counted.
+  // /proc/kallsyms has ~100 000-200 000 lines and is re-read after module
+  // loads, on small and emulated machines too: one pass, no per-symbol
+  // allocation (names stay in the text).
   static Kallsyms parse(std::string_view text);
+  static Kallsyms from_text(std::string&& text);  // parse, taking the text over
   static Result<Kallsyms> load(const std::string& path = "/proc/kallsyms");
 
-  bool has(std::string_view name) const { return by_name_.count(std::string(name)) != 0; }
+  bool has(std::string_view name) const;
   // First symbol with that name (optionally in that module; "vmlinux" or "" means any).
   const KSym* find(std::string_view name, std::string_view module = {}) const;
   std::optional<uint64_t> address(std::string_view name, std::string_view module = {}) const;
@@ -58,9 +66,14 @@ class Kallsyms {
   size_t malformed_lines() const { return malformed_; }
 
  private:
+  std::shared_ptr<const std::string> text_;                // what the views point into
   std::vector<KSym> syms_;                                 // file order
   std::vector<uint32_t> by_addr_;                          // text symbols sorted by address
-  std::unordered_multimap<std::string, uint32_t> by_name_;
+  // Name index, open addressing with linear probing: slot = symbol index + 1
+  // (0 empty); duplicate names (static functions) occupy several slots.
+  std::vector<uint32_t> by_name_;
+  template <class F>
+  void for_each_named(std::string_view name, F&& f) const;
   std::map<std::string, std::vector<std::string>, std::less<>> clones_;  // base -> clones
   bool nonzero_ = false;
   size_t malformed_ = 0;
@@ -72,13 +85,15 @@ class Kallsyms {
 class FilterFunctions {
  public:
   static FilterFunctions parse(std::string_view text);
+  static FilterFunctions from_text(std::string&& text);
   static Result<FilterFunctions> load(const std::string& path);
-  bool has(std::string_view name) const { return names_.count(std::string(name)) != 0; }
+  bool has(std::string_view name) const { return names_.count(name) != 0; }
   std::vector<std::string> clones(std::string_view base) const;
   size_t size() const { return names_.size(); }
 
  private:
-  std::unordered_map<std::string, std::string> names_;  // name -> module
+  std::shared_ptr<const std::string> text_;       // what names_ points into
+  std::unordered_set<std::string_view> names_;
   std::map<std::string, std::vector<std::string>, std::less<>> clones_;
 };
 

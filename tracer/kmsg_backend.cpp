@@ -3,13 +3,10 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -20,6 +17,8 @@
 
 #include "replayer/trace_writer.h"
 #include "tracer/log_importer.h"
+#include "tracer/recording_output.h"
+#include "tracer/recording_session.h"
 #include "tracer/snapshot.h"
 #include "tracer/workload.h"
 
@@ -178,9 +177,6 @@ std::optional<fs::path> find_dyndbg_control(const fs::path& debugfs_root, const 
 
 namespace {
 
-std::atomic<int> g_kmsg_stop{0};
-void on_kmsg_stop(int sig) { g_kmsg_stop.store(sig); }
-
 uint64_t now_boottime_ns() {
   timespec ts{};
   clock_gettime(CLOCK_BOOTTIME, &ts);
@@ -227,12 +223,8 @@ int record_with_kmsg(const KmsgRecordOptions& o) {
   }
   if (o.from_now) ::lseek(fd, 0, SEEK_END);
 
-  struct sigaction sa {};
-  sa.sa_handler = on_kmsg_stop;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGHUP, &sa, nullptr);
+  // Handlers first: a signal while dynamic debug is being enabled still ends in restore().
+  const std::atomic<int>& stop_signal = install_stop_signal_handlers();
 
   std::optional<DyndbgSession> dyn;
   std::vector<std::string> dyndbg_sites;
@@ -283,27 +275,15 @@ int record_with_kmsg(const KmsgRecordOptions& o) {
   rec["redacted"] = o.redact;
   header["x-record"] = rec;
 
-  std::ofstream file;
-  std::ostream* out = &std::cout;
-  if (o.output != "-") {
-    file.open(o.output, std::ios::out | std::ios::trunc | std::ios::binary);
-    if (!file) {
-      log(fmt::format("{}: cannot write: {}", o.output, std::strerror(errno)));
-      ::close(fd);
-      return 2;
-    }
-    out = &file;
-  }
-  TraceWriter writer(*out);
-  try {
-    writer.header(header);
-  } catch (const std::exception& e) {
-    log(fmt::format("internal error: header rejected by the trace writer: {}", e.what()));
+  auto output = RecordingOutput::open(o.output, header);
+  if (!output) {
+    log(output.error().str());
     ::close(fd);
     return 2;
   }
-  writer.flush();
-  log(fmt::format("recording /dev/kmsg to {} (from {}{}); Ctrl-C to stop", o.output == "-" ? "stdout" : o.output,
+  std::ostream* out = &(*output)->stream();
+  TraceWriter& writer = (*output)->writer();
+  log(fmt::format("recording /dev/kmsg to {} (from {}{}); Ctrl-C to stop", (*output)->name(),
                   o.from_now ? "now" : "the start of the ring buffer", o.dyndbg ? ", dyndbg on" : ""));
 
   // Events become final once the log has moved on: inference may still close an attempt
@@ -316,64 +296,42 @@ int record_with_kmsg(const KmsgRecordOptions& o) {
   };
   flush();
 
-  using clock = std::chrono::steady_clock;
-  const auto started = clock::now();
-  auto last_event = started;
-  pid_t child = -1;
-  int child_status = -1;
+  RecordingSession session(o.stop_rules(), RecordingSession::Clock::now(), stop_signal);
   if (!o.replug.empty()) replug_modules(o.replug, nullptr, log);
-  if (!o.command.empty()) child = spawn_command(o.command);
-  int exit_code = 0;
+  if (!o.command.empty()) session.watch_command(spawn_command(o.command));
   for (;;) {
     pollfd p{fd, POLLIN, 0};
     ::poll(&p, 1, 100);
     const uint64_t before = records;
     if (!drain_kmsg(fd, imp, records, lost, line_no, err)) {
       log(fmt::format("{}: read failed: {}", o.kmsg.string(), err));
-      exit_code = 2;
+      session.source_failed();
       break;
     }
     flush();
-    if (!*out) {
-      log(fmt::format("{}: write failed: {}", o.output, std::strerror(errno)));
-      exit_code = 2;
-      break;
-    }
-    const auto now = clock::now();
-    if (records > before) last_event = now;
-    if (g_kmsg_stop.load()) break;
-    if (o.duration > 0 && std::chrono::duration<double>(now - started).count() >= o.duration) break;
-    if (o.until_idle > 0 && std::chrono::duration<double>(now - last_event).count() >= o.until_idle) break;
-    if (child > 0) {
-      int st = 0;
-      if (waitpid(child, &st, WNOHANG) == child) {
-        child_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        child = -1;
-        ::poll(&p, 1, 500);  // let deferred work and firmware callbacks print
-        (void)drain_kmsg(fd, imp, records, lost, line_no, err);
-        break;
-      }
-    }
+    if (!session.output_ok(*out, o.output, log)) break;
+    if (session.should_stop(RecordingSession::Clock::now(), records > before)) break;
   }
-  if (child > 0) {
-    kill(child, SIGTERM);
-    child_status = wait_command(child);
+  if (session.why_stopped() == StopReason::command_exited) {
+    pollfd p{fd, POLLIN, 0};
+    ::poll(&p, 1, 500);  // let deferred work and firmware callbacks print
+    (void)drain_kmsg(fd, imp, records, lost, line_no, err);
   }
+  session.finish_command();
   // Restore dynamic debug before the (slow) end snapshot.
   if (dyn)
     if (auto r = dyn->restore(); !r) log("--dyndbg: restoring: " + r.error().str());
   imp.finish_events(*out);
   nlohmann::ordered_json extra;
   extra["snapshot"] = take_snapshot(so);
-  if (g_kmsg_stop.load()) extra["x-stopped_by"] = strsignal(g_kmsg_stop.load());
-  if (child_status >= 0) extra["x-command_status"] = child_status;
+  session.add_end_fields(extra);
   extra["x-records"] = records;
   writer.end(0, lost, std::max(imp.last_time(), now_boottime_ns()), extra);
   writer.flush();
   ::close(fd);
   log(fmt::format("{} kmsg records, {} events, {} overwritten before read{}", records, imp.stats().events, lost,
                   o.output == "-" ? "" : ", written to " + o.output));
-  return exit_code;
+  return session.exit_code();
 }
 
 }  // namespace reprobe

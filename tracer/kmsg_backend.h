@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "replayer/error.h"
+#include "tracer/recording_session.h"
 
 namespace reprobe {
 
@@ -73,14 +74,7 @@ class DyndbgSession {
 std::optional<std::filesystem::path> find_dyndbg_control(const std::filesystem::path& debugfs_root = "/sys/kernel/debug",
                                                          const std::filesystem::path& proc_root = "/proc");
 
-struct KmsgRecordOptions {
-  std::string output = "-";
-  double duration = 0;
-  double until_idle = 0;
-  std::vector<std::string> command;
-  std::vector<std::string> replug;
-  bool redact = true;
-  bool verbose = false;
+struct KmsgRecordOptions : RecordOptions {
   bool dyndbg = false;
   bool from_now = false;  // start at the end of the ring instead of its start
   std::filesystem::path kmsg = "/dev/kmsg";

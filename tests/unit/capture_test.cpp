@@ -18,6 +18,7 @@
 
 #include "replayer/replay.h"
 #include "replayer/trace_reader.h"
+#include "tests/unit/golden_file.h"
 
 namespace reprobe {
 namespace {
@@ -26,14 +27,8 @@ const std::filesystem::path kRoot = REPROBE_SOURCE_ROOT;
 
 // Listed, not globbed: a capture that goes missing fails here instead of
 // silently shrinking the suite.
-const char* const kCaptures[] = {"hda", "sof-late-component", "sof-fw-callback", "kick", "timeout-rescue", "replug-hda"};
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream os;
-  os << f.rdbuf();
-  return os.str();
-}
+const char* const kCaptures[] = {"hda", "sof-late-component", "sof-fw-callback", "kick", "timeout-rescue", "replug-hda",
+                                   "async-probe"};
 
 struct Capture {
   Trace trace;
@@ -104,14 +99,7 @@ TEST_P(RealCapture, AllPoliciesMatchGoldenVerdict) {
   auto r = replay(c.trace, o);
   ASSERT_TRUE(r.ok()) << r.error().str();
   const std::string actual = format_json(*r);
-  const auto golden = kRoot / "tests/golden/captures" / (std::string(GetParam()) + ".json");
-  if (std::getenv("REPROBE_UPDATE_GOLDEN")) {
-    std::filesystem::create_directories(golden.parent_path());
-    std::ofstream(golden, std::ios::binary) << actual;
-    return;
-  }
-  ASSERT_TRUE(std::filesystem::exists(golden)) << golden << " missing; run with REPROBE_UPDATE_GOLDEN=1";
-  EXPECT_EQ(slurp(golden), actual) << "golden mismatch: " << golden;
+  compare_or_update(kRoot / "tests/golden/captures" / (std::string(GetParam()) + ".json"), actual);
 }
 
 INSTANTIATE_TEST_SUITE_P(Captures, RealCapture, ::testing::ValuesIn(kCaptures), [](const auto& info) {

@@ -50,6 +50,10 @@ struct Rec {
     r.str = s;
     return *this;
   }
+  Rec& sym(const char* s) {
+    r.sym = s;
+    return *this;
+  }
   Rec& parent(const char* s) {
     r.parent = s;
     return *this;
@@ -418,6 +422,25 @@ TEST(Decoder, DriverRegisterFields) {
   EXPECT_EQ(h.out[2]["drv"], "snd_hda_intel");
 }
 
+TEST(Decoder, ProbeStartAsyncFlag) {
+  // RP_F_ASYNC on a probe start: the probe runs from __driver_attach_async_helper /
+  // __device_attach_async_helper. Only probe_start carries it, and only when set.
+  Harness h(with_devices({"reprobe-kick", "m"}));
+  h.push(Rec(RP_PROBE_START, 1).dev("reprobe-kick", 1).drv("reprobe-kick").flags(RP_F_ASYNC));
+  h.push(Rec(RP_PROBE_END, 2).dev("reprobe-kick", 1).drv("reprobe-kick").ret(0));
+  h.push(Rec(RP_PROBE_START, 3).dev("m", 2).drv("reprobe-machine"));
+  h.push(Rec(RP_PROBE_END, 4).dev("m", 2).drv("reprobe-machine").ret(517));
+  h.drain();
+  ASSERT_EQ(h.kinds(), (std::vector<std::string>{"probe_start", "probe_end", "probe_start", "probe_end"}));
+  EXPECT_EQ(h.out[0]["async"], true);
+  EXPECT_FALSE(h.out[1].contains("async"));
+  EXPECT_FALSE(h.out[2].contains("async"));
+  EXPECT_EQ(h.trace.str().find(R"("ev":"probe_start","dev":"reprobe-kick","drv":"reprobe-kick","async":true})") !=
+                std::string::npos,
+            true)
+      << "canonical line: async after dev, drv";
+}
+
 // ------------------------------------------------------------------ ids
 
 TEST(Decoder, FirmwareSyncAndNowaitIds) {
@@ -521,6 +544,35 @@ TEST(Decoder, WorkIdsAcrossRequeueWhileRunning) {
   EXPECT_EQ(h.out[6]["work"], 3u);
   EXPECT_EQ(h.out[6]["func"], "?");
   EXPECT_EQ(h.dec.stats().unmatched, 1u);
+}
+
+TEST(Decoder, KernelNamedSymbolsWinOverTheSymbolizer) {
+  // RP_S_SYM: the kernel's "%ps" at record time (module symbols included);
+  // "0x..." (no name) falls back to the loader's /proc/kallsyms symbolizer.
+  Harness h(with_devices({}));
+  const uint64_t w = 0xffff8880bbbb0000ull;
+  h.push(Rec(RP_WORK_QUEUE, 1).ptr(w).aux(0x1000).sym("azx_probe_work [snd_hda_intel]"));
+  h.push(Rec(RP_WORK_START, 2).ptr(w).aux(0x1000).sym("azx_probe_work [snd_hda_intel]"));
+  h.push(Rec(RP_WORK_END, 3).ptr(w));
+  h.push(Rec(RP_WORK_QUEUE, 4).ptr(w + 8).aux(0x1000).sym("0xffffffffc0a01230"));
+  h.push(Rec(RP_WORK_QUEUE, 5).ptr(w + 16).aux(0x1000).sym("deferred_probe_work_func"));
+  h.drain();
+  ASSERT_EQ(h.out.size(), 5u);
+  EXPECT_EQ(h.out[0]["func"], "azx_probe_work");
+  EXPECT_EQ(h.out[1]["func"], "azx_probe_work");
+  EXPECT_EQ(h.out[3]["func"], "sof_probe_work");  // 0x1000 through the symbolizer
+  EXPECT_EQ(h.out[4]["func"], "deferred_probe_work_func");
+}
+
+TEST(Decoder, SymItemRoundTripsThroughThePackedLayout) {
+  RawRecord r;
+  r.hdr.kind = RP_WORK_START;
+  r.hdr.ts = 5;
+  r.sym = std::string(200, 'x');  // truncated like the BPF side: RP_SYM_LEN - 1
+  std::vector<uint8_t> bytes = encode_raw_record(r);
+  RawRecord back;
+  ASSERT_TRUE(parse_raw_record(bytes.data(), bytes.size(), &back));
+  EXPECT_EQ(back.sym, std::string(RP_SYM_LEN - 1, 'x'));
 }
 
 // ----------------------------------------------------------------- sound

@@ -11,30 +11,12 @@
 #include "examples/scenarios.h"
 #include "replayer/replay.h"
 #include "replayer/trace_reader.h"
+#include "tests/unit/golden_file.h"
 
 namespace reprobe {
 namespace {
 
 const std::filesystem::path kRoot = REPROBE_SOURCE_ROOT;
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream os;
-  os << f.rdbuf();
-  return os.str();
-}
-
-bool update_mode() { return std::getenv("REPROBE_UPDATE_GOLDEN") != nullptr; }
-
-void compare_or_update(const std::filesystem::path& p, const std::string& actual) {
-  if (update_mode()) {
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << actual;
-    return;
-  }
-  ASSERT_TRUE(std::filesystem::exists(p)) << p << " missing; run with REPROBE_UPDATE_GOLDEN=1";
-  EXPECT_EQ(slurp(p), actual) << "golden mismatch: " << p;
-}
 
 Trace load(const std::string& name) {
   const std::string label = "examples/" + name + ".trace";

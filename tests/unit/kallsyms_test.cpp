@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <optional>
+#include <string>
+
 using namespace reprobe;
 
 namespace {
@@ -104,6 +108,30 @@ TEST(Kallsyms, CrLfAndTabs) {
   EXPECT_EQ(k.size(), 2u);
   EXPECT_EQ(k.find("b")->module, "m");
   EXPECT_EQ(k.find("a")->name, "a");
+}
+
+TEST(Kallsyms, CopiesOutliveTheOriginalAndManyDuplicatesResolve) {
+  // Names are views into the parsed text, which copies share.
+  std::string text;
+  for (int i = 0; i < 5000; i++) {
+    char line[96];
+    std::snprintf(line, sizeof line, "ffffffffc%07x t dup\t[m%d]\nffffffff8%07x T sym_%d\n", i * 16, i,
+                  i * 16, i);
+    text += line;
+  }
+  std::optional<Kallsyms> copy;
+  {
+    Kallsyms k = Kallsyms::parse(text);
+    copy = k;
+  }
+  text.assign(text.size(), 'x');  // the caller's buffer is not referenced either
+  ASSERT_EQ(copy->size(), 10000u);
+  EXPECT_EQ(copy->find("sym_4321")->addr, 0xffffffff80000000ull + 4321 * 16);
+  EXPECT_EQ(copy->find("dup")->module, "m0");  // first in file order
+  EXPECT_EQ(copy->find("dup", "m4999")->addr, 0xffffffffc0000000ull + 4999 * 16);
+  EXPECT_EQ(copy->find("dup", "nope"), nullptr);
+  EXPECT_FALSE(copy->has("sym_5000"));
+  EXPECT_EQ(copy->symbolize(0xffffffff80000000ull + 17 * 16 + 3), "sym_17+0x3");
 }
 
 TEST(Kallsyms, LoadMissingFile) {

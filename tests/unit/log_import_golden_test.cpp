@@ -13,21 +13,13 @@
 #include "replayer/trace_reader.h"
 #include "tracer/log_importer.h"
 #include "tracer/log_input.h"
+#include "tests/unit/golden_file.h"
 
 namespace reprobe {
 namespace {
 
 namespace fs = std::filesystem;
 const fs::path kDir = fs::path(REPROBE_SOURCE_ROOT) / "tests" / "data" / "import";
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream os;
-  os << f.rdbuf();
-  return os.str();
-}
-
-bool update_mode() { return std::getenv("REPROBE_UPDATE_GOLDEN") != nullptr; }
 
 std::string import_file(const fs::path& p) {
   auto in = LogInput::open(p.string());
@@ -55,12 +47,7 @@ TEST_P(ImportGolden, TraceMatchesGolden) {
   const fs::path log = kDir / (GetParam() + ".log");
   const fs::path golden = kDir / (GetParam() + ".trace");
   const std::string actual = import_file(log);
-  if (update_mode()) {
-    std::ofstream(golden, std::ios::binary) << actual;
-    return;
-  }
-  ASSERT_TRUE(fs::exists(golden)) << golden << " missing; run with REPROBE_UPDATE_GOLDEN=1";
-  EXPECT_EQ(slurp(golden), actual) << "golden mismatch: " << golden;
+  compare_or_update(golden, actual);
 }
 
 TEST_P(ImportGolden, ReadsBackAndReplaysWithLowerConfidence) {

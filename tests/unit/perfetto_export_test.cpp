@@ -23,29 +23,13 @@
 #include "replayer/replay.h"
 #include "replayer/timeline.h"
 #include "replayer/trace_reader.h"
+#include "tests/unit/golden_file.h"
 
 namespace reprobe {
 namespace {
 
 const std::filesystem::path kRoot = REPROBE_SOURCE_ROOT;
 const char* const kCaptures[] = {"hda", "sof-late-component", "sof-fw-callback", "kick", "timeout-rescue", "replug-hda"};
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream os;
-  os << f.rdbuf();
-  return os.str();
-}
-
-void compare_or_update(const std::filesystem::path& p, const std::string& actual) {
-  if (std::getenv("REPROBE_UPDATE_GOLDEN")) {
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << actual;
-    return;
-  }
-  ASSERT_TRUE(std::filesystem::exists(p)) << p << " missing; run with REPROBE_UPDATE_GOLDEN=1";
-  EXPECT_EQ(slurp(p), actual) << "golden mismatch: " << p;
-}
 
 Trace load(const std::string& rel) {
   auto t = read_trace_text(slurp(kRoot / rel), rel);

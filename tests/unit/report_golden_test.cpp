@@ -15,6 +15,7 @@
 #include "replayer/report_markdown.h"
 #include "replayer/report_text.h"
 #include "replayer/trace_reader.h"
+#include "tests/unit/golden_file.h"
 
 namespace reprobe {
 namespace {
@@ -23,25 +24,6 @@ const std::filesystem::path kRoot = REPROBE_SOURCE_ROOT;
 
 // Listed, not globbed: a capture that goes missing fails here.
 const char* const kCaptures[] = {"hda", "sof-late-component", "sof-fw-callback", "kick", "timeout-rescue", "replug-hda"};
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream os;
-  os << f.rdbuf();
-  return os.str();
-}
-
-bool update_mode() { return std::getenv("REPROBE_UPDATE_GOLDEN") != nullptr; }
-
-void compare_or_update(const std::filesystem::path& p, const std::string& actual) {
-  if (update_mode()) {
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << actual;
-    return;
-  }
-  ASSERT_TRUE(std::filesystem::exists(p)) << p << " missing; run with REPROBE_UPDATE_GOLDEN=1";
-  EXPECT_EQ(slurp(p), actual) << "golden mismatch: " << p;
-}
 
 struct Case {
   std::string kind;  // "examples" or "captures"

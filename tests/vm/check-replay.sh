@@ -11,7 +11,8 @@
 #   3. the stock verdict for the target matches the real kernel: the target is
 #      bound in the replay <=> it is bound in the guest and not in devices_deferred;
 #   4. when the real kernel stranded the target, the rescue policies
-#      (provider-kick, component-kick, resource-kick, resource-aware) bind it.
+#      (provider-kick, component-kick, resource-kick, resource-aware) bind it;
+#   5. the scenario's #@expect-trace assertions hold on the trace (below).
 # Exit: 0 all hold, 1 an assertion failed, 2 missing files.
 set -uo pipefail
 reprobe=$1
@@ -30,6 +31,50 @@ end=$(tail -1 "$trace")
 [[ $(jq -r .ev <<<"$end") == end ]] || bad "trace has no end line (recorder did not stop cleanly)"
 dropped=$(jq -r '.dropped // 0' <<<"$end")
 [[ $dropped == 0 ]] || bad "the recorder dropped $dropped events"
+
+# The scenario's #@expect-trace assertions (what the trace must say; "!" negates,
+# and a negated one still needs the event to exist, so it cannot pass vacuously):
+#   async:DEV         a probe_start of DEV has "async":true (ran from an async helper)
+#   driver-async:DRV  the driver_register of DRV has "async":true
+#   hook:KIND=TIER    the header's hook table captured KIND at TIER (fentry|kprobe|tracepoint)
+scenario=$(jq -r .scenario "$truth")
+scen_file=$(cd "$(dirname "$0")" && pwd)/scenarios/$scenario.sh
+if [[ -f $scen_file ]]; then
+  for a in $(sed -n 's/^#@expect-trace[[:space:]]\{1,\}//p' "$scen_file"); do
+    neg=0 body=$a
+    [[ $a == '!'* ]] && neg=1 body=${a#!}
+    kind=${body%%:*} arg=${body#*:}
+    if [[ $kind == hook ]]; then
+      # hook:KIND=TIER  the header says events of KIND were captured at TIER ("!" negates)
+      hk=${arg%%=*} want=${arg#*=}
+      got=$(head -1 "$trace" | jq -r --arg k "$hk" '.hooks[$k] // "missing"')
+      same=0
+      [[ $got == "$want" ]] && same=1
+      if ((neg == same)); then
+        bad "#@expect-trace $a: the header's hooks.$hk is '$got'"
+      else
+        echo "check-replay: #@expect-trace $a: holds (hooks.$hk = $got)"
+      fi
+      continue
+    fi
+    case $kind in
+      async) ev=probe_start key=dev ;;
+      driver-async) ev=driver_register key=drv ;;
+      *) bad "unknown #@expect-trace assertion '$a' in $scen_file"; continue ;;
+    esac
+    read -r total flagged < <(jq -rs --arg ev "$ev" --arg k "$key" --arg v "$arg" \
+      '[.[] | select(.ev == $ev and .[$k] == $v)] | "\(length) \([.[] | select(.async == true)] | length)"' "$trace")
+    if ((total == 0)); then
+      bad "#@expect-trace $a: the trace has no $ev with $key $arg"
+    elif ((neg && flagged > 0)); then
+      bad "#@expect-trace $a: $flagged of $total $ev of $arg say async"
+    elif ((!neg && flagged == 0)); then
+      bad "#@expect-trace $a: none of $total $ev of $arg says async"
+    else
+      echo "check-replay: #@expect-trace $a: holds ($flagged of $total $ev async)"
+    fi
+  done
+fi
 
 if ! "$reprobe" replay "$trace" --all-policies -f json -o "$dir/replay.json" 2>"$dir/replay.err"; then
   cat "$dir/replay.err" >&2

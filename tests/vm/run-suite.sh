@@ -10,7 +10,10 @@
 # (tests/vm/check-replay.sh) that `reprobe replay` of the real capture
 #   * reproduces what the kernel did under `stock` (fidelity.exact == true),
 #   * gives the same target outcome as the guest (card present <=> bound),
-#   * binds a stranded card under the rescue policies.
+#   * binds a stranded card under the rescue policies,
+# plus the scenario's #@expect-trace assertions on the trace itself
+# (async-probe: which probe_start / driver_register say "async"; fentry-fallback:
+# the hook tiers after an injected fentry refusal).
 # --update-captures copies each trace and its ground truth into
 # tests/data/captures/ (the real captures the unit tests replay without a VM).
 #
@@ -21,7 +24,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
-default_scenarios=(hda sof-late-component sof-fw-callback kick timeout-rescue replug-hda)
+default_scenarios=(hda sof-late-component sof-fw-callback kick timeout-rescue replug-hda async-probe fentry-fallback)
 
 build=${1:-}
 [[ -n "$build" && -d "$build" ]] || { echo "usage: run-suite.sh BUILDDIR [--out DIR] [--update-captures] [SCENARIO...]" >&2; exit 2; }

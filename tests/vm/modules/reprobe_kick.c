@@ -10,6 +10,9 @@
  *   driver_register(), which on >= 5.19 only pushes back a still-pending
  *   deferred_probe_timeout (deferred_probe_extend_timeout) -- used by the
  *   harness to keep the timeout timer pending while the guest prepares.
+ * prefer_async=1: the driver sets probe_type = PROBE_PREFER_ASYNCHRONOUS, so
+ *   the device (added after the driver) is probed from
+ *   __device_attach_async_helper on an async kworker (async-probe scenario).
  */
 #include <linux/module.h>
 #include <linux/platform_device.h>
@@ -17,6 +20,10 @@
 static bool bind = true;
 module_param(bind, bool, 0444);
 MODULE_PARM_DESC(bind, "create the reprobe-kick device so the driver binds (default 1)");
+
+static bool prefer_async;
+module_param(prefer_async, bool, 0444);
+MODULE_PARM_DESC(prefer_async, "probe_type = PROBE_PREFER_ASYNCHRONOUS (default 0)");
 
 static int reprobe_kick_probe(struct platform_device *pdev)
 {
@@ -37,6 +44,8 @@ static int __init reprobe_kick_init(void)
 {
 	int ret;
 
+	if (prefer_async)
+		reprobe_kick_driver.driver.probe_type = PROBE_PREFER_ASYNCHRONOUS;
 	ret = platform_driver_register(&reprobe_kick_driver);
 	if (ret || !bind)
 		return ret;
