@@ -266,13 +266,24 @@ int cmd_record(const std::vector<std::string>& args_in) {
     if (auto r2 = tr.poll_events(500, sink); !r2) log(r2.error().str());
   if (tty) std::cerr << "\n";
   session.finish_command();
+  // -v: where the time between the stop and the exit goes (slow machines)
+  auto t_phase = clock::now();
+  auto phase = [&](const char* what) {
+    const auto now = clock::now();
+    if (o.verbose)
+      log(fmt::format("stop: {} took {} ms", what,
+                      std::chrono::duration_cast<std::chrono::milliseconds>(now - t_phase).count()));
+    t_phase = now;
+  };
   tr.drain_events(sink);
   write_pending();
+  phase("draining the ring buffer");
 
   // 5. End line with the end snapshot.
   nlohmann::ordered_json extra;
   SnapshotOptions end_so = so;
   extra["snapshot"] = take_snapshot(end_so);
+  phase("the end snapshot");
   if (rejected) extra["x-rejected"] = rejected;
   session.add_end_fields(extra);
   const uint64_t end_t = std::max(last_t, boottime_ns());
@@ -281,6 +292,8 @@ int cmd_record(const std::vector<std::string>& args_in) {
   (*output)->close();
   log(fmt::format("{} events, {} dropped, {} lost{}", events_written, tr.dropped(), tr.lost() + rejected,
                   o.output == "-" ? "" : ", written to " + o.output));
+  tracer->reset();  // detach every hook (the trace is complete already)
+  phase("detaching the hooks");
   return session.exit_code();
 }
 

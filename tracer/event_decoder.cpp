@@ -162,7 +162,7 @@ bool EventDecoder::push(const void* data, size_t size) {
   }
   h.seq = seq_++;
   stats_.records++;
-  held_.push_back(std::move(h));
+  hold(std::move(h));
   return true;
 }
 
@@ -171,7 +171,7 @@ bool EventDecoder::push(RawRecord r) {
     stats_.malformed++;
     return false;
   }
-  held_.push_back(Held{std::move(r), seq_++});
+  hold(Held{std::move(r), seq_++});
   stats_.records++;
   return true;
 }
@@ -184,12 +184,16 @@ void EventDecoder::drain(const Sink& sink) {
   drain_events([&](DecodedEvent&& e) { sink(e.to_json()); });
 }
 
+void EventDecoder::hold(Held&& h) {
+  held_.push_back(std::move(h));
+  // stable: an equal timestamp stays behind what arrived before it
+  for (size_t i = held_.size() - 1; i > 0 && held_[i - 1].r.hdr.ts > held_[i].r.hdr.ts; --i)
+    std::swap(held_[i - 1], held_[i]);
+}
+
 void EventDecoder::flush_events(uint64_t now_ns, const EventSink& sink) {
   if (held_.empty()) return;
   uint64_t cutoff = now_ns > opts_.reorder_window_ns ? now_ns - opts_.reorder_window_ns : 0;
-  std::stable_sort(held_.begin(), held_.end(), [](const Held& a, const Held& b) {
-    return a.r.hdr.ts != b.r.hdr.ts ? a.r.hdr.ts < b.r.hdr.ts : a.seq < b.seq;
-  });
   auto it = std::find_if(held_.begin(), held_.end(), [&](const Held& h) { return h.r.hdr.ts > cutoff; });
   std::vector<Held> batch(std::make_move_iterator(held_.begin()), std::make_move_iterator(it));
   held_.erase(held_.begin(), it);
@@ -197,10 +201,7 @@ void EventDecoder::flush_events(uint64_t now_ns, const EventSink& sink) {
 }
 
 void EventDecoder::drain_events(const EventSink& sink) {
-  std::stable_sort(held_.begin(), held_.end(), [](const Held& a, const Held& b) {
-    return a.r.hdr.ts != b.r.hdr.ts ? a.r.hdr.ts < b.r.hdr.ts : a.seq < b.seq;
-  });
-  std::vector<Held> batch = std::move(held_);
+  std::vector<Held> batch(std::make_move_iterator(held_.begin()), std::make_move_iterator(held_.end()));
   held_.clear();
   release(batch, sink);
 }

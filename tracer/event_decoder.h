@@ -142,7 +142,10 @@ class EventDecoder {
 
   DecoderOptions opts_;
   DecoderStats stats_;
-  std::vector<Held> held_;
+  // Records not yet released, ordered by (ts, arrival): hold() inserts from
+  // the back (the ring delivers them almost in order), so a flush never sorts.
+  std::deque<Held> held_;
+  void hold(Held&& h);
   uint64_t seq_ = 0;
   uint64_t last_t_ = 0;
 
