@@ -3,7 +3,7 @@
 #
 #   bench/vm_overhead.sh BUILDDIR [--boots N] [--hda-reps R] [--loop-n N] [--loop-reps R]
 #                        [--configs "none reprobe bpftrace"] [--smp N] [--out DIR]
-#                        [--bpf-stats] [--record-args "ARGS"]
+#                        [--bpf-stats] [--record-args "ARGS"] [--append "KERNEL ARGS"]
 #
 # Boots the tests/vm guest (Debian 6.1, qemu TCG) once per configuration and boot
 # (configurations interleaved, so host-load drift hits all of them alike) and runs
@@ -24,6 +24,8 @@
 #   written per boot to DIR/CONFIG-B/tracer-bpf-stats.txt and summed in the table
 #   (the statistics themselves cost a little; compare configurations within one mode).
 # --record-args ARGS: extra arguments for `reprobe record` (configuration reprobe).
+# --append ARGS: extra kernel command line for every boot; NAME=VALUE words become the
+#   guest tracer's environment (e.g. REPROBE_BPF_SKIP=... to measure single hooks).
 # Every traced boot also reports the tracer session's own CPU time (utime+stime from
 # the tracer's ready line to the end of the workload, guest /proc/PID/stat).
 # Defaults: --boots 1 --hda-reps 5 --loop-n 5000 --loop-reps 5, DIR=/var/tmp/reprobe-vm/overhead.
@@ -33,7 +35,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 usage() { sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;/^set -e/d' >&2; exit 2; }
 
-BPF_STATS=0 RECORD_ARGS='' SMP=${REPROBE_VM_SMP:-1} BUILD='' BOOTS=1 HDA_REPS=5 LOOP_N=5000 LOOP_REPS=5 CONFIGS="none reprobe bpftrace"
+BPF_STATS=0 RECORD_ARGS='' EXTRA_APPEND='' SMP=${REPROBE_VM_SMP:-1} BUILD='' BOOTS=1 HDA_REPS=5 LOOP_N=5000 LOOP_REPS=5 CONFIGS="none reprobe bpftrace"
 OUT=${REPROBE_VM_CACHE:-/var/tmp/reprobe-vm}/overhead
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -46,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--smp) SMP=$2; shift 2 ;;
 	--bpf-stats) BPF_STATS=1; shift ;;
 	--record-args) RECORD_ARGS=$2; shift 2 ;;
+	--append) EXTRA_APPEND=$2; shift 2 ;;
 	-h|--help) usage ;;
 	-*) echo "vm_overhead.sh: unknown option $1" >&2; usage ;;
 	*) BUILD=$1; shift ;;
@@ -77,7 +80,7 @@ W=$OUT/bpftrace-overhead-record
 } > "$W"
 chmod +x "$W"
 
-APPEND="reprobe.hda_reps=$HDA_REPS reprobe.loop_n=$LOOP_N reprobe.loop_reps=$LOOP_REPS"
+APPEND="reprobe.hda_reps=$HDA_REPS reprobe.loop_n=$LOOP_N reprobe.loop_reps=$LOOP_REPS${EXTRA_APPEND:+ $EXTRA_APPEND}"
 STATS_WITH=()
 if [ "$BPF_STATS" = 1 ]; then
 	APPEND="$APPEND reprobe.bpf_stats=1"

@@ -361,12 +361,29 @@ static __always_inline void put_str(struct rp_event *e, u32 field, const void *s
 	e->size = off + 2 + (u32)(n - 1);
 }
 
+/* Addresses already named in this module generation (RP_S_SYM is sent once;
+ * the decoder remembers it until the next module load/free record). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct func_key);
+	__type(value, u8);
+} sym_sent SEC(".maps");
+
 /* Appends RP_S_SYM: the kernel's name for code address `addr` ("%ps":
- * "func" or "func [module]"), if the loader enabled it. */
+ * "func" or "func [module]"), if the loader enabled it and this address has
+ * not been named since the last module load/free. */
 static __always_inline void put_sym(struct rp_event *e, u64 addr)
 {
 	if (!cfg_ksym_in_bpf || !addr)
 		return;
+	u32 zero = 0;
+	u64 *gen = bpf_map_lookup_elem(&module_gen, &zero);
+	struct func_key k = { .func = addr, .gen = gen ? *gen : 0 };
+	if (bpf_map_lookup_elem(&sym_sent, &k))
+		return;
+	u8 one = 1;
+	bpf_map_update_elem(&sym_sent, &k, &one, BPF_ANY);
 	u32 off = e->size;
 	if (off > RP_REC_MAX - 2 - RP_SYM_LEN)
 		return;

@@ -362,6 +362,15 @@ struct BpfTracer::Impl {
   reprobe_bpf* skel = nullptr;
   ring_buffer* rb = nullptr;
   uint64_t samples = 0;  // ring records read
+  // libbpf's ring_buffer__consume() returns only when the ring is empty: under
+  // a sustained burst it would never return, nothing would be written and the
+  // held records would grow without bound. on_sample() stops a pass after
+  // kBatchRecords records (returning kBatchFull, which libbpf passes back
+  // after consuming that record), so the caller writes in between.
+  static constexpr size_t kBatchRecords = 16384;
+  static constexpr int kBatchFull = -ENOBUFS;
+  size_t batch = 0;
+  uint64_t newest_ts = 0;  // latest record time consumed
   std::unique_ptr<EventDecoder> decoder;
   uint64_t cfg_trigger = 0, cfg_timeout_secs = 0, cfg_timeout_work = 0;
   bool work_all = false;  // REPROBE_BPF_WORK_ALL=1: every work item (pipeline self-check)
@@ -865,18 +874,20 @@ struct BpfTracer::Impl {
   static int on_sample(void* ctx, void* data, size_t size) {
     auto* self = static_cast<Impl*>(ctx);
     self->samples++;
+    const int ret = ++self->batch >= kBatchRecords ? kBatchFull : 0;
     RawRecord r;
     if (!parse_raw_record(data, size, &r)) {
       self->decoder->push(data, size);  // counted as malformed
-      return 0;
+      return ret;
     }
+    self->newest_ts = std::max<uint64_t>(self->newest_ts, r.hdr.ts);
     if (r.hdr.kind == RP_MODULE_LOAD || r.hdr.kind == RP_MODULE_FREE) {
       self->ksyms_dirty = true;
       for (auto& g : self->groups)
         if (g.module == r.str) (r.hdr.kind == RP_MODULE_LOAD ? self->modules_loaded_seen : self->modules_freed_seen).insert(r.str);
     }
     self->decoder->push(std::move(r));
-    return 0;
+    return ret;
   }
 };
 
@@ -1039,9 +1050,28 @@ Result<std::unique_ptr<BpfTracer>> BpfTracer::start(const BpfOptions& opts) {
     const KSym* s = m.ksyms.find(p.def->func);
     return p.def->module && !(s && s->module.empty());
   };
+  // REPROBE_BPF_SKIP=name[,name...]: leave these hooks (function or tracepoint
+  // names) out, for measuring what each costs; the header's hook table says
+  // which events are then missing.
+  std::set<std::string> skip;
+  if (const char* sk = getenv("REPROBE_BPF_SKIP"); sk && *sk) {
+    std::string list = sk;
+    for (size_t pos = 0; pos <= list.size();) {
+      size_t comma = list.find(',', pos);
+      if (comma == std::string::npos) comma = list.size();
+      if (comma > pos) skip.insert(list.substr(pos, comma - pos));
+      pos = comma + 1;
+    }
+    m.log("REPROBE_BPF_SKIP: not hooking " + list);
+  }
   for (size_t i = 0; i < m.plans.size(); i++) {
     Plan& p = m.plans[i];
     if (is_module_hook(p)) continue;
+    if (skip.count(p.def->func)) {
+      p.note = "left out by REPROBE_BPF_SKIP";
+      main_scope.push_back(i);
+      continue;
+    }
     m.plan_hook(p);
     if (p.fentry_plain) m.trampolines_ok = true;
     main_scope.push_back(i);
@@ -1049,6 +1079,11 @@ Result<std::unique_ptr<BpfTracer>> BpfTracer::start(const BpfOptions& opts) {
   for (size_t i = 0; i < m.plans.size(); i++) {
     Plan& p = m.plans[i];
     const char* mod = p.def->module;
+    if (is_module_hook(p) && skip.count(p.def->func)) {
+      p.module_hook = true;
+      p.note = "left out by REPROBE_BPF_SKIP";
+      continue;
+    }
     if (is_module_hook(p)) {
       p.module_hook = true;
       auto it = group_of.find(mod);
@@ -1075,6 +1110,7 @@ Result<std::unique_ptr<BpfTracer>> BpfTracer::start(const BpfOptions& opts) {
     tp.def = &t;
     if (m.tracefs.empty()) tp.note = "tracefs is not mounted and could not be mounted";
     else if (!path_exists(m.tracefs + "/events/" + t.cat + "/" + t.name)) tp.note = std::string("no tracepoint ") + t.cat + ":" + t.name;
+    else if (skip.count(t.name)) tp.note = "left out by REPROBE_BPF_SKIP";
     else tp.enabled = true;
     m.tps.push_back(tp);
   }
@@ -1263,12 +1299,22 @@ Result<size_t> BpfTracer::poll_events(int timeout_ms, const std::function<void(D
   Impl& m = *impl_;
   // Records are submitted without a wakeup until the ring is 1/8 full, so
   // epoll may time out with data waiting: always consume after it.
+  m.batch = 0;
   int n = ring_buffer__poll(m.rb, timeout_ms);
-  if (n < 0 && n != -EINTR) return Error{"", 0, "reading the BPF ring buffer failed: " + errstr(n)};
-  n = ring_buffer__consume(m.rb);
-  if (n < 0 && n != -EINTR) return Error{"", 0, "reading the BPF ring buffer failed: " + errstr(n)};
+  if (n < 0 && n != -EINTR && n != Impl::kBatchFull)
+    return Error{"", 0, "reading the BPF ring buffer failed: " + errstr(n)};
+  if (n != Impl::kBatchFull) {
+    n = ring_buffer__consume(m.rb);
+    if (n < 0 && n != -EINTR && n != Impl::kBatchFull)
+      return Error{"", 0, "reading the BPF ring buffer failed: " + errstr(n)};
+  }
   size_t emitted = 0;
-  m.decoder->flush_events(boottime_ns(), [&](DecodedEvent&& e) {
+  // A pass cut short by the batch limit leaves records in the ring, some of
+  // them older than the newest one read (a program fills its record before it
+  // reserves ring space): reorder relative to the newest record read then,
+  // not to the clock, which may be far ahead when the reader is behind.
+  const uint64_t ref = n == Impl::kBatchFull ? m.newest_ts : boottime_ns();
+  m.decoder->flush_events(ref, [&](DecodedEvent&& e) {
     emitted++;
     sink(std::move(e));
   });
@@ -1278,7 +1324,14 @@ Result<size_t> BpfTracer::poll_events(int timeout_ms, const std::function<void(D
 
 void BpfTracer::drain_events(const std::function<void(DecodedEvent&&)>& sink) {
   Impl& m = *impl_;
-  if (m.rb) ring_buffer__consume(m.rb);
+  if (m.rb) {
+    // in batches, releasing what is old enough in between (bounded memory)
+    for (;;) {
+      m.batch = 0;
+      if (ring_buffer__consume(m.rb) != Impl::kBatchFull) break;
+      m.decoder->flush_events(m.newest_ts, sink);
+    }
+  }
   m.decoder->drain_events(sink);
 }
 

@@ -249,9 +249,16 @@ bool EventDecoder::ensure_device(const RawRecord& r, uint64_t t, const std::stri
   return true;
 }
 
-std::string EventDecoder::sym(const RawRecord& r, uint64_t addr) const {
-  // "%ps" prints "name", "name [module]", or "0x<hex>" when the kernel has no name
-  if (!r.sym.empty() && r.sym.compare(0, 2, "0x") != 0) return r.sym.substr(0, r.sym.find(' '));
+std::string EventDecoder::sym(const RawRecord& r, uint64_t addr) {
+  // "%ps" prints "name", "name [module]", or "0x<hex>" when the kernel has no name.
+  // The BPF side names an address once per module generation; later records
+  // of the same address carry no name and use what the first one said.
+  if (!r.sym.empty() && r.sym.compare(0, 2, "0x") != 0) {
+    std::string name = r.sym.substr(0, r.sym.find(' '));
+    kernel_syms_[addr] = name;
+    return name;
+  }
+  if (auto it = kernel_syms_.find(addr); it != kernel_syms_.end()) return it->second;
   std::string s = opts_.symbolize ? opts_.symbolize(addr) : std::string();
   return s.empty() ? std::string("?") : s;
 }
@@ -542,6 +549,7 @@ void EventDecoder::decode(const Held& h, uint64_t t, const EventSink& sink) {
       return;
     }
     case RP_MODULE_LOAD: {
+      kernel_syms_.clear();  // module text addresses may now name other functions
       json j = base(e, t, "module_load");
       j["module"] = str;
       std::string norm = normalize_module_name(str);
@@ -563,6 +571,7 @@ void EventDecoder::decode(const Held& h, uint64_t t, const EventSink& sink) {
       return;
     }
     case RP_MODULE_FREE:
+      kernel_syms_.clear();
       stats_.ignored++;  // only used by the loader (re-attach after reload)
       return;
     case RP_WORK_QUEUE: {

@@ -138,7 +138,9 @@ class EventDecoder {
   // Name of the code address `addr` of record `r`: the kernel's own name
   // carried in the record (RP_S_SYM, without " [module]"), else the loader's
   // symbolizer (/proc/kallsyms), else "?".
-  std::string sym(const RawRecord& r, uint64_t addr) const;
+  std::string sym(const RawRecord& r, uint64_t addr);
+  // Names the kernel gave code addresses (RP_S_SYM) since the last module load/free.
+  std::unordered_map<uint64_t, std::string> kernel_syms_;
 
   DecoderOptions opts_;
   DecoderStats stats_;

@@ -551,8 +551,8 @@ TEST(Decoder, KernelNamedSymbolsWinOverTheSymbolizer) {
   // "0x..." (no name) falls back to the loader's /proc/kallsyms symbolizer.
   Harness h(with_devices({}));
   const uint64_t w = 0xffff8880bbbb0000ull;
-  h.push(Rec(RP_WORK_QUEUE, 1).ptr(w).aux(0x1000).sym("azx_probe_work [snd_hda_intel]"));
-  h.push(Rec(RP_WORK_START, 2).ptr(w).aux(0x1000).sym("azx_probe_work [snd_hda_intel]"));
+  h.push(Rec(RP_WORK_QUEUE, 1).ptr(w).aux(0x5000).sym("azx_probe_work [snd_hda_intel]"));
+  h.push(Rec(RP_WORK_START, 2).ptr(w).aux(0x5000).sym("azx_probe_work [snd_hda_intel]"));
   h.push(Rec(RP_WORK_END, 3).ptr(w));
   h.push(Rec(RP_WORK_QUEUE, 4).ptr(w + 8).aux(0x1000).sym("0xffffffffc0a01230"));
   h.push(Rec(RP_WORK_QUEUE, 5).ptr(w + 16).aux(0x1000).sym("deferred_probe_work_func"));
@@ -562,6 +562,28 @@ TEST(Decoder, KernelNamedSymbolsWinOverTheSymbolizer) {
   EXPECT_EQ(h.out[1]["func"], "azx_probe_work");
   EXPECT_EQ(h.out[3]["func"], "sof_probe_work");  // 0x1000 through the symbolizer
   EXPECT_EQ(h.out[4]["func"], "deferred_probe_work_func");
+}
+
+TEST(Decoder, KernelNamesAreSentOncePerModuleGeneration) {
+  // BPF names an address only the first time (per module load/free); the
+  // decoder reuses that name until the next module_load / module_free record.
+  Harness h(with_devices({}));
+  const uint64_t w = 0xffff8880cccc0000ull;
+  h.push(Rec(RP_WORK_QUEUE, 1).ptr(w).aux(0x4000).sym("reprobe_dsp_work [reprobe_dsp]"));
+  h.push(Rec(RP_WORK_QUEUE, 2).ptr(w + 8).aux(0x4000));
+  h.push(Rec(RP_MODULE_LOAD, 3).str("other_mod"));
+  h.push(Rec(RP_WORK_QUEUE, 4).ptr(w + 16).aux(0x4000));  // the address may be another function now
+  h.push(Rec(RP_WORK_QUEUE, 5).ptr(w + 24).aux(0x4000).sym("other_fn [other_mod]"));
+  h.push(Rec(RP_MODULE_FREE, 6).str("other_mod"));
+  h.push(Rec(RP_WORK_QUEUE, 7).ptr(w + 32).aux(0x4000));
+  h.drain();
+  ASSERT_EQ(h.kinds(), (std::vector<std::string>{"work_queue", "work_queue", "module_load", "work_queue", "work_queue",
+                                                 "work_queue"}));
+  EXPECT_EQ(h.out[0]["func"], "reprobe_dsp_work");
+  EXPECT_EQ(h.out[1]["func"], "reprobe_dsp_work");
+  EXPECT_EQ(h.out[3]["func"], "?");  // not named since the load, unknown to the symbolizer
+  EXPECT_EQ(h.out[4]["func"], "other_fn");
+  EXPECT_EQ(h.out[5]["func"], "?");
 }
 
 TEST(Decoder, SymItemRoundTripsThroughThePackedLayout) {

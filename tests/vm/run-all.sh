@@ -4,7 +4,8 @@
 #   tests/vm/run-all.sh [--out BASE] [--repeat N] [run-scenario options...] [SCENARIO...]
 #
 #   SCENARIO...   default: every scenario except the non-probe ones: bpf-features
-#                 (needs --with /usr/bin/bpftrace) and overhead-bench (bench/vm_overhead.sh)
+#                 (needs --with /usr/bin/bpftrace), overhead-bench (bench/vm_overhead.sh) and
+#                 burst (bench/vm_burst.sh)
 #   --out BASE    outputs in BASE/<scenario>[.<n>] (default $CACHE/out)
 #   --repeat N    run each scenario N times (race statistics)
 #   other options (--tracer, --with, --record-args, --append, --smp, --mem, --timeout) are
@@ -32,7 +33,7 @@ done
 if [ ${#SCENARIOS[@]} -eq 0 ]; then
 	for f in "$HERE"/scenarios/*.sh; do
 		n=$(basename "$f" .sh)
-		case "$n" in bpf-features|overhead-bench) continue ;; esac
+		case "$n" in bpf-features|overhead-bench|burst) continue ;; esac
 		SCENARIOS+=("$n")
 	done
 fi
