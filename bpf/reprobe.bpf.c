@@ -40,7 +40,7 @@ const volatile __u64 cfg_wakeup_bytes = 0;
 const volatile __u32 cfg_ksym_in_bpf = 0;
 /* FNV-1a 64 hashes of work-function names always followed, for functions in
  * modules that load after the loader read /proc/kallsyms (see work_by_name). */
-#define RP_WORK_NAMES 8
+#define RP_WORK_NAMES 16 /* kMaxFollowedWork in tracer/bpf_tracer.cpp */
 const volatile __u64 cfg_work_name_hash[RP_WORK_NAMES] = {};
 const volatile __u32 cfg_work_names = 0;
 

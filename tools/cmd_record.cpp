@@ -52,6 +52,7 @@ size_t count_deferred_now() {
 struct Options : RecordOptions {  // tracer/recording_session.h
   std::string btf;
   double ring_mib = static_cast<double>(kDefaultRingBytes >> 20);
+  std::vector<std::string> follow_work;
 };
 
 }  // namespace
@@ -78,6 +79,9 @@ int cmd_record(const std::vector<std::string>& args_in) {
       ("btf", po::value(&o.btf), "vmlinux BTF file for kernels without /sys/kernel/btf/vmlinux")
       ("ring-size", po::value(&o.ring_mib)->default_value(o.ring_mib),
        "BPF ring buffer size in MiB (rounded up to a power of two; 1..1024)")
+      ("follow-work", po::value(&o.follow_work)->composing(),
+       "also record the work items of kernel function FUNC when queued outside a probe (repeatable; built in: "
+       "azx_probe_work, sof_probe_work, request_firmware_work_func, deferred_probe_timeout_work_func)")
       ("no-redact", "keep serial numbers, MAC addresses, host and user names")
       ("backend", po::value<std::string>()->default_value("bpf"),
        "capture backend: bpf (eBPF), kmsg (/dev/kmsg, no BPF; docs/import.md), auto (bpf if it attaches, else kmsg)")
@@ -110,6 +114,10 @@ int cmd_record(const std::vector<std::string>& args_in) {
     std::cerr << "reprobe record: --backend must be bpf, kmsg or auto, not '" << backend << "'\n";
     return 2;
   }
+  if (!o.follow_work.empty() && backend == "kmsg") {
+    std::cerr << "reprobe record: --follow-work needs the bpf backend (kernel logs do not show work items)\n";
+    return 2;
+  }
   if ((vm.count("dyndbg") || vm.count("kmsg-from-now")) && backend == "bpf") {
     std::cerr << "reprobe record: --dyndbg and --kmsg-from-now need --backend kmsg or auto\n";
     return 2;
@@ -121,6 +129,11 @@ int cmd_record(const std::vector<std::string>& args_in) {
     std::cerr << "reprobe record: --ring-size takes a size in MiB between 1 and 1024\n";
     return 2;
   }
+  for (const auto& f : o.follow_work)
+    if (f.empty() || f.size() > 63 || f.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") != std::string::npos) {
+      std::cerr << "reprobe record: --follow-work takes a kernel function name, not '" << f << "'\n";
+      return 2;
+    }
   if (o.duration < 0 || o.until_idle < 0) {
     std::cerr << "reprobe record: --duration and --until-idle take a positive number of seconds\n";
     return 2;
@@ -153,6 +166,7 @@ int cmd_record(const std::vector<std::string>& args_in) {
   bo.log = log;
   bo.initial_devices = initial_devices;
   bo.ring_bytes = static_cast<uint64_t>(o.ring_mib * (1 << 20));
+  bo.follow_work = o.follow_work;
   auto tracer = BpfTracer::start(bo);
   if (!tracer) {
     log(tracer.error().str());
@@ -191,6 +205,7 @@ int cmd_record(const std::vector<std::string>& args_in) {
   rec["probe_convention"] = tr.new_probe_convention() ? ">=5.14" : "<=5.13";
   rec["redacted"] = o.redact;
   if (!o.replug.empty()) rec["replug"] = o.replug;
+  if (!o.follow_work.empty()) rec["follow_work"] = o.follow_work;
   header["x-record"] = rec;
   redactor.scrub_json(header["devices"]);
 

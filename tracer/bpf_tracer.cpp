@@ -291,6 +291,8 @@ uint64_t fnv1a64(std::string_view s) {
   return h;
 }
 
+constexpr size_t kMaxFollowedWork = 16;  // RP_WORK_NAMES in bpf/reprobe.bpf.c
+
 constexpr const char* kRelevantWorkFuncs[] = {
     "azx_probe_work", "sof_probe_work", "request_firmware_work_func", "deferred_probe_timeout_work_func",
 };
@@ -524,9 +526,18 @@ struct BpfTracer::Impl {
     s->rodata->cfg_wakeup_bytes = wakeup_bytes();
     s->rodata->cfg_ksym_in_bpf = ksym_in_bpf ? 1 : 0;
     uint32_t n = 0;
-    for (const char* f : kRelevantWorkFuncs)
+    for (const std::string& f : followed_work_funcs())
       if (n < std::size(s->rodata->cfg_work_name_hash)) s->rodata->cfg_work_name_hash[n++] = fnv1a64(f);
     s->rodata->cfg_work_names = n;
+  }
+
+  // Work functions followed even when queued outside a probe: the built-in
+  // ones and `record --follow-work`.
+  std::vector<std::string> followed_work_funcs() const {
+    std::vector<std::string> v(std::begin(kRelevantWorkFuncs), std::end(kRelevantWorkFuncs));
+    for (const auto& f : opts.follow_work)
+      if (std::find(v.begin(), v.end(), f) == v.end()) v.push_back(f);
+    return v;
   }
 
   // Ring size in bytes: a power of two, at least one page.
@@ -833,9 +844,12 @@ struct BpfTracer::Impl {
   }
 
   void update_work_funcs() {
-    if (!skel) return;
+    // With bpf_snprintf the BPF side matches followed work functions by name
+    // (work_by_name: modules loaded later included); the address map is the
+    // fallback of older kernels.
+    if (!skel || ksym_in_bpf) return;
     int fd = bpf_map__fd(skel->maps.work_funcs);
-    for (const char* f : kRelevantWorkFuncs) {
+    for (const std::string& f : followed_work_funcs()) {
       const KSym* s = ksyms.find(f);
       if (!s || s->addr == 0 || work_funcs_set.count(s->addr)) continue;
       uint64_t key = s->addr;
@@ -1017,6 +1031,9 @@ Result<std::unique_ptr<BpfTracer>> BpfTracer::start(const BpfOptions& opts) {
   if (!m.cfg_timeout_secs && m.ksyms.addresses_visible())
     m.notes.push_back("timeout_extended: driver_deferred_probe_timeout not in /proc/kallsyms");
 
+  if (m.followed_work_funcs().size() > kMaxFollowedWork)
+    return Error{"", 0, "--follow-work: at most " + std::to_string(kMaxFollowedWork - std::size(kRelevantWorkFuncs)) +
+                            " work functions besides the built-in ones"};
   m.ksym_in_bpf = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_snprintf, nullptr) == 1;
   m.vlog(m.ksym_in_bpf ? "bpf_snprintf available: the kernel names work functions and callbacks in the records"
                        : "no bpf_snprintf (kernel < 5.13): work functions and callbacks are named from /proc/kallsyms, "

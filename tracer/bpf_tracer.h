@@ -24,6 +24,11 @@ struct BpfOptions {
   std::function<void(const std::string&)> log;  // diagnostics
   std::vector<std::string> initial_devices;     // dev_name()s present at start
   uint64_t ring_bytes = 0;  // BPF ring buffer size (rounded up to a power of two); 0 = kDefaultRingBytes
+  // Work functions to follow even when queued outside a probe, besides the
+  // built-in azx_probe_work, sof_probe_work, request_firmware_work_func and
+  // deferred_probe_timeout_work_func (matched by name in BPF on 5.13+, so
+  // functions of modules loaded later count too).
+  std::vector<std::string> follow_work;
 };
 
 constexpr uint64_t kDefaultRingBytes = 64ull << 20;

@@ -37,6 +37,7 @@ dropped=$(jq -r '.dropped // 0' <<<"$end")
 #   async:DEV         a probe_start of DEV has "async":true (ran from an async helper)
 #   driver-async:DRV  the driver_register of DRV has "async":true
 #   hook:KIND=TIER    the header's hook table captured KIND at TIER (fentry|kprobe|tracepoint)
+#   work:FUNC         the trace has work items (work_queue / work_start) of function FUNC
 scenario=$(jq -r .scenario "$truth")
 scen_file=$(cd "$(dirname "$0")" && pwd)/scenarios/$scenario.sh
 if [[ -f $scen_file ]]; then
@@ -44,6 +45,16 @@ if [[ -f $scen_file ]]; then
     neg=0 body=$a
     [[ $a == '!'* ]] && neg=1 body=${a#!}
     kind=${body%%:*} arg=${body#*:}
+    if [[ $kind == work ]]; then
+      # work:FUNC  the trace has work items of FUNC (work_queue / work_start "func")
+      n=$(jq -s --arg f "$arg" '[.[] | select((.ev == "work_queue" or .ev == "work_start") and .func == $f)] | length' "$trace")
+      if ((neg == (n > 0))); then
+        bad "#@expect-trace $a: $n work_queue/work_start events of $arg"
+      else
+        echo "check-replay: #@expect-trace $a: holds ($n work_queue/work_start events)"
+      fi
+      continue
+    fi
     if [[ $kind == hook ]]; then
       # hook:KIND=TIER  the header says events of KIND were captured at TIER ("!" negates)
       hk=${arg%%=*} want=${arg#*=}
