@@ -281,6 +281,21 @@ const std::vector<TpDef>& tp_defs() {
 
 // Work functions always followed (their work items matter even when queued
 // from outside a probe).
+// The names in environment variable `var` ("a,b,c"; unset or empty: none).
+std::set<std::string> env_names(const char* var) {
+  std::set<std::string> out;
+  const char* v = getenv(var);
+  if (!v) return out;
+  std::string_view list = v;
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    if (comma == std::string_view::npos) comma = list.size();
+    if (comma > 0) out.emplace(list.substr(0, comma));
+    list.remove_prefix(std::min(comma + 1, list.size()));
+  }
+  return out;
+}
+
 // FNV-1a 64 of a name, as work_by_name() in bpf/reprobe.bpf.c computes it.
 uint64_t fnv1a64(std::string_view s) {
   uint64_t h = 14695981039346656037ull;
@@ -340,7 +355,6 @@ struct BpfTracer::Impl {
   bool own_info_btf = false;
   Kallsyms ksyms;
   bool ksyms_dirty = false;
-  uint64_t ksyms_reloads = 0;
   std::optional<FilterFunctions> aff;
   bool kprobes_ok = false;
   bool trampolines_ok = false;  // some vmlinux fentry probe attached
@@ -838,7 +852,6 @@ struct BpfTracer::Impl {
       ksyms_dirty = false;
       update_work_funcs();
     }
-    ksyms_reloads++;
     vlog("re-read /proc/kallsyms (" + std::to_string(ksyms.size()) + " symbols) in " +
          std::to_string((boottime_ns() - t0) / 1000000) + " ms");
   }
@@ -1038,16 +1051,10 @@ Result<std::unique_ptr<BpfTracer>> BpfTracer::start(const BpfOptions& opts) {
   m.vlog(m.ksym_in_bpf ? "bpf_snprintf available: the kernel names work functions and callbacks in the records"
                        : "no bpf_snprintf (kernel < 5.13): work functions and callbacks are named from /proc/kallsyms, "
                          "re-read after module loads");
-  if (const char* r = getenv("REPROBE_BPF_REFUSE_FENTRY"); r && *r) {
-    std::string list = r;
-    for (size_t pos = 0; pos <= list.size();) {
-      size_t comma = list.find(',', pos);
-      if (comma == std::string::npos) comma = list.size();
-      if (comma > pos) m.refuse_fentry.insert(list.substr(pos, comma - pos));
-      pos = comma + 1;
-    }
-    m.log("REPROBE_BPF_REFUSE_FENTRY: fentry/fexit attach of " + list + " treated as refused (fault injection)");
-  }
+  m.refuse_fentry = env_names("REPROBE_BPF_REFUSE_FENTRY");
+  if (!m.refuse_fentry.empty())
+    m.log("REPROBE_BPF_REFUSE_FENTRY: fentry/fexit attach of " + std::string(getenv("REPROBE_BPF_REFUSE_FENTRY")) +
+          " treated as refused (fault injection)");
   if (const char* w = getenv("REPROBE_BPF_WORK_ALL"); w && std::string(w) == "1") {
     m.work_all = true;
     m.log("REPROBE_BPF_WORK_ALL=1: recording every work item");
@@ -1070,17 +1077,8 @@ Result<std::unique_ptr<BpfTracer>> BpfTracer::start(const BpfOptions& opts) {
   // REPROBE_BPF_SKIP=name[,name...]: leave these hooks (function or tracepoint
   // names) out, for measuring what each costs; the header's hook table says
   // which events are then missing.
-  std::set<std::string> skip;
-  if (const char* sk = getenv("REPROBE_BPF_SKIP"); sk && *sk) {
-    std::string list = sk;
-    for (size_t pos = 0; pos <= list.size();) {
-      size_t comma = list.find(',', pos);
-      if (comma == std::string::npos) comma = list.size();
-      if (comma > pos) skip.insert(list.substr(pos, comma - pos));
-      pos = comma + 1;
-    }
-    m.log("REPROBE_BPF_SKIP: not hooking " + list);
-  }
+  const std::set<std::string> skip = env_names("REPROBE_BPF_SKIP");
+  if (!skip.empty()) m.log("REPROBE_BPF_SKIP: not hooking " + std::string(getenv("REPROBE_BPF_SKIP")));
   for (size_t i = 0; i < m.plans.size(); i++) {
     Plan& p = m.plans[i];
     if (is_module_hook(p)) continue;
