@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "replayer/redact.h"
-#include "replayer/trace_writer.h"
-#include "tracer/event_decoder.h"
-#include "tracer/record_line_writer.h"
+#include "replayer/trace/redact.h"
+#include "replayer/trace/trace_writer.h"
+#include "tracer/ebpf/event_decoder.h"
+#include "tracer/ebpf/record_line_writer.h"
 
 using namespace reprobe;
 

@@ -31,12 +31,13 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
-#include "replayer/kernel_profile.h"
-#include "replayer/model.h"
-#include "replayer/policy.h"
-#include "replayer/replay.h"
-#include "replayer/simulator.h"
-#include "replayer/trace_reader.h"
+#include "replayer/model/kernel_profile.h"
+#include "replayer/model/model.h"
+#include "replayer/model/policy.h"
+#include "replayer/verdict/replay.h"
+#include "replayer/report/replay_output.h"
+#include "replayer/model/simulator.h"
+#include "replayer/trace/trace_reader.h"
 
 namespace {
 

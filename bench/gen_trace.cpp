@@ -54,8 +54,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "replayer/trace_reader.h"
-#include "replayer/trace_writer.h"
+#include "replayer/trace/trace_reader.h"
+#include "replayer/trace/trace_writer.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
  *
  * Every hook exists in up to four program variants so one object serves all
  * tiers: fe_* (fentry), fx_* (fexit), kp_* (kprobe), kr_* (kretprobe); the
- * loader (tracer/bpf_tracer.cpp) picks one tier per hook at run time and
+ * loader (tracer/ebpf/bpf_tracer.cpp) picks one tier per hook at run time and
  * disables the rest with bpf_program__set_autoload(false). Classic tracepoints
  * are tp_*. kprobe programs are attached by the loader to the symbol it
  * resolved (including compiler clones such as driver_deferred_probe_add.part.0),
@@ -40,7 +40,7 @@ const volatile __u64 cfg_wakeup_bytes = 0;
 const volatile __u32 cfg_ksym_in_bpf = 0;
 /* FNV-1a 64 hashes of work-function names always followed, for functions in
  * modules that load after the loader read /proc/kallsyms (see work_by_name). */
-#define RP_WORK_NAMES 16 /* kMaxFollowedWork in tracer/bpf_tracer.cpp */
+#define RP_WORK_NAMES 16 /* kMaxFollowedWork in tracer/ebpf/bpf_tracer.cpp */
 const volatile __u64 cfg_work_name_hash[RP_WORK_NAMES] = {};
 const volatile __u32 cfg_work_names = 0;
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* Raw records shared by bpf/reprobe.bpf.c and the userspace decoder
- * (tracer/event_decoder.cpp). One BPF ring buffer carries variable-size
+ * (tracer/ebpf/event_decoder.cpp). One BPF ring buffer carries variable-size
  * records: a fixed struct rp_event header, then only the strings actually
  * present, each as a tagged, length-prefixed item
  *     __u8 field (enum rp_field), __u8 len, char bytes[len]   (no NUL)

@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "examples/scenarios.h"
-#include "replayer/trace_writer.h"
+#include "replayer/trace/trace_writer.h"
 
 int main(int argc, char** argv) {
   if (argc != 2) {

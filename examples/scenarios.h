@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "replayer/scenario_builder.h"
+#include "replayer/trace/scenario_builder.h"
 
 namespace reprobe::examples {
 

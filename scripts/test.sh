@@ -13,7 +13,7 @@ ninja -C build
 [ -f tests/browser/node_modules/playwright-core/package.json ] || npm ci --prefix tests/browser --no-audit --no-fund
 meson test -C build --print-errorlogs
 echo "== importer fuzzing (libFuzzer, 20 s)"
-scripts/fuzz-import.sh 20
+scripts/fuzz.sh 20
 sudo=""
 [ "$(id -u)" = 0 ] || sudo=sudo
 $sudo tests/vm/run-suite.sh build

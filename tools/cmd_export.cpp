@@ -4,9 +4,9 @@
 // capture, plus the replayed timeline of each policy asked for.
 #include <iostream>
 
-#include "replayer/perfetto_export.h"
-#include "replayer/replay.h"
-#include "replayer/timeline.h"
+#include "replayer/timeline/perfetto_export.h"
+#include "replayer/verdict/replay.h"
+#include "replayer/timeline/timeline.h"
 #include "tools/commands.h"
 #include "tools/trace_verb.h"
 

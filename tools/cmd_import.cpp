@@ -9,11 +9,11 @@
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
-#include "replayer/trace_reader.h"
-#include "replayer/trace_writer.h"
+#include "replayer/trace/trace_reader.h"
+#include "replayer/trace/trace_writer.h"
 #include "tools/commands.h"
-#include "tracer/log_importer.h"
-#include "tracer/log_input.h"
+#include "tracer/import/log_importer.h"
+#include "tracer/import/log_input.h"
 
 namespace po = boost::program_options;
 

@@ -1,9 +1,9 @@
 // reprobe record [-o FILE] [--duration S | --until-idle S | -- COMMAND...]
 //                [--replug MODULE]... [--btf FILE] [--no-redact] [-v]
 //
-// Attaches the eBPF tracer (tracer/bpf_tracer.h), writes the trace header
+// Attaches the eBPF tracer (tracer/ebpf/bpf_tracer.h), writes the trace header
 // (hooks and tiers, machine snapshot, devices and drivers present now), then
-// streams events as canonical lines (tracer/record_line_writer.h: no JSON
+// streams events as canonical lines (tracer/ebpf/record_line_writer.h: no JSON
 // tree per event, redaction cached per distinct string) into a 64 KiB buffer
 // written out in whole lines when full and after every poll batch: a recorder
 // killed with SIGKILL leaves a valid prefix (at worst a truncated last line,
@@ -22,17 +22,17 @@
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
-#include "replayer/redact.h"
-#include "replayer/trace_writer.h"
+#include "replayer/trace/redact.h"
+#include "replayer/trace/trace_writer.h"
 #include "tools/commands.h"
-#include "tracer/workload.h"
-#include "tracer/bpf_tracer.h"
-#include "tracer/kmsg_backend.h"
-#include "tracer/record_line_writer.h"
-#include "tracer/recording_output.h"
-#include "tracer/recording_session.h"
-#include "tracer/snapshot.h"
-#include "tracer/sysfs_devices.h"
+#include "tracer/record/workload.h"
+#include "tracer/ebpf/bpf_tracer.h"
+#include "tracer/record/kmsg_backend.h"
+#include "tracer/ebpf/record_line_writer.h"
+#include "tracer/record/recording_output.h"
+#include "tracer/record/recording_session.h"
+#include "tracer/snapshot/snapshot.h"
+#include "tracer/snapshot/sysfs_devices.h"
 
 namespace po = boost::program_options;
 
@@ -49,7 +49,7 @@ size_t count_deferred_now() {
   return n;
 }
 
-struct Options : RecordOptions {  // tracer/recording_session.h
+struct Options : RecordOptions {  // tracer/record/recording_session.h
   std::string btf;
   double ring_mib = static_cast<double>(kDefaultRingBytes >> 20);
   std::vector<std::string> follow_work;
@@ -122,7 +122,7 @@ int cmd_record(const std::vector<std::string>& args_in) {
     std::cerr << "reprobe record: --dyndbg and --kmsg-from-now need --backend kmsg or auto\n";
     return 2;
   }
-  KmsgRecordOptions ko;  // tracer/kmsg_backend.h
+  KmsgRecordOptions ko;  // tracer/record/kmsg_backend.h
   ko.dyndbg = vm.count("dyndbg") > 0;
   ko.from_now = vm.count("kmsg-from-now") > 0;
   if (!(o.ring_mib >= 1 && o.ring_mib <= 1024)) {

@@ -3,8 +3,9 @@
 //                [--fail-if-stranded]
 #include <iostream>
 
-#include "replayer/policy.h"
-#include "replayer/replay.h"
+#include "replayer/model/policy.h"
+#include "replayer/verdict/replay.h"
+#include "replayer/report/replay_output.h"
 #include "tools/commands.h"
 #include "tools/trace_verb.h"
 

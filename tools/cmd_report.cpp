@@ -5,12 +5,12 @@
 // is replayed unless --policy names some; stock is always included.
 #include <iostream>
 
-#include "replayer/policy.h"
-#include "replayer/replay.h"
-#include "replayer/report_html.h"
-#include "replayer/report_markdown.h"
-#include "replayer/report_options.h"
-#include "replayer/report_text.h"
+#include "replayer/model/policy.h"
+#include "replayer/verdict/replay.h"
+#include "replayer/timeline/report_html.h"
+#include "replayer/report/report_markdown.h"
+#include "replayer/report/report_options.h"
+#include "replayer/report/report_text.h"
 #include "tools/commands.h"
 #include "tools/trace_verb.h"
 

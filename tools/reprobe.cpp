@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/program_options.hpp>
@@ -17,29 +18,45 @@ struct Verb {
   int (*run)(const std::vector<std::string>& args);
 };
 
-int not_built(const char* verb, const char* issue) {
-  std::cerr << "reprobe " << verb << ": not built yet (" << issue << ")\n";
+#ifdef REPROBE_HAVE_CAPTURE
+constexpr bool kHaveCapture = true;
+#else
+constexpr bool kHaveCapture = false;
+int record_not_in_build(const std::vector<std::string>&) {
+  std::cerr << "reprobe record: this reprobe was built without the capture side (-Dcapture=disabled); "
+               "rebuild with -Dcapture=enabled (needs libbpf, clang, bpftool, libudev, alsa-lib)\n";
   return 2;
 }
+#endif
 
 const Verb kVerbs[] = {
     {"replay", "re-run a trace under trigger policies: would the card have bound?", reprobe::cmd_replay},
+#ifdef REPROBE_HAVE_CAPTURE
     {"record", "capture probe/deferral/trigger events with eBPF into a trace", reprobe::cmd_record},
+#else
+    {"record", "(not in this build: -Dcapture=disabled)", record_not_in_build},
+#endif
     {"import", "build a trace from kernel logs attached to bug reports", reprobe::cmd_import},
-    {"explore", "search the interleavings a trace allows for stranding schedules",
-     [](const std::vector<std::string>&) { return not_built("explore", "explorer issue"); }},
     {"report", "a report for bug trackers: verdicts, the stock outcome in plain words (Markdown, HTML, text)",
      reprobe::cmd_report},
     {"export", "export a trace (and replayed policies) as Chrome trace JSON for Perfetto", reprobe::cmd_export},
-    {"preload", "LD_PRELOAD view of the replayed card for alsa-lib/libudev clients",
-     [](const std::vector<std::string>&) { return not_built("preload", "preload issue"); }},
 };
+
+// Verbs of the product that are not built yet: listed on one line of the help, and a
+// clear error (exit 2) when called.
+const char* const kPlanned[] = {"explore", "preload"};
 
 void usage(std::ostream& os) {
   os << "usage: reprobe <verb> [options]\n\n"
         "Capture, rebuild and replay Linux deferred-probe sequences (Intel SOF/HDA sound cards\n"
         "that never appear) under candidate driver-core trigger policies.\n\nverbs:\n";
-  for (const auto& v : kVerbs) os << "  " << v.name << std::string(10 - std::string(v.name).size(), ' ') << v.summary << "\n";
+  for (const auto& v : kVerbs) {
+    if (!kHaveCapture && std::string_view(v.name) == "record") continue;
+    os << "  " << v.name << std::string(10 - std::string(v.name).size(), ' ') << v.summary << "\n";
+  }
+  os << "\nplanned (not built yet):";
+  for (const char* p : kPlanned) os << " " << p;
+  os << "\n";
   os << "\nexamples:\n"
         "  reprobe replay examples/sof-late-component.trace --all-policies\n"
         "  reprobe replay capture.trace --policy stock --policy provider-kick --format json -o verdict.json\n"
@@ -47,9 +64,7 @@ void usage(std::ostream& os) {
         "\n'reprobe <verb> --help' shows the options of one verb.\n";
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   if (argc < 2) {
     usage(std::cerr);
     return 2;
@@ -73,7 +88,27 @@ int main(int argc, char** argv) {
         return 2;
       }
     }
+  for (const char* p : kPlanned)
+    if (verb == p) {
+      std::cerr << "reprobe " << verb << ": not built yet (planned; see 'reprobe --help')\n";
+      return 2;
+    }
   std::cerr << "reprobe: unknown verb '" << verb << "'\n\n";
   usage(std::cerr);
+  return 2;
+}
+
+}  // namespace
+
+// The last-resort handler: a bug that escapes a verb as an exception is reported once, as an
+// internal error, with exit status 2 (never an abort with a core dump).
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "reprobe: internal error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "reprobe: internal error: unknown exception\n";
+  }
   return 2;
 }

@@ -2,9 +2,9 @@
 
 #include <iostream>
 
-#include "replayer/redact.h"
-#include "replayer/trace_reader.h"
-#include "replayer/trace_writer.h"
+#include "replayer/trace/redact.h"
+#include "replayer/trace/trace_reader.h"
+#include "replayer/trace/trace_writer.h"
 
 namespace po = boost::program_options;
 

@@ -17,9 +17,9 @@
 
 #include <boost/program_options.hpp>
 
-#include "replayer/replay.h"
-#include "replayer/report_options.h"
-#include "replayer/trace.h"
+#include "replayer/verdict/replay.h"
+#include "replayer/report/report_options.h"
+#include "replayer/trace/trace.h"
 
 namespace reprobe {
 

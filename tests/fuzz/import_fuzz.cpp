@@ -1,6 +1,6 @@
 // libFuzzer target for the kernel-log importer: any input must either be
 // refused with an Error (binary, huge line, corrupt compression) or produce a
-// trace that the strict trace reader accepts. Built by scripts/fuzz-import.sh
+// trace that the strict trace reader accepts. Built by meson -Dfuzz=enabled (scripts/fuzz.sh)
 // (clang++ -fsanitize=fuzzer,address,undefined); seed corpus: tests/fuzz/corpus
 // plus tests/data/import/*.log.
 #include <cstdint>
@@ -9,9 +9,9 @@
 #include <sstream>
 #include <string>
 
-#include "replayer/trace_reader.h"
-#include "tracer/log_importer.h"
-#include "tracer/log_input.h"
+#include "replayer/trace/trace_reader.h"
+#include "tracer/import/log_importer.h"
+#include "tracer/import/log_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace reprobe;

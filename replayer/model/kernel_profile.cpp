@@ -1,0 +1,55 @@
+#include "replayer/model/kernel_profile.h"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+namespace reprobe {
+
+const std::vector<KernelProfile>& kernel_profiles() {
+  static const std::vector<KernelProfile> k = {
+      {"5.10", 0, false, false, false, "dev_info: deferred probe pending"},
+      {"6.1", 10, true, true, true, "dev_info: deferred probe pending"},
+      {"6.6", 10, true, true, true, "dev_info: deferred probe pending"},
+      {"6.12", 10, true, true, true, "dev_warn: deferred probe pending: <reason>"},
+  };
+  return k;
+}
+
+Result<KernelProfile> kernel_profile(std::string_view name) {
+  for (const auto& p : kernel_profiles())
+    if (p.name == name) return p;
+  return Error{"", 0, fmt::format("unknown kernel profile '{}' (known: 5.10, 6.1, 6.6, 6.12, auto)", name)};
+}
+
+std::optional<KernelProfile> profile_for_release(std::string_view release) {
+  int major = 0, minor = 0;
+  const char* p = release.data();
+  const char* end = p + release.size();
+  auto r = std::from_chars(p, end, major);
+  if (r.ec != std::errc() || r.ptr == end || *r.ptr != '.') return std::nullopt;
+  r = std::from_chars(r.ptr + 1, end, minor);
+  if (r.ec != std::errc()) return std::nullopt;
+  const int v = major * 1000 + minor;
+  const char* name = v >= 6012 ? "6.12" : v >= 6006 ? "6.6" : v >= 6001 ? "6.1" : v >= 6000 ? "6.1" : "5.10";
+  // 5.11..5.19 behave like 5.10 except for details reprobe reports as divergences.
+  return *kernel_profile(name);
+}
+
+std::optional<int> cmdline_timeout(std::string_view cmdline) {
+  static constexpr std::string_view key = "deferred_probe_timeout=";
+  std::optional<int> found;
+  size_t pos = 0;
+  while ((pos = cmdline.find(key, pos)) != std::string_view::npos) {
+    if (pos == 0 || cmdline[pos - 1] == ' ') {
+      int v = 0;
+      const char* b = cmdline.data() + pos + key.size();
+      auto r = std::from_chars(b, cmdline.data() + cmdline.size(), v);
+      if (r.ec == std::errc()) found = v;
+    }
+    pos += key.size();
+  }
+  return found;
+}
+
+}  // namespace reprobe

@@ -1,0 +1,204 @@
+// The replay model rebuilt from a trace: execution contexts and what each one
+// did (its "program", as offsets from the context's start), devices, drivers,
+// matches, probe attempts, resources and their providers, and what every
+// deferred device was waiting for (with evidence). The simulator re-runs the
+// programs; caused contexts move with their cause, exogenous ones keep their
+// observed times.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "replayer/trace/trace.h"
+
+namespace reprobe {
+
+inline constexpr uint32_t kNone = UINT32_MAX;
+
+enum class CtxKind : uint8_t {
+  root,         // exogenous: boot/userspace timeline, absolute times
+  probe,        // one really_probe() attempt
+  work,         // a work item
+  fw_callback,  // request_firmware_nowait() callback
+  module_init,  // a module's init (from userspace or request_module)
+};
+std::string_view to_string(CtxKind k);
+
+enum class ActionKind : uint8_t {
+  late_initcall,
+  device_add,
+  device_del,
+  driver_register,
+  driver_unregister,
+  resource_up,     // resources[] become available (component + DAIs, firmware, named)
+  resource_down,   // component_del
+  spawn,           // start child context after `delay`
+  card_register,   // snd_card_register: a card became live
+  resume,
+};
+
+struct Action {
+  uint64_t offset = 0;   // from the context's start
+  ActionKind kind = ActionKind::resume;
+  DevId dev = kNoDev;
+  StrId drv = 0;
+  uint32_t child = kNone;     // spawn: child context
+  uint32_t arrival = kNone;   // resource_up/down: index into Model::arrivals
+  bool async = false;         // driver_register: PROBE_PREFER_ASYNCHRONOUS
+  uint32_t event = 0;         // index of the trace event it came from
+};
+
+struct Context {
+  CtxKind kind = CtxKind::root;
+  uint32_t parent = kNone;    // causing context (kNone for root)
+  uint64_t spawn_t = 0;       // when the parent queued/requested it
+  uint64_t start_t = 0;       // observed start
+  uint64_t end_t = 0;         // observed end (== start when unknown)
+  bool end_known = false;
+  DevId dev = kNoDev;         // probe: device; work/fw: device of the originating probe
+  StrId drv = 0;              // probe: driver
+  StrId label = 0;            // work function, callback symbol, module name
+  uint32_t probe_attempt = kNone;  // probe: index into Model::attempts
+  std::vector<Action> actions;
+  uint64_t delay() const { return start_t >= spawn_t ? start_t - spawn_t : 0; }
+  uint64_t duration() const { return end_t >= start_t ? end_t - start_t : 0; }
+};
+
+struct Resource {
+  std::string name;  // "component:NAME", "dai:NAME", "fw:NAME", "device:LABEL", "named:NAME"
+};
+
+// A moment where resources appeared (one component_add gives a component and its DAIs).
+struct Arrival {
+  uint64_t t = 0;
+  std::vector<uint32_t> resources;
+  uint32_t ctx = kNone;       // context that produced it
+  DevId provider = kNoDev;    // device whose probe (transitively) caused it, if any
+  uint32_t event = 0;
+  bool is_bind = false;       // a device bind (weak evidence: binds are what trigger retries)
+  bool removal = false;       // component_del: resources go away
+};
+
+struct Attempt {
+  DevId dev = kNoDev;
+  StrId drv = 0;
+  uint32_t ctx = kNone;
+  uint64_t start = 0, end = 0;
+  int64_t ret = 0;
+  ProbeOutcome outcome = ProbeOutcome::failed;
+  std::optional<uint64_t> lookup_offset;  // when the missing resource was looked up (reason / card bind)
+  std::vector<StrId> reasons;
+  uint32_t start_event = 0, end_event = 0;
+};
+
+enum class Evidence : uint8_t {
+  none,         // never deferred: needs nothing
+  reason,       // a deferral reason names it
+  separation,   // it is the only arrival between the last deferral and the success
+  ambiguous,    // several arrivals separate them: all are assumed needed
+  count,        // nothing separates them: replay by attempt count
+  unknown,      // never bound and no reason recorded
+};
+std::string_view to_string(Evidence e);
+
+struct Need {
+  uint32_t resource = kNone;
+  Evidence evidence = Evidence::unknown;
+  std::string detail;         // human-readable evidence
+};
+
+// Probe behaviour of one (device, driver) pair.
+struct Binding {
+  DevId dev = kNoDev;
+  StrId drv = 0;
+  std::vector<uint32_t> attempts;        // Model::attempts, in order
+  int success = -1;                      // index into attempts of the first bound attempt
+  uint64_t lookup_offset = 0;            // resource lookup point used by the simulator
+  uint64_t defer_duration = 0;           // duration of a deferred attempt
+  uint64_t success_duration = 0;
+  uint32_t success_ctx = kNone;          // program of the successful attempt
+  bool success_assumed = false;          // never bound: success duration assumed, no program
+  bool fixed_outcomes = false;           // always failed/rejected: replay by index
+  bool ever_deferred = false;            // some observed attempt deferred
+};
+
+struct DeviceModel {
+  DevId dev = kNoDev;
+  StrId bus = 0;
+  std::vector<uint32_t> bindings;   // Model::bindings, in order of first probe
+  std::vector<Need> needs;          // empty + evidence count/unknown => see need_mode
+  Evidence need_mode = Evidence::unknown;
+  int count_success_after = -1;     // count model: bound from this attempt index on
+  bool card = false;                // registered or tried to register a sound card
+  bool observed_bound = false;
+  uint64_t observed_bound_at = 0;
+  uint32_t observed_attempts = 0;
+  uint32_t observed_deferrals = 0;
+  bool initially_bound = false;     // bound before the capture started
+  bool declared_in_header = false;
+  uint64_t added_at = 0;            // for ordering
+};
+
+struct DriverModel {
+  StrId name = 0;
+  StrId bus = 0;
+  bool async = false;
+  bool initially_registered = false;
+  bool registered_in_trace = false;  // has a driver_register event
+};
+
+struct ObservedStats {
+  uint32_t triggers = 0;
+  uint32_t probe_attempts = 0;
+  uint32_t deferrals = 0;
+  bool timeout_fired = false;
+  uint64_t timeout_fired_at = 0;                 // first timeout_fired
+  std::optional<uint64_t> timeout_armed_at;      // first timeout_armed
+  std::optional<uint64_t> timeout_extended_at;   // first timeout_extended
+  bool has_late_initcall = false;
+  bool has_trigger_events = false;
+};
+
+// When the capture started after late_initcall, the deferred_probe_timeout
+// timer may already be pending: it shows as a timeout_extended or
+// timeout_fired event with no timeout_armed before it. Returns the due time
+// the replay starts with (the observed firing, or the first extension, which
+// re-arms the timer anyway), or nothing when no pending timer was seen.
+std::optional<uint64_t> pending_timeout_at_start(const ObservedStats& o, uint64_t timeout_ns);
+
+struct Model {
+  const Trace* trace = nullptr;
+  std::vector<Context> contexts;    // contexts[0] = root
+  std::vector<Attempt> attempts;
+  std::vector<Binding> bindings;
+  std::vector<DeviceModel> devices; // indexed by DevId
+  std::vector<DriverModel> drivers; // in order of appearance
+  std::vector<uint32_t> driver_by_name;  // StrId -> index into drivers (kNone if none)
+  std::vector<Resource> resources;
+  std::unordered_map<std::string, uint32_t> resource_ids;  // name -> index (lookup only, never iterated)
+  std::vector<Arrival> arrivals;    // in time order
+  std::vector<uint32_t> device_resource;           // DevId -> its "device:LABEL" resource (kNone if none)
+  std::vector<std::vector<DevId>> waiters;         // resource -> devices whose needs include it
+  std::vector<std::string> notes;   // what the model could not attribute
+  ObservedStats observed;
+  uint64_t end_t = 0;
+
+  uint32_t driver_index(StrId name) const;
+  uint32_t resource_index(const std::string& name) const;
+  uint32_t add_resource(const std::string& name);
+  const std::string& resource_name(uint32_t r) const { return resources[r].name; }
+  // Device whose probe (transitively) caused context c, if any.
+  DevId provider_of(uint32_t ctx) const;
+  // True when the context descends from a probe (a provider's deferred work).
+  bool caused_by_probe(uint32_t ctx) const;
+  std::string dev_label(DevId d) const { return trace->dev_label(d); }
+};
+
+// Builds the model; never fails on a trace the reader accepted (anything it
+// cannot attribute is recorded in Model::notes).
+Model build_model(const Trace& trace);
+
+}  // namespace reprobe

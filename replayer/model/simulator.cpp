@@ -1,0 +1,725 @@
+#include "replayer/model/simulator.h"
+
+#include <algorithm>
+
+namespace reprobe {
+
+std::string_view to_string(TriggerCause c) {
+  static constexpr std::string_view n[] = {"bound",         "race",           "late_initcall",
+                                           "timeout",       "resume",         "periodic",
+                                           "provider_kick", "component_kick", "resource_kick"};
+  return n[static_cast<size_t>(c)];
+}
+
+std::string_view to_string(RecKind k) {
+  static constexpr std::string_view n[] = {
+      "probe_start",   "probe_end",     "defer_add",        "bound",         "trigger",
+      "trigger_ignored", "targeted_retry", "retry",          "resource_up",   "resource_down",
+      "card_register", "timeout_armed", "timeout_extended", "timeout_fired", "device_add",
+      "driver_register", "late_initcall"};
+  return n[static_cast<size_t>(k)];
+}
+
+uint32_t SimResult::triggers() const {
+  uint32_t n = 0;
+  for (auto c : state.triggers_by_cause) n += c;
+  return n;
+}
+
+namespace {
+__extension__ using Key = unsigned __int128;
+Key key(const QItem& q) { return (static_cast<Key>(q.t) << 64) | q.seq; }
+
+// 4-ary min-heap on (t, seq), moving a hole instead of swapping.
+constexpr size_t kArity = 4;
+void sift_up(std::vector<QItem>& h, size_t i) {
+  const QItem x = h[i];
+  const Key kx = key(x);
+  while (i > 0) {
+    const size_t p = (i - 1) / kArity;
+    if (kx >= key(h[p])) break;
+    h[i] = h[p];
+    i = p;
+  }
+  h[i] = x;
+}
+void sift_down(std::vector<QItem>& h, size_t i) {
+  const QItem x = h[i];
+  const Key kx = key(x);
+  const size_t n = h.size();
+  for (;;) {
+    const size_t first = kArity * i + 1;
+    if (first >= n) break;
+    const size_t last = std::min(first + kArity, n);
+    size_t c = first;
+    Key kc = key(h[c]);
+    for (size_t k = first + 1; k < last; ++k) {
+      const Key kk = key(h[k]);
+      if (kk < kc) {
+        kc = kk;
+        c = k;
+      }
+    }
+    if (kc >= kx) break;
+    h[i] = h[c];
+    i = c;
+  }
+  h[i] = x;
+}
+void heap_push(std::vector<QItem>& h, const QItem& q) {
+  h.push_back(q);
+  if (h.size() > 1) sift_up(h, h.size() - 1);  // the hot heap holds 1-2 items on average
+}
+QItem heap_pop(std::vector<QItem>& h) {
+  const QItem q = h[0];
+  h[0] = h.back();
+  h.pop_back();
+  if (!h.empty()) sift_down(h, 0);
+  return q;
+}
+
+// Items queued further ahead than this go to SimState::later. Most steps are
+// due within microseconds; a timeout (re-armed on every driver_register, 10 s
+// ahead) or a root context's next action seconds away would otherwise sit in
+// the hot heap and deepen every pop.
+constexpr uint64_t kLaterNs = 1'000'000;
+}  // namespace
+
+Simulator::Simulator(const Model& model, const Policy& policy, const SimConfig& config)
+    : model_(&model), policy_(policy), config_(config) {
+  const Model& m = model;
+  binding_driver_.resize(m.bindings.size());
+  driver_bindings_.resize(m.drivers.size());
+  for (size_t b = 0; b < m.bindings.size(); ++b) binding_driver_[b] = m.driver_index(m.bindings[b].drv);
+  // driver_register walks the bus's devices in order (one binding per device and driver).
+  for (const auto& dm : m.devices)
+    for (uint32_t b : dm.bindings)
+      if (binding_driver_[b] != kNone) driver_bindings_[binding_driver_[b]].push_back(b);
+  if (policy_.inline_provider_work()) inline_span_.assign(m.contexts.size(), 0);
+  for (size_t i = inline_span_.size(); i-- > 0;) {
+    const Context& c = m.contexts[i];
+    uint64_t span = c.duration();
+    for (const Action& a : c.actions)
+      if (a.kind == ActionKind::spawn) {
+        const auto k = m.contexts[a.child].kind;
+        if (k == CtxKind::work || k == CtxKind::fw_callback) span = std::max(span, a.offset + inline_span_[a.child]);
+      }
+    inline_span_[i] = span;
+  }
+  horizon_ = m.end_t + config.horizon_after_end_ns;
+  uint64_t work = m.attempts.size() + m.devices.size() + m.arrivals.size();
+  for (const auto& c : m.contexts) work += c.actions.size();
+  if (config_.max_steps == 0) config_.max_steps = 200 * work + 1'000'000;
+
+  auto& s = state_;
+  // A run records 3.4-3.9 records per unit of `work` (about 4 per simulated probe
+  // attempt), 5 under inline provider work (sync-provider retries consumers
+  // more). Reserving that once avoids regrowing (a copy, and a capacity twice
+  // the need); 24-byte records keep the 1 M-event benchmark's largest timeline
+  // (6 x 205 k x 24 B = 30 MB) under glibc's largest dynamic mmap threshold
+  // (32 MiB), so a process that replays again reuses the freed heap memory
+  // instead of page-faulting a fresh mapping on every run.
+  if (config_.record_timeline) s.timeline.reserve((policy_.inline_provider_work() ? 6 : 4) * work);
+  s.devs.resize(m.devices.size());
+  for (DevId d = 0; d < m.devices.size(); ++d) {
+    s.devs[d].present = m.devices[d].declared_in_header;
+    s.devs[d].bound = m.devices[d].initially_bound;
+    s.devs[d].ever_bound = s.devs[d].bound;
+  }
+  initial_driver_.assign(m.devices.size(), kNone);
+  for (DevId d = 0; m.trace && d < m.devices.size() && d < m.trace->devices.size(); ++d)
+    if (m.devices[d].initially_bound) initial_driver_[d] = m.driver_index(m.trace->devices[d].initial_driver);
+  s.driver_registered.assign(m.drivers.size(), 0);
+  s.driver_reg_order.assign(m.drivers.size(), 0);
+  for (size_t i = 0; i < m.drivers.size(); ++i)
+    if (m.drivers[i].initially_registered || !m.drivers[i].registered_in_trace) {
+      s.driver_registered[i] = 1;
+      s.driver_reg_order[i] = ++s.reg_seq;
+    }
+  s.binding_attempts.assign(m.bindings.size(), 0);
+  s.resource_up.assign(m.resources.size(), 0);
+  new_thread(true);
+  // Without a late_initcall event the capture started after boot: triggers are live,
+  // and the one-shot timeout may still be pending (seen in the trace).
+  s.enabled = !m.observed.has_late_initcall;
+  if (policy_.timeout_s > 0)
+    if (auto due = pending_timeout_at_start(m.observed, static_cast<uint64_t>(policy_.timeout_s) * 1'000'000'000ull)) {
+      s.timeout_armed = true;
+      s.timeout_due = *due;
+      push(QItem::timeout, *due, ++s.timeout_version);
+    }
+  if (s.enabled && policy_.kind == PolicyKind::periodic)
+    push(QItem::periodic, static_cast<uint64_t>(policy_.period_ms) * 1'000'000);
+  for (uint32_t c = 0; c < m.contexts.size(); ++c)
+    if (m.contexts[c].kind == CtxKind::root) start_instance(c, 0, false);
+  promote_due();
+}
+
+void Simulator::push(QItem::Kind k, uint64_t t, uint32_t a, uint32_t b) {
+  QItem q;
+  q.kind = k;
+  q.t = std::max(t, state_.now);
+  if (state_.seq == UINT32_MAX) renumber_queue();
+  q.seq = state_.seq++;
+  q.a = a;
+  q.b = b;
+  if (q.t == state_.now && use_due_now_) due_now_.push_back(q);
+  else heap_push(q.t - state_.now > kLaterNs ? state_.later : state_.queue, q);
+}
+
+// Moves what is left in due_now_ into the heap, seq kept (a truncated run).
+void Simulator::flush_due_now() {
+  for (size_t i = due_now_head_; i < due_now_.size(); ++i) heap_push(state_.queue, due_now_[i]);
+  due_now_.clear();
+  due_now_head_ = 0;
+}
+
+// Moves every item of `later` due no later than the earliest item of `queue`
+// (ties included) into `queue`, keeping its seq. Then `queue` holds every item
+// that can run next, and its (t, seq) minimum is the minimum of both heaps:
+// the order is exactly that of one heap. Runs after every step.
+void Simulator::promote_due() {
+  auto& s = state_;
+  while (!s.later.empty() && (s.queue.empty() || s.later[0].t <= s.queue[0].t)) heap_push(s.queue, heap_pop(s.later));
+}
+
+// Gives the queued items seq 0..n-1 in their (t, seq) order, so the counter
+// never wraps; the relative order of everything queued is unchanged.
+void Simulator::renumber_queue() {
+  std::vector<QItem*> all;
+  for (size_t i = due_now_head_; i < due_now_.size(); ++i) all.push_back(&due_now_[i]);
+  for (QItem& q : state_.queue) all.push_back(&q);
+  for (QItem& q : state_.later) all.push_back(&q);
+  std::sort(all.begin(), all.end(), [](const QItem* x, const QItem* y) { return key(*x) < key(*y); });
+  for (size_t i = 0; i < all.size(); ++i) all[i]->seq = static_cast<uint32_t>(i);  // order kept: heaps stay heaps
+  state_.seq = static_cast<uint32_t>(all.size());
+}
+
+QItem Simulator::pop_at(size_t i) {
+  auto& h = state_.queue;
+  QItem q = h[i];
+  if (h.size() == 1) {
+    h.pop_back();
+    return q;
+  }
+  h[i] = h.back();
+  h.pop_back();
+  if (i < h.size()) {
+    sift_down(h, i);
+    if (i > 0) sift_up(h, i);
+  }
+  return q;
+}
+
+std::vector<size_t> Simulator::choices() const {
+  std::vector<size_t> out;
+  if (state_.queue.empty()) return out;
+  const uint64_t t = state_.queue[0].t;
+  for (size_t i = 0; i < state_.queue.size(); ++i)
+    if (state_.queue[i].t == t) out.push_back(i);
+  std::sort(out.begin(), out.end(), [&](size_t a, size_t b) { return state_.queue[a].seq < state_.queue[b].seq; });
+  return out;
+}
+
+void Simulator::step(size_t i) {
+  if (done()) return;
+  run_item(pop_at(i));
+}
+
+void Simulator::run_item(const QItem& q) {
+  state_.now = std::max(state_.now, q.t);
+  if (++state_.steps > config_.max_steps) {
+    state_.truncated = true;
+    return;
+  }
+  dispatch(q);
+  const auto& s = state_;
+  if (!s.later.empty() && (s.queue.empty() || s.later[0].t <= s.queue[0].t)) promote_due();
+}
+
+// One step of run()/run_until(): the (t, seq)-first item of the heap and
+// due_now_. Heap items due at `now` precede due_now_ (queued before `now` was
+// reached, so lower seq); due_now_ items are in seq order; past `now` only
+// the heap has items. False when nothing is queued.
+bool Simulator::run_next() {
+  auto& s = state_;
+  if (!s.queue.empty() && s.queue[0].t == s.now) {
+    run_item(pop_at(0));
+  } else if (due_now_head_ < due_now_.size()) {
+    const QItem q = due_now_[due_now_head_++];
+    if (due_now_head_ == due_now_.size()) {
+      due_now_.clear();
+      due_now_head_ = 0;
+    }
+    run_item(q);
+  } else if (!s.queue.empty()) {
+    run_item(pop_at(0));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void Simulator::run_until(uint64_t t) {
+  use_due_now_ = true;
+  while (!state_.truncated && (due_now_head_ < due_now_.size() || (!state_.queue.empty() && state_.queue[0].t <= t)))
+    run_next();
+  flush_due_now();
+  use_due_now_ = false;
+}
+
+SimResult Simulator::run() {
+  use_due_now_ = true;
+  while (!state_.truncated && run_next()) {
+  }
+  flush_due_now();
+  use_due_now_ = false;
+  return SimResult{std::move(state_)};  // the simulator is spent (see run())
+}
+
+void Simulator::dispatch(const QItem& q) {
+  switch (q.kind) {
+    case QItem::action: run_action(q.a, q.b); break;
+    case QItem::thread_step: thread_step(q.a); break;
+    case QItem::probe_decide: probe_decide(q.a); break;
+    case QItem::probe_end: probe_end(q.a); break;
+    case QItem::timeout:
+      if (q.a != state_.timeout_version || state_.timeout_fired || !state_.timeout_armed) break;
+      state_.timeout_fired = true;
+      state_.timeout_armed = false;
+      state_.timeout_fired_at = state_.now;
+      record(RecKind::timeout_fired, kNoDev);
+      trigger(TriggerCause::timeout);
+      break;
+    case QItem::periodic:
+      if (state_.now > horizon_) break;
+      trigger(TriggerCause::periodic);
+      push(QItem::periodic, state_.now + static_cast<uint64_t>(policy_.period_ms) * 1'000'000);
+      break;
+    case QItem::kick: trigger(TriggerCause::provider_kick); break;
+  }
+}
+
+void Simulator::start_instance(uint32_t ctx, uint64_t base, bool inline_children) {
+  const Context& c = model_->contexts[ctx];
+  const auto inst = static_cast<uint32_t>(state_.instances.size());
+  state_.instances.push_back(CtxInstance{ctx, base, inline_children});
+  if (!c.actions.empty()) push(QItem::action, base + c.actions[0].offset, inst, 0);
+  if (policy_.kicks_after_provider_work() && (c.kind == CtxKind::work || c.kind == CtxKind::fw_callback) &&
+      model_->caused_by_probe(ctx))
+    push(QItem::kick, base + c.duration());
+}
+
+void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
+  const CtxInstance inst = state_.instances[inst_idx];
+  const Context& c = model_->contexts[inst.ctx];
+  const Action& a = c.actions[idx];
+  if (idx + 1 < c.actions.size()) push(QItem::action, inst.base + c.actions[idx + 1].offset, inst_idx, idx + 1);
+  auto& s = state_;
+  switch (a.kind) {
+    case ActionKind::late_initcall:
+      // deferred_probe_initcall(): trigger; flush_work; trigger; flush_work; arm the timer.
+      record(RecKind::late_initcall, kNoDev);
+      s.enabled = true;
+      s.late_initcall_stage = 1;
+      trigger(TriggerCause::late_initcall);
+      late_initcall_continue();
+      if (policy_.kind == PolicyKind::periodic)
+        push(QItem::periodic, s.now + static_cast<uint64_t>(policy_.period_ms) * 1'000'000);
+      break;
+    case ActionKind::device_add: {
+      auto& d = s.devs[a.dev];
+      if (d.present) break;
+      d.present = true;
+      record(RecKind::device_add, a.dev);
+      candidates(a.dev, kNone, scratch_);
+      if (!scratch_.empty()) {
+        const uint32_t th = new_thread(false);
+        s.threads[th].jobs.push_back(Job{a.dev, kNone, 0});
+        push(QItem::thread_step, s.now, th);
+      }
+      break;
+    }
+    case ActionKind::device_del: {
+      auto& d = s.devs[a.dev];
+      list_remove(a.dev);
+      d.present = false;
+      d.bound = false;
+      break;
+    }
+    case ActionKind::driver_register: {
+      const uint32_t drv = model_->driver_index(a.drv);
+      if (drv == kNone || s.driver_registered[drv]) break;
+      s.driver_registered[drv] = 1;
+      s.driver_reg_order[drv] = ++s.reg_seq;
+      record(RecKind::driver_register, kNoDev, drv);
+      if (policy_.extend_on_register && s.timeout_armed && !s.timeout_fired) {
+        s.timeout_due = s.now + static_cast<uint64_t>(policy_.timeout_s) * 1'000'000'000ull;
+        push(QItem::timeout, s.timeout_due, ++s.timeout_version);
+        record(RecKind::timeout_extended, kNoDev, 0, policy_.timeout_s);
+      }
+      uint32_t th = kNone;
+      for (uint32_t b : driver_bindings_[drv]) {
+        const DevId dev = model_->bindings[b].dev;
+        if (!s.devs[dev].present || s.devs[dev].bound) continue;
+        if (th == kNone || a.async) {
+          th = new_thread(false);
+          push(QItem::thread_step, s.now, th);
+        }
+        s.threads[th].jobs.push_back(Job{dev, drv, 0});
+      }
+      break;
+    }
+    case ActionKind::driver_unregister: {
+      const uint32_t drv = model_->driver_index(a.drv);
+      if (drv == kNone) break;
+      s.driver_registered[drv] = 0;
+      for (DevId dev = 0; dev < s.devs.size(); ++dev) {
+        auto& d = s.devs[dev];
+        const uint32_t bound_to = d.bound_binding != kNone ? binding_driver_[d.bound_binding] : initial_driver_[dev];
+        if (d.bound && bound_to == drv) {
+          d.bound = false;
+          d.bound_binding = kNone;
+        }
+      }
+      break;
+    }
+    case ActionKind::resource_up:
+      resources_changed(a.arrival, true);
+      record(RecKind::resource_up, a.dev, a.arrival);
+      {
+        const auto& arr = model_->arrivals[a.arrival];
+        const bool component = !arr.resources.empty() && model_->resource_name(arr.resources[0]).starts_with("component:");
+        if (policy_.kicks_on_resource()) trigger(TriggerCause::resource_kick);
+        else if (component && policy_.kicks_on_component()) trigger(TriggerCause::component_kick);
+      }
+      break;
+    case ActionKind::resource_down:
+      resources_changed(a.arrival, false);
+      record(RecKind::resource_down, a.dev, a.arrival);
+      break;
+    case ActionKind::spawn: {
+      const Context& child = model_->contexts[a.child];
+      const bool inl = inst.inline_children && (child.kind == CtxKind::work || child.kind == CtxKind::fw_callback);
+      start_instance(a.child, inl ? s.now : s.now + child.delay(), inl);
+      break;
+    }
+    case ActionKind::card_register:
+      if (a.dev != kNoDev) {
+        s.devs[a.dev].card_live = true;
+        s.devs[a.dev].card_at = s.now;
+      }
+      record(RecKind::card_register, a.dev);
+      break;
+    case ActionKind::resume: trigger(TriggerCause::resume); break;
+  }
+}
+
+// Advances deferred_probe_initcall() once the deferred work has drained.
+void Simulator::late_initcall_continue() {
+  auto& s = state_;
+  while (s.late_initcall_stage > 0 && !s.worker_scheduled) {
+    if (s.late_initcall_stage == 1) {
+      s.late_initcall_stage = 2;
+      trigger(TriggerCause::late_initcall);
+      continue;
+    }
+    s.late_initcall_stage = 0;
+    if (policy_.timeout_s > 0) {
+      s.timeout_armed = true;
+      s.timeout_due = s.now + static_cast<uint64_t>(policy_.timeout_s) * 1'000'000'000ull;
+      push(QItem::timeout, s.timeout_due, ++s.timeout_version);
+      record(RecKind::timeout_armed, kNoDev, 0, policy_.timeout_s);
+    }
+  }
+}
+
+uint32_t Simulator::new_thread(bool worker) {
+  SimThread t;
+  t.is_worker = worker;
+  state_.threads.push_back(std::move(t));
+  return static_cast<uint32_t>(state_.threads.size() - 1);
+}
+
+void Simulator::candidates(DevId d, uint32_t only_driver, std::vector<uint32_t>& out) const {
+  out.clear();
+  const auto& bindings = model_->devices[d].bindings;
+  if (bindings.size() == 1) {  // the common case: one matching driver
+    const uint32_t drv = binding_driver_[bindings[0]];
+    if (drv != kNone && state_.driver_registered[drv] && (only_driver == kNone || drv == only_driver))
+      out.push_back(bindings[0]);
+    return;
+  }
+  for (uint32_t b : bindings) {
+    const uint32_t drv = binding_driver_[b];
+    if (drv == kNone || !state_.driver_registered[drv]) continue;
+    if (only_driver != kNone && drv != only_driver) continue;
+    out.push_back(b);
+  }
+  std::sort(out.begin(), out.end(), [&](uint32_t x, uint32_t y) {
+    return state_.driver_reg_order[binding_driver_[x]] < state_.driver_reg_order[binding_driver_[y]];
+  });
+}
+
+void Simulator::thread_step(uint32_t th) {
+  auto& s = state_;
+  for (;;) {
+    SimThread& t = s.threads[th];
+    if (t.busy) return;
+    if (t.pos >= t.jobs.size()) {
+      t.jobs.clear();
+      t.pos = 0;
+      if (!t.is_worker) return;
+      if (s.active.size == 0) {
+        s.worker_scheduled = false;
+        late_initcall_continue();
+        return;
+      }
+      const DevId d = s.active.head;
+      list_remove(d);
+      record(RecKind::retry, d);
+      t.jobs.push_back(Job{d, kNone, 0});
+    }
+    Job& job = s.threads[th].jobs[s.threads[th].pos];
+    DevState& ds = s.devs[job.dev];
+    if (!ds.present || ds.bound) {
+      ++s.threads[th].pos;
+      continue;
+    }
+    if (ds.probing) {  // device_lock: wait for the other probe of this device
+      push(QItem::thread_step, s.now + 100'000, th);
+      return;
+    }
+    const auto& bindings = model_->devices[job.dev].bindings;
+    uint32_t b = kNone;
+    if (bindings.size() == 1) {  // the common case, as candidates() would list it, without the list
+      const uint32_t drv = binding_driver_[bindings[0]];
+      if (job.next_candidate == 0 && drv != kNone && s.driver_registered[drv] &&
+          (job.only_driver == kNone || drv == job.only_driver))
+        b = bindings[0];
+    } else {
+      candidates(job.dev, job.only_driver, scratch_);
+      if (job.next_candidate < scratch_.size()) b = scratch_[job.next_candidate];
+    }
+    if (b == kNone) {
+      ++s.threads[th].pos;
+      continue;
+    }
+    ++job.next_candidate;
+    start_probe(th, job.dev, b);
+    return;
+  }
+}
+
+void Simulator::start_probe(uint32_t th, DevId dev, uint32_t binding) {
+  auto& s = state_;
+  auto& ds = s.devs[dev];
+  s.threads[th].busy = true;
+  ds.probing = true;
+  ds.probe = ProbeInFlight{};
+  ds.probe.binding = binding;
+  ds.probe.thread = th;
+  ds.probe.start = s.now;
+  ds.probe.count_at_start = s.trigger_count;
+  ds.probe.attempt_index = s.binding_attempts[binding]++;
+  ++ds.attempts;
+  ++s.probe_attempts;
+  record(RecKind::probe_start, dev, binding);
+  push(QItem::probe_decide, s.now + model_->bindings[binding].lookup_offset, dev);
+}
+
+ProbeOutcome Simulator::decide_outcome(uint32_t binding, uint32_t k, bool& assumed) const {
+  const Binding& B = model_->bindings[binding];
+  const DeviceModel& dm = model_->devices[B.dev];
+  auto observed = [&] {
+    const size_t i = std::min<size_t>(k, B.attempts.size() - 1);
+    return model_->attempts[B.attempts[i]].outcome;
+  };
+  assumed = false;
+  if (B.fixed_outcomes) return observed();
+  if (!B.ever_deferred) return observed();
+  switch (dm.need_mode) {
+    case Evidence::count:
+      return B.success >= 0 && static_cast<int>(k) >= dm.count_success_after ? ProbeOutcome::bound
+                                                                              : ProbeOutcome::deferred;
+    case Evidence::unknown: return ProbeOutcome::deferred;
+    case Evidence::none: return observed();
+    case Evidence::reason:
+    case Evidence::separation:
+    case Evidence::ambiguous:
+      if (!needs_met(B.dev)) return ProbeOutcome::deferred;
+      assumed = B.success < 0;
+      return ProbeOutcome::bound;
+  }
+  return observed();
+}
+
+void Simulator::probe_decide(DevId dev) {
+  auto& s = state_;
+  auto& p = s.devs[dev].probe;
+  const Binding& B = model_->bindings[p.binding];
+  bool assumed = false;
+  p.outcome = decide_outcome(p.binding, p.attempt_index, assumed);
+  p.decided = true;
+  p.assumed = assumed;
+  uint64_t duration = 0;
+  if (p.outcome == ProbeOutcome::bound) {
+    duration = B.success_duration;
+    if (B.success_ctx != kNone && !assumed) {
+      const bool inl = policy_.inline_provider_work();
+      start_instance(B.success_ctx, p.start, inl);
+      if (inl) {
+        const uint64_t span = inline_span_[B.success_ctx];
+        if (span > duration) {
+          s.blocked_total_ns += span - duration;
+          s.blocked_max_ns = std::max(s.blocked_max_ns, span - duration);
+          duration = span;
+        }
+      }
+    }
+  } else if (p.outcome == ProbeOutcome::deferred) {
+    duration = B.defer_duration;
+  } else {
+    const size_t i = std::min<size_t>(p.attempt_index, B.attempts.size() - 1);
+    const auto& a = model_->attempts[B.attempts[i]];
+    duration = a.end - a.start;
+  }
+  push(QItem::probe_end, p.start + duration, dev);
+}
+
+void Simulator::probe_end(DevId dev) {
+  auto& s = state_;
+  auto& ds = s.devs[dev];
+  const ProbeInFlight p = ds.probe;
+  ds.probing = false;
+  record(RecKind::probe_end, dev, p.binding, static_cast<int32_t>(p.outcome));
+  SimThread& t = s.threads[p.thread];
+  t.busy = false;
+  if (p.outcome == ProbeOutcome::bound) {
+    ds.assumed_success = p.assumed;
+    device_bound(dev, p.binding);
+  } else if (p.outcome == ProbeOutcome::deferred) {
+    ++ds.deferrals;
+    ++s.deferrals;
+    add_pending(dev);
+    if (policy_.race_fix && s.trigger_count != p.count_at_start) trigger(TriggerCause::race);
+  }
+  push(QItem::thread_step, s.now, p.thread);
+}
+
+void Simulator::device_bound(DevId d, uint32_t binding) {
+  auto& ds = state_.devs[d];
+  ds.bound = true;
+  ds.ever_bound = true;
+  ds.bound_binding = binding;
+  ds.bound_at = state_.now;
+  list_remove(d);
+  record(RecKind::bound, d, binding);
+  trigger(TriggerCause::bound);
+  if (model_->device_resource[d] != kNone) {
+    state_.resource_up[model_->device_resource[d]] = 1;
+    if (policy_.targeted_retry())
+      for (DevId w : model_->waiters[model_->device_resource[d]])
+        if (state_.devs[w].list == 1 && needs_met(w)) targeted_retry(w);
+  }
+}
+
+void Simulator::trigger(TriggerCause c) {
+  auto& s = state_;
+  if (!s.enabled) {
+    ++s.triggers_ignored;
+    record(RecKind::trigger_ignored, kNoDev, static_cast<uint32_t>(c));
+    return;
+  }
+  ++s.trigger_count;
+  ++s.triggers_by_cause[static_cast<size_t>(c)];
+  record(RecKind::trigger, kNoDev, static_cast<uint32_t>(c), static_cast<int32_t>(s.trigger_count));
+  // list_splice_tail_init(pending -> active)
+  for (uint32_t d = s.pending.head; d != kNone; d = s.devs[d].next) s.devs[d].list = 2;
+  if (s.pending.size) {
+    if (s.active.tail == kNone) {
+      s.active = s.pending;
+    } else {
+      s.devs[s.active.tail].next = s.pending.head;
+      s.devs[s.pending.head].prev = s.active.tail;
+      s.active.tail = s.pending.tail;
+      s.active.size += s.pending.size;
+    }
+    s.pending = ListHead{};
+  }
+  schedule_worker();
+}
+
+void Simulator::schedule_worker() {
+  auto& s = state_;
+  if (s.worker_scheduled || s.active.size == 0) return;
+  s.worker_scheduled = true;
+  push(QItem::thread_step, s.now + config_.work_latency_ns, 0);
+}
+
+void Simulator::list_append(ListHead& l, uint8_t which, DevId d) {
+  auto& ds = state_.devs[d];
+  ds.list = which;
+  ds.prev = l.tail;
+  ds.next = kNone;
+  if (l.tail != kNone) state_.devs[l.tail].next = d;
+  else l.head = d;
+  l.tail = d;
+  ++l.size;
+}
+
+void Simulator::list_remove(DevId d) {
+  auto& ds = state_.devs[d];
+  if (ds.list == 0) return;
+  ListHead& l = ds.list == 1 ? state_.pending : state_.active;
+  if (ds.prev != kNone) state_.devs[ds.prev].next = ds.next;
+  else l.head = ds.next;
+  if (ds.next != kNone) state_.devs[ds.next].prev = ds.prev;
+  else l.tail = ds.prev;
+  --l.size;
+  ds.list = 0;
+  ds.prev = ds.next = kNone;
+}
+
+void Simulator::add_pending(DevId d) {
+  auto& ds = state_.devs[d];
+  if (ds.list != 0) return;  // driver_deferred_probe_add(): no-op when already on a list
+  list_append(state_.pending, 1, d);
+  record(RecKind::defer_add, d);
+  if (policy_.targeted_retry() && needs_met(d)) targeted_retry(d);
+}
+
+bool Simulator::needs_met(DevId d) const {
+  const DeviceModel& dm = model_->devices[d];
+  switch (dm.need_mode) {
+    case Evidence::none: return true;
+    case Evidence::reason:
+    case Evidence::separation:
+    case Evidence::ambiguous:
+      for (const Need& n : dm.needs)
+        if (!state_.resource_up[n.resource]) return false;
+      return true;
+    case Evidence::count:
+    case Evidence::unknown: return false;
+  }
+  return false;
+}
+
+void Simulator::targeted_retry(DevId d) {
+  if (state_.devs[d].list != 1) return;
+  list_remove(d);
+  list_append(state_.active, 2, d);
+  record(RecKind::targeted_retry, d);
+  schedule_worker();
+}
+
+void Simulator::resources_changed(uint32_t arrival, bool up) {
+  for (uint32_t r : model_->arrivals[arrival].resources) {
+    state_.resource_up[r] = up ? 1 : 0;
+    if (up && policy_.targeted_retry())
+      for (DevId w : model_->waiters[r])
+        if (state_.devs[w].list == 1 && needs_met(w)) targeted_retry(w);
+  }
+}
+
+}  // namespace reprobe

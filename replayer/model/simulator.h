@@ -1,0 +1,232 @@
+// Deterministic discrete-event simulator of drivers/base/dd.c deferred
+// probing (docs/kernel-model.md §1, §5.4), re-running a Model under a trigger
+// Policy. All state is plain values (SimState) so a run can be copied and
+// forked; where the trace leaves ordering open (events due at the same time)
+// the simulator exposes the candidates as a choice point.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "replayer/model/kernel_profile.h"
+#include "replayer/model/model.h"
+#include "replayer/model/policy.h"
+
+namespace reprobe {
+
+enum class TriggerCause : uint8_t {
+  bound, race, late_initcall, timeout, resume, periodic, provider_kick, component_kick, resource_kick,
+};
+inline constexpr size_t kTriggerCauseCount = 9;
+std::string_view to_string(TriggerCause c);
+
+enum class RecKind : uint8_t {
+  probe_start, probe_end, defer_add, bound, trigger, trigger_ignored, targeted_retry, retry,
+  resource_up, resource_down, card_register, timeout_armed, timeout_extended, timeout_fired,
+  device_add, driver_register, late_initcall,
+};
+std::string_view to_string(RecKind k);
+
+// One line of the simulated timeline. 24 bytes: a run records about 1.3 per
+// step (a million on the 1 M-event benchmark trace), so its size is the
+// simulator's memory traffic.
+struct SimRecord {
+  uint64_t t = 0;
+  DevId dev = kNoDev;
+  uint32_t a = 0;        // probe_*: binding; trigger: cause; resource_*: arrival; driver_register: driver
+  int32_t v = 0;         // probe_end: outcome; trigger: count (at most one per step: < 2^31 in any run
+                         // that fits in memory); timeout_armed/extended: seconds
+  RecKind kind = RecKind::probe_start;
+};
+static_assert(sizeof(SimRecord) == 24, "timeline records stay small (docs/model.md §4)");
+
+struct SimConfig {
+  uint64_t work_latency_ns = 50'000;       // trigger -> deferred_probe_work_func start
+  uint64_t horizon_after_end_ns = 60'000'000'000ull;  // periodic triggers stop this long after the trace
+  bool record_timeline = true;
+  uint64_t max_steps = 0;                  // 0 = automatic cap
+};
+
+// A queued simulator event. Ordered by (t, seq); seq is assignment order, so
+// the default schedule is deterministic. Items due far ahead wait in
+// SimState::later until they are due (docs/model.md §4, "Event queue").
+struct QItem {
+  enum Kind : uint8_t { action, thread_step, probe_decide, probe_end, timeout, periodic, kick };
+  uint64_t t = 0;
+  uint32_t seq = 0;   // renumbered (order kept) before it would wrap
+  uint32_t a = 0, b = 0;
+  Kind kind = action;
+};
+static_assert(sizeof(QItem) == 24, "queue items stay small: the heap is the simulator's hot loop");
+
+struct ProbeInFlight {
+  uint32_t binding = kNone;
+  uint32_t thread = kNone;
+  uint64_t start = 0;
+  uint64_t count_at_start = 0;
+  uint32_t attempt_index = 0;
+  bool decided = false;
+  bool bound = false;
+  bool assumed = false;
+  ProbeOutcome outcome = ProbeOutcome::deferred;
+};
+
+struct DevState {
+  bool present = false;
+  bool bound = false;
+  bool probing = false;
+  bool assumed_success = false;
+  uint8_t list = 0;               // 0 none, 1 pending, 2 active
+  uint32_t prev = kNone, next = kNone;  // links in the list it is on
+  uint32_t bound_binding = kNone;   // kNone while bound to its header (pre-capture) driver
+  bool ever_bound = false;          // bound at some point (initially, or in the replay)
+  uint64_t bound_at = 0;
+  uint64_t card_at = 0;
+  bool card_live = false;
+  uint32_t attempts = 0;
+  uint32_t deferrals = 0;
+  ProbeInFlight probe;
+};
+
+struct ListHead {
+  uint32_t head = kNone, tail = kNone, size = 0;
+};
+
+struct Job {
+  DevId dev = kNoDev;
+  uint32_t only_driver = kNone;  // kNone: every matching driver in registration order
+  uint32_t next_candidate = 0;
+};
+
+struct SimThread {
+  std::vector<Job> jobs;
+  uint32_t pos = 0;
+  bool busy = false;
+  bool is_worker = false;
+};
+
+struct CtxInstance {
+  uint32_t ctx = kNone;
+  uint64_t base = 0;
+  bool inline_children = false;  // sync-provider: work/fw children run inside the probe
+};
+
+struct SimState {
+  uint64_t now = 0;
+  uint32_t seq = 0;
+  uint64_t steps = 0;
+  // The event queue, in two 4-ary heaps (min on t, seq). `queue` holds the
+  // items due soon and, between steps, every item due at the earliest time;
+  // `later` holds items queued more than kLaterNs ahead (stale timeouts, far
+  // exogenous actions) until they are due. The union runs in (t, seq) order.
+  std::vector<QItem> queue;
+  std::vector<QItem> later;
+  std::vector<DevState> devs;
+  std::vector<uint8_t> driver_registered;
+  std::vector<uint32_t> driver_reg_order;   // registration sequence number per driver
+  uint32_t reg_seq = 0;
+  std::vector<uint32_t> binding_attempts;   // attempts made per binding
+  std::vector<uint32_t> resource_up;
+  std::vector<CtxInstance> instances;
+  std::vector<SimThread> threads;           // threads[0] = deferred_probe_work
+  ListHead pending, active;
+  bool enabled = false;
+  uint8_t late_initcall_stage = 0;        // 1: first drain, 2: second drain (deferred_probe_initcall)
+  bool worker_scheduled = false;
+  uint64_t trigger_count = 0;
+  std::array<uint32_t, kTriggerCauseCount> triggers_by_cause{};
+  uint32_t triggers_ignored = 0;
+  bool timeout_armed = false;
+  bool timeout_fired = false;
+  uint64_t timeout_due = 0;
+  uint64_t timeout_fired_at = 0;
+  uint32_t timeout_version = 0;
+  uint64_t blocked_total_ns = 0;
+  uint64_t blocked_max_ns = 0;
+  uint32_t probe_attempts = 0;
+  uint32_t deferrals = 0;
+  std::vector<SimRecord> timeline;
+  bool truncated = false;
+};
+
+struct SimResult {
+  SimState state;
+  uint32_t triggers() const;
+};
+
+class Simulator {
+ public:
+  Simulator(const Model& model, const Policy& policy, const SimConfig& config = {});
+
+  bool done() const { return state_.queue.empty() || state_.truncated; }
+  // Indices (into state().queue) of the events due next: more than one is a
+  // choice point the explorer can branch on.
+  std::vector<size_t> choices() const;
+  void step(size_t queue_index);
+  void step() { step(0); }
+  // Runs to the end and moves the final state into the result: the simulator is spent.
+  SimResult run();
+  // Runs every event due at or before t (the state at the end of a capture).
+  void run_until(uint64_t t);
+  const SimState& state() const { return state_; }
+  const Model& model() const { return *model_; }
+  const Policy& policy() const { return policy_; }
+
+ private:
+  void push(QItem::Kind k, uint64_t t, uint32_t a = 0, uint32_t b = 0);
+  QItem pop_at(size_t i);
+  void run_item(const QItem& q);
+  bool run_next();             // run()/run_until(): pops from due_now_ or the heaps
+  void flush_due_now();
+  void promote_due();
+  void renumber_queue();
+  void dispatch(const QItem& q);
+  void record(RecKind k, DevId dev, uint32_t a = 0, int32_t v = 0) {  // inline: about 4 per probe attempt
+    if (config_.record_timeline) state_.timeline.push_back(SimRecord{state_.now, dev, a, v, k});
+  }
+
+  void start_instance(uint32_t ctx, uint64_t base, bool inline_children);
+  void run_action(uint32_t inst, uint32_t idx);
+  void thread_step(uint32_t th);
+  void start_probe(uint32_t th, DevId dev, uint32_t binding);
+  void probe_decide(DevId dev);
+  void probe_end(DevId dev);
+  void trigger(TriggerCause c);
+  void late_initcall_continue();
+  void schedule_worker();
+  void list_remove(DevId d);
+  void list_append(ListHead& l, uint8_t which, DevId d);
+  void add_pending(DevId d);
+  void targeted_retry(DevId d);
+  bool needs_met(DevId d) const;
+  void resources_changed(uint32_t arrival, bool up);
+  void device_bound(DevId d, uint32_t binding);
+  uint32_t new_thread(bool worker);
+  // Drivers that may probe d now, in bus (registration) order; fills out.
+  void candidates(DevId d, uint32_t only_driver, std::vector<uint32_t>& out) const;
+  ProbeOutcome decide_outcome(uint32_t binding, uint32_t attempt, bool& assumed) const;
+  uint64_t inline_span(uint32_t ctx) const;
+
+  const Model* model_;
+  Policy policy_;
+  SimConfig config_;
+  std::vector<uint32_t> binding_driver_;    // binding -> driver index
+  std::vector<std::vector<uint32_t>> driver_bindings_;  // driver -> its bindings, in device order
+  std::vector<uint32_t> initial_driver_;    // device -> driver index it was bound to before the capture
+  std::vector<uint32_t> scratch_;           // candidates() output, reused
+  std::vector<uint64_t> inline_span_;       // per context (sync-provider only)
+  uint64_t horizon_ = 0;
+  // Inside run() and run_until() only (use_due_now_): items queued for `now`
+  // itself (a third of all steps) go to this FIFO instead of the heap. Every
+  // heap item due at `now` was queued earlier, so it runs first; the order is
+  // exactly the heap's (t, seq). Empty whenever those calls return, so
+  // state().queue, choices() and step(i) always see every queued item.
+  std::vector<QItem> due_now_;
+  size_t due_now_head_ = 0;
+  bool use_due_now_ = false;
+  SimState state_;
+};
+
+}  // namespace reprobe

@@ -1,0 +1,54 @@
+// Canonical writer for reprobe trace format v1. Every producer (tracer,
+// importer, scenario builder) writes through it, so equal traces are equal
+// bytes: fixed key order (t, cpu, tid, comm, ev, the kind's fields in schema
+// order, inferred, x- fields sorted), one event per line.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "replayer/trace/error.h"
+#include "replayer/trace/trace.h"
+
+namespace reprobe {
+
+// Canonical header line; throws std::invalid_argument on a malformed header.
+std::string canonical_header_line(const nlohmann::ordered_json& header);
+// Canonical event line from a JSON object with "ev" and "t"; throws
+// std::invalid_argument naming the problem (unknown kind or field, bad type).
+std::string canonical_event_line(const nlohmann::ordered_json& event);
+// Canonical line for an event of a parsed trace.
+std::string canonical_event_line(const Trace& trace, const Event& event);
+nlohmann::ordered_json event_to_json(const Trace& trace, const Event& event);
+
+class TraceWriter {
+ public:
+  explicit TraceWriter(std::ostream& out) : out_(out) {}
+  void header(const nlohmann::ordered_json& header);
+  void event(const nlohmann::ordered_json& event);
+  void event(const Trace& trace, const Event& event);
+  void end(uint64_t dropped, uint64_t lost, std::optional<uint64_t> t = std::nullopt,
+           const nlohmann::ordered_json& extra = nlohmann::ordered_json::object());
+  void flush() { out_.flush(); }
+  uint64_t events_written() const { return events_; }
+
+ private:
+  std::ostream& out_;
+  uint64_t events_ = 0;
+};
+
+// Header of a parsed trace with devices/drivers regenerated from its tables.
+nlohmann::ordered_json trace_header_json(const Trace& trace);
+// Writes a whole parsed trace canonically.
+void write_trace(const Trace& trace, std::ostream& out);
+
+// Writes `path` through a temporary file in the same directory and renames it
+// into place, so a failure never leaves a half-written file. "-" = stdout.
+Result<bool> write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& body);
+
+}  // namespace reprobe

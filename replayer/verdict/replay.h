@@ -1,0 +1,78 @@
+// Replays a trace under trigger policies and turns the simulator's final
+// states into verdicts: was the target card bound, when, what stranded and
+// why, and how faithful the stock replay is to what the kernel really did.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "replayer/trace/error.h"
+#include "replayer/model/kernel_profile.h"
+#include "replayer/model/model.h"
+#include "replayer/model/policy.h"
+#include "replayer/model/simulator.h"
+
+namespace reprobe {
+
+struct ReplayOptions {
+  std::vector<std::string> policies;    // empty = stock only
+  bool all_policies = false;
+  std::string kernel = "auto";
+  std::vector<std::string> targets;     // device labels; empty = card devices
+  bool require_target = true;           // false: a trace with no card device replays with no target (export)
+  bool keep_timelines = false;          // keep each policy's simulated timeline (PolicyVerdict::timeline)
+};
+
+struct TargetOutcome {
+  DevId dev = kNoDev;
+  bool bound = false;
+  std::optional<uint64_t> bound_at;
+  std::optional<uint64_t> card_at;      // snd_card_register replayed
+  uint32_t attempts = 0, deferrals = 0;
+  bool assumed_success = false;         // bound, but the trace never showed how this probe succeeds
+};
+
+struct Stranded {
+  DevId dev = kNoDev;
+  std::vector<std::string> waiting_for;  // missing resources, or "unknown (...)"
+  Evidence evidence = Evidence::unknown;
+};
+
+struct PolicyVerdict {
+  Policy policy;
+  bool target_bound = false;
+  std::optional<uint64_t> target_bound_at;
+  std::vector<TargetOutcome> targets;
+  uint32_t probe_attempts = 0, deferrals = 0, triggers = 0, triggers_ignored = 0;
+  std::array<uint32_t, kTriggerCauseCount> triggers_by_cause{};
+  std::vector<Stranded> stranded;
+  uint64_t blocked_total_ns = 0, blocked_max_ns = 0;
+  std::optional<uint64_t> timeout_fired_at;
+  bool truncated = false;
+  std::vector<SimRecord> timeline;       // the simulated run, only with ReplayOptions::keep_timelines
+};
+
+struct Fidelity {
+  bool exact = true;
+  std::string confidence;                // "high" (bpf capture), "lower" (log-derived or synthetic)
+  std::vector<std::string> divergences;
+};
+
+struct ReplayReport {
+  std::string trace_path;
+  std::string source;
+  KernelProfile profile;
+  std::optional<int> capture_timeout;    // deferred_probe_timeout= from the header cmdline
+  std::vector<DevId> targets;
+  std::vector<PolicyVerdict> verdicts;
+  Fidelity fidelity;
+  std::vector<std::string> why;          // plain-words explanation of the stock outcome
+  std::vector<std::string> warnings;
+  Model model;
+};
+
+Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& options);
+
+}  // namespace reprobe

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (tests/fuzz, meson -Dfuzz=enabled) with clang++ under ASan + UBSan
+# in build-fuzz/ and runs each from its seed corpus.
+# usage: scripts/fuzz.sh [SECONDS] [TARGET]   (default 60 s, every target; scripts/test.sh runs
+# them briefly). Needs clang and libclang-rt-14-dev (scripts/install-deps.sh --test). A crash fails
+# the script and leaves the input in build-fuzz/crash-*.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs="${1:-60}"
+only="${2:-}"
+out=build-fuzz
+command -v clang++ >/dev/null || { echo "fuzz: clang++ not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
+if [ ! -f "$out/build.ninja" ]; then
+  CC=clang CXX=clang++ meson setup "$out" -Dfuzz=enabled -Dcapture=disabled -Dtests=disabled -Dbench=disabled \
+    -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=false --buildtype=debugoptimized >/dev/null
+fi
+ninja -C "$out" tests/fuzz/import_fuzz >/dev/null
+run() {  # NAME SEED_FILE...
+  local name=$1; shift
+  [ -z "$only" ] || [ "$only" = "$name" ] || return 0
+  mkdir -p "$out/corpus-$name"
+  cp -n "$@" "$out/corpus-$name/" 2>/dev/null || true
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    "$out/tests/fuzz/$name" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+    -artifact_prefix="$out/" "$out/corpus-$name" > "$out/$name.log" 2>&1 ||
+    { tail -40 "$out/$name.log" >&2; echo "fuzz: $name FAILED (crash input in $out/crash-*)" >&2; exit 1; }
+  tail -2 "$out/$name.log"
+  echo "fuzz: $name ${secs}s without a crash"
+}
+run import_fuzz tests/fuzz/corpus/* tests/data/import/*.log

@@ -1,0 +1,469 @@
+// Unit tests of the kernel-log importer pieces: prefixes, message map,
+// assembly rules, error paths (binary input, huge line, corrupt compression,
+// --strict).
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include "replayer/trace/trace_reader.h"
+#include "tracer/import/log_importer.h"
+#include "tracer/import/log_input.h"
+#include "tracer/import/log_line_prefix.h"
+#include "tracer/import/log_message_map.h"
+
+namespace reprobe {
+namespace {
+
+LinePrefix prefix(std::string_view s) {
+  LinePrefix p;
+  parse_line_prefix(s, p);
+  return p;
+}
+
+TEST(LogLinePrefix, Timestamps) {
+  auto p = prefix("[    4.305403] pci 0000:00:1f.3: Added to deferred list");
+  ASSERT_TRUE(p.mono_ns);
+  EXPECT_EQ(*p.mono_ns, 4305403000u);
+  EXPECT_EQ(p.msg, "pci 0000:00:1f.3: Added to deferred list");
+  EXPECT_EQ(*prefix("[ 34.7] x").mono_ns, 34700000000u);
+  EXPECT_EQ(*prefix("[    4.475548 <    0.000350>] x").mono_ns, 4475548000u);
+  EXPECT_EQ(prefix("[    4.475548 <    0.000350>] x").msg, "x");
+  EXPECT_EQ(*prefix("[    1.000000][  T123] x").mono_ns, 1000000000u);
+  EXPECT_EQ(prefix("[    1.000000][  T123] x").msg, "x");
+  EXPECT_EQ(prefix("[    1.000000] [T1] x").msg, "x");
+  EXPECT_FALSE(prefix("[123] not a time").mono_ns);
+  EXPECT_FALSE(prefix("dmesg -t line").mono_ns);
+}
+
+TEST(LogLinePrefix, SyslogJournalKmsgAndDmesgX) {
+  auto s = prefix("May 30 13:32:21 thinkpad kernel: [    4.460000] snd x: y");
+  EXPECT_TRUE(s.syslog);
+  EXPECT_FALSE(s.non_kernel);
+  EXPECT_EQ(s.host, "thinkpad");
+  EXPECT_EQ(*s.mono_ns, 4460000000u);
+  EXPECT_EQ(s.msg, "snd x: y");
+  auto de = prefix("Mai 30 13:32:21 thinkpad kernel: snd x: y");
+  EXPECT_TRUE(de.wall_ns);
+  EXPECT_EQ(de.msg, "snd x: y");
+  EXPECT_TRUE(prefix("May 30 13:32:21 thinkpad systemd[1]: Started foo.").non_kernel);
+  auto mono = prefix("[    2.160000] thinkpad kernel: pci 0000:00:1f.3: x");
+  EXPECT_EQ(*mono.mono_ns, 2160000000u);
+  EXPECT_EQ(mono.msg, "pci 0000:00:1f.3: x");
+  EXPECT_EQ(prefix("[ 2.16] kernel: a b: c").msg, "a b: c");
+  auto k = prefix("6,1234,4305403,-;pci 0000:00:1f.3: x");
+  EXPECT_TRUE(k.kmsg);
+  EXPECT_EQ(k.level, 6);
+  EXPECT_EQ(*k.mono_ns, 4305403000u);
+  auto x = prefix("kern  :err   : [    4.000000] boom");
+  EXPECT_TRUE(x.dmesg_x);
+  EXPECT_EQ(x.level, 3);
+  EXPECT_EQ(x.msg, "boom");
+  auto iso = prefix("2024-05-30T13:32:21,305403+02:00 pci 0000:00:1f.3: x");
+  EXPECT_TRUE(iso.wall_ns);
+  EXPECT_FALSE(iso.syslog);
+  EXPECT_EQ(iso.msg, "pci 0000:00:1f.3: x");
+  EXPECT_EQ(prefix("<6>[    1.0] x").level, 6);
+}
+
+TEST(LogLinePrefix, HtmlMailElisionEmbedded) {
+  std::string out;
+  ASSERT_TRUE(has_html("[ 1.0] a -&gt; b<br>"));
+  clean_html("<pre>[ 1.0] a -&gt; b &amp; c&#39;d<br>", out);
+  EXPECT_EQ(out, "[ 1.0] a -> b & c'd");
+  EXPECT_FALSE(has_html("<intr> dd:really_probe: x"));
+  EXPECT_EQ(strip_mail_quote("> > [ 1.0] x"), "[ 1.0] x");
+  EXPECT_TRUE(is_elision("[...]"));
+  EXPECT_TRUE(is_elision("  ...  "));
+  EXPECT_TRUE(is_elision("--- snip ---"));
+  EXPECT_FALSE(is_elision("pci x: ..."));
+  std::vector<size_t> off;
+  find_embedded_timestamps("$ modprobe x[    1.000000] a b: c [    2.000000] d", off);
+  ASSERT_EQ(off.size(), 2u);
+  EXPECT_EQ(off[0], 12u);
+}
+
+Message parse(std::string_view s) {
+  Message m;
+  parse_message(s, m);
+  return m;
+}
+
+TEST(LogMessageMap, DriverCoreOldAndNewForms) {
+  auto m = parse("bus: 'platform': really_probe: probing driver sof_sdw with device sof_sdw");
+  EXPECT_EQ(m.kind, MsgKind::probing);
+  EXPECT_EQ(m.drv, "sof_sdw");
+  EXPECT_EQ(m.dev, "sof_sdw");
+  EXPECT_EQ(m.bus, "platform");
+  m = parse("platform sof_sdw: bus: 'platform': really_probe: probing driver sof_sdw with device");
+  EXPECT_EQ(m.kind, MsgKind::probing);
+  EXPECT_TRUE(m.new_form);
+  EXPECT_EQ(m.dev, "sof_sdw");
+  m = parse("driver: 'i915': driver_bound: bound to device '0000:00:02.0'");
+  EXPECT_EQ(m.kind, MsgKind::bound_driver);
+  EXPECT_EQ(m.dev, "0000:00:02.0");
+  m = parse("sof_sdw sof_sdw: Driver sof_sdw requests probe deferral");
+  EXPECT_EQ(m.kind, MsgKind::probe_deferral);
+  EXPECT_EQ(m.drv, "sof_sdw");
+  EXPECT_EQ(parse("platform sof_sdw: Added to deferred list").kind, MsgKind::defer_added);
+  EXPECT_EQ(parse("platform sof_sdw: Retrying from deferred list").kind, MsgKind::retry);
+  m = parse("snd_hda_intel: probe of 0000:00:1f.3 failed with error -12");
+  EXPECT_EQ(m.kind, MsgKind::failed);
+  EXPECT_EQ(m.ret, -12);
+  m = parse("platform x.0: probe with driver y rejects match -19");
+  EXPECT_EQ(m.kind, MsgKind::rejects);
+  EXPECT_EQ(m.drv, "y");
+  m = parse("platform sof_sdw: deferred probe pending: sof_sdw: ASoC: CPU DAI SDW0 Pin2 not registered");
+  EXPECT_EQ(m.kind, MsgKind::pending);
+  EXPECT_EQ(m.text, "sof_sdw: ASoC: CPU DAI SDW0 Pin2 not registered");
+  EXPECT_TRUE(parse("platform x: deferred probe pending: (reason unknown)").text.empty());
+  m = parse("pci 0000:00:1f.3: error -EPROBE_DEFER: wait for supplier \\_SB.PC00");
+  EXPECT_EQ(m.kind, MsgKind::defer_reason);
+  EXPECT_EQ(m.text, "wait for supplier \\_SB.PC00");
+  EXPECT_EQ(parse("x y: error -517: supplier z not ready").kind, MsgKind::defer_reason);
+  m = parse("probe of INT343A:00 returned -517 after 640 usecs");
+  EXPECT_EQ(m.kind, MsgKind::probe_returned);
+  EXPECT_EQ(m.ret, -517);
+  EXPECT_EQ(m.usecs, 640u);
+  m = parse("initcall azx_driver_init+0x0/0x1000 [snd_hda_intel] returned 0 after 2096 usecs");
+  EXPECT_EQ(m.kind, MsgKind::initcall_returned);
+  EXPECT_EQ(m.text, "snd_hda_intel");
+  EXPECT_EQ(parse("Extended deferred probe timeout by 10 secs").ret, 10);
+}
+
+TEST(LogMessageMap, SoundFirmwareAndDumps) {
+  auto m = parse("skl_hda_dsp_generic skl_hda_dsp_generic: ASoC: CPU DAI iDisp1 Pin not registered");
+  EXPECT_EQ(m.kind, MsgKind::asoc_not_registered);
+  EXPECT_EQ(m.first, "skl_hda_dsp_generic");
+  m = parse("sof_sdw sof_sdw: snd_soc_register_card failed -517");
+  EXPECT_EQ(m.kind, MsgKind::card_failed);
+  EXPECT_EQ(m.ret, -517);
+  m = parse("x 0000:00:1f.3: Direct firmware load for intel/sof/sof-tgl.ri failed with error -2");
+  EXPECT_EQ(m.kind, MsgKind::fw_failed);
+  EXPECT_EQ(m.text, "intel/sof/sof-tgl.ri");
+  m = parse("i915 0000:00:02.0: firmware: failed to load i915/tgl_guc_70.bin (-2)");
+  EXPECT_EQ(m.kind, MsgKind::fw_failed);
+  EXPECT_EQ(m.ret, -2);
+  EXPECT_EQ(parse("x y: firmware: direct-loading firmware a.bin").text, "a.bin");
+  m = parse("input: HDA Intel PCH Mic as /devices/pci0000:00/0000:00:1f.3/sound/card0/input8");
+  EXPECT_EQ(m.kind, MsgKind::card_input);
+  EXPECT_EQ(m.dev, "0000:00:1f.3");
+  EXPECT_EQ(m.index, 0);
+  m = parse("skl_hda_dsp_generic\tskl_hda_dsp_generic: ASoC: CPU DAI iDisp1 Pin not registered");
+  EXPECT_EQ(m.kind, MsgKind::devices_deferred);
+  EXPECT_EQ(m.dev, "skl_hda_dsp_generic");
+  EXPECT_EQ(parse("ACPI: Early table checksum verification disabled").kind, MsgKind::none);
+  EXPECT_EQ(parse("usb 1-1: new high-speed USB device").kind, MsgKind::dev_line);
+  bool stripped = false;
+  EXPECT_EQ(strip_dyndbg_prefix("[  312] dd:really_probe:590: bus: 'pci': x", stripped), "bus: 'pci': x");
+  EXPECT_TRUE(stripped);
+  EXPECT_EQ(strip_dyndbg_prefix("<intr> really_probe:658: pci a: b", stripped), "pci a: b");
+  EXPECT_EQ(strip_dyndbg_prefix("pci 0000:00:1f.3: x", stripped), "pci 0000:00:1f.3: x");
+  EXPECT_FALSE(stripped);
+  EXPECT_TRUE(looks_like_driver_core("platform x: Added to deferred lis"));
+}
+
+std::string import_text(const std::string& text, ImportOptions o = {}) {
+  auto in = LogInput::from_memory(text, "mem.log");
+  LogImporter imp(o);
+  auto r = imp.import(*in);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().str());
+  std::ostringstream os;
+  imp.write_trace(os);
+  auto back = read_trace_text(os.str(), "mem.trace");
+  EXPECT_TRUE(back.ok()) << (back.ok() ? "" : back.error().str()) << "\n" << os.str();
+  return os.str();
+}
+
+TEST(LogImporter, DevicesDeclaredBeforeUseAndTimesNeverDecrease) {
+  const std::string t = import_text(
+      "[    5.000000] probe of 0000:00:1f.3 returned 0 after 2000000 usecs\n"
+      "[    4.000000] platform late: deferred probe pending\n");
+  EXPECT_NE(t.find("{\"t\":3000000000,\"ev\":\"device_add\",\"dev\":\"0000:00:1f.3\",\"bus\":\"pci\",\"inferred\":true}"),
+            std::string::npos)
+      << t;
+  EXPECT_NE(t.find("\"ev\":\"timeout_fired\""), std::string::npos);
+}
+
+TEST(LogImporter, LastBootOnlyAndUntimedLinesKeepOrder) {
+  ImportOptions o;
+  LogImporter imp(o);
+  auto in = LogInput::from_memory(
+      "[    0.000000] Linux version 6.1.0-1-amd64 (x)\n[    3.000000] a b.0: probe with driver a failed with error -5\n"
+      "[    0.000000] Linux version 6.1.0-2-amd64 (x)\n[    2.000000] c d.0: probe with driver c failed with error -5\n",
+      "two-boots.log");
+  ASSERT_TRUE(imp.import(*in).ok());
+  std::ostringstream os;
+  imp.write_trace(os);
+  EXPECT_EQ(imp.stats().boots, 2u);
+  EXPECT_EQ(os.str().find("b.0"), std::string::npos);
+  EXPECT_NE(os.str().find("6.1.0-2-amd64"), std::string::npos);
+  const std::string untimed = import_text("x a.0: ASoC: CPU DAI P not registered\nplatform a.0: deferred probe pending\n");
+  EXPECT_NE(untimed.find("synthetic"), std::string::npos);
+}
+
+TEST(LogImporter, RedactsHostsAndSerials) {
+  const std::string t = import_text(
+      "May 30 13:32:21 janes-laptop kernel: [    1.0] x 0000:00:1f.3: firmware: failed to load janes-laptop/fw.bin (-2)\n");
+  EXPECT_EQ(t.find("janes-laptop"), std::string::npos) << t;
+}
+
+TEST(LogImporter, InvalidUtf8BecomesQuestionMarks) {
+  // Found by the fuzzer: Latin-1 bytes in a message must not reach the JSON writer.
+  const std::string t = import_text("[ 1.0] x 0000:00:1f.3: firmware: failed to load caf\xe9.bin (-2)\n");
+  EXPECT_NE(t.find("caf?.bin"), std::string::npos) << t;
+}
+
+TEST(LogImporter, ExplainNamesInputLines) {
+  ImportOptions o;
+  std::vector<std::string> where;
+  o.explain = [&](const std::string& w, const std::string&) { where.push_back(w); };
+  import_text("[ 1.0] noise\n[ 2.0] platform x: deferred probe pending\n", o);
+  ASSERT_FALSE(where.empty());
+  EXPECT_EQ(where.front(), "mem.log:2");
+}
+
+TEST(LogImporter, NonDeviceLinesAreNotDevices) {
+  // pr_info lines shaped "Word1 Word2: text" and kmsg records without a dictionary.
+  const std::string t = import_text(
+      "[ 0.1] Zone ranges:\n[ 0.2] Dynamic Preempt: voluntary\n[ 0.3] NMI watchdog: Enabled\n"
+      "[ 0.4] pinctrl core: initialized pinctrl subsystem\n[ 0.5] EDAC MC: Ver: 3.0.0\n"
+      "[ 0.6] Policy zone: Normal\n[ 0.7] pci_bus 0000:00: root bus resource [io  0x0000-0x0cf7 window]\n");
+  for (const char* bogus : {"\"ranges\"", "\"Preempt\"", "\"watchdog\"", "\"core\"", "\"MC\"", "\"zone\"", "\"0000:00\""})
+    EXPECT_EQ(t.find(bogus), std::string::npos) << bogus << "\n" << t;
+  const std::string k = import_text("6,1,100000,-;pinctrl core: x\n6,2,200000,-;serio serio1: x\n SUBSYSTEM=serio\n DEVICE=+serio:serio1\n"
+                                    "6,3,300000,-;foo bar1: no dictionary\n");
+  EXPECT_EQ(k.find("\"core\""), std::string::npos) << k;
+  EXPECT_EQ(k.find("bar1"), std::string::npos) << k;
+}
+
+TEST(LogImporter, RetryWithoutTriggerImpliesTheTimeout) {
+  // 6.1: the timeout fires and everything binds: nothing printed but the retry.
+  const std::string t = import_text(
+      "[ 41.259053] bus: 'platform': really_probe: probing driver m with device m\n"
+      "[ 41.265791] m m: Driver m requests probe deferral\n"
+      "[ 41.266165] platform m: Added to deferred list\n"
+      "[ 41.266285] Extended deferred probe timeout by 5 secs\n"
+      "[ 46.510732] platform m: Retrying from deferred list\n"
+      "[ 46.510900] bus: 'platform': really_probe: probing driver m with device m\n"
+      "[ 46.540569] driver: 'm': driver_bound: bound to device 'm'\n");
+  EXPECT_NE(t.find("{\"t\":46266285000,\"ev\":\"timeout_fired\",\"inferred\":true}\n"
+                   "{\"t\":46266285000,\"ev\":\"trigger\",\"cause\":\"timeout\",\"inferred\":true}"),
+            std::string::npos)
+      << t;
+  // the driver is registered at its first match line, never after
+  EXPECT_NE(t.find("{\"t\":41259053000,\"ev\":\"driver_register\",\"drv\":\"m\",\"bus\":\"platform\",\"inferred\":true}"),
+            std::string::npos)
+      << t;
+  const std::string other = import_text(
+      "[ 1.0] platform m: Added to deferred list\n[ 3.0] platform m: Retrying from deferred list\n");
+  EXPECT_NE(other.find("\"cause\":\"other\""), std::string::npos) << other;
+}
+
+TEST(LogImporter, HdaCodecImpliesItsControllerBoundAndRegisteredTheCard) {
+  const std::string t = import_text(
+      "[ 1.135117] pci 0000:00:01.0: [8086:2668] type 00 class 0x040300\n"
+      "[ 1.135200] pci 0000:00:02.0: [1234:1111] type 00 class 0x030000\n"
+      "[ 37.453572] snd_hda_codec_generic hdaudioC0D0: autoconfig for Generic: line_outs=1\n");
+  EXPECT_NE(t.find("\"ev\":\"bound\",\"dev\":\"0000:00:01.0\",\"drv\":\"snd_hda_intel\",\"inferred\":true"), std::string::npos) << t;
+  EXPECT_NE(t.find("\"ev\":\"snd_card_register\",\"dev\":\"0000:00:01.0\",\"index\":0"), std::string::npos) << t;
+  EXPECT_EQ(t.find("\"dev\":\"0000:00:02.0\",\"drv\""), std::string::npos) << t;
+  // without the PCI class line nothing is inferred about a controller
+  const std::string n = import_text("[ 37.4] snd_hda_codec_generic hdaudioC0D0: autoconfig for Generic\n");
+  EXPECT_EQ(n.find("\"ev\":\"snd_card_register\""), std::string::npos) << n;
+}
+
+TEST(LogImporter, AsocBindLineMarksTheCardDevice) {
+  const std::string t = import_text("[ 46.527395] reprobe-machine reprobe-machine: ASoC: no DMI vendor name!\n");
+  EXPECT_NE(t.find("\"ev\":\"card_bind_start\",\"dev\":\"reprobe-machine\""), std::string::npos) << t;
+}
+
+TEST(LogImporter, ExplainAttributesEndOfLogBindsToTheDevicesLine) {
+  ImportOptions o;
+  std::vector<std::pair<std::string, std::string>> ev;
+  o.explain = [&](const std::string& w, const std::string& e) { ev.emplace_back(w, e); };
+  import_text("[ 1.0] drv dev.0: hello\n[ 2.0] noise\n[ 3.0] more noise\n", o);
+  bool seen = false;
+  for (const auto& [w, e] : ev)
+    if (e.find("\"bound\"") != std::string::npos) {
+      EXPECT_EQ(w, "mem.log:1") << e;
+      seen = true;
+    }
+  EXPECT_TRUE(seen);
+}
+
+std::vector<std::string> all_lines(LogInput& in, std::string* error);
+
+TEST(LogImporter, LiveFlushingWritesTheSameEventsAsTheFileImport) {
+  // The kmsg backend's path: feed record by record, flush what is final, finish.
+  namespace fs = std::filesystem;
+  for (const char* run : {"timeout-rescue-kmsg", "kick-kmsg", "hda-kmsg", "sof-late-component-kmsg", "sof-fw-callback-kmsg"}) {
+    SCOPED_TRACE(run);
+    const fs::path log = fs::path(REPROBE_SOURCE_ROOT) / "tests" / "data" / "logs" / run / "kmsg.log";
+    if (!fs::exists(log)) GTEST_FAIL() << log << " missing";
+    auto in = LogInput::open(log.string());
+    ASSERT_TRUE(in.ok()) << in.error().str();
+    std::string err;
+    std::vector<std::string> lines = all_lines(**in, &err);
+    ASSERT_TRUE(err.empty()) << err;
+    auto events = [](const std::string& trace) {
+      std::string out;
+      std::istringstream is(trace);
+      std::string l;
+      while (std::getline(is, l))
+        if (l.rfind("{\"t\"", 0) == 0) out += l + "\n";
+      return out;
+    };
+    ImportOptions fo;
+    LogImporter file(fo);
+    for (size_t i = 0; i < lines.size(); ++i) ASSERT_TRUE(file.feed(lines[i], "kmsg.log", i + 1).ok());
+    std::ostringstream fos;
+    file.write_trace(fos);
+    ImportOptions lo;
+    lo.source = "kmsg";
+    LogImporter live(lo);
+    std::ostringstream los;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      ASSERT_TRUE(live.feed(lines[i], "kmsg.log", i + 1).ok());
+      const uint64_t lt = live.last_time();
+      live.flush_events(los, lt > 2000000000ull ? lt - 2000000000ull : 0);
+    }
+    live.finish_events(los);
+    EXPECT_EQ(events(los.str()), events(fos.str()));
+  }
+}
+
+TEST(LogImportErrors, BinaryInputIsRefused) {
+  std::string bin(4096, '\0');
+  for (size_t i = 0; i < bin.size(); i += 3) bin[i] = static_cast<char>(i);
+  auto in = LogInput::from_memory(bin, "core.bin");
+  LogImporter imp{ImportOptions{}};
+  auto r = imp.import(*in);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().str().find("core.bin: binary data"), std::string::npos) << r.error().str();
+}
+
+TEST(LogImportErrors, HugeLineIsRefused) {
+  LogInputLimits lim;
+  lim.max_line_bytes = 1 << 20;
+  auto in = LogInput::from_memory("[ 1.0] ok\n" + std::string(3 << 20, 'a'), "huge.log", lim);
+  LogImporter imp{ImportOptions{}};
+  auto r = imp.import(*in);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().str().find("huge.log:2: line longer than 1 MiB"), std::string::npos) << r.error().str();
+}
+
+TEST(LogImportErrors, CorruptAndTruncatedGzip) {
+  std::string data = "[    1.000000] platform x: deferred probe pending\n";
+  uLongf n = compressBound(data.size()) + 32;
+  std::string gz(n, '\0');
+  z_stream z{};
+  ASSERT_EQ(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  z.next_in = reinterpret_cast<Bytef*>(data.data());
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(gz.data());
+  z.avail_out = static_cast<uInt>(gz.size());
+  ASSERT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  gz.resize(z.total_out);
+  deflateEnd(&z);
+  {
+    auto in = LogInput::from_memory(gz, "ok.gz");
+    std::string_view line;
+    auto r = in->next(line);
+    ASSERT_TRUE(r.ok() && *r);
+    EXPECT_EQ(in->compression(), LogCompression::gzip);
+    EXPECT_EQ(line, "[    1.000000] platform x: deferred probe pending");
+  }
+  auto in = LogInput::from_memory(gz.substr(0, gz.size() / 2), "cut.gz");
+  LogImporter imp{ImportOptions{}};
+  auto r = imp.import(*in);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().str().find("cut.gz: gzip: truncated"), std::string::npos) << r.error().str();
+}
+
+TEST(LogImportErrors, StrictFailsOnUnparsableDriverCoreLines) {
+  const std::string log = "[ 1.0] fine line\n[ 2.0] bus: 'pci': really_probe: probing drivr x with device y\n";
+  {
+    LogImporter imp{ImportOptions{}};
+    auto in = LogInput::from_memory(log, "lax.log");
+    EXPECT_TRUE(imp.import(*in).ok());
+    EXPECT_EQ(imp.stats().skipped[static_cast<size_t>(SkipKind::driver_core_unparsed)], 1u);
+  }
+  ImportOptions o;
+  o.strict = true;
+  LogImporter imp(o);
+  auto in = LogInput::from_memory(log, "strict.log");
+  auto r = imp.import(*in);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().str().find("strict.log:2: looks like driver-core output"), std::string::npos) << r.error().str();
+}
+
+// Uncompressed regular files are memory-mapped (LogInput::open): the same lines,
+// line numbers and errors as the streamed path (from_memory).
+std::vector<std::string> all_lines(LogInput& in, std::string* error) {
+  std::vector<std::string> out;
+  std::string_view line;
+  for (;;) {
+    auto r = in.next(line);
+    if (!r) {
+      *error = r.error().str();
+      return out;
+    }
+    if (!*r) return out;
+    out.emplace_back(line);
+  }
+}
+
+std::string write_temp(const std::string& name, const std::string& data) {
+  const auto p = std::filesystem::temp_directory_path() / ("reprobe-log-input-" + std::to_string(::getpid()) + "-" + name);
+  std::ofstream(p, std::ios::binary) << data;
+  return p.string();
+}
+
+TEST(LogInput, MappedFileSplitsLikeTheStream) {
+  const std::string text = "[ 1.0] a\r\n\n[ 2.0] b\n\n\n[ 3.0] last without newline";
+  const std::string path = write_temp("lines.log", text);
+  auto mapped = LogInput::open(path);
+  ASSERT_TRUE(mapped.ok()) << mapped.error().str();
+  auto streamed = LogInput::from_memory(text, "mem.log");
+  std::string e1, e2;
+  const auto a = all_lines(**mapped, &e1);
+  const auto b = all_lines(*streamed, &e2);
+  EXPECT_EQ(e1, "");
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a.size(), 6u);
+  EXPECT_EQ(a[0], "[ 1.0] a\r");
+  EXPECT_EQ(a.back(), "[ 3.0] last without newline");
+  EXPECT_EQ((*mapped)->line_number(), 6u);
+  std::filesystem::remove(path);
+}
+
+TEST(LogInput, MappedFileErrors) {
+  std::string bin(4096, '\0');
+  for (size_t i = 0; i < bin.size(); i += 3) bin[i] = static_cast<char>(i);
+  const std::string bin_path = write_temp("core.bin", bin);
+  auto in = LogInput::open(bin_path);
+  ASSERT_TRUE(in.ok());
+  std::string err;
+  all_lines(**in, &err);
+  EXPECT_NE(err.find("core.bin: binary data"), std::string::npos) << err;
+  std::filesystem::remove(bin_path);
+
+  LogInputLimits lim;
+  lim.max_line_bytes = 1 << 20;
+  const std::string huge_path = write_temp("huge.log", "[ 1.0] ok\n" + std::string(3 << 20, 'a'));
+  auto huge = LogInput::open(huge_path, lim);
+  ASSERT_TRUE(huge.ok());
+  err.clear();
+  const auto lines = all_lines(**huge, &err);
+  EXPECT_EQ(lines.size(), 1u);
+  EXPECT_NE(err.find("huge.log:2: line longer than 1 MiB"), std::string::npos) << err;
+  std::filesystem::remove(huge_path);
+}
+
+}  // namespace
+}  // namespace reprobe

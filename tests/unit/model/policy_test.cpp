@@ -1,0 +1,94 @@
+#include <gtest/gtest.h>
+
+#include "replayer/model/kernel_profile.h"
+#include "replayer/model/policy.h"
+
+namespace reprobe {
+namespace {
+
+KernelProfile k61() { return *kernel_profile("6.1"); }
+KernelProfile k510() { return *kernel_profile("5.10"); }
+
+TEST(KernelProfile, ReleasesMapToNearestModelledProfile) {
+  EXPECT_EQ(profile_for_release("5.10.0-33-amd64")->name, "5.10");
+  EXPECT_EQ(profile_for_release("5.15.0-100-generic")->name, "5.10");
+  EXPECT_EQ(profile_for_release("6.0.12")->name, "6.1");
+  EXPECT_EQ(profile_for_release("6.1.0-27-amd64")->name, "6.1");
+  EXPECT_EQ(profile_for_release("6.5.1")->name, "6.1");
+  EXPECT_EQ(profile_for_release("6.6.57")->name, "6.6");
+  EXPECT_EQ(profile_for_release("6.12.117+deb13-amd64")->name, "6.12");
+  EXPECT_EQ(profile_for_release("7.1.0")->name, "6.12");
+  EXPECT_FALSE(profile_for_release("garbage").has_value());
+  EXPECT_FALSE(kernel_profile("4.19").ok());
+  EXPECT_EQ(kernel_profile("4.19").error().message, "unknown kernel profile '4.19' (known: 5.10, 6.1, 6.6, 6.12, auto)");
+}
+
+TEST(KernelProfile, TimeoutDefaultsFollowKernelHistory) {
+  EXPECT_EQ(k510().default_timeout_s, 0);
+  EXPECT_FALSE(k510().extend_on_register);
+  for (const char* n : {"6.1", "6.6", "6.12"}) {
+    EXPECT_EQ(kernel_profile(n)->default_timeout_s, 10) << n;
+    EXPECT_TRUE(kernel_profile(n)->extend_on_register) << n;
+  }
+}
+
+TEST(KernelProfile, CmdlineTimeout) {
+  EXPECT_EQ(cmdline_timeout("quiet deferred_probe_timeout=30 splash"), 30);
+  EXPECT_EQ(cmdline_timeout("deferred_probe_timeout=-1"), -1);
+  EXPECT_FALSE(cmdline_timeout("quiet splash").has_value());
+  EXPECT_FALSE(cmdline_timeout("xdeferred_probe_timeout=5").has_value());
+}
+
+TEST(Policy, StockFollowsTheProfile) {
+  auto p = parse_policy("stock", k61());
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->timeout_s, 10);
+  EXPECT_TRUE(p->extend_on_register);
+  EXPECT_TRUE(p->race_fix);
+  EXPECT_EQ(parse_policy("stock", k510())->timeout_s, 0);
+  EXPECT_EQ(parse_policy("stock", k61(), 30)->timeout_s, 30) << "capture's cmdline wins over the default";
+}
+
+TEST(Policy, EachCatalogueEntryParses) {
+  for (const auto& s : all_policy_specs()) {
+    auto p = parse_policy(s, k61());
+    ASSERT_TRUE(p.ok()) << s;
+    EXPECT_EQ(p->spec, s);
+  }
+  EXPECT_FALSE(parse_policy("no-race-fix", k61())->race_fix);
+  EXPECT_EQ(parse_policy("no-timeout", k61())->timeout_s, 0);
+  EXPECT_TRUE(parse_policy("provider-kick", k61())->kicks_after_provider_work());
+  EXPECT_TRUE(parse_policy("component-kick", k61())->kicks_on_component());
+  EXPECT_FALSE(parse_policy("component-kick", k61())->kicks_on_resource());
+  EXPECT_TRUE(parse_policy("resource-kick", k61())->kicks_on_resource());
+  EXPECT_TRUE(parse_policy("resource-aware", k61())->targeted_retry());
+  EXPECT_TRUE(parse_policy("sync-provider", k61())->inline_provider_work());
+}
+
+TEST(Policy, Parameters) {
+  auto p = parse_policy("stock:timeout=30,extend=0", k61());
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->timeout_s, 30);
+  EXPECT_FALSE(p->extend_on_register);
+  EXPECT_EQ(p->spec, "stock:timeout=30,extend=0");
+  EXPECT_EQ(parse_policy("periodic:500", k61())->period_ms, 500);
+  EXPECT_EQ(parse_policy("periodic:500", k61())->spec, "periodic:ms=500");
+  EXPECT_EQ(parse_policy("periodic:ms=250", k61())->period_ms, 250);
+  EXPECT_EQ(parse_policy("periodic", k61())->period_ms, 1000);
+  EXPECT_FALSE(parse_policy("component-kick:race_fix=0", k61())->race_fix);
+}
+
+TEST(Policy, Errors) {
+  EXPECT_EQ(parse_policy("kick-everything", k61()).error().message.substr(0, 34), "unknown policy 'kick-everything' (");
+  EXPECT_EQ(parse_policy("stock:timeout=abc", k61()).error().message, "policy 'stock:timeout=abc': timeout='abc' is not an integer");
+  EXPECT_EQ(parse_policy("stock:colour=3", k61()).error().message,
+            "policy 'stock:colour=3': unknown parameter 'colour' (timeout, extend, race_fix)");
+  EXPECT_EQ(parse_policy("stock:timeout", k61()).error().message, "policy 'stock:timeout': parameter 'timeout' needs a value (key=value)");
+  EXPECT_EQ(parse_policy("stock:", k61()).error().message, "policy 'stock:': empty parameter list");
+  EXPECT_EQ(parse_policy("no-timeout:timeout=5", k61()).error().message, "policy 'no-timeout:timeout=5': no-timeout takes no timeout");
+  EXPECT_EQ(parse_policy("stock:extend=2", k61()).error().message, "policy 'stock:extend=2': extend must be 0 or 1");
+  EXPECT_EQ(parse_policy("periodic:0", k61()).error().message, "policy 'periodic:0': ms must be 1..3600000");
+}
+
+}  // namespace
+}  // namespace reprobe
