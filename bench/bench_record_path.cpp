@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,11 @@
 using namespace reprobe;
 
 namespace {
+
+// The generator's own events: a writer error is a bug here, reported as one.
+void must(reprobe::Result<void> r) {
+  if (!r) throw std::runtime_error("bench: the trace writer refused an event: " + r.error().str());
+}
 
 // A bind/unbind stress mix: probe, deferral, trigger, unbind on a few devices.
 std::vector<std::vector<uint8_t>> make_records(size_t n) {
@@ -75,7 +81,7 @@ double json_path(const std::vector<std::vector<uint8_t>>& recs, std::string* byt
     if ((i + 1) % kBatch == 0 || i + 1 == recs.size()) {
       dec.flush(UINT64_MAX, [&](nlohmann::ordered_json ev) {
         red.scrub_json(ev);
-        w.event(ev);
+        must(w.event(ev));
       });
       w.flush();
     }
@@ -97,7 +103,7 @@ double fast_path(const std::vector<std::vector<uint8_t>>& recs, std::string* byt
     dec.push(recs[i].data(), recs[i].size());
     if ((i + 1) % kBatch == 0 || i + 1 == recs.size()) {
       dec.flush_events(UINT64_MAX, [&](DecodedEvent&& e) {
-        w.append(e, pending);
+        must(w.append(e, pending));
         if (pending.size() >= (64u << 10)) {
           os.write(pending.data(), static_cast<std::streamsize>(pending.size()));
           pending.clear();

@@ -48,6 +48,7 @@
 #include <deque>
 #include <fstream>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,11 @@
 #include "replayer/trace/trace_writer.h"
 
 namespace {
+
+// The generator's own events: a writer error is a bug here, reported as one.
+void must(reprobe::Result<void> r) {
+  if (!r) throw std::runtime_error("bench: the trace writer refused an event: " + r.error().str());
+}
 
 using json = nlohmann::ordered_json;
 
@@ -597,7 +603,7 @@ uint64_t Generator::flush(reprobe::TraceWriter& w) {
   std::stable_sort(buf_.begin(), buf_.end(), [](const Ev& a, const Ev& b) { return a.t != b.t ? a.t < b.t : a.seq < b.seq; });
   for (auto& e : buf_) {
     if (e.trigger) e.j["count"] = ++trigger_count_;
-    w.event(e.j);
+    must(w.event(e.j));
   }
   const uint64_t n = buf_.size();
   buf_.clear();
@@ -646,21 +652,21 @@ uint64_t Generator::write(const std::string& path) {
   h["scenario"] = "bench-synthetic";
   h["description"] = fmt::format("gen-bench-trace: {} devices enumerated at boot, sound groups deferring on their "
                                  "provider's late components, ordinary modules, stranded devices", boot_.size());
-  w.header(h);
+  must(w.header(h));
   const Task init{1, "swapper/0", 0};
   const uint64_t span = 800 * kMs;
   for (size_t k = 0; k < boot_.size(); ++k) {
     const uint64_t t = 100 * kMs + span * k / boot_.size();
     json e = {{"t", t}, {"cpu", init.cpu}, {"tid", init.tid}, {"comm", init.comm}, {"ev", "device_add"},
               {"dev", boot_[k].dev}, {"bus", boot_[k].bus}};
-    w.event(e);
+    must(w.event(e));
   }
   const json base = {{"t", kSec}, {"cpu", init.cpu}, {"tid", init.tid}, {"comm", init.comm}};
   auto at = [&](const char* ev, json extra) {
     json e = base;
     e["ev"] = ev;
     for (auto& [k, v] : extra.items()) e[k] = v;
-    w.event(e);
+    must(w.event(e));
   };
   at("late_initcall", json::object());
   at("trigger", {{"cause", "late_initcall"}, {"count", 1}});

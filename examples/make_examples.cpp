@@ -12,8 +12,12 @@ int main(int argc, char** argv) {
   }
   for (const auto& ex : reprobe::examples::all()) {
     const std::string path = std::string(argv[1]) + "/" + ex.name + ".trace";
-    const std::string text = ex.build().text(ex.end_t);
-    auto r = reprobe::write_file_atomically(path, [&](std::ostream& os) { os << text; });
+    auto text = ex.build().text(ex.end_t);
+    if (!text) {
+      std::cerr << text.error().str() << "\n";
+      return 2;
+    }
+    auto r = reprobe::write_file_atomically(path, [&](std::ostream& os) { os << *text; });
     if (!r) {
       std::cerr << r.error().str() << "\n";
       return 2;

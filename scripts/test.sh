@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
-# Quick start 2: install packages, build, run every test: unit, golden (examples and real
-# captures, imported real logs), CLI, the HTML report in headless chromium, a short libFuzzer run
-# of the log importer, then the real-kernel VM suite (record in a qemu guest running Debian's own
-# kernel -> replay on the host -> compare with what the kernel did; tests/vm/README.md).
-# The VM suite needs root (qemu, the kernel headers): it fails loudly without it.
+# Quick start 2: install packages, build everything (capture side included), run every test: unit,
+# golden (examples and real captures, imported real logs), CLI, layering and tree rules, formatting,
+# the HTML report in headless chromium, a short libFuzzer run, then the real-kernel VM suite (record in
+# a qemu guest running Debian's own kernel -> replay on the host -> compare with what the kernel did;
+# tests/vm/README.md). The VM suite needs root (qemu, the kernel headers): it fails loudly without it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-[ -d build ] || meson setup build
+scripts/install-deps.sh --test
+if [ -f build/build.ninja ]; then
+  meson configure build -Dcapture=enabled -Dtests=enabled -Dbench=enabled
+else
+  meson setup build -Dcapture=enabled -Dtests=enabled -Dbench=enabled
+fi
 ninja -C build
 # The browser test's playwright-core (tests/browser/package-lock.json), from the npm registry.
 [ -f tests/browser/node_modules/playwright-core/package.json ] || npm ci --prefix tests/browser --no-audit --no-fund
 meson test -C build --print-errorlogs
-echo "== importer fuzzing (libFuzzer, 20 s)"
+echo "== formatting (clang-format --dry-run)"
+scripts/lint.sh format
+echo "== fuzzing (libFuzzer, 20 s per target)"
 scripts/fuzz.sh 20
 sudo=""
 [ "$(id -u)" = 0 ] || sudo=sudo

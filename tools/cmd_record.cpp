@@ -232,14 +232,13 @@ int cmd_record(const std::vector<std::string>& args_in) {
     out->flush();
   };
   auto sink = [&](DecodedEvent&& ev) {
-    try {
-      lines.append(ev, pending);
+    if (auto r = lines.append(ev, pending); r) {
       last_t = ev.t();
       ++events_written;
-    } catch (const std::exception& e) {
+    } else {
       ++rejected;
       if (o.verbose)
-        log(fmt::format("event dropped by the trace writer: {}: {}", e.what(),
+        log(fmt::format("event dropped by the trace writer: {}: {}", r.error().message,
                         ev.to_json().dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)));
     }
     if (pending.size() >= kOutBuffer) write_pending();

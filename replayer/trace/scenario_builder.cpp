@@ -69,22 +69,29 @@ void ScenarioBuilder::probe(uint64_t start, uint64_t end, const Task& task, cons
   }
 }
 
-std::string ScenarioBuilder::text(uint64_t end_t) const {
+Result<std::string> ScenarioBuilder::text(uint64_t end_t) const {
   std::ostringstream os;
   TraceWriter w(os);
-  w.header(header_);
+  const std::string name = header_.value("scenario", std::string("scenario")) + ".trace";
+  auto at_line = [&](Error e, unsigned line) { return Error{name, line, std::move(e.message)}; };
+  if (auto r = w.header(header_); !r) return at_line(r.take_error(), 1);
   // Stable by time: events emitted out of order (helpers) are sorted, ties keep emission order.
   std::vector<const json*> order;
   for (const auto& e : events_) order.push_back(&e);
   std::stable_sort(order.begin(), order.end(),
                    [](const json* a, const json* b) { return (*a)["t"].get<uint64_t>() < (*b)["t"].get<uint64_t>(); });
-  for (const json* e : order) w.event(*e);
+  unsigned line = 1;
+  for (const json* e : order) {
+    ++line;
+    if (auto r = w.event(*e); !r) return at_line(r.take_error(), line);
+  }
   w.end(0, 0, end_t);
   return os.str();
 }
 
 Result<Trace> ScenarioBuilder::build(uint64_t end_t) const {
-  return read_trace_text(text(end_t), header_.value("scenario", std::string("scenario")) + ".trace");
+  REPROBE_TRY_ASSIGN(const std::string text_, text(end_t));
+  return read_trace_text(text_, header_.value("scenario", std::string("scenario")) + ".trace");
 }
 
 }  // namespace reprobe

@@ -48,7 +48,8 @@ class ScenarioBuilder {
   // trigger event with a cause; count is tracked here.
   void trigger(uint64_t t, const Task& task, const std::string& cause);
 
-  std::string text(uint64_t end_t) const;   // canonical trace text with the end line
+  // Canonical trace text with the end line, or the error of the first malformed event ("NAME.trace:LINE").
+  Result<std::string> text(uint64_t end_t) const;
   Result<Trace> build(uint64_t end_t) const;
 
  private:

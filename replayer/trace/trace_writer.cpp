@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <stdexcept>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -23,43 +22,44 @@ const EventSpec* spec_for(std::string_view ev) {
   return k ? &event_spec(*k) : nullptr;
 }
 
-void check_type(const FieldSpec& f, const json& v) {
-  auto bad = [&](const char* what) {
-    throw std::invalid_argument(fmt::format("field '{}' must be {}, got {}", f.name, what, v.dump()));
-  };
+Error invalid(std::string message) { return Error{"", 0, std::move(message)}; }
+
+Result<void> check_type(const FieldSpec& f, const json& v) {
+  auto bad = [&](const char* what) { return invalid(fmt::format("field '{}' must be {}, got {}", f.name, what, v.dump())); };
   switch (f.type) {
     case FieldType::dev_ref:
     case FieldType::dev_decl:
     case FieldType::str:
-      if (!v.is_string()) bad("a string");
+      if (!v.is_string()) return bad("a string");
       break;
     case FieldType::outcome:
-      if (!v.is_string() || !probe_outcome_from(v.get<std::string>())) bad("bound|deferred|failed|rejected");
+      if (!v.is_string() || !probe_outcome_from(v.get<std::string>())) return bad("bound|deferred|failed|rejected");
       break;
     case FieldType::fw_mode:
-      if (!v.is_string() || (v != "sync" && v != "nowait")) bad("sync|nowait");
+      if (!v.is_string() || (v != "sync" && v != "nowait")) return bad("sync|nowait");
       break;
     case FieldType::i64:
-      if (!v.is_number_integer()) bad("an integer");
+      if (!v.is_number_integer()) return bad("an integer");
       break;
     case FieldType::u64:
-      if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() >= 0)) bad("an unsigned integer");
+      if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() >= 0)) return bad("an unsigned integer");
       break;
     case FieldType::boolean:
-      if (!v.is_boolean()) bad("a boolean");
+      if (!v.is_boolean()) return bad("a boolean");
       break;
     case FieldType::str_list:
-      if (!v.is_array()) bad("an array of strings");
+      if (!v.is_array()) return bad("an array of strings");
       for (const auto& i : v)
-        if (!i.is_string()) bad("an array of strings");
+        if (!i.is_string()) return bad("an array of strings");
       break;
   }
+  return {};
 }
 
 }  // namespace
 
-std::string canonical_header_line(const json& h) {
-  if (!h.is_object()) throw std::invalid_argument("header must be an object");
+Result<std::string> canonical_header_line(const json& h) {
+  if (!h.is_object()) return invalid("header must be an object");
   json out = json::object();
   static constexpr const char* kOrder[] = {"format", "version", "source", "kernel", "clock",
                                            "hooks",  "snapshot", "devices", "drivers"};
@@ -68,17 +68,17 @@ std::string canonical_header_line(const json& h) {
   for (const auto& [k, v] : h.items())
     if (!out.contains(k)) out[k] = v;
   for (const char* k : {"format", "version", "source", "kernel", "clock", "hooks"})
-    if (!out.contains(k)) throw std::invalid_argument(fmt::format("header is missing '{}'", k));
+    if (!out.contains(k)) return invalid(fmt::format("header is missing '{}'", k));
   return out.dump();
 }
 
-std::string canonical_event_line(const json& e) {
-  if (!e.is_object() || !e.contains("ev") || !e["ev"].is_string())
-    throw std::invalid_argument("event needs a string field 'ev'");
+Result<std::string> canonical_event_line(const json& e) {
+  if (!e.is_object() || !e.contains("ev") || !e["ev"].is_string()) return invalid("event needs a string field 'ev'");
   const std::string ev = e["ev"];
   const EventSpec* spec = spec_for(ev);
-  if (!spec) throw std::invalid_argument(fmt::format("unknown event '{}'", ev));
-  if (!e.contains("t") || !(e["t"].is_number_unsigned() || (e["t"].is_number_integer() && e["t"].get<int64_t>() >= 0))) throw std::invalid_argument(fmt::format("event '{}' needs an unsigned 't'", ev));
+  if (!spec) return invalid(fmt::format("unknown event '{}'", ev));
+  if (!e.contains("t") || !(e["t"].is_number_unsigned() || (e["t"].is_number_integer() && e["t"].get<int64_t>() >= 0)))
+    return invalid(fmt::format("event '{}' needs an unsigned 't'", ev));
   json out = json::object();
   out["t"] = e["t"];
   for (const char* k : {"cpu", "tid", "comm"})
@@ -88,10 +88,10 @@ std::string canonical_event_line(const json& e) {
     for (const auto& f : spec->fields) {
       std::string key(f.name);
       if (e.contains(key) && !e[key].is_null()) {
-        check_type(f, e[key]);
+        REPROBE_TRY(check_type(f, e[key]));
         out[key] = e[key];
       } else if (f.required) {
-        throw std::invalid_argument(fmt::format("event '{}' is missing field '{}'", ev, f.name));
+        return invalid(fmt::format("event '{}' is missing field '{}'", ev, f.name));
       }
     }
     if (e.contains("inferred") && e["inferred"].is_boolean() && e["inferred"].get<bool>()) out["inferred"] = true;
@@ -103,7 +103,7 @@ std::string canonical_event_line(const json& e) {
       extra.push_back(k);
       continue;
     }
-    throw std::invalid_argument(fmt::format("unknown field '{}' in event '{}'", k, ev));
+    return invalid(fmt::format("unknown field '{}' in event '{}'", k, ev));
   }
   std::sort(extra.begin(), extra.end());
   for (const auto& k : extra) out[k] = e[k];
@@ -155,14 +155,24 @@ json event_to_json(const Trace& tr, const Event& e) {
 }
 
 std::string canonical_event_line(const Trace& tr, const Event& e) {
-  if (e.kind == EventKind::extension) return canonical_event_line(json::parse(tr.extensions[e.id]));
+  // A parsed trace's extension events were checked by the reader: canonicalising them cannot fail.
+  if (e.kind == EventKind::extension) {
+    auto line = canonical_event_line(json::parse(tr.extensions[e.id]));
+    return line ? std::move(*line) : json::parse(tr.extensions[e.id]).dump();
+  }
   return event_to_json(tr, e).dump();
 }
 
-void TraceWriter::header(const json& h) { out_ << canonical_header_line(h) << '\n'; }
-void TraceWriter::event(const json& e) {
-  out_ << canonical_event_line(e) << '\n';
+Result<void> TraceWriter::header(const json& h) {
+  REPROBE_TRY_ASSIGN(const std::string line, canonical_header_line(h));
+  out_ << line << '\n';
+  return {};
+}
+Result<void> TraceWriter::event(const json& e) {
+  REPROBE_TRY_ASSIGN(const std::string line, canonical_event_line(e));
+  out_ << line << '\n';
   ++events_;
+  return {};
 }
 void TraceWriter::event(const Trace& tr, const Event& e) {
   out_ << canonical_event_line(tr, e) << '\n';
@@ -204,19 +214,20 @@ json trace_header_json(const Trace& tr) {
   return h;
 }
 
-void write_trace(const Trace& tr, std::ostream& out) {
+Result<void> write_trace(const Trace& tr, std::ostream& out) {
   TraceWriter w(out);
-  w.header(trace_header_json(tr));
+  REPROBE_TRY(w.header(trace_header_json(tr)));
   for (const auto& e : tr.events) w.event(tr, e);
   if (tr.end) w.end(tr.end->dropped, tr.end->lost, tr.end->t, tr.end_extra);
+  return {};
 }
 
-Result<bool> write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& body) {
+Result<void> write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& body) {
   if (path == "-") {
     body(std::cout);
     std::cout.flush();
     if (!std::cout) return Error{"<stdout>", 0, "write failed"};
-    return true;
+    return {};
   }
   // Devices, FIFOs (/dev/null, /dev/stdout): write in place, never rename over them.
   if (std::error_code ec; std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec) &&
@@ -226,7 +237,7 @@ Result<bool> write_file_atomically(const std::string& path, const std::function<
     body(f);
     f.flush();
     if (!f) return Error{path, 0, "write failed"};
-    return true;
+    return {};
   }
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   {
@@ -244,7 +255,7 @@ Result<bool> write_file_atomically(const std::string& path, const std::function<
     std::remove(tmp.c_str());
     return Error{path, 0, fmt::format("cannot rename into place: {}", std::strerror(e))};
   }
-  return true;
+  return {};
 }
 
 }  // namespace reprobe

@@ -17,11 +17,12 @@
 
 namespace reprobe {
 
-// Canonical header line; throws std::invalid_argument on a malformed header.
-std::string canonical_header_line(const nlohmann::ordered_json& header);
-// Canonical event line from a JSON object with "ev" and "t"; throws
-// std::invalid_argument naming the problem (unknown kind or field, bad type).
-std::string canonical_event_line(const nlohmann::ordered_json& event);
+// Canonical header line, or an Error (no path or line: the caller knows where the header came
+// from) on a malformed header.
+Result<std::string> canonical_header_line(const nlohmann::ordered_json& header);
+// Canonical event line from a JSON object with "ev" and "t", or an Error naming the problem
+// (unknown kind or field, bad type).
+Result<std::string> canonical_event_line(const nlohmann::ordered_json& event);
 // Canonical line for an event of a parsed trace.
 std::string canonical_event_line(const Trace& trace, const Event& event);
 nlohmann::ordered_json event_to_json(const Trace& trace, const Event& event);
@@ -29,8 +30,9 @@ nlohmann::ordered_json event_to_json(const Trace& trace, const Event& event);
 class TraceWriter {
  public:
   explicit TraceWriter(std::ostream& out) : out_(out) {}
-  void header(const nlohmann::ordered_json& header);
-  void event(const nlohmann::ordered_json& event);
+  // Both write nothing and return the error of canonical_*_line() on a malformed input.
+  Result<void> header(const nlohmann::ordered_json& header);
+  Result<void> event(const nlohmann::ordered_json& event);
   void event(const Trace& trace, const Event& event);
   void end(uint64_t dropped, uint64_t lost, std::optional<uint64_t> t = std::nullopt,
            const nlohmann::ordered_json& extra = nlohmann::ordered_json::object());
@@ -45,10 +47,10 @@ class TraceWriter {
 // Header of a parsed trace with devices/drivers regenerated from its tables.
 nlohmann::ordered_json trace_header_json(const Trace& trace);
 // Writes a whole parsed trace canonically.
-void write_trace(const Trace& trace, std::ostream& out);
+Result<void> write_trace(const Trace& trace, std::ostream& out);
 
 // Writes `path` through a temporary file in the same directory and renames it
 // into place, so a failure never leaves a half-written file. "-" = stdout.
-Result<bool> write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& body);
+Result<void> write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& body);
 
 }  // namespace reprobe

@@ -123,10 +123,8 @@ int main(int argc, char** argv) {
   x["new_probe_convention"] = tr.new_probe_convention();
   x["missing"] = tr.missing();
   header["x-tracer"] = x;
-  try {
-    w.header(header);
-  } catch (const std::exception& e) {
-    std::cerr << "reprobe-bpf-selftest: header rejected: " << e.what() << "\n";
+  if (auto r = w.header(header); !r) {
+    std::cerr << "reprobe-bpf-selftest: header rejected: " << r.error().message << "\n";
     return 1;
   }
   w.flush();
@@ -135,11 +133,9 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, on_signal);
   uint64_t invalid = 0;
   auto sink = [&](nlohmann::ordered_json j) {
-    try {
-      w.event(j);
-    } catch (const std::exception& e) {
+    if (auto r = w.event(j); !r) {
       invalid++;
-      std::cerr << "invalid event (" << e.what() << "): " << j.dump() << "\n";
+      std::cerr << "invalid event (" << r.error().message << "): " << j.dump() << "\n";
     }
   };
   uint64_t t0 = reprobe::boottime_ns();

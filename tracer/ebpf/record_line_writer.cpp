@@ -108,7 +108,7 @@ const std::string& RecordLineWriter::scrubbed(const std::string& s) {
   return cache_.emplace(s, redactor_.scrub_string(s)).first->second;
 }
 
-void RecordLineWriter::append(const DecodedEvent& e, std::string& out) {
+Result<void> RecordLineWriter::append(const DecodedEvent& e, std::string& out) {
   if (redact_) {
     // Bound memory on endless distinct strings; only here, never while a line
     // holds references into the cache.
@@ -129,15 +129,22 @@ void RecordLineWriter::append(const DecodedEvent& e, std::string& out) {
   const size_t mark = out.size();
   if (append_fast(e, out)) {
     ++fast_;
-    return;
+    return {};
   }
   out.resize(mark);
   ++slow_;
   nlohmann::ordered_json j = e.to_json();
   redactor_.scrub_json(j);
-  std::string line = canonical_event_line(j);  // throws on a bad event: `out` untouched
-  out += line;
+  Result<std::string> line = Error{};
+  try {
+    line = canonical_event_line(j);  // a bad event: `out` untouched
+  } catch (const nlohmann::json::exception& x) {  // dump(): invalid UTF-8 in a string
+    return Error{"", 0, x.what()};
+  }
+  if (!line) return line.take_error();
+  out += *line;
   out += '\n';
+  return {};
 }
 
 bool RecordLineWriter::append_fast(const DecodedEvent& e, std::string& out) {

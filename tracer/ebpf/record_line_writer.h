@@ -19,6 +19,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "replayer/trace/error.h"
 #include "replayer/trace/redact.h"
 #include "replayer/trace/trace_event.h"
 #include "tracer/ebpf/decoded_event.h"
@@ -37,10 +38,10 @@ class RecordLineWriter {
   // shared with the header and end-line snapshots.
   explicit RecordLineWriter(Redactor& redactor);
 
-  // Appends the canonical line of `e` and '\n' to `out`. Throws like
-  // canonical_event_line() / dump() (std::invalid_argument,
-  // nlohmann::json::exception) for an event it rejects; `out` is then unchanged.
-  void append(const DecodedEvent& e, std::string& out);
+  // Appends the canonical line of `e` and '\n' to `out`, or returns the error of
+  // canonical_event_line() (or of JSON serialisation, e.g. invalid UTF-8) for an event it
+  // rejects; `out` is then unchanged.
+  Result<void> append(const DecodedEvent& e, std::string& out);
 
   uint64_t fast_lines() const { return fast_; }
   uint64_t slow_lines() const { return slow_; }

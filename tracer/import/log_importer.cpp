@@ -1194,14 +1194,13 @@ struct LogImporter::Impl {
 
   void write_one(TraceWriter& w, const OutEvent& e) {
     const nlohmann::ordered_json j = event_json(e);
-    w.event(j);
+    std::string where = e.input < labels.size() ? labels[e.input] : "?";
+    where += ":" + std::to_string(e.line);
+    // The importer builds every event from the schema: a refusal is a bug, named by the log line.
+    if (auto r = w.event(j); !r) throw std::logic_error(where + ": the importer built an invalid event: " + r.error().message);
     ++stats.events;
     if (e.inferred) ++stats.inferred;
-    if (opt.explain) {
-      std::string where = e.input < labels.size() ? labels[e.input] : "?";
-      where += ":" + std::to_string(e.line);
-      opt.explain(where, canonical_event_line(j));
-    }
+    if (opt.explain) opt.explain(where, canonical_event_line(j).value());
   }
 
   void declare(TraceWriter& w, const OutEvent& user, const std::string& name) {
@@ -1505,7 +1504,7 @@ void LogImporter::write_trace(std::ostream& out) {
   for (auto& [n, d] : im.devs)
     if (!d.declared) im.inferred_kind[static_cast<size_t>(EventKind::device_add)] = true;
   TraceWriter w(out);
-  w.header(im.header());
+  if (auto r = w.header(im.header()); !r) throw std::logic_error("the importer built an invalid header: " + r.error().message);
   im.write_range(out, im.buf.size());
   // The log covers up to its last timestamped line, which may be later than the last event.
   w.end(0, im.stats.skipped[static_cast<size_t>(SkipKind::driver_core_unparsed)], std::max(im.written_t, im.last_t));

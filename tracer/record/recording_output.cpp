@@ -21,11 +21,8 @@ Result<std::unique_ptr<RecordingOutput>> RecordingOutput::open(const std::string
                                                                const nlohmann::ordered_json& header) {
   std::unique_ptr<RecordingOutput> o(new RecordingOutput(output));
   if (o->open_errno_) return Error{output, 0, fmt::format("cannot write: {}", std::strerror(o->open_errno_))};
-  try {
-    o->writer_.header(header);
-  } catch (const std::exception& e) {
-    return Error{"", 0, fmt::format("internal error: header rejected by the trace writer: {}", e.what())};
-  }
+  if (auto r = o->writer_.header(header); !r)
+    return Error{"", 0, fmt::format("internal error: header rejected by the trace writer: {}", r.error().message)};
   o->writer_.flush();
   return o;
 }

@@ -1,4 +1,4 @@
-// tracer/event_decoder: hand-made raw ring-buffer records -> trace format v1
+// tracer/ebpf/event_decoder: hand-made raw ring-buffer records -> trace format v1
 // events. No kernel needed. Every emitted event is also passed through the
 // canonical writer, which validates kinds, fields and types.
 #include "tracer/ebpf/event_decoder.h"
@@ -100,7 +100,7 @@ struct Harness {
     h["kernel"] = {{"release", "6.1.0-27-amd64"}};
     h["clock"] = "boottime_ns";
     h["hooks"] = json::object();
-    writer.header(h);
+    EXPECT_TRUE(writer.header(h));
   }
   void push(const Rec& r) {
     auto b = r.bytes();
@@ -108,7 +108,8 @@ struct Harness {
   }
   EventDecoder::Sink sink() {
     return [this](json j) {
-      writer.event(j);  // throws on anything the format does not allow
+      auto r = writer.event(j);  // refuses anything the format does not allow
+      EXPECT_TRUE(r) << r.error().message;
       out.push_back(std::move(j));
     };
   }

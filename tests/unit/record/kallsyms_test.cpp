@@ -1,4 +1,4 @@
-// tracer/kallsyms: /proc/kallsyms and available_filter_functions parsing,
+// tracer/ebpf/kallsyms: /proc/kallsyms and available_filter_functions parsing,
 // clone resolution, address symbolisation (fixture text, no kernel needed).
 #include "tracer/ebpf/kallsyms.h"
 

@@ -156,7 +156,7 @@ TEST_F(FixtureTest, HeaderWithSnapshotIsReadByTheTraceReader) {
   h["snapshot"] = snap;
   h["devices"] = header_devices_json(inv->devices);
   h["drivers"] = header_drivers_json(inv->drivers);
-  const std::string text = canonical_header_line(h) + "\n";
+  const std::string text = canonical_header_line(h).value() + "\n";
   auto tr = read_trace_text(text, "fixture");
   ASSERT_TRUE(tr) << tr.error().str();
   EXPECT_EQ(tr->kernel_release, "6.1.0-27-amd64");
@@ -178,7 +178,7 @@ TEST(ScanSysfs, RealSysfsGivesAReadableHeader) {
                          R"("clock":"boottime_ns","hooks":{}})");
   h["devices"] = header_devices_json(inv->devices);
   h["drivers"] = header_drivers_json(inv->drivers);
-  auto tr = read_trace_text(canonical_header_line(h) + "\n", "real-sysfs");
+  auto tr = read_trace_text(canonical_header_line(h).value() + "\n", "real-sysfs");
   ASSERT_TRUE(tr) << tr.error().str();  // duplicate names across buses (acpi/platform) are folded
   EXPECT_TRUE(std::is_sorted(inv->devices.begin(), inv->devices.end(), [](const auto& a, const auto& b) {
     return std::tie(a.bus, a.dev) < std::tie(b.bus, b.dev);

@@ -24,7 +24,7 @@ std::string log_trace_text() {
   b.at(ms(500), k).ev("device_add", {{"dev", "sof_sdw"}, {"bus", "platform"}});
   b.at(sec(2), k).ev("driver_register", {{"drv", "sof_sdw"}, {"bus", "platform"}});
   b.probe(sec(2) + ms(1), sec(2) + ms(2), k, "sof_sdw", "sof_sdw", -517, "ASoC: CODEC DAI rt711-aif1 not registered", true);
-  return b.text(sec(20));
+  return b.text(sec(20)).value();
 }
 
 std::string report_of(const std::string& text) {

@@ -39,7 +39,9 @@ class Golden : public ::testing::TestWithParam<examples::Example> {};
 
 TEST_P(Golden, ExampleTraceIsCanonicalAndUpToDate) {
   const auto& ex = GetParam();
-  compare_or_update(kRoot / "examples" / (ex.name + ".trace"), ex.build().text(ex.end_t));
+  auto text = ex.build().text(ex.end_t);
+  ASSERT_TRUE(text) << text.error().str();
+  compare_or_update(kRoot / "examples" / (ex.name + ".trace"), *text);
 }
 
 TEST_P(Golden, EveryPolicyMatchesGoldenVerdict) {
