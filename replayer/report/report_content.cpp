@@ -224,6 +224,102 @@ void add_devices(ReportDocument& doc, const ReplayReport& rep, const ReportConte
   doc.sections.push_back(std::move(s));
 }
 
+using KeyValues = std::vector<std::pair<std::string, Line>>;
+
+// Machine (DMI), board, BIOS and the audio PCI devices of the snapshot.
+void add_hardware(KeyValues& kv, const ojson& snap, const ReportCaps& caps) {
+  auto cut = [&](const std::string& x) { return cut_text(x, caps.verbatim_chars); };
+  if (const ojson* dmi = json_at(snap, {"dmi"}); dmi && dmi->is_object() && !dmi->empty()) {
+    std::string machine;
+    for (const char* key : {"sys_vendor", "product_name", "product_version"}) {
+      const std::string x = json_str(*dmi, key);
+      if (!x.empty()) machine += (machine.empty() ? "" : " ") + x;
+    }
+    std::string board = json_str(*dmi, "board_vendor");
+    const std::string bn = json_str(*dmi, "board_name");
+    if (!bn.empty()) board += (board.empty() ? "" : " ") + bn;
+    std::string bios = json_str(*dmi, "bios_vendor");
+    for (const char* key : {"bios_version", "bios_date"}) {
+      const std::string x = json_str(*dmi, key);
+      if (!x.empty()) bios += (bios.empty() ? "" : " ") + x;
+    }
+    if (!machine.empty()) kv.emplace_back("Machine (DMI)", Line().v(cut(machine)));
+    if (!board.empty()) kv.emplace_back("Board", Line().v(cut(board)));
+    if (!bios.empty()) kv.emplace_back("BIOS", Line().v(cut(bios)));
+  }
+  if (const ojson* pci = json_at(snap, {"udev", "pci_audio"}); pci && pci->is_array()) {
+    std::vector<std::string> items;
+    for (const auto& p : *pci) {
+      std::string x = fmt::format("{} {}:{}", json_str(p, "slot"), json_str(p, "vendor"), json_str(p, "device"));
+      const std::string sv = json_str(p, "subsystem_vendor"), sd = json_str(p, "subsystem_device");
+      if (!sv.empty()) x += fmt::format(" (subsystem {}:{})", sv, sd);
+      const std::string drv = json_str(p, "driver");
+      x += " driver " + (drv.empty() ? std::string("none") : drv);
+      items.push_back(x);
+    }
+    kv.emplace_back("Audio PCI devices", list_line(items, caps.list_items, caps.verbatim_chars, "devices"));
+  }
+}
+
+// Sound cards at the start and end, and the sound modules loaded during the capture.
+void add_cards_and_modules(KeyValues& kv, const ojson& snap, const ojson& end_snap, const ReportCaps& caps) {
+  auto cards = [&](const ojson& sn) {
+    std::vector<std::string> items;
+    if (const ojson* c = json_at(sn, {"alsa", "cards"}); c && c->is_array())
+      for (const auto& card : *c)
+        items.push_back(fmt::format("{} {} ({})", json_str(card, "index"), json_str(card, "id"), json_str(card, "driver")));
+    return items;
+  };
+  if (json_at(snap, {"alsa", "cards"}))
+    kv.emplace_back("Sound cards at the start", list_line(cards(snap), caps.list_items, caps.verbatim_chars, "cards"));
+  if (json_at(end_snap, {"alsa", "cards"}))
+    kv.emplace_back("Sound cards at the end", list_line(cards(end_snap), caps.list_items, caps.verbatim_chars, "cards"));
+  auto modules = [](const ojson& sn) {
+    std::vector<std::string> items;
+    if (const ojson* mods = json_at(sn, {"modules"}); mods && mods->is_array())
+      for (const auto& x : *mods)
+        if (x.is_string()) items.push_back(x.get<std::string>());
+    return items;
+  };
+  const auto mods_start = modules(snap);
+  if (snap.contains("modules"))
+    kv.emplace_back("Sound modules at the start", list_line(mods_start, caps.list_items, caps.verbatim_chars, "modules"));
+  if (end_snap.is_object() && end_snap.contains("modules")) {
+    std::vector<std::string> loaded;
+    const std::set<std::string> before(mods_start.begin(), mods_start.end());
+    for (const auto& x : modules(end_snap))
+      if (!before.count(x)) loaded.push_back(x);
+    kv.emplace_back("Sound modules loaded during the capture", list_line(loaded, caps.list_items, caps.verbatim_chars, "modules"));
+  }
+}
+
+// debugfs devices_deferred, at the end when the end snapshot has it.
+void add_devices_deferred(KeyValues& kv, const ojson& snap, const ojson& end_snap, const ReportCaps& caps) {
+  auto cut = [&](const std::string& x) { return cut_text(x, caps.verbatim_chars); };
+  const ojson& dd_snap = end_snap.is_object() ? end_snap : snap;
+  if (const ojson* dd = json_at(dd_snap, {"devices_deferred"}); dd && dd->is_object()) {
+    if (dd->contains("readable") && (*dd)["readable"] == true) {
+      Line l;
+      const ojson* devs = json_at(*dd, {"devices"});
+      size_t n = 0, total = devs && devs->is_array() ? devs->size() : 0;
+      if (total)
+        for (const auto& x : *devs) {
+          if (n == caps.list_items) break;
+          if (n++) l.t("; ");
+          l.v(json_str(x, "dev"));
+          const std::string why = json_str(x, "reason");
+          if (!why.empty()) l.t(": ").v(cut(why));
+        }
+      if (total > n) l.t(fmt::format("; {} more (cut)", total - n));
+      if (!total) l.t("empty");
+      kv.emplace_back(end_snap.is_object() ? "debugfs devices_deferred at the end" : "debugfs devices_deferred at the start",
+                      l);
+    } else {
+      kv.emplace_back("debugfs devices_deferred", Line("not readable: ").v(cut(json_str(*dd, "why"))));
+    }
+  }
+}
+
 void add_machine(ReportDocument& doc, const ReplayReport& rep, const Trace& tr, const ReportOptions& opts,
                  const ReportCaps& caps, Redactor& red) {
   Section s;
@@ -256,86 +352,9 @@ void add_machine(ReportDocument& doc, const ReplayReport& rep, const Trace& tr, 
     kv.emplace_back("Probe-related options", list_line(items, caps.list_items, caps.verbatim_chars, "options"));
   }
   if (snap.is_object()) {
-    if (const ojson* dmi = json_at(snap, {"dmi"}); dmi && dmi->is_object() && !dmi->empty()) {
-      std::string machine;
-      for (const char* key : {"sys_vendor", "product_name", "product_version"}) {
-        const std::string x = json_str(*dmi, key);
-        if (!x.empty()) machine += (machine.empty() ? "" : " ") + x;
-      }
-      std::string board = json_str(*dmi, "board_vendor");
-      const std::string bn = json_str(*dmi, "board_name");
-      if (!bn.empty()) board += (board.empty() ? "" : " ") + bn;
-      std::string bios = json_str(*dmi, "bios_vendor");
-      for (const char* key : {"bios_version", "bios_date"}) {
-        const std::string x = json_str(*dmi, key);
-        if (!x.empty()) bios += (bios.empty() ? "" : " ") + x;
-      }
-      if (!machine.empty()) kv.emplace_back("Machine (DMI)", Line().v(cut(machine)));
-      if (!board.empty()) kv.emplace_back("Board", Line().v(cut(board)));
-      if (!bios.empty()) kv.emplace_back("BIOS", Line().v(cut(bios)));
-    }
-    if (const ojson* pci = json_at(snap, {"udev", "pci_audio"}); pci && pci->is_array()) {
-      std::vector<std::string> items;
-      for (const auto& p : *pci) {
-        std::string x = fmt::format("{} {}:{}", json_str(p, "slot"), json_str(p, "vendor"), json_str(p, "device"));
-        const std::string sv = json_str(p, "subsystem_vendor"), sd = json_str(p, "subsystem_device");
-        if (!sv.empty()) x += fmt::format(" (subsystem {}:{})", sv, sd);
-        const std::string drv = json_str(p, "driver");
-        x += " driver " + (drv.empty() ? std::string("none") : drv);
-        items.push_back(x);
-      }
-      kv.emplace_back("Audio PCI devices", list_line(items, caps.list_items, caps.verbatim_chars, "devices"));
-    }
-    auto cards = [&](const ojson& sn) {
-      std::vector<std::string> items;
-      if (const ojson* c = json_at(sn, {"alsa", "cards"}); c && c->is_array())
-        for (const auto& card : *c)
-          items.push_back(fmt::format("{} {} ({})", json_str(card, "index"), json_str(card, "id"), json_str(card, "driver")));
-      return items;
-    };
-    if (json_at(snap, {"alsa", "cards"}))
-      kv.emplace_back("Sound cards at the start", list_line(cards(snap), caps.list_items, caps.verbatim_chars, "cards"));
-    if (json_at(end_snap, {"alsa", "cards"}))
-      kv.emplace_back("Sound cards at the end", list_line(cards(end_snap), caps.list_items, caps.verbatim_chars, "cards"));
-    auto modules = [](const ojson& sn) {
-      std::vector<std::string> items;
-      if (const ojson* mods = json_at(sn, {"modules"}); mods && mods->is_array())
-        for (const auto& x : *mods)
-          if (x.is_string()) items.push_back(x.get<std::string>());
-      return items;
-    };
-    const auto mods_start = modules(snap);
-    if (snap.contains("modules"))
-      kv.emplace_back("Sound modules at the start", list_line(mods_start, caps.list_items, caps.verbatim_chars, "modules"));
-    if (end_snap.is_object() && end_snap.contains("modules")) {
-      std::vector<std::string> loaded;
-      const std::set<std::string> before(mods_start.begin(), mods_start.end());
-      for (const auto& x : modules(end_snap))
-        if (!before.count(x)) loaded.push_back(x);
-      kv.emplace_back("Sound modules loaded during the capture", list_line(loaded, caps.list_items, caps.verbatim_chars, "modules"));
-    }
-    const ojson& dd_snap = end_snap.is_object() ? end_snap : snap;
-    if (const ojson* dd = json_at(dd_snap, {"devices_deferred"}); dd && dd->is_object()) {
-      if (dd->contains("readable") && (*dd)["readable"] == true) {
-        Line l;
-        const ojson* devs = json_at(*dd, {"devices"});
-        size_t n = 0, total = devs && devs->is_array() ? devs->size() : 0;
-        if (total)
-          for (const auto& x : *devs) {
-            if (n == caps.list_items) break;
-            if (n++) l.t("; ");
-            l.v(json_str(x, "dev"));
-            const std::string why = json_str(x, "reason");
-            if (!why.empty()) l.t(": ").v(cut(why));
-          }
-        if (total > n) l.t(fmt::format("; {} more (cut)", total - n));
-        if (!total) l.t("empty");
-        kv.emplace_back(end_snap.is_object() ? "debugfs devices_deferred at the end" : "debugfs devices_deferred at the start",
-                        l);
-      } else {
-        kv.emplace_back("debugfs devices_deferred", Line("not readable: ").v(cut(json_str(*dd, "why"))));
-      }
-    }
+    add_hardware(kv, snap, caps);
+    add_cards_and_modules(kv, snap, end_snap, caps);
+    add_devices_deferred(kv, snap, end_snap, caps);
     if (const ojson* lock = json_at(snap, {"lockdown"}); lock && lock->is_string())
       kv.emplace_back("Lockdown", Line().v(lock->get<std::string>()));
     if (const ojson* btf = json_at(snap, {"btf", "vmlinux"}); btf && btf->is_boolean())
