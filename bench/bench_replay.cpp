@@ -228,12 +228,12 @@ uint64_t hash_result(const SimState& s) {
     f.add(r.t);
     f.add(static_cast<uint64_t>(r.kind));
     f.add(r.dev);
-    f.add(r.a);
-    f.add(static_cast<uint64_t>(static_cast<int64_t>(r.v)));
+    f.add(r.subject);
+    f.add(static_cast<uint64_t>(static_cast<int64_t>(r.value)));
   }
   for (const DevState& d : s.devs) {
     f.add(d.present | d.bound << 1 | d.probing << 2 | d.assumed_success << 3 | d.ever_bound << 4 | d.card_live << 5);
-    f.add(d.list);
+    f.add(static_cast<uint64_t>(d.list));
     f.add(d.bound_binding);
     f.add(d.bound_at);
     f.add(d.card_at);

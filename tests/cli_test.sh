@@ -33,6 +33,15 @@ grep_err record-conflict-msg "choose one of --duration, --until-idle and -- COMM
 check record-negative 2 "$R" record --duration -1
 check record-backend 2 "$R" record --backend nope
 check replay-ok 0 "$R" replay "$S/examples/sof-late-component.trace" --all-policies
+# replay text is the report's document: its verdict table and stock story sections (docs/replay-json.md)
+grep -q "^reprobe replay: the card does not bind (stock, kernel profile" "$tmp/out" && grep -q "^What happened (stock)$" "$tmp/out" \
+  && grep -q "^Verdict per policy$" "$tmp/out" && grep -q "^Fidelity$" "$tmp/out" \
+  && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL replay-ok text layout"; }
+sed -n '/^What happened (stock)$/,/^Fidelity$/p' "$tmp/out" > "$tmp/replay-why"
+"$R" report "$S/examples/sof-late-component.trace" --all-policies --format text --no-redact 2>/dev/null \
+  | sed -n '/^What happened (stock)$/,/^Deferrals per device/p' | sed '$d' > "$tmp/report-why"
+sed '$d' "$tmp/replay-why" | cmp -s - "$tmp/report-why" && pass=$((pass + 1)) \
+  || { fail=$((fail + 1)); echo "FAIL replay and report tell different stories"; diff "$tmp/replay-why" "$tmp/report-why"; }
 check stranded 1 "$R" replay "$S/examples/sof-late-component.trace" --fail-if-stranded
 check bound 0 "$R" replay "$S/examples/spdif-race.trace" --fail-if-stranded
 check bad-policy 2 "$R" replay "$S/examples/spdif-race.trace" -p nope

@@ -218,6 +218,153 @@ class Builder {
     return &m_.attempts[m_.contexts[it->second].probe_attempt];
   }
 
+  // A probe starts: a probe context and an Attempt, open until its probe_end.
+  void probe_started(uint32_t idx, const Event& e, uint32_t ctx) {
+    if (open_probe_.count(e.dev)) {
+      m_.notes.push_back(fmt::format("line {}: probe of {} starts while another is open; the earlier one is closed here",
+                                     e.line, tr_.dev_label(e.dev)));
+      pop(open_probe_[e.dev], e.t);
+      open_probe_.erase(e.dev);
+    }
+    driver(e.drv, tr_.devices[e.dev].bus, false, false);
+    const uint32_t c = new_ctx(CtxKind::probe, is_root(ctx) ? kNone : ctx, e.t, e.t);
+    m_.contexts[c].dev = e.dev;
+    m_.contexts[c].drv = e.drv;
+    Attempt a;
+    a.dev = e.dev;
+    a.drv = e.drv;
+    a.ctx = c;
+    a.start = e.t;
+    a.end = e.t;
+    a.start_event = idx;
+    m_.attempts.push_back(a);
+    m_.contexts[c].probe_attempt = static_cast<uint32_t>(m_.attempts.size() - 1);
+    open_probe_[e.dev] = c;
+    push(e.tid, c);
+    ++m_.observed.probe_attempts;
+    ++m_.devices[e.dev].observed_attempts;
+  }
+
+  // A probe returns: its attempt gets its outcome and its context closes.
+  void probe_ended(uint32_t idx, const Event& e) {
+    Attempt* a = open_attempt(e.dev);
+    if (!a) {
+      m_.notes.push_back(fmt::format("line {}: probe_end of {} without probe_start: ignored", e.line, tr_.dev_label(e.dev)));
+      return;
+    }
+    a->end = e.t;
+    a->ret = e.num;
+    a->outcome = e.outcome;
+    a->end_event = idx;
+    const uint32_t c = open_probe_[e.dev];
+    open_probe_.erase(e.dev);
+    pop(c, e.t);
+    if (e.outcome == ProbeOutcome::deferred) {
+      ++m_.observed.deferrals;
+      ++m_.devices[e.dev].observed_deferrals;
+    }
+  }
+
+  // A deferral reason: on the open attempt (and how far into it the lookup came), else on the last one.
+  void defer_reason(const Event& e) {
+    Attempt* a = open_attempt(e.dev);
+    if (!a) {
+      // Reason set outside a probe (or after it returned): attach to the device's last attempt.
+      for (auto it = m_.attempts.rbegin(); it != m_.attempts.rend(); ++it)
+        if (it->dev == e.dev) {
+          a = &*it;
+          break;
+        }
+    }
+    if (a) {
+      if (std::find(a->reasons.begin(), a->reasons.end(), e.name) == a->reasons.end()) a->reasons.push_back(e.name);
+      if (open_probe_.count(e.dev) && (!a->lookup_offset || *a->lookup_offset > e.t - a->start))
+        a->lookup_offset = e.t - a->start;
+    } else {
+      orphan_reasons_[e.dev].push_back(e.name);
+    }
+  }
+
+  // A work item runs: a work context spawned by whoever queued it (or by the task's root).
+  void work_started(uint32_t idx, const Event& e) {
+    if (tr_.str(e.name) == "deferred_probe_work_func") return;
+    uint32_t parent = root_for(e.tid);
+    uint64_t spawn_t = e.t;
+    if (auto it = queued_work_.find(e.id); it != queued_work_.end()) {
+      parent = it->second.first;
+      spawn_t = it->second.second;
+      queued_work_.erase(it);
+    }
+    const uint32_t c = new_ctx(CtxKind::work, parent, spawn_t, e.t);
+    m_.contexts[c].label = e.name;
+    spawn(parent, c, spawn_t, idx);
+    open_work_[e.id] = c;
+    push(e.tid, c);
+  }
+
+  // A firmware request completes: the firmware resource, from a callback context when it was _nowait.
+  void firmware_done(uint32_t idx, const Event& e) {
+    auto it = fw_requests_.find(e.id);
+    if (it == fw_requests_.end()) {
+      m_.notes.push_back(fmt::format("line {}: fw_done for unknown request id {}", e.line, e.id));
+      return;
+    }
+    const FwReq rq = it->second;
+    const std::string res = "fw:" + std::string(tr_.str(rq.name));
+    if (!rq.nowait) {
+      if (e.num == 0) resource_action(rq.ctx, e, idx, {resource(res)});
+      fw_requests_.erase(it);
+      return;
+    }
+    const uint32_t c = new_ctx(CtxKind::fw_callback, rq.ctx, rq.t, e.t);
+    m_.contexts[c].label = rq.cb;
+    spawn(rq.ctx, c, rq.t, idx);
+    if (e.num == 0) resource_action(c, e, idx, {resource(res)});
+    open_fw_[e.id] = c;
+    push(e.tid, c);
+    fw_requests_.erase(it);
+  }
+
+  // A module init runs: a module_init context spawned by the request_module() that asked for it.
+  void module_loaded(uint32_t idx, const Event& e) {
+    // A module context left open on this task (no module_init_done) ends here.
+    if (e.tid >= 0)
+      if (auto it = stacks_.find(e.tid); it != stacks_.end() && !it->second.empty() &&
+                                         m_.contexts[it->second.back()].kind == CtxKind::module_init)
+        pop(it->second.back(), e.t);
+    uint32_t parent = root_for(e.tid);
+    uint64_t spawn_t = e.t;
+    const std::string mod = normalise_module(tr_.str(e.name));
+    for (auto& rq : module_requests_) {
+      if (rq.used) continue;
+      if (e.has_id() ? rq.id == e.id : rq.name == mod) {
+        rq.used = true;
+        parent = rq.ctx;
+        spawn_t = rq.t;
+        break;
+      }
+    }
+    const uint32_t c = new_ctx(CtxKind::module_init, parent, spawn_t, e.t);
+    m_.contexts[c].label = e.name;
+    spawn(parent, c, spawn_t, idx);
+    push(e.tid, c);
+  }
+
+  // A component goes, with its DAIs: a resource_down action.
+  void component_removed(uint32_t idx, const Event& e, uint32_t ctx) {
+    std::vector<uint32_t> res{resource("component:" + std::string(tr_.str(e.name)))};
+    // DAIs go with their component.
+    for (const auto& a : m_.arrivals)
+      if (!a.removal && !a.resources.empty() && a.resources[0] == res[0]) res = a.resources;
+    Action act;
+    act.kind = ActionKind::resource_down;
+    act.arrival = arrival(e.t, ctx, std::move(res), idx, false);
+    act.event = idx;
+    m_.arrivals.back().removal = true;
+    action(ctx, e.t, act);
+  }
+
+  // One trace event, in trace order: context bookkeeping, actions to replay, observed statistics.
   void event(uint32_t idx, const Event& e) {
     const uint32_t ctx = current(e);
     switch (e.kind) {
@@ -243,70 +390,9 @@ class Builder {
       case EventKind::driver_unregister:
         action(ctx, e.t, Action{0, ActionKind::driver_unregister, kNoDev, e.drv, kNone, kNone, false, idx});
         break;
-      case EventKind::probe_start: {
-        if (open_probe_.count(e.dev)) {
-          m_.notes.push_back(fmt::format("line {}: probe of {} starts while another is open; the earlier one is closed here",
-                                         e.line, tr_.dev_label(e.dev)));
-          pop(open_probe_[e.dev], e.t);
-          open_probe_.erase(e.dev);
-        }
-        driver(e.drv, tr_.devices[e.dev].bus, false, false);
-        const uint32_t c = new_ctx(CtxKind::probe, is_root(ctx) ? kNone : ctx, e.t, e.t);
-        m_.contexts[c].dev = e.dev;
-        m_.contexts[c].drv = e.drv;
-        Attempt a;
-        a.dev = e.dev;
-        a.drv = e.drv;
-        a.ctx = c;
-        a.start = e.t;
-        a.end = e.t;
-        a.start_event = idx;
-        m_.attempts.push_back(a);
-        m_.contexts[c].probe_attempt = static_cast<uint32_t>(m_.attempts.size() - 1);
-        open_probe_[e.dev] = c;
-        push(e.tid, c);
-        ++m_.observed.probe_attempts;
-        ++m_.devices[e.dev].observed_attempts;
-        break;
-      }
-      case EventKind::probe_end: {
-        Attempt* a = open_attempt(e.dev);
-        if (!a) {
-          m_.notes.push_back(fmt::format("line {}: probe_end of {} without probe_start: ignored", e.line, tr_.dev_label(e.dev)));
-          break;
-        }
-        a->end = e.t;
-        a->ret = e.num;
-        a->outcome = e.outcome;
-        a->end_event = idx;
-        const uint32_t c = open_probe_[e.dev];
-        open_probe_.erase(e.dev);
-        pop(c, e.t);
-        if (e.outcome == ProbeOutcome::deferred) {
-          ++m_.observed.deferrals;
-          ++m_.devices[e.dev].observed_deferrals;
-        }
-        break;
-      }
-      case EventKind::defer_reason: {
-        Attempt* a = open_attempt(e.dev);
-        if (!a) {
-          // Reason set outside a probe (or after it returned): attach to the device's last attempt.
-          for (auto it = m_.attempts.rbegin(); it != m_.attempts.rend(); ++it)
-            if (it->dev == e.dev) {
-              a = &*it;
-              break;
-            }
-        }
-        if (a) {
-          if (std::find(a->reasons.begin(), a->reasons.end(), e.name) == a->reasons.end()) a->reasons.push_back(e.name);
-          if (open_probe_.count(e.dev) && (!a->lookup_offset || *a->lookup_offset > e.t - a->start))
-            a->lookup_offset = e.t - a->start;
-        } else {
-          orphan_reasons_[e.dev].push_back(e.name);
-        }
-        break;
-      }
+      case EventKind::probe_start: probe_started(idx, e, ctx); break;
+      case EventKind::probe_end: probe_ended(idx, e); break;
+      case EventKind::defer_reason: defer_reason(e); break;
       case EventKind::card_bind_start: {
         m_.devices[e.dev].card = true;
         if (Attempt* a = open_attempt(e.dev); a && !a->lookup_offset) a->lookup_offset = e.t - a->start;
@@ -333,22 +419,7 @@ class Builder {
         if (tr_.str(e.name) == "deferred_probe_work_func") break;
         queued_work_[e.id] = {ctx, e.t};
         break;
-      case EventKind::work_start: {
-        if (tr_.str(e.name) == "deferred_probe_work_func") break;
-        uint32_t parent = root_for(e.tid);
-        uint64_t spawn_t = e.t;
-        if (auto it = queued_work_.find(e.id); it != queued_work_.end()) {
-          parent = it->second.first;
-          spawn_t = it->second.second;
-          queued_work_.erase(it);
-        }
-        const uint32_t c = new_ctx(CtxKind::work, parent, spawn_t, e.t);
-        m_.contexts[c].label = e.name;
-        spawn(parent, c, spawn_t, idx);
-        open_work_[e.id] = c;
-        push(e.tid, c);
-        break;
-      }
+      case EventKind::work_start: work_started(idx, e); break;
       case EventKind::work_end:
         if (auto it = open_work_.find(e.id); it != open_work_.end()) {
           pop(it->second, e.t);
@@ -358,28 +429,7 @@ class Builder {
       case EventKind::fw_request:
         fw_requests_[e.id] = FwReq{ctx, e.t, e.name, e.flag, e.s3};
         break;
-      case EventKind::fw_done: {
-        auto it = fw_requests_.find(e.id);
-        if (it == fw_requests_.end()) {
-          m_.notes.push_back(fmt::format("line {}: fw_done for unknown request id {}", e.line, e.id));
-          break;
-        }
-        const FwReq rq = it->second;
-        const std::string res = "fw:" + std::string(tr_.str(rq.name));
-        if (!rq.nowait) {
-          if (e.num == 0) resource_action(rq.ctx, e, idx, {resource(res)});
-          fw_requests_.erase(it);
-          break;
-        }
-        const uint32_t c = new_ctx(CtxKind::fw_callback, rq.ctx, rq.t, e.t);
-        m_.contexts[c].label = rq.cb;
-        spawn(rq.ctx, c, rq.t, idx);
-        if (e.num == 0) resource_action(c, e, idx, {resource(res)});
-        open_fw_[e.id] = c;
-        push(e.tid, c);
-        fw_requests_.erase(it);
-        break;
-      }
+      case EventKind::fw_done: firmware_done(idx, e); break;
       case EventKind::fw_cb_end:
         if (auto it = open_fw_.find(e.id); it != open_fw_.end()) {
           pop(it->second, e.t);
@@ -389,30 +439,7 @@ class Builder {
       case EventKind::module_request:
         module_requests_.push_back(ModReq{ctx, e.t, normalise_module(tr_.str(e.name)), e.has_id() ? e.id : UINT64_MAX, false});
         break;
-      case EventKind::module_load: {
-        // A module context left open on this task (no module_init_done) ends here.
-        if (e.tid >= 0)
-          if (auto it = stacks_.find(e.tid); it != stacks_.end() && !it->second.empty() &&
-                                             m_.contexts[it->second.back()].kind == CtxKind::module_init)
-            pop(it->second.back(), e.t);
-        uint32_t parent = root_for(e.tid);
-        uint64_t spawn_t = e.t;
-        const std::string mod = normalise_module(tr_.str(e.name));
-        for (auto& rq : module_requests_) {
-          if (rq.used) continue;
-          if (e.has_id() ? rq.id == e.id : rq.name == mod) {
-            rq.used = true;
-            parent = rq.ctx;
-            spawn_t = rq.t;
-            break;
-          }
-        }
-        const uint32_t c = new_ctx(CtxKind::module_init, parent, spawn_t, e.t);
-        m_.contexts[c].label = e.name;
-        spawn(parent, c, spawn_t, idx);
-        push(e.tid, c);
-        break;
-      }
+      case EventKind::module_load: module_loaded(idx, e); break;
       case EventKind::module_init_done:
         if (e.tid >= 0)
           if (auto it = stacks_.find(e.tid); it != stacks_.end())
@@ -429,19 +456,7 @@ class Builder {
         resource_action(ctx, e, idx, std::move(res));
         break;
       }
-      case EventKind::component_del: {
-        std::vector<uint32_t> res{resource("component:" + std::string(tr_.str(e.name)))};
-        // DAIs go with their component.
-        for (const auto& a : m_.arrivals)
-          if (!a.removal && !a.resources.empty() && a.resources[0] == res[0]) res = a.resources;
-        Action act;
-        act.kind = ActionKind::resource_down;
-        act.arrival = arrival(e.t, ctx, std::move(res), idx, false);
-        act.event = idx;
-        m_.arrivals.back().removal = true;
-        action(ctx, e.t, act);
-        break;
-      }
+      case EventKind::component_del: component_removed(idx, e, ctx); break;
       case EventKind::resource:
         resource_action(ctx, e, idx, {resource("named:" + std::string(tr_.str(e.name)))});
         break;

@@ -20,6 +20,7 @@ std::string_view to_string(RecKind k) {
   return n[static_cast<size_t>(k)];
 }
 
+// Effective triggers of the run (driver_deferred_probe_trigger() calls that moved the lists).
 uint32_t SimResult::triggers() const {
   uint32_t n = 0;
   for (auto c : state.triggers_by_cause) n += c;
@@ -85,6 +86,8 @@ QItem heap_pop(std::vector<QItem>& h) {
 constexpr uint64_t kLaterNs = 1'000'000;
 }  // namespace
 
+// The state at the start of the capture: devices and drivers of the header, the late_initcall
+// (deferred_probe_initcall()) still to come or already past, a pending deferred_probe_timeout.
 Simulator::Simulator(const Model& model, const Policy& policy, const SimConfig& config)
     : model_(&model), policy_(policy), config_(config) {
   const Model& m = model;
@@ -155,14 +158,15 @@ Simulator::Simulator(const Model& model, const Policy& policy, const SimConfig& 
   promote_due();
 }
 
-void Simulator::push(QItem::Kind k, uint64_t t, uint32_t a, uint32_t b) {
+// Queues an item: a delayed or queued kernel action (queue_work(), a timer, the next step of a thread).
+void Simulator::push(QItem::Kind k, uint64_t t, uint32_t subject, uint32_t action_index) {
   QItem q;
   q.kind = k;
   q.t = std::max(t, state_.now);
   if (state_.seq == UINT32_MAX) renumber_queue();
   q.seq = state_.seq++;
-  q.a = a;
-  q.b = b;
+  q.subject = subject;
+  q.action_index = action_index;
   if (q.t == state_.now && use_due_now_) due_now_.push_back(q);
   else heap_push(q.t - state_.now > kLaterNs ? state_.later : state_.queue, q);
 }
@@ -195,6 +199,7 @@ void Simulator::renumber_queue() {
   state_.seq = static_cast<uint32_t>(all.size());
 }
 
+// Removes queue[i] (a choice of choices()), keeping the heap a heap.
 QItem Simulator::pop_at(size_t i) {
   auto& h = state_.queue;
   QItem q = h[i];
@@ -211,6 +216,7 @@ QItem Simulator::pop_at(size_t i) {
   return q;
 }
 
+// The items due at the earliest time, in seq order: where the kernel's order is open.
 std::vector<size_t> Simulator::choices() const {
   std::vector<size_t> out;
   if (state_.queue.empty()) return out;
@@ -221,11 +227,13 @@ std::vector<size_t> Simulator::choices() const {
   return out;
 }
 
+// Runs one item, the i-th of state().queue (explorer stepping).
 void Simulator::step(size_t i) {
   if (done()) return;
   run_item(pop_at(i));
 }
 
+// Advances the clock to the item and runs it; stops the run past config.max_steps.
 void Simulator::run_item(const QItem& q) {
   state_.now = std::max(state_.now, q.t);
   if (++state_.steps > config_.max_steps) {
@@ -260,6 +268,7 @@ bool Simulator::run_next() {
   return true;
 }
 
+// Runs every item due at or before t (the state at the end of the capture: fidelity).
 void Simulator::run_until(uint64_t t) {
   use_due_now_ = true;
   while (!state_.truncated && (due_now_head_ < due_now_.size() || (!state_.queue.empty() && state_.queue[0].t <= t)))
@@ -268,6 +277,7 @@ void Simulator::run_until(uint64_t t) {
   use_due_now_ = false;
 }
 
+// Runs until nothing is queued.
 SimResult Simulator::run() {
   use_due_now_ = true;
   while (!state_.truncated && run_next()) {
@@ -277,14 +287,15 @@ SimResult Simulator::run() {
   return SimResult{std::move(state_)};  // the simulator is spent (see run())
 }
 
+// Runs one queued item: the kernel function its kind stands for.
 void Simulator::dispatch(const QItem& q) {
   switch (q.kind) {
-    case QItem::action: run_action(q.a, q.b); break;
-    case QItem::thread_step: thread_step(q.a); break;
-    case QItem::probe_decide: probe_decide(q.a); break;
-    case QItem::probe_end: probe_end(q.a); break;
-    case QItem::timeout:
-      if (q.a != state_.timeout_version || state_.timeout_fired || !state_.timeout_armed) break;
+    case QItem::action: run_action(q.subject, q.action_index); break;
+    case QItem::thread_step: thread_step(q.subject); break;
+    case QItem::probe_decide: probe_decide(q.subject); break;
+    case QItem::probe_end: probe_end(q.subject); break;
+    case QItem::timeout:  // deferred_probe_timeout_work_func(): one trigger, once
+      if (q.subject != state_.timeout_version || state_.timeout_fired || !state_.timeout_armed) break;
       state_.timeout_fired = true;
       state_.timeout_armed = false;
       state_.timeout_fired_at = state_.now;
@@ -300,6 +311,8 @@ void Simulator::dispatch(const QItem& q) {
   }
 }
 
+// Starts one execution context of the trace (a module init, a probe's body, a work item, a
+// firmware callback): models the work or callback being queued; its actions follow at their offsets.
 void Simulator::start_instance(uint32_t ctx, uint64_t base, bool inline_children) {
   const Context& c = model_->contexts[ctx];
   const auto inst = static_cast<uint32_t>(state_.instances.size());
@@ -310,6 +323,8 @@ void Simulator::start_instance(uint32_t ctx, uint64_t base, bool inline_children
     push(QItem::kick, base + c.duration());
 }
 
+// One recorded action of a context: device_add() (bus_probe_device()), driver_register()
+// (driver_attach()), a resource registration, snd_card_register(), a resume, deferred_probe_initcall().
 void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
   const CtxInstance inst = state_.instances[inst_idx];
   const Context& c = model_->contexts[inst.ctx];
@@ -415,7 +430,8 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
   }
 }
 
-// Advances deferred_probe_initcall() once the deferred work has drained.
+// Models deferred_probe_initcall()'s second half: after the first flush_work(), a second trigger and
+// flush; then the deferred_probe_timeout work is armed (schedule_delayed_work()).
 void Simulator::late_initcall_continue() {
   auto& s = state_;
   while (s.late_initcall_stage > 0 && !s.worker_scheduled) {
@@ -434,6 +450,8 @@ void Simulator::late_initcall_continue() {
   }
 }
 
+// A new thread of probing: the deferred_probe_work worker (threads[0]) or the context of a
+// device_add()/driver_register() (async drivers: one per device, as async_schedule_dev()).
 uint32_t Simulator::new_thread(bool worker) {
   SimThread t;
   t.is_worker = worker;
@@ -441,6 +459,7 @@ uint32_t Simulator::new_thread(bool worker) {
   return static_cast<uint32_t>(state_.threads.size() - 1);
 }
 
+// Models __device_attach()'s bus_for_each_drv(): the registered drivers that match, in bus order.
 void Simulator::candidates(DevId d, uint32_t only_driver, std::vector<uint32_t>& out) const {
   out.clear();
   const auto& bindings = model_->devices[d].bindings;
@@ -461,6 +480,8 @@ void Simulator::candidates(DevId d, uint32_t only_driver, std::vector<uint32_t>&
   });
 }
 
+// The next probe of a thread: __device_attach() / __driver_attach() for a device_add() or
+// driver_register(); for the worker, deferred_probe_work_func(), taking the active list's head.
 void Simulator::thread_step(uint32_t th) {
   auto& s = state_;
   for (;;) {
@@ -511,6 +532,7 @@ void Simulator::thread_step(uint32_t th) {
   }
 }
 
+// Models really_probe() starting: device_lock held, deferred_trigger_count read (the race fix).
 void Simulator::start_probe(uint32_t th, DevId dev, uint32_t binding) {
   auto& s = state_;
   auto& ds = s.devs[dev];
@@ -528,6 +550,8 @@ void Simulator::start_probe(uint32_t th, DevId dev, uint32_t binding) {
   push(QItem::probe_decide, s.now + model_->bindings[binding].lookup_offset, dev);
 }
 
+// What the driver's probe() returns on attempt k: as observed, or -EPROBE_DEFER while what it
+// needs is missing (need inference), success once it is there.
 ProbeOutcome Simulator::decide_outcome(uint32_t binding, uint32_t k, bool& assumed) const {
   const Binding& B = model_->bindings[binding];
   const DeviceModel& dm = model_->devices[B.dev];
@@ -554,6 +578,8 @@ ProbeOutcome Simulator::decide_outcome(uint32_t binding, uint32_t k, bool& assum
   return observed();
 }
 
+// Models the driver's probe() running inside really_probe(): its outcome and how long it takes
+// (its success context starts, inline under sync-provider).
 void Simulator::probe_decide(DevId dev) {
   auto& s = state_;
   auto& p = s.devs[dev].probe;
@@ -587,6 +613,8 @@ void Simulator::probe_decide(DevId dev) {
   push(QItem::probe_end, p.start + duration, dev);
 }
 
+// Models really_probe() returning: driver_bound() on success; on -EPROBE_DEFER
+// driver_deferred_probe_add() and the race fix (a trigger if deferred_trigger_count changed).
 void Simulator::probe_end(DevId dev) {
   auto& s = state_;
   auto& ds = s.devs[dev];
@@ -607,6 +635,7 @@ void Simulator::probe_end(DevId dev) {
   push(QItem::thread_step, s.now, p.thread);
 }
 
+// Models driver_bound(): off the deferred lists, then driver_deferred_probe_trigger().
 void Simulator::device_bound(DevId d, uint32_t binding) {
   auto& ds = state_.devs[d];
   ds.bound = true;
@@ -620,10 +649,12 @@ void Simulator::device_bound(DevId d, uint32_t binding) {
     state_.resource_up[model_->device_resource[d]] = 1;
     if (policy_.targeted_retry())
       for (DevId w : model_->waiters[model_->device_resource[d]])
-        if (state_.devs[w].list == 1 && needs_met(w)) targeted_retry(w);
+        if (state_.devs[w].list == DeferList::pending && needs_met(w)) targeted_retry(w);
   }
 }
 
+// Models driver_deferred_probe_trigger(): count it, splice pending onto active, queue the work
+// (ignored before deferred_probe_initcall() enabled triggers).
 void Simulator::trigger(TriggerCause c) {
   auto& s = state_;
   if (!s.enabled) {
@@ -635,7 +666,7 @@ void Simulator::trigger(TriggerCause c) {
   ++s.triggers_by_cause[static_cast<size_t>(c)];
   record(RecKind::trigger, kNoDev, static_cast<uint32_t>(c), static_cast<int32_t>(s.trigger_count));
   // list_splice_tail_init(pending -> active)
-  for (uint32_t d = s.pending.head; d != kNone; d = s.devs[d].next) s.devs[d].list = 2;
+  for (uint32_t d = s.pending.head; d != kNone; d = s.devs[d].next) s.devs[d].list = DeferList::active;
   if (s.pending.size) {
     if (s.active.tail == kNone) {
       s.active = s.pending;
@@ -650,6 +681,7 @@ void Simulator::trigger(TriggerCause c) {
   schedule_worker();
 }
 
+// Models queue_work(system_wq, &deferred_probe_work) (a no-op while it is queued or running).
 void Simulator::schedule_worker() {
   auto& s = state_;
   if (s.worker_scheduled || s.active.size == 0) return;
@@ -657,7 +689,9 @@ void Simulator::schedule_worker() {
   push(QItem::thread_step, s.now + config_.work_latency_ns, 0);
 }
 
-void Simulator::list_append(ListHead& l, uint8_t which, DevId d) {
+// list_add_tail() onto the pending or active list.
+void Simulator::list_append(DeferList which, DevId d) {
+  ListHead& l = which == DeferList::pending ? state_.pending : state_.active;
   auto& ds = state_.devs[d];
   ds.list = which;
   ds.prev = l.tail;
@@ -668,27 +702,30 @@ void Simulator::list_append(ListHead& l, uint8_t which, DevId d) {
   ++l.size;
 }
 
+// list_del_init() from whichever deferred-probe list the device is on.
 void Simulator::list_remove(DevId d) {
   auto& ds = state_.devs[d];
-  if (ds.list == 0) return;
-  ListHead& l = ds.list == 1 ? state_.pending : state_.active;
+  if (ds.list == DeferList::none) return;
+  ListHead& l = ds.list == DeferList::pending ? state_.pending : state_.active;
   if (ds.prev != kNone) state_.devs[ds.prev].next = ds.next;
   else l.head = ds.next;
   if (ds.next != kNone) state_.devs[ds.next].prev = ds.prev;
   else l.tail = ds.prev;
   --l.size;
-  ds.list = 0;
+  ds.list = DeferList::none;
   ds.prev = ds.next = kNone;
 }
 
+// Models driver_deferred_probe_add(): onto the pending list (a no-op when already on a list).
 void Simulator::add_pending(DevId d) {
   auto& ds = state_.devs[d];
-  if (ds.list != 0) return;  // driver_deferred_probe_add(): no-op when already on a list
-  list_append(state_.pending, 1, d);
+  if (ds.list != DeferList::none) return;
+  list_append(DeferList::pending, d);
   record(RecKind::defer_add, d);
   if (policy_.targeted_retry() && needs_met(d)) targeted_retry(d);
 }
 
+// Whether everything the device needs is registered now (need inference; not in dd.c).
 bool Simulator::needs_met(DevId d) const {
   const DeviceModel& dm = model_->devices[d];
   switch (dm.need_mode) {
@@ -705,20 +742,24 @@ bool Simulator::needs_met(DevId d) const {
   return false;
 }
 
+// Not in dd.c (policy resource-aware): moves one pending device to the active list and
+// schedules deferred_probe_work_func(), as driver_deferred_probe_trigger() would for the whole list.
 void Simulator::targeted_retry(DevId d) {
-  if (state_.devs[d].list != 1) return;
+  if (state_.devs[d].list != DeferList::pending) return;
   list_remove(d);
-  list_append(state_.active, 2, d);
+  list_append(DeferList::active, d);
   record(RecKind::targeted_retry, d);
   schedule_worker();
 }
 
+// A resource registered or removed (a component, DAI, clock, ...); under resource-aware its
+// waiters are retried at once (not in dd.c).
 void Simulator::resources_changed(uint32_t arrival, bool up) {
   for (uint32_t r : model_->arrivals[arrival].resources) {
     state_.resource_up[r] = up ? 1 : 0;
     if (up && policy_.targeted_retry())
       for (DevId w : model_->waiters[r])
-        if (state_.devs[w].list == 1 && needs_met(w)) targeted_retry(w);
+        if (state_.devs[w].list == DeferList::pending && needs_met(w)) targeted_retry(w);
   }
 }
 

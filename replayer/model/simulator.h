@@ -31,14 +31,24 @@ std::string_view to_string(RecKind k);
 
 // One line of the simulated timeline. 24 bytes: a run records about 1.3 per
 // step (a million on the 1 M-event benchmark trace), so its size is the
-// simulator's memory traffic.
+// simulator's memory traffic. `subject` and `value` mean what `kind` says;
+// read them through the accessor of that kind.
 struct SimRecord {
   uint64_t t = 0;
-  DevId dev = kNoDev;
-  uint32_t a = 0;        // probe_*: binding; trigger: cause; resource_*: arrival; driver_register: driver
-  int32_t v = 0;         // probe_end: outcome; trigger: count (at most one per step: < 2^31 in any run
-                         // that fits in memory); timeout_armed/extended: seconds
+  DevId dev = kNoDev;    // the device concerned, kNoDev for core-wide records (trigger, timeout_*, late_initcall)
+  uint32_t subject = 0;  // probe_start, probe_end, bound: binding; trigger, trigger_ignored: TriggerCause;
+                         // resource_up/down: arrival; driver_register: driver index; others: 0
+  int32_t value = 0;     // probe_end: ProbeOutcome; trigger: deferred_trigger_count after it (at most one
+                         // per step: < 2^31 in any run that fits in memory); timeout_armed/extended: seconds
   RecKind kind = RecKind::probe_start;
+
+  uint32_t binding() const { return subject; }        // probe_start, probe_end, bound
+  TriggerCause cause() const { return static_cast<TriggerCause>(subject); }  // trigger, trigger_ignored
+  uint32_t arrival() const { return subject; }        // resource_up, resource_down (Model::arrivals)
+  uint32_t driver() const { return subject; }         // driver_register (Model::drivers)
+  ProbeOutcome outcome() const { return static_cast<ProbeOutcome>(value); }  // probe_end
+  int32_t trigger_count() const { return value; }     // trigger
+  int32_t seconds() const { return value; }           // timeout_armed, timeout_extended
 };
 static_assert(sizeof(SimRecord) == 24, "timeline records stay small (docs/model.md §4)");
 
@@ -56,7 +66,10 @@ struct QItem {
   enum Kind : uint8_t { action, thread_step, probe_decide, probe_end, timeout, periodic, kick };
   uint64_t t = 0;
   uint32_t seq = 0;   // renumbered (order kept) before it would wrap
-  uint32_t a = 0, b = 0;
+  uint32_t subject = 0;       // action: context instance (SimState::instances); thread_step: thread;
+                              // probe_decide, probe_end: device; timeout: the SimState::timeout_version
+                              // it was armed as (stale when that changed); periodic, kick: 0
+  uint32_t action_index = 0;  // action: index of the action in its context; others: 0
   Kind kind = action;
 };
 static_assert(sizeof(QItem) == 24, "queue items stay small: the heap is the simulator's hot loop");
@@ -73,12 +86,17 @@ struct ProbeInFlight {
   ProbeOutcome outcome = ProbeOutcome::deferred;
 };
 
+// The deferred-probe list a device is on: none, deferred_probe_pending_list
+// (waiting for a trigger) or deferred_probe_active_list (queued for
+// deferred_probe_work_func()).
+enum class DeferList : uint8_t { none, pending, active };
+
 struct DevState {
   bool present = false;
   bool bound = false;
   bool probing = false;
   bool assumed_success = false;
-  uint8_t list = 0;               // 0 none, 1 pending, 2 active
+  DeferList list = DeferList::none;
   uint32_t prev = kNone, next = kNone;  // links in the list it is on
   uint32_t bound_binding = kNone;   // kNone while bound to its header (pre-capture) driver
   bool ever_bound = false;          // bound at some point (initially, or in the replay)
@@ -175,7 +193,7 @@ class Simulator {
   const Policy& policy() const { return policy_; }
 
  private:
-  void push(QItem::Kind k, uint64_t t, uint32_t a = 0, uint32_t b = 0);
+  void push(QItem::Kind k, uint64_t t, uint32_t subject = 0, uint32_t action_index = 0);
   QItem pop_at(size_t i);
   void run_item(const QItem& q);
   bool run_next();             // run()/run_until(): pops from due_now_ or the heaps
@@ -183,8 +201,8 @@ class Simulator {
   void promote_due();
   void renumber_queue();
   void dispatch(const QItem& q);
-  void record(RecKind k, DevId dev, uint32_t a = 0, int32_t v = 0) {  // inline: about 4 per probe attempt
-    if (config_.record_timeline) state_.timeline.push_back(SimRecord{state_.now, dev, a, v, k});
+  void record(RecKind k, DevId dev, uint32_t subject = 0, int32_t value = 0) {  // inline: about 4 per probe attempt
+    if (config_.record_timeline) state_.timeline.push_back(SimRecord{state_.now, dev, subject, value, k});
   }
 
   void start_instance(uint32_t ctx, uint64_t base, bool inline_children);
@@ -197,7 +215,7 @@ class Simulator {
   void late_initcall_continue();
   void schedule_worker();
   void list_remove(DevId d);
-  void list_append(ListHead& l, uint8_t which, DevId d);
+  void list_append(DeferList which, DevId d);
   void add_pending(DevId d);
   void targeted_retry(DevId d);
   bool needs_met(DevId d) const;

@@ -1,55 +1,23 @@
 // Text, JSON and Markdown renderings of a ReplayReport. Deterministic: the
 // same report renders to the same bytes.
+#include "replayer/report/replay_output.h"
+
 #include <algorithm>
+#include <cstdint>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "replayer/verdict/replay.h"
-#include "replayer/report/replay_output.h"
+#include "replayer/report/report_markdown.h"
+#include "replayer/report/report_sections.h"
+#include "replayer/report/report_text.h"
+#include "replayer/verdict/report_units.h"
 
 namespace reprobe {
 
 namespace {
 
 using json = nlohmann::ordered_json;
-
-std::string ms(uint64_t ns) { return fmt::format("{:.3f} ms", static_cast<double>(ns) / 1e6); }
-std::string ms_opt(const std::optional<uint64_t>& ns) { return ns ? ms(*ns) : "-"; }
-
-std::string stranded_cell(const ReplayReport& r, const PolicyVerdict& v) {
-  if (v.stranded.empty()) return "-";
-  std::string out;
-  for (const auto& s : v.stranded) {
-    if (!out.empty()) out += "; ";
-    std::string w;
-    for (const auto& x : s.waiting_for) w += (w.empty() ? "" : ", ") + x;
-    out += fmt::format("{} (waits for {})", r.model.dev_label(s.dev), w);
-  }
-  return out;
-}
-
-std::string cost_cell(const PolicyVerdict& v) {
-  std::string c = fmt::format("{} triggers", v.triggers);
-  if (v.blocked_total_ns) c += fmt::format(", probe blocked {} (max {})", ms(v.blocked_total_ns), ms(v.blocked_max_ns));
-  return c;
-}
-
-std::string bound_cell(const PolicyVerdict& v) {
-  std::string b = v.target_bound ? "yes" : "NO";
-  for (const auto& t : v.targets)
-    if (t.assumed_success) {
-      b += " (assumed)";
-      break;
-    }
-  return b;
-}
-
-std::string target_names(const ReplayReport& r) {
-  std::string s;
-  for (DevId d : r.targets) s += (s.empty() ? "" : ", ") + r.model.dev_label(d);
-  return s;
-}
 
 json cause_json(const PolicyVerdict& v) {
   json c = json::object();
@@ -60,38 +28,47 @@ json cause_json(const PolicyVerdict& v) {
 
 }  // namespace
 
-std::string format_text(const ReplayReport& r) {
-  std::string out;
-  out += fmt::format("trace:   {} (source {})\n", r.trace_path, r.source);
-  out += fmt::format("kernel:  profile {}{}\n", r.profile.name,
-                     r.capture_timeout ? fmt::format(", deferred_probe_timeout={} from the cmdline", *r.capture_timeout) : "");
-  out += fmt::format("target:  {}\n\n", target_names(r));
-  std::vector<std::array<std::string, 7>> rows;
-  rows.push_back({"policy", "card bound?", "at", "probe attempts", "deferrals", "stranded (waiting for)", "cost"});
-  for (const auto& v : r.verdicts)
-    rows.push_back({v.policy.spec, bound_cell(v), ms_opt(v.target_bound_at), std::to_string(v.probe_attempts),
-                    std::to_string(v.deferrals), stranded_cell(r, v), cost_cell(v)});
-  std::array<size_t, 7> w{};
-  for (const auto& row : rows)
-    for (size_t i = 0; i < 7; ++i) w[i] = std::max(w[i], row[i].size());
-  for (size_t k = 0; k < rows.size(); ++k) {
-    std::string line;
-    for (size_t i = 0; i < 7; ++i) line += fmt::format("{:<{}}", rows[k][i], i + 1 < 7 ? w[i] + 2 : 0);
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
-    if (k == 0) {
-      std::string rule;
-      for (size_t i = 0; i < 7; ++i) rule += std::string(w[i], '-') + (i + 1 < 7 ? "  " : "");
-      out += rule + "\n";
-    }
+ReportDocument replay_document(const ReplayReport& r) {
+  ReportCaps caps;  // nothing is cut: replay output has no size limit
+  caps.targets_listed = caps.targets_explained = caps.stranded_names = caps.verbatim_chars = SIZE_MAX;
+  ReportDocument doc;
+  doc.made_by = "reprobe replay";
+  const size_t n = r.targets.size(), bound = stock_targets_bound(r);
+  if (n == 0) doc.title = "reprobe replay: no target device";
+  else if (n == 1) doc.title = bound ? "reprobe replay: the card binds" : "reprobe replay: the card does not bind";
+  else doc.title = fmt::format("reprobe replay: {} of {} target devices bind", bound, n);
+  doc.title += " (stock, kernel profile " + r.profile.name + ")";
+  Line lead(n == 1 ? "Target: " : "Targets: ");
+  for (size_t i = 0; i < n; ++i) lead.t(i ? ", " : "").v(r.model.dev_label(r.targets[i]));
+  if (n == 0) lead.t("none");
+  lead.t(". Trace ").v(r.trace_path).t(" (source " + r.source + "), kernel profile " + r.profile.name);
+  if (r.capture_timeout) lead.t(fmt::format(", deferred_probe_timeout={} from the command line", *r.capture_timeout));
+  doc.lead.push_back(std::move(lead.t(".")));
+  add_verdicts(doc, r, caps);
+  add_stories(doc, r, caps);
+  Section fid;
+  fid.title = "Fidelity";
+  if (r.fidelity.exact)
+    fid.paragraph(fmt::format("The stock replay reproduces the capture exactly ({} confidence).", r.fidelity.confidence));
+  else
+    fid.paragraph(fmt::format("The stock replay diverges from the capture in {} ({} confidence):",
+                              count_of(r.fidelity.divergences.size(), "point", "points"), r.fidelity.confidence));
+  std::vector<Line> divergences;
+  for (const auto& d : r.fidelity.divergences) divergences.push_back(Line().v(d));
+  if (!divergences.empty()) fid.bullets(std::move(divergences));
+  doc.sections.push_back(std::move(fid));
+  if (!r.warnings.empty()) {
+    Section w;
+    w.title = "Warnings";
+    std::vector<Line> items;
+    for (const auto& x : r.warnings) items.push_back(Line().v(x));
+    w.bullets(std::move(items));
+    doc.sections.push_back(std::move(w));
   }
-  out += "\nwhy (stock):\n";
-  for (const auto& s : r.why) out += "  " + s + "\n";
-  out += fmt::format("\nfidelity: {} ({} confidence)\n", r.fidelity.exact ? "exact" : "DIVERGES", r.fidelity.confidence);
-  for (const auto& d : r.fidelity.divergences) out += "  - " + d + "\n";
-  for (const auto& w2 : r.warnings) out += "warning: " + w2 + "\n";
-  return out;
+  return doc;
 }
+
+std::string format_text(const ReplayReport& r) { return render_text(replay_document(r)); }
 
 std::string format_json(const ReplayReport& r) {
   const Model& m = r.model;
@@ -191,20 +168,6 @@ std::string format_json(const ReplayReport& r) {
   return o.dump(2) + "\n";
 }
 
-std::string format_markdown(const ReplayReport& r) {
-  std::string out;
-  out += fmt::format("### reprobe replay: {}\n\n", target_names(r));
-  out += fmt::format("Trace `{}` (source {}), kernel profile **{}**.\n\n", r.trace_path, r.source, r.profile.name);
-  out += "| policy | card bound? | at | probe attempts | deferrals | stranded (waiting for) | cost |\n";
-  out += "|---|---|---|---|---|---|---|\n";
-  for (const auto& v : r.verdicts)
-    out += fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", v.policy.spec, bound_cell(v), ms_opt(v.target_bound_at),
-                       v.probe_attempts, v.deferrals, stranded_cell(r, v), cost_cell(v));
-  out += "\n**Why (stock):**\n\n";
-  for (const auto& s : r.why) out += "- " + s + "\n";
-  out += fmt::format("\n**Fidelity:** {} ({} confidence)\n", r.fidelity.exact ? "exact" : "diverges", r.fidelity.confidence);
-  for (const auto& d : r.fidelity.divergences) out += "- " + d + "\n";
-  return out;
-}
+std::string format_markdown(const ReplayReport& r) { return render_markdown(replay_document(r)); }
 
 }  // namespace reprobe

@@ -9,9 +9,8 @@
 
 #include "replayer/model/policy.h"
 #include "replayer/report/report_redaction.h"
-#include "replayer/report/report_units.h"
-#include "replayer/report/report_why.h"
-#include "replayer/model/simulator.h"
+#include "replayer/verdict/report_units.h"
+#include "replayer/report/report_sections.h"
 
 namespace reprobe {
 
@@ -30,8 +29,6 @@ bool ReportCaps::shrink() {
 }
 
 namespace {
-
-constexpr size_t kMaxStories = 6;  // ReportCaps{}.targets_explained: the stories computed once
 
 struct DeviceRow {
   DevId dev = kNoDev;
@@ -69,15 +66,6 @@ bool natural_less(const std::string& a, const std::string& b) {
   }
   if (a.size() - i != b.size() - j) return a.size() - i < b.size() - j;
   return a < b;
-}
-
-std::string cut_text(std::string s, size_t max) {
-  for (auto& c : s)
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-  if (s.size() <= max) return s;
-  size_t n = max;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;  // UTF-8 boundary
-  return s.substr(0, n) + fmt::format("... (+{} bytes)", s.size() - n);
 }
 
 std::string json_str(const ojson& j, const char* key) {
@@ -120,8 +108,6 @@ Line list_line(const std::vector<std::string>& items, size_t cap, size_t chars, 
 }  // namespace
 
 struct ReportContent::Precomputed {
-  std::vector<TargetStory> stories;
-  size_t stock_targets_bound = 0;
   std::vector<DeviceRow> deferred_rows;   // sorted: deferrals desc, attempts desc, label
   uint32_t probed = 0, bound_first = 0, deferred_any = 0, still_deferred = 0, failed_only = 0;
   uint64_t inferred_events = 0;
@@ -131,14 +117,6 @@ struct ReportContent::Precomputed {
 ReportContent::ReportContent(const ReplayReport& report, const Trace& trace, const ReportOptions& opts)
     : report_(report), trace_(trace), opts_(opts), pre_(std::make_unique<Precomputed>()) {
   const Model& m = report.model;
-  // The stock simulation once more, with its timeline, to explain its outcome.
-  {
-    Simulator sim(m, stock_policy_of(report));
-    SimResult r = sim.run();
-    pre_->stories = explain_stock_outcome(report, r.state, kMaxStories);
-    for (DevId d : report.targets)
-      if (d < r.state.devs.size() && r.state.devs[d].bound) ++pre_->stock_targets_bound;
-  }
   for (const DeviceModel& dm : m.devices) {
     if (dm.observed_attempts == 0) continue;
     ++pre_->probed;
@@ -187,117 +165,6 @@ ReportContent::ReportContent(const ReplayReport& report, const Trace& trace, con
 ReportContent::~ReportContent() = default;
 
 namespace {
-
-std::string bound_cell(const PolicyVerdict& v) {
-  size_t n = 0;
-  bool assumed = false;
-  for (const auto& t : v.targets) {
-    if (t.bound) ++n;
-    if (t.assumed_success) assumed = true;
-  }
-  std::string s;
-  if (v.targets.size() == 1) s = n ? "yes" : "NO";
-  else s = fmt::format("{} of {}", n, v.targets.size());
-  if (assumed) s += " (assumed)";
-  return s;
-}
-
-// Stranded::waiting_for holds a resource name, "NAME (available; no retry since)"
-// or "unknown (why)": the name is verbatim, the annotation prose.
-Line waiting_for_line(const std::string& w, const ReportCaps& caps) {
-  static const std::string kAvailable = " (available; no retry since)";
-  if (w.size() > kAvailable.size() && w.compare(w.size() - kAvailable.size(), kAvailable.size(), kAvailable) == 0)
-    return Line().v(cut_text(w.substr(0, w.size() - kAvailable.size()), caps.verbatim_chars)).t(kAvailable);
-  if (w.rfind("unknown (", 0) == 0 || w.rfind("a retry (", 0) == 0) return Line(w);
-  return Line().v(cut_text(w, caps.verbatim_chars));
-}
-
-Line stranded_cell(const Model& m, const PolicyVerdict& v, const ReportCaps& caps) {
-  Line l;
-  if (v.stranded.empty()) return Line("-");
-  for (size_t i = 0; i < v.stranded.size() && i < caps.stranded_names; ++i) {
-    const auto& s = v.stranded[i];
-    if (i) l.t("; ");
-    l.v(m.dev_label(s.dev)).t(" waits for ");
-    for (size_t k = 0; k < s.waiting_for.size() && k < 2; ++k) {
-      if (k) l.t(", ");
-      l.add(waiting_for_line(s.waiting_for[k], caps));
-    }
-    if (s.waiting_for.size() > 2) l.t(fmt::format(" +{}", s.waiting_for.size() - 2));
-  }
-  if (v.stranded.size() > caps.stranded_names)
-    l.t(fmt::format("; {} more stranded (cut)", v.stranded.size() - caps.stranded_names));
-  return l;
-}
-
-std::string cost_cell(const PolicyVerdict& v) {
-  std::string c;
-  if (v.blocked_total_ns)
-    c = fmt::format("probe blocked {} (max {})", report_gap(v.blocked_total_ns), report_gap(v.blocked_max_ns));
-  if (v.timeout_fired_at) c += (c.empty() ? "" : "; ") + fmt::format("timeout fired at {}", report_instant(*v.timeout_fired_at));
-  if (v.truncated) c += (c.empty() ? "" : "; ") + std::string("simulation cut (runaway triggers)");
-  return c.empty() ? "-" : c;
-}
-
-void add_verdicts(ReportDocument& doc, const ReplayReport& rep, const ReportCaps& caps) {
-  Section s;
-  s.title = "Verdict per policy";
-  Table t;
-  t.columns = {"policy", rep.targets.size() == 1 ? "card bound?" : "targets bound", "bound at", "probe attempts",
-               "deferrals", "triggers", "stranded (waiting for)", "cost"};
-  t.numeric = {false, false, true, true, true, true, false, false};
-  for (const auto& v : rep.verdicts)
-    t.rows.push_back({Line().v(v.policy.spec), Line(bound_cell(v)),
-                      Line(v.target_bound_at ? report_instant(*v.target_bound_at) : "-"),
-                      Line(std::to_string(v.probe_attempts)), Line(std::to_string(v.deferrals)),
-                      Line(std::to_string(v.triggers)), stranded_cell(rep.model, v, caps), Line(cost_cell(v))});
-  s.table(std::move(t));
-  s.paragraph(Line().v("stock").t(" replays the kernel's own behaviour (kernel profile " + rep.profile.name +
-                                  "); every other row is a counterfactual replay of the same trace under a candidate "
-                                  "trigger policy (docs/policies.md). \"bound at\" is when the last target bound."));
-  doc.sections.push_back(std::move(s));
-}
-
-void add_stories(ReportDocument& doc, const ReplayReport& rep, const std::vector<TargetStory>& stories,
-                 size_t stock_bound, const ReportCaps& caps) {
-  Section s;
-  s.title = "What happened (stock)";
-  if (rep.targets.size() > 1) {
-    // The stranded targets by kind, from the stock verdict.
-    size_t missed = 0, never = 0, unknown = 0, failed = 0;
-    for (const auto& v : rep.verdicts) {
-      if (v.policy.spec != "stock") continue;
-      for (const auto& t : v.targets) {
-        if (t.bound) continue;
-        auto st = std::find_if(v.stranded.begin(), v.stranded.end(), [&](const Stranded& x) { return x.dev == t.dev; });
-        if (st == v.stranded.end()) ++failed;
-        else if (st->waiting_for.empty() || st->waiting_for.front().rfind("unknown (", 0) == 0) ++unknown;
-        else if (st->waiting_for.front().find("(available; no retry since)") != std::string::npos ||
-                 st->waiting_for.front().rfind("a retry (", 0) == 0) ++missed;
-        else ++never;
-      }
-    }
-    s.paragraph(fmt::format("Of {} targets, {} bound under stock and {} did not: {} missed a retry (everything they "
-                            "wait for appeared, but no trigger came afterwards), {} wait for something that never "
-                            "appeared, {} wait for something unknown, {} never deferred-and-waited (not probed, or "
-                            "failed).",
-                            rep.targets.size(), stock_bound, rep.targets.size() - stock_bound, missed, never, unknown,
-                            failed));
-  }
-  const size_t shown = std::min(stories.size(), caps.targets_explained);
-  for (size_t i = 0; i < shown; ++i) s.bullets(stories[i].lines);
-  if (rep.targets.size() > shown) {
-    const size_t stranded_total = rep.targets.size() - stock_bound;
-    size_t stranded_shown = 0;
-    for (size_t i = 0; i < shown; ++i)
-      if (!stories[i].bound) ++stranded_shown;
-    s.paragraph(fmt::format("{} more targets are not explained here (cut): {} bound, {} not bound under stock. "
-                            "The verdict table and the per-device table cover them.",
-                            rep.targets.size() - shown, stock_bound - (shown - stranded_shown),
-                            stranded_total - stranded_shown));
-  }
-  doc.sections.push_back(std::move(s));
-}
 
 void add_devices(ReportDocument& doc, const ReplayReport& rep, const ReportContent::Precomputed& pre,
                  const ReportCaps& caps) {
@@ -357,6 +224,102 @@ void add_devices(ReportDocument& doc, const ReplayReport& rep, const ReportConte
   doc.sections.push_back(std::move(s));
 }
 
+using KeyValues = std::vector<std::pair<std::string, Line>>;
+
+// Machine (DMI), board, BIOS and the audio PCI devices of the snapshot.
+void add_hardware(KeyValues& kv, const ojson& snap, const ReportCaps& caps) {
+  auto cut = [&](const std::string& x) { return cut_text(x, caps.verbatim_chars); };
+  if (const ojson* dmi = json_at(snap, {"dmi"}); dmi && dmi->is_object() && !dmi->empty()) {
+    std::string machine;
+    for (const char* key : {"sys_vendor", "product_name", "product_version"}) {
+      const std::string x = json_str(*dmi, key);
+      if (!x.empty()) machine += (machine.empty() ? "" : " ") + x;
+    }
+    std::string board = json_str(*dmi, "board_vendor");
+    const std::string bn = json_str(*dmi, "board_name");
+    if (!bn.empty()) board += (board.empty() ? "" : " ") + bn;
+    std::string bios = json_str(*dmi, "bios_vendor");
+    for (const char* key : {"bios_version", "bios_date"}) {
+      const std::string x = json_str(*dmi, key);
+      if (!x.empty()) bios += (bios.empty() ? "" : " ") + x;
+    }
+    if (!machine.empty()) kv.emplace_back("Machine (DMI)", Line().v(cut(machine)));
+    if (!board.empty()) kv.emplace_back("Board", Line().v(cut(board)));
+    if (!bios.empty()) kv.emplace_back("BIOS", Line().v(cut(bios)));
+  }
+  if (const ojson* pci = json_at(snap, {"udev", "pci_audio"}); pci && pci->is_array()) {
+    std::vector<std::string> items;
+    for (const auto& p : *pci) {
+      std::string x = fmt::format("{} {}:{}", json_str(p, "slot"), json_str(p, "vendor"), json_str(p, "device"));
+      const std::string sv = json_str(p, "subsystem_vendor"), sd = json_str(p, "subsystem_device");
+      if (!sv.empty()) x += fmt::format(" (subsystem {}:{})", sv, sd);
+      const std::string drv = json_str(p, "driver");
+      x += " driver " + (drv.empty() ? std::string("none") : drv);
+      items.push_back(x);
+    }
+    kv.emplace_back("Audio PCI devices", list_line(items, caps.list_items, caps.verbatim_chars, "devices"));
+  }
+}
+
+// Sound cards at the start and end, and the sound modules loaded during the capture.
+void add_cards_and_modules(KeyValues& kv, const ojson& snap, const ojson& end_snap, const ReportCaps& caps) {
+  auto cards = [&](const ojson& sn) {
+    std::vector<std::string> items;
+    if (const ojson* c = json_at(sn, {"alsa", "cards"}); c && c->is_array())
+      for (const auto& card : *c)
+        items.push_back(fmt::format("{} {} ({})", json_str(card, "index"), json_str(card, "id"), json_str(card, "driver")));
+    return items;
+  };
+  if (json_at(snap, {"alsa", "cards"}))
+    kv.emplace_back("Sound cards at the start", list_line(cards(snap), caps.list_items, caps.verbatim_chars, "cards"));
+  if (json_at(end_snap, {"alsa", "cards"}))
+    kv.emplace_back("Sound cards at the end", list_line(cards(end_snap), caps.list_items, caps.verbatim_chars, "cards"));
+  auto modules = [](const ojson& sn) {
+    std::vector<std::string> items;
+    if (const ojson* mods = json_at(sn, {"modules"}); mods && mods->is_array())
+      for (const auto& x : *mods)
+        if (x.is_string()) items.push_back(x.get<std::string>());
+    return items;
+  };
+  const auto mods_start = modules(snap);
+  if (snap.contains("modules"))
+    kv.emplace_back("Sound modules at the start", list_line(mods_start, caps.list_items, caps.verbatim_chars, "modules"));
+  if (end_snap.is_object() && end_snap.contains("modules")) {
+    std::vector<std::string> loaded;
+    const std::set<std::string> before(mods_start.begin(), mods_start.end());
+    for (const auto& x : modules(end_snap))
+      if (!before.count(x)) loaded.push_back(x);
+    kv.emplace_back("Sound modules loaded during the capture", list_line(loaded, caps.list_items, caps.verbatim_chars, "modules"));
+  }
+}
+
+// debugfs devices_deferred, at the end when the end snapshot has it.
+void add_devices_deferred(KeyValues& kv, const ojson& snap, const ojson& end_snap, const ReportCaps& caps) {
+  auto cut = [&](const std::string& x) { return cut_text(x, caps.verbatim_chars); };
+  const ojson& dd_snap = end_snap.is_object() ? end_snap : snap;
+  if (const ojson* dd = json_at(dd_snap, {"devices_deferred"}); dd && dd->is_object()) {
+    if (dd->contains("readable") && (*dd)["readable"] == true) {
+      Line l;
+      const ojson* devs = json_at(*dd, {"devices"});
+      size_t n = 0, total = devs && devs->is_array() ? devs->size() : 0;
+      if (total)
+        for (const auto& x : *devs) {
+          if (n == caps.list_items) break;
+          if (n++) l.t("; ");
+          l.v(json_str(x, "dev"));
+          const std::string why = json_str(x, "reason");
+          if (!why.empty()) l.t(": ").v(cut(why));
+        }
+      if (total > n) l.t(fmt::format("; {} more (cut)", total - n));
+      if (!total) l.t("empty");
+      kv.emplace_back(end_snap.is_object() ? "debugfs devices_deferred at the end" : "debugfs devices_deferred at the start",
+                      l);
+    } else {
+      kv.emplace_back("debugfs devices_deferred", Line("not readable: ").v(cut(json_str(*dd, "why"))));
+    }
+  }
+}
+
 void add_machine(ReportDocument& doc, const ReplayReport& rep, const Trace& tr, const ReportOptions& opts,
                  const ReportCaps& caps, Redactor& red) {
   Section s;
@@ -389,86 +352,9 @@ void add_machine(ReportDocument& doc, const ReplayReport& rep, const Trace& tr, 
     kv.emplace_back("Probe-related options", list_line(items, caps.list_items, caps.verbatim_chars, "options"));
   }
   if (snap.is_object()) {
-    if (const ojson* dmi = json_at(snap, {"dmi"}); dmi && dmi->is_object() && !dmi->empty()) {
-      std::string machine;
-      for (const char* key : {"sys_vendor", "product_name", "product_version"}) {
-        const std::string x = json_str(*dmi, key);
-        if (!x.empty()) machine += (machine.empty() ? "" : " ") + x;
-      }
-      std::string board = json_str(*dmi, "board_vendor");
-      const std::string bn = json_str(*dmi, "board_name");
-      if (!bn.empty()) board += (board.empty() ? "" : " ") + bn;
-      std::string bios = json_str(*dmi, "bios_vendor");
-      for (const char* key : {"bios_version", "bios_date"}) {
-        const std::string x = json_str(*dmi, key);
-        if (!x.empty()) bios += (bios.empty() ? "" : " ") + x;
-      }
-      if (!machine.empty()) kv.emplace_back("Machine (DMI)", Line().v(cut(machine)));
-      if (!board.empty()) kv.emplace_back("Board", Line().v(cut(board)));
-      if (!bios.empty()) kv.emplace_back("BIOS", Line().v(cut(bios)));
-    }
-    if (const ojson* pci = json_at(snap, {"udev", "pci_audio"}); pci && pci->is_array()) {
-      std::vector<std::string> items;
-      for (const auto& p : *pci) {
-        std::string x = fmt::format("{} {}:{}", json_str(p, "slot"), json_str(p, "vendor"), json_str(p, "device"));
-        const std::string sv = json_str(p, "subsystem_vendor"), sd = json_str(p, "subsystem_device");
-        if (!sv.empty()) x += fmt::format(" (subsystem {}:{})", sv, sd);
-        const std::string drv = json_str(p, "driver");
-        x += " driver " + (drv.empty() ? std::string("none") : drv);
-        items.push_back(x);
-      }
-      kv.emplace_back("Audio PCI devices", list_line(items, caps.list_items, caps.verbatim_chars, "devices"));
-    }
-    auto cards = [&](const ojson& sn) {
-      std::vector<std::string> items;
-      if (const ojson* c = json_at(sn, {"alsa", "cards"}); c && c->is_array())
-        for (const auto& card : *c)
-          items.push_back(fmt::format("{} {} ({})", json_str(card, "index"), json_str(card, "id"), json_str(card, "driver")));
-      return items;
-    };
-    if (json_at(snap, {"alsa", "cards"}))
-      kv.emplace_back("Sound cards at the start", list_line(cards(snap), caps.list_items, caps.verbatim_chars, "cards"));
-    if (json_at(end_snap, {"alsa", "cards"}))
-      kv.emplace_back("Sound cards at the end", list_line(cards(end_snap), caps.list_items, caps.verbatim_chars, "cards"));
-    auto modules = [](const ojson& sn) {
-      std::vector<std::string> items;
-      if (const ojson* mods = json_at(sn, {"modules"}); mods && mods->is_array())
-        for (const auto& x : *mods)
-          if (x.is_string()) items.push_back(x.get<std::string>());
-      return items;
-    };
-    const auto mods_start = modules(snap);
-    if (snap.contains("modules"))
-      kv.emplace_back("Sound modules at the start", list_line(mods_start, caps.list_items, caps.verbatim_chars, "modules"));
-    if (end_snap.is_object() && end_snap.contains("modules")) {
-      std::vector<std::string> loaded;
-      const std::set<std::string> before(mods_start.begin(), mods_start.end());
-      for (const auto& x : modules(end_snap))
-        if (!before.count(x)) loaded.push_back(x);
-      kv.emplace_back("Sound modules loaded during the capture", list_line(loaded, caps.list_items, caps.verbatim_chars, "modules"));
-    }
-    const ojson& dd_snap = end_snap.is_object() ? end_snap : snap;
-    if (const ojson* dd = json_at(dd_snap, {"devices_deferred"}); dd && dd->is_object()) {
-      if (dd->contains("readable") && (*dd)["readable"] == true) {
-        Line l;
-        const ojson* devs = json_at(*dd, {"devices"});
-        size_t n = 0, total = devs && devs->is_array() ? devs->size() : 0;
-        if (total)
-          for (const auto& x : *devs) {
-            if (n == caps.list_items) break;
-            if (n++) l.t("; ");
-            l.v(json_str(x, "dev"));
-            const std::string why = json_str(x, "reason");
-            if (!why.empty()) l.t(": ").v(cut(why));
-          }
-        if (total > n) l.t(fmt::format("; {} more (cut)", total - n));
-        if (!total) l.t("empty");
-        kv.emplace_back(end_snap.is_object() ? "debugfs devices_deferred at the end" : "debugfs devices_deferred at the start",
-                        l);
-      } else {
-        kv.emplace_back("debugfs devices_deferred", Line("not readable: ").v(cut(json_str(*dd, "why"))));
-      }
-    }
+    add_hardware(kv, snap, caps);
+    add_cards_and_modules(kv, snap, end_snap, caps);
+    add_devices_deferred(kv, snap, end_snap, caps);
     if (const ojson* lock = json_at(snap, {"lockdown"}); lock && lock->is_string())
       kv.emplace_back("Lockdown", Line().v(lock->get<std::string>()));
     if (const ojson* btf = json_at(snap, {"btf", "vmlinux"}); btf && btf->is_boolean())
@@ -611,7 +497,7 @@ ReportDocument ReportContent::document(const ReportCaps& caps) const {
   const Model& m = rep.model;
   Redactor red = report_redactor(trace_, opts_);
   ReportDocument doc;
-  const size_t n = rep.targets.size(), bound = pre_->stock_targets_bound;
+  const size_t n = rep.targets.size(), bound = stock_targets_bound(rep);
   if (n == 1) doc.title = bound ? "reprobe report: the card binds" : "reprobe report: the card does not bind";
   else doc.title = fmt::format("reprobe report: {} of {} target devices bind", bound, n);
   doc.title += " (stock, kernel profile " + rep.profile.name + ")";
@@ -659,7 +545,7 @@ ReportDocument ReportContent::document(const ReportCaps& caps) const {
     doc.lead.push_back(std::move(l));
   }
   add_verdicts(doc, rep, caps);
-  add_stories(doc, rep, pre_->stories, bound, caps);
+  add_stories(doc, rep, caps);
   add_devices(doc, rep, *pre_, caps);
   add_machine(doc, rep, trace_, opts_, caps, red);
   add_gaps(doc, rep, trace_, *pre_, caps);

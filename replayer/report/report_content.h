@@ -32,8 +32,8 @@ struct ReportCaps {
 
 class ReportContent {
  public:
-  // `report` comes from replay(trace, ...). Runs the stock simulation once
-  // more (with its timeline) to explain the stock outcome.
+  // `report` comes from replay(trace, ...); its stories (explanation.h)
+  // explain the stock outcome.
   ReportContent(const ReplayReport& report, const Trace& trace, const ReportOptions& opts);
   ~ReportContent();
   ReportContent(const ReportContent&) = delete;

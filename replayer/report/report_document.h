@@ -1,7 +1,7 @@
-// The content of a `reprobe report`, independent of its rendering: sections
+// The content of a `reprobe report` (or of `reprobe replay` text and
+// Markdown output), independent of its rendering: sections
 // of paragraphs, bullet lists and tables whose text is made of spans, each
-// either prose or a verbatim string from the machine (a device, driver,
-// resource or module name, a deferral reason, a command line). The Markdown
+// either prose or a verbatim string from the machine (Line, story.h). The Markdown
 // renderer shows verbatim spans as code spans (so `<mac-1>` placeholders,
 // `|` and `_` survive any tracker); the text renderer prints them as they are.
 #pragma once
@@ -11,40 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "replayer/verdict/story.h"
+
 namespace reprobe {
-
-struct Span {
-  std::string text;
-  bool verbatim = false;
-};
-
-// One line of text: prose and verbatim spans.
-struct Line {
-  std::vector<Span> spans;
-
-  Line() = default;
-  Line(std::string prose) { t(std::move(prose)); }  // NOLINT: implicit, prose is the common case
-  Line(const char* prose) { t(prose); }            // NOLINT
-  Line& t(std::string prose) {
-    if (!prose.empty()) spans.push_back({std::move(prose), false});
-    return *this;
-  }
-  Line& v(std::string verbatim) {
-    spans.push_back({std::move(verbatim), true});
-    return *this;
-  }
-  Line& add(const Line& other) {
-    spans.insert(spans.end(), other.spans.begin(), other.spans.end());
-    return *this;
-  }
-  bool empty() const { return spans.empty(); }
-  // Text without markup (for measuring and for the text renderer).
-  std::string plain() const {
-    std::string s;
-    for (const auto& sp : spans) s += sp.text;
-    return s;
-  }
-};
 
 struct Table {
   std::vector<std::string> columns;
@@ -100,6 +69,7 @@ struct ReportDocument {
   std::string title;
   std::vector<Line> lead;                 // short paragraphs under the title (the verdict in one sentence)
   std::vector<Section> sections;
+  std::string made_by = "reprobe report";  // the verb named in the renderers' closing line
 };
 
 }  // namespace reprobe

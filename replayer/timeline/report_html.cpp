@@ -8,7 +8,7 @@
 
 #include "replayer/timeline/report_html_assets.h"
 #include "replayer/timeline/report_html_data.h"
-#include "replayer/report/report_units.h"
+#include "replayer/verdict/report_units.h"
 #include "replayer/report/report_redaction.h"
 #include "replayer/report/scrub_cache.h"
 #include "replayer/timeline/timeline.h"

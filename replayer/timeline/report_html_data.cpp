@@ -102,6 +102,91 @@ Plan make_plan(const TimelineModel& tm, bool drop_same) {
   return plan;
 }
 
+// Marks, per lane and kind. (timeline_json "m", "mr").
+void add_marks(json& out, const Timeline& tl, size_t lanes, size_t detail, const LaneFilter& keep_lane, Strings& str,
+               TimelineDataStats& st) {
+  constexpr size_t kKinds = static_cast<size_t>(MarkKind::device_del) + 1;
+  std::vector<std::vector<uint32_t>> by_lane_kind(lanes * kKinds);
+  std::vector<uint8_t> lane_probes(lanes, 0);
+  for (const auto& p : tl.probes) lane_probes[p.lane] = 1;
+  for (uint32_t i = 0; i < tl.marks.size(); ++i) {
+    const auto& mk = tl.marks[i];
+    if (!keep_lane(mk.lane)) continue;
+    // device_add/del only matter on a lane without probe attempts (the lane's first bar says it exists).
+    if ((mk.kind == MarkKind::device_add || mk.kind == MarkKind::device_del) && lane_probes[mk.lane]) continue;
+    by_lane_kind[mk.lane * kKinds + static_cast<size_t>(mk.kind)].push_back(i);
+  }
+  std::vector<uint8_t> keep_mark(tl.marks.size(), 0);
+  json mark_runs = json::array();
+  for (auto& g : by_lane_kind) {
+    Split s = split_group(g, detail);
+    for (uint32_t i : s.detail) keep_mark[i] = 1;
+    for (auto [b, e] : s.runs) {
+      std::vector<uint32_t> texts;
+      for (size_t k = b; k < e; ++k) {
+        const auto& t = tl.marks[g[k]].text;
+        if (t.empty()) continue;
+        const uint32_t id = str(t);
+        if (std::find(texts.begin(), texts.end(), id) == texts.end() && texts.size() < 3) texts.push_back(id);
+      }
+      const auto& first = tl.marks[g[b]];
+      mark_runs.push_back(json::array({first.lane, first.t, tl.marks[g[e - 1]].t, static_cast<int>(first.kind), e - b, texts}));
+      ++st.runs;
+    }
+  }
+  json marks = json::array();
+  for (uint32_t i = 0; i < tl.marks.size(); ++i) {
+    if (!keep_mark[i]) continue;
+    const auto& m = tl.marks[i];
+    marks.push_back(json::array({m.lane, m.t, static_cast<int>(m.kind), str(m.text)}));
+    ++st.items_out;
+  }
+  out["m"] = std::move(marks);
+  out["mr"] = std::move(mark_runs);
+}
+
+// Deferred-work rounds (driver-core lane). (timeline_json "w", "wr").
+void add_rounds(json& out, const Timeline& tl, size_t detail, TimelineDataStats& st) {
+  std::vector<uint32_t> all_rounds(tl.rounds.size());
+  for (uint32_t i = 0; i < all_rounds.size(); ++i) all_rounds[i] = i;
+  const Split rs = split_group(all_rounds, detail * 8);
+  json rounds = json::array(), round_runs = json::array();
+  for (uint32_t i : rs.detail) {
+    rounds.push_back(json::array({tl.rounds[i].start, tl.rounds[i].end, tl.rounds[i].end_known ? 1 : 0}));
+    ++st.items_out;
+  }
+  for (auto [b, e] : rs.runs) {
+    round_runs.push_back(json::array({tl.rounds[all_rounds[b]].start, tl.rounds[all_rounds[e - 1]].end, e - b}));
+    ++st.runs;
+  }
+  out["w"] = std::move(rounds);
+  out["wr"] = std::move(round_runs);
+}
+
+// Firmware, per lane. (timeline_json "f", "fr").
+void add_firmware(json& out, const Timeline& tl, size_t lanes, size_t detail, const LaneFilter& keep_lane,
+                  Strings& str, TimelineDataStats& st) {
+  std::vector<std::vector<uint32_t>> fw_lane(lanes);
+  for (uint32_t i = 0; i < tl.firmware.size(); ++i)
+    if (keep_lane(tl.firmware[i].lane)) fw_lane[tl.firmware[i].lane].push_back(i);
+  json fw = json::array(), fw_runs = json::array();
+  for (auto& g : fw_lane) {
+    Split s = split_group(g, detail);
+    for (uint32_t i : s.detail) {
+      const auto& f = tl.firmware[i];
+      fw.push_back(json::array({f.lane, f.request, f.done, f.callback_known ? f.callback_end : f.done, str(f.name), f.nowait ? 1 : 0,
+                                f.ret, f.done_known ? 1 : 0, str(f.callback)}));
+      ++st.items_out;
+    }
+    for (auto [b, e] : s.runs) {
+      fw_runs.push_back(json::array({tl.firmware[g[b]].lane, tl.firmware[g[b]].request, tl.firmware[g[e - 1]].callback_end, e - b}));
+      ++st.runs;
+    }
+  }
+  out["f"] = std::move(fw);
+  out["fr"] = std::move(fw_runs);
+}
+
 json timeline_json(const Timeline& tl, size_t lanes, size_t detail, const LaneFilter& keep_lane, Strings& str,
                    TimelineDataStats& st) {
   json out = json::object();
@@ -188,82 +273,11 @@ json timeline_json(const Timeline& tl, size_t lanes, size_t detail, const LaneFi
   out["g"] = std::move(trig);
   out["gr"] = std::move(trig_runs);
 
-  // Marks, per lane and kind.
-  constexpr size_t kKinds = static_cast<size_t>(MarkKind::device_del) + 1;
-  std::vector<std::vector<uint32_t>> by_lane_kind(lanes * kKinds);
-  std::vector<uint8_t> lane_probes(lanes, 0);
-  for (const auto& p : tl.probes) lane_probes[p.lane] = 1;
-  for (uint32_t i = 0; i < tl.marks.size(); ++i) {
-    const auto& mk = tl.marks[i];
-    if (!keep_lane(mk.lane)) continue;
-    // device_add/del only matter on a lane without probe attempts (the lane's first bar says it exists).
-    if ((mk.kind == MarkKind::device_add || mk.kind == MarkKind::device_del) && lane_probes[mk.lane]) continue;
-    by_lane_kind[mk.lane * kKinds + static_cast<size_t>(mk.kind)].push_back(i);
-  }
-  std::vector<uint8_t> keep_mark(tl.marks.size(), 0);
-  json mark_runs = json::array();
-  for (auto& g : by_lane_kind) {
-    Split s = split_group(g, detail);
-    for (uint32_t i : s.detail) keep_mark[i] = 1;
-    for (auto [b, e] : s.runs) {
-      std::vector<uint32_t> texts;
-      for (size_t k = b; k < e; ++k) {
-        const auto& t = tl.marks[g[k]].text;
-        if (t.empty()) continue;
-        const uint32_t id = str(t);
-        if (std::find(texts.begin(), texts.end(), id) == texts.end() && texts.size() < 3) texts.push_back(id);
-      }
-      const auto& first = tl.marks[g[b]];
-      mark_runs.push_back(json::array({first.lane, first.t, tl.marks[g[e - 1]].t, static_cast<int>(first.kind), e - b, texts}));
-      ++st.runs;
-    }
-  }
-  json marks = json::array();
-  for (uint32_t i = 0; i < tl.marks.size(); ++i) {
-    if (!keep_mark[i]) continue;
-    const auto& m = tl.marks[i];
-    marks.push_back(json::array({m.lane, m.t, static_cast<int>(m.kind), str(m.text)}));
-    ++st.items_out;
-  }
-  out["m"] = std::move(marks);
-  out["mr"] = std::move(mark_runs);
+  add_marks(out, tl, lanes, detail, keep_lane, str, st);
 
-  // Deferred-work rounds (driver-core lane).
-  std::vector<uint32_t> all_rounds(tl.rounds.size());
-  for (uint32_t i = 0; i < all_rounds.size(); ++i) all_rounds[i] = i;
-  const Split rs = split_group(all_rounds, detail * 8);
-  json rounds = json::array(), round_runs = json::array();
-  for (uint32_t i : rs.detail) {
-    rounds.push_back(json::array({tl.rounds[i].start, tl.rounds[i].end, tl.rounds[i].end_known ? 1 : 0}));
-    ++st.items_out;
-  }
-  for (auto [b, e] : rs.runs) {
-    round_runs.push_back(json::array({tl.rounds[all_rounds[b]].start, tl.rounds[all_rounds[e - 1]].end, e - b}));
-    ++st.runs;
-  }
-  out["w"] = std::move(rounds);
-  out["wr"] = std::move(round_runs);
+  add_rounds(out, tl, detail, st);
 
-  // Firmware, per lane.
-  std::vector<std::vector<uint32_t>> fw_lane(lanes);
-  for (uint32_t i = 0; i < tl.firmware.size(); ++i)
-    if (keep_lane(tl.firmware[i].lane)) fw_lane[tl.firmware[i].lane].push_back(i);
-  json fw = json::array(), fw_runs = json::array();
-  for (auto& g : fw_lane) {
-    Split s = split_group(g, detail);
-    for (uint32_t i : s.detail) {
-      const auto& f = tl.firmware[i];
-      fw.push_back(json::array({f.lane, f.request, f.done, f.callback_known ? f.callback_end : f.done, str(f.name), f.nowait ? 1 : 0,
-                                f.ret, f.done_known ? 1 : 0, str(f.callback)}));
-      ++st.items_out;
-    }
-    for (auto [b, e] : s.runs) {
-      fw_runs.push_back(json::array({tl.firmware[g[b]].lane, tl.firmware[g[b]].request, tl.firmware[g[e - 1]].callback_end, e - b}));
-      ++st.runs;
-    }
-  }
-  out["f"] = std::move(fw);
-  out["fr"] = std::move(fw_runs);
+  add_firmware(out, tl, lanes, detail, keep_lane, str, st);
   return out;
 }
 

@@ -243,9 +243,9 @@ Timeline replayed_timeline(const Model& m, const Trace& tr, const PolicyVerdict&
         p.lane = r.dev;
         p.start = p.end = r.t;
         p.end_known = false;
-        if (r.a < m.bindings.size()) {
-          p.driver = tr.str(m.bindings[r.a].drv);
-          ++binding_attempts[r.a];
+        if (r.binding() < m.bindings.size()) {
+          p.driver = tr.str(m.bindings[r.binding()].drv);
+          ++binding_attempts[r.binding()];
         }
         if (retry_pending[r.dev]) {
           p.trigger = retry_cause[r.dev];
@@ -253,7 +253,7 @@ Timeline replayed_timeline(const Model& m, const Trace& tr, const PolicyVerdict&
           retry_pending[r.dev] = 0;
         }
         open[r.dev] = tl.probes.size();
-        probe_binding[r.dev] = r.a;
+        probe_binding[r.dev] = r.binding();
         tl.probes.push_back(std::move(p));
         break;
       }
@@ -262,7 +262,7 @@ Timeline replayed_timeline(const Model& m, const Trace& tr, const PolicyVerdict&
         TimelineProbe& p = tl.probes[open[r.dev]];
         p.end = r.t;
         p.end_known = true;
-        p.outcome = static_cast<ProbeOutcome>(r.v);
+        p.outcome = r.outcome();
         open[r.dev] = SIZE_MAX;
         break;
       }
@@ -272,14 +272,14 @@ Timeline replayed_timeline(const Model& m, const Trace& tr, const PolicyVerdict&
       }
       case RecKind::bound:
         retry_pending[r.dev] = 0;
-        mark(r.dev, MarkKind::bind, r.a < m.bindings.size() ? std::string(tr.str(m.bindings[r.a].drv)) : std::string());
+        mark(r.dev, MarkKind::bind, r.binding() < m.bindings.size() ? std::string(tr.str(m.bindings[r.binding()].drv)) : std::string());
         break;
       case RecKind::trigger:
-        tl.triggers.push_back(TimelineTrigger{r.t, std::string(to_string(static_cast<TriggerCause>(r.a))), static_cast<uint64_t>(r.v), false, {}});
+        tl.triggers.push_back(TimelineTrigger{r.t, std::string(to_string(r.cause())), static_cast<uint64_t>(r.trigger_count()), false, {}});
         last_trigger = static_cast<uint32_t>(tl.triggers.size() - 1);
         break;
       case RecKind::trigger_ignored:
-        tl.triggers.push_back(TimelineTrigger{r.t, std::string(to_string(static_cast<TriggerCause>(r.a))), 0, true, {}});
+        tl.triggers.push_back(TimelineTrigger{r.t, std::string(to_string(r.cause())), 0, true, {}});
         break;
       case RecKind::retry:
         retry_cause[r.dev] = last_trigger;
@@ -292,20 +292,20 @@ Timeline replayed_timeline(const Model& m, const Trace& tr, const PolicyVerdict&
         break;
       case RecKind::resource_up:
       case RecKind::resource_down: {
-        if (r.a >= m.arrivals.size()) break;
-        const Arrival& a = m.arrivals[r.a];
+        if (r.arrival() >= m.arrivals.size()) break;
+        const Arrival& a = m.arrivals[r.arrival()];
         std::string text = arrival_text(m, a);
         if (text.empty()) break;
         mark(arrival_lane(a, r.dev), r.kind == RecKind::resource_up ? MarkKind::resource : MarkKind::resource_gone, std::move(text));
         break;
       }
       case RecKind::card_register: mark(r.dev != kNoDev ? r.dev : kTmpCore, MarkKind::card_register); break;
-      case RecKind::timeout_armed: mark(kTmpCore, MarkKind::timeout_armed, fmt::format("{} s", r.v)); break;
-      case RecKind::timeout_extended: mark(kTmpCore, MarkKind::timeout_extended, fmt::format("{} s", r.v)); break;
+      case RecKind::timeout_armed: mark(kTmpCore, MarkKind::timeout_armed, fmt::format("{} s", r.seconds())); break;
+      case RecKind::timeout_extended: mark(kTmpCore, MarkKind::timeout_extended, fmt::format("{} s", r.seconds())); break;
       case RecKind::timeout_fired: mark(kTmpCore, MarkKind::timeout_fired); break;
       case RecKind::late_initcall: mark(kTmpCore, MarkKind::late_initcall); break;
       case RecKind::driver_register:
-        mark(kTmpCore, MarkKind::driver_register, r.a < m.drivers.size() ? std::string(tr.str(m.drivers[r.a].name)) : std::string());
+        mark(kTmpCore, MarkKind::driver_register, r.driver() < m.drivers.size() ? std::string(tr.str(m.drivers[r.driver()].name)) : std::string());
         break;
       case RecKind::device_add: break;  // shown once, on the observed timeline
     }

@@ -1,14 +1,15 @@
 #include "replayer/verdict/replay.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include <fmt/format.h>
+
+#include "replayer/verdict/explanation.h"
 
 namespace reprobe {
 
 namespace {
-
-std::string ms(uint64_t ns) { return fmt::format("{:.3f} ms", static_cast<double>(ns) / 1e6); }
 
 PolicyVerdict verdict_for(const Model& m, const Policy& p, const std::vector<DevId>& targets, const SimResult& r) {
   const SimState& s = r.state;
@@ -41,8 +42,8 @@ PolicyVerdict verdict_for(const Model& m, const Policy& p, const std::vector<Dev
   if (!v.target_bound) v.target_bound_at.reset();
   for (DevId d = 0; d < s.devs.size(); ++d) {
     const DevState& ds = s.devs[d];
-    if (!ds.present || ds.bound || (ds.list == 0 && ds.deferrals == 0)) continue;
-    if (ds.list == 0) continue;  // deferred earlier, then failed/rejected for good
+    if (!ds.present || ds.bound || ds.list == DeferList::none) continue;  // off the lists: never deferred, or
+                                                                         // deferred, then failed for good
     Stranded st;
     st.dev = d;
     const DeviceModel& dm = m.devices[d];
@@ -63,97 +64,6 @@ PolicyVerdict verdict_for(const Model& m, const Policy& p, const std::vector<Dev
     v.stranded.push_back(std::move(st));
   }
   return v;
-}
-
-std::vector<std::string> explain_stock(const Model& m, const ReplayReport& rep, const SimResult& r) {
-  std::vector<std::string> out;
-  const SimState& s = r.state;
-  // Last effective trigger.
-  const SimRecord* last_trigger = nullptr;
-  for (const auto& rec : s.timeline)
-    if (rec.kind == RecKind::trigger) last_trigger = &rec;
-  for (DevId d : rep.targets) {
-    const DevState& ds = s.devs[d];
-    const DeviceModel& dm = m.devices[d];
-    const std::string name = m.dev_label(d);
-    if (ds.bound) {
-      // Which trigger led to the binding retry?
-      const SimRecord* retry_trigger = nullptr;
-      const SimRecord* last_start = nullptr;
-      const SimRecord* last_seen_trigger = nullptr;
-      for (const auto& rec : s.timeline) {
-        if (rec.t > ds.bound_at) break;
-        if (rec.kind == RecKind::trigger) last_seen_trigger = &rec;
-        if (rec.kind == RecKind::probe_start && rec.dev == d) {
-          last_start = &rec;
-          retry_trigger = last_seen_trigger;  // the trigger that queued this (successful) retry
-        }
-      }
-      std::string how;
-      if (ds.deferrals > 0 && retry_trigger && last_start)
-        how = fmt::format("; the successful retry followed a {} trigger at {}",
-                          to_string(static_cast<TriggerCause>(retry_trigger->a)), ms(retry_trigger->t));
-      out.push_back(fmt::format("{} bound at {} after {} probe attempt(s), {} deferral(s){}.", name, ms(ds.bound_at),
-                                ds.attempts, ds.deferrals, how));
-      continue;
-    }
-    if (!ds.present) {
-      out.push_back(fmt::format("{} was never added in the replay.", name));
-      continue;
-    }
-    if (ds.attempts == 0) {
-      out.push_back(fmt::format("{} was never probed: no matching driver was registered.", name));
-      continue;
-    }
-    uint64_t last_defer = 0;
-    for (const auto& rec : s.timeline)
-      if (rec.kind == RecKind::probe_end && rec.dev == d) last_defer = rec.t;
-    out.push_back(fmt::format("{} deferred {} time(s); its last probe ended deferred at {} and it stayed on the deferred list.",
-                              name, ds.deferrals, ms(last_defer)));
-    uint64_t latest_arrival = 0;
-    for (const Need& n : dm.needs) {
-      const Arrival* arr = nullptr;
-      for (const auto& rec : s.timeline)
-        if (rec.kind == RecKind::resource_up) {
-          const auto& a = m.arrivals[rec.a];
-          if (std::find(a.resources.begin(), a.resources.end(), n.resource) != a.resources.end()) {
-            arr = &a;
-            latest_arrival = std::max(latest_arrival, rec.t);
-            std::string provider = a.provider != kNoDev ? fmt::format(" from {} context of {}", to_string(m.contexts[a.ctx].kind),
-                                                                       m.dev_label(a.provider))
-                                                        : std::string();
-            out.push_back(fmt::format("It waits for {} ({}); that appeared at {}{}.", m.resource_name(n.resource),
-                                      to_string(n.evidence), ms(rec.t), provider));
-            break;
-          }
-        }
-      if (!arr)
-        out.push_back(fmt::format("It waits for {} ({}); that never appeared.", m.resource_name(n.resource),
-                                  to_string(n.evidence)));
-    }
-    if (dm.need_mode == Evidence::unknown)
-      out.push_back("What it waits for is unknown: the trace has no deferral reason and no successful probe.");
-    if (last_trigger) {
-      std::string tail;
-      if (latest_arrival > last_trigger->t)
-        tail = fmt::format("; the resource arrived {} after it, and nothing triggered a retry afterwards",
-                           ms(latest_arrival - last_trigger->t));
-      out.push_back(fmt::format("The last trigger was at {} ({}){}.", ms(last_trigger->t),
-                                to_string(static_cast<TriggerCause>(last_trigger->a)), tail));
-    } else {
-      out.push_back("No trigger ran after it deferred.");
-    }
-    const Policy& p = rep.verdicts.front().policy;
-    if (p.timeout_s <= 0)
-      out.push_back(fmt::format("deferred_probe_timeout is 0 on the {} profile: no timeout trigger.", rep.profile.name));
-    else if (s.timeout_fired)
-      out.push_back(fmt::format("The one-shot deferred_probe_timeout ({} s) fired at {}{}.", p.timeout_s,
-                                ms(s.timeout_fired_at),
-                                latest_arrival > s.timeout_fired_at ? ", before the resource arrived" : ""));
-    else if (!m.observed.has_late_initcall)
-      out.push_back("The capture started after boot and shows no pending deferred_probe_timeout: it had expired before.");
-  }
-  return out;
 }
 
 // Compares the stock replay, stopped at the end of the capture, with what the capture observed.
@@ -253,20 +163,29 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
   const bool stock_requested =
       std::any_of(specs.begin(), specs.end(), [&](const std::string& s) { return s == "stock"; });
 
+  // Only the stock run records its timeline (the explanation reads it), unless every policy's is kept.
+  SimState stock_final;
   for (size_t i = 0; i < policies.size(); ++i) {
-    Simulator sim(m, policies[i]);
+    SimConfig config;
+    config.record_timeline = i == 0 || opt.keep_timelines;
+    Simulator sim(m, policies[i], config);
     if (i == 0) {
       sim.run_until(m.end_t);
       rep.fidelity = check_fidelity(m, trace, sim.state());
     }
     SimResult r = sim.run();
     rep.verdicts.push_back(verdict_for(m, policies[i], rep.targets, r));
-    if (i == 0) rep.why = explain_stock(m, rep, r);
-    if (opt.keep_timelines) rep.verdicts.back().timeline = std::move(r.state.timeline);
     if (r.state.truncated)
       rep.warnings.push_back(fmt::format("policy {}: simulation stopped after {} steps (runaway triggers?)",
                                          policies[i].spec, r.state.steps));
+    if (i == 0) stock_final = std::move(r.state);
+    else if (opt.keep_timelines) rep.verdicts.back().timeline = std::move(r.state.timeline);
   }
+  // The explanation names the other policies that would bind a target: it comes after every run.
+  rep.stories = explain_stock_outcome(rep, stock_final, policies.front(), SIZE_MAX);
+  for (const auto& story : rep.stories)
+    for (const auto& line : story.lines) rep.why.push_back(line.plain());
+  if (opt.keep_timelines) rep.verdicts.front().timeline = std::move(stock_final.timeline);
   if (!stock_requested) rep.verdicts.erase(rep.verdicts.begin());
   return rep;
 }

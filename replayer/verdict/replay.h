@@ -13,6 +13,7 @@
 #include "replayer/model/model.h"
 #include "replayer/model/policy.h"
 #include "replayer/model/simulator.h"
+#include "replayer/verdict/story.h"
 
 namespace reprobe {
 
@@ -22,7 +23,8 @@ struct ReplayOptions {
   std::string kernel = "auto";
   std::vector<std::string> targets;     // device labels; empty = card devices
   bool require_target = true;           // false: a trace with no card device replays with no target (export)
-  bool keep_timelines = false;          // keep each policy's simulated timeline (PolicyVerdict::timeline)
+  bool keep_timelines = false;          // keep each policy's simulated timeline (PolicyVerdict::timeline);
+                                        // without it only the stock run records one (for the explanation)
 };
 
 struct TargetOutcome {
@@ -68,7 +70,8 @@ struct ReplayReport {
   std::vector<DevId> targets;
   std::vector<PolicyVerdict> verdicts;
   Fidelity fidelity;
-  std::vector<std::string> why;          // plain-words explanation of the stock outcome
+  std::vector<TargetStory> stories;      // the stock outcome in plain words, per target (explanation.h)
+  std::vector<std::string> why;          // the stories' lines as plain text, in order
   std::vector<std::string> warnings;
   Model model;
 };

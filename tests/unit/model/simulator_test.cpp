@@ -59,7 +59,7 @@ TEST(Simulator, RaceFixRetriggersWhenABindHappensInsideTheWindow) {
   EXPECT_EQ(stock.state.devs[C].attempts, 2u);
   const SimResult pre2014 = simulate(*r, "no-race-fix");
   EXPECT_FALSE(pre2014.state.devs[C].bound);
-  EXPECT_EQ(pre2014.state.devs[C].list, 1) << "stranded on the pending list";
+  EXPECT_EQ(pre2014.state.devs[C].list, DeferList::pending) << "stranded on the pending list";
   EXPECT_EQ(pre2014.state.triggers_by_cause[size_t(TriggerCause::race)], 0u);
 }
 
@@ -212,7 +212,7 @@ TEST(Simulator, AddOnActiveListIsANoOp) {
   auto r = load(race());
   Simulator s(r->model, *parse_policy("stock", *kernel_profile("6.1")));
   const SimResult res = s.run();
-  for (const auto& d : res.state.devs) EXPECT_LE(d.list, 1);
+  for (const auto& d : res.state.devs) EXPECT_NE(d.list, DeferList::active);
   EXPECT_EQ(res.state.active.size, 0u) << "active list drained";
 }
 
@@ -259,7 +259,7 @@ TEST(Simulator, RunMatchesStepByStep) {
       ASSERT_EQ(ra.state.timeline.size(), sb.timeline.size()) << spec;
       for (size_t i = 0; i < sb.timeline.size(); ++i) {
         const SimRecord &x = ra.state.timeline[i], &y = sb.timeline[i];
-        EXPECT_TRUE(x.t == y.t && x.kind == y.kind && x.dev == y.dev && x.a == y.a && x.v == y.v) << spec << " #" << i;
+        EXPECT_TRUE(x.t == y.t && x.kind == y.kind && x.dev == y.dev && x.subject == y.subject && x.value == y.value) << spec << " #" << i;
       }
       EXPECT_EQ(ra.state.steps, sb.steps) << spec;
       EXPECT_EQ(ra.state.now, sb.now) << spec;

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include "examples/scenarios.h"
 #include "replayer/verdict/replay.h"
 #include "replayer/report/replay_output.h"
+#include "replayer/report/report_text.h"
 #include "replayer/trace/trace_reader.h"
 #include "tests/support/golden_file.h"
 
@@ -72,6 +74,37 @@ TEST_P(Golden, OutputIsDeterministic) {
   EXPECT_EQ(format_json(*a), format_json(*b));
   EXPECT_EQ(format_text(*a), format_text(*b));
   EXPECT_EQ(format_markdown(*a), format_markdown(*b));
+}
+
+// The section between "TITLE\n----" and the next section title (text rendering).
+std::string text_section(const std::string& text, const std::string& title) {
+  const std::string head = title + "\n" + std::string(title.size(), '-') + "\n";
+  const size_t a = text.find(head);
+  if (a == std::string::npos) return "(no section " + title + ")";
+  std::smatch next;
+  const std::string rest = text.substr(a + head.size());
+  if (!std::regex_search(rest, next, std::regex("\n\n[^\n]+\n-+\n"))) return rest;
+  return head + rest.substr(0, static_cast<size_t>(next.position(0)));
+}
+
+// One explanation engine: `replay` (why, text) and `report` tell the same story.
+TEST_P(Golden, ReplayAndReportTellTheSameStory) {
+  const Trace tr = load(GetParam().name);
+  ReplayOptions o;
+  o.all_policies = true;
+  auto r = replay(tr, o);
+  ASSERT_TRUE(r.ok());
+  ASSERT_FALSE(r->stories.empty());
+  std::vector<std::string> lines;
+  for (const auto& st : r->stories)
+    for (const auto& l : st.lines) lines.push_back(l.plain());
+  EXPECT_EQ(r->why, lines);
+  ReportOptions ro;
+  ro.redact = false;
+  EXPECT_EQ(text_section(format_text(*r), "What happened (stock)"),
+            text_section(format_report_text(*r, tr, ro), "What happened (stock)"));
+  EXPECT_EQ(text_section(format_text(*r), "Verdict per policy"),
+            text_section(format_report_text(*r, tr, ro), "Verdict per policy"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, Golden, ::testing::ValuesIn(examples::all()),

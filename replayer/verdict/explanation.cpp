@@ -1,11 +1,11 @@
-// Plain-words explanation of the stock outcome (see report_why.h).
-#include "replayer/report/report_why.h"
+// Plain-words explanation of the stock outcome (see explanation.h).
+#include "replayer/verdict/explanation.h"
 
 #include <algorithm>
 
 #include <fmt/format.h>
 
-#include "replayer/report/report_units.h"
+#include "replayer/verdict/report_units.h"
 
 namespace reprobe {
 
@@ -34,7 +34,7 @@ struct TimelineIndex {
         first_up_arrival(m.resources.size(), kNone) {
     for (const SimRecord& r : s.timeline) {
       switch (r.kind) {
-        case RecKind::trigger: triggers.push_back({r.t, r.a}); break;
+        case RecKind::trigger: triggers.push_back({r.t, r.subject}); break;
         case RecKind::bound: binds.push_back({r.t, r.dev}); break;
         case RecKind::probe_start:
           probe_starts.push_back(r.t);
@@ -44,11 +44,11 @@ struct TimelineIndex {
           if (r.dev < dev_last_end.size()) dev_last_end[r.dev] = r.t;
           break;
         case RecKind::resource_up:
-          if (r.a < m.arrivals.size())
-            for (uint32_t res : m.arrivals[r.a].resources)
+          if (r.arrival() < m.arrivals.size())
+            for (uint32_t res : m.arrivals[r.arrival()].resources)
               if (res < first_up.size() && first_up[res] == UINT64_MAX) {
                 first_up[res] = r.t;
-                first_up_arrival[res] = r.a;
+                first_up_arrival[res] = r.arrival();
               }
           break;
         default: break;
@@ -292,7 +292,7 @@ void explain_stranded(const ReplayReport& rep, const SimState& s, const Timeline
   head.t(fmt::format(" was probed {} and deferred {}; its last attempt ended at {}{}.",
                      times(ds.attempts), times(ds.deferrals),
                      report_instant(ix.dev_last_end[d]),
-                     ds.list ? " and it stayed on the deferred-probe list to the end" : ""));
+                     ds.list != DeferList::none ? " and it stayed on the deferred-probe list to the end" : ""));
   st.lines.push_back(std::move(head));
   if (const auto reasons = last_reasons(m, d); !reasons.empty()) {
     Line r(reasons.size() == 1 ? "Last deferral reason: " : "Deferral reasons of its last attempt: ");
@@ -378,17 +378,10 @@ void explain_stranded(const ReplayReport& rep, const SimState& s, const Timeline
 
 }  // namespace
 
-Policy stock_policy_of(const ReplayReport& report) {
-  for (const auto& v : report.verdicts)
-    if (v.policy.spec == "stock") return v.policy;
-  auto p = parse_policy("stock", report.profile, report.capture_timeout);
-  return p ? *p : Policy{};
-}
-
-std::vector<TargetStory> explain_stock_outcome(const ReplayReport& rep, const SimState& stock, size_t max_targets) {
+std::vector<TargetStory> explain_stock_outcome(const ReplayReport& rep, const SimState& stock,
+                                               const Policy& policy, size_t max_targets) {
   const Model& m = rep.model;
   const TimelineIndex ix(m, stock);
-  const Policy policy = stock_policy_of(rep);
   // Stranded targets that only missed a retry (everything they wait for is
   // there) are the deferred-probe bug itself: they come first, then the other
   // stranded ones, then the bound ones.
