@@ -568,7 +568,7 @@ sv strip_dyndbg_prefix(sv msg, bool& stripped) {
   return msg;
 }
 
-void parse_message(sv msg, Message& m) {
+void parse_message(sv msg, Message& m) {  // NOLINT(readability-function-size): one first-byte switch over the pr_* forms
   m = Message{};
   if (msg.empty()) return;
   // pr_* forms first: they start with a fixed word.
