@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <optional>
 
@@ -55,19 +56,9 @@ struct Options : RecordOptions {  // tracer/record/recording_session.h
   std::vector<std::string> follow_work;
 };
 
-}  // namespace
+using LogFn = std::function<void(const std::string&)>;
 
-int cmd_record(const std::vector<std::string>& args_in) {
-  Options o;
-  // Everything after "--" is the command to run under trace.
-  std::vector<std::string> args;
-  for (size_t i = 0; i < args_in.size(); ++i) {
-    if (args_in[i] == "--") {
-      o.command.assign(args_in.begin() + static_cast<long>(i) + 1, args_in.end());
-      break;
-    }
-    args.push_back(args_in[i]);
-  }
+po::options_description record_options(Options& o) {
   po::options_description opts("reprobe record options");
   opts.add_options()
       ("help,h", "show this help")
@@ -88,28 +79,27 @@ int cmd_record(const std::vector<std::string>& args_in) {
       ("dyndbg", "kmsg backend: enable dynamic debug for drivers/base/dd.c and the sound probe messages while recording (restored on exit)")
       ("kmsg-from-now", "kmsg backend: start at the end of the kernel ring buffer instead of its start")
       ("verbose,v", "print every hook and the tier it attached with");
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << "usage: reprobe record [-o FILE] [--duration S | --until-idle S | -- COMMAND...]\n"
-                 "                      [--replug MODULE]... [--btf FILE] [--no-redact] [-v]\n\n"
-                 "Capture driver-core probe, deferral and trigger events, firmware, module, workqueue,\n"
-                 "ASoC and ALSA card events with eBPF into a reprobe trace (docs/trace-format.md).\n"
-                 "Needs root (or CAP_BPF + CAP_PERFMON) and kernel BTF.\n\n"
-              << opts
-              << "\nStops on SIGINT/SIGTERM, after --duration, after --until-idle, or when COMMAND exits;\n"
-                 "the trace then ends with the end line (drops, lost records, end snapshot).\n"
-                 "\nexit status: 0 trace written, 2 bad usage or the tracer could not start\n"
-                 "\nexamples:\n"
-                 "  sudo reprobe record -o boot.trace --replug snd_sof_pci_intel_tgl\n"
-                 "  sudo reprobe record -o hda.trace -- modprobe snd-hda-intel\n"
-                 "  sudo reprobe record -o live.trace --duration 30\n";
-    return 0;
-  }
-  o.redact = vm.count("no-redact") == 0;
-  o.verbose = vm.count("verbose") > 0;
-  const std::string backend = vm["backend"].as<std::string>();
+  return opts;
+}
+
+void print_usage(const po::options_description& opts) {
+  std::cout << "usage: reprobe record [-o FILE] [--duration S | --until-idle S | -- COMMAND...]\n"
+               "                      [--replug MODULE]... [--btf FILE] [--no-redact] [-v]\n\n"
+               "Capture driver-core probe, deferral and trigger events, firmware, module, workqueue,\n"
+               "ASoC and ALSA card events with eBPF into a reprobe trace (docs/trace-format.md).\n"
+               "Needs root (or CAP_BPF + CAP_PERFMON) and kernel BTF.\n\n"
+            << opts
+            << "\nStops on SIGINT/SIGTERM, after --duration, after --until-idle, or when COMMAND exits;\n"
+               "the trace then ends with the end line (drops, lost records, end snapshot).\n"
+               "\nexit status: 0 trace written, 2 bad usage or the tracer could not start\n"
+               "\nexamples:\n"
+               "  sudo reprobe record -o boot.trace --replug snd_sof_pci_intel_tgl\n"
+               "  sudo reprobe record -o hda.trace -- modprobe snd-hda-intel\n"
+               "  sudo reprobe record -o live.trace --duration 30\n";
+}
+
+// The option checks; an exit status if the options are not usable.
+std::optional<int> check_options(const po::variables_map& vm, const std::string& backend, const Options& o) {
   if (backend != "bpf" && backend != "kmsg" && backend != "auto") {
     std::cerr << "reprobe record: --backend must be bpf, kmsg or auto, not '" << backend << "'\n";
     return 2;
@@ -122,9 +112,6 @@ int cmd_record(const std::vector<std::string>& args_in) {
     std::cerr << "reprobe record: --dyndbg and --kmsg-from-now need --backend kmsg or auto\n";
     return 2;
   }
-  KmsgRecordOptions ko;  // tracer/record/kmsg_backend.h
-  ko.dyndbg = vm.count("dyndbg") > 0;
-  ko.from_now = vm.count("kmsg-from-now") > 0;
   if (!(o.ring_mib >= 1 && o.ring_mib <= 1024)) {
     std::cerr << "reprobe record: --ring-size takes a size in MiB between 1 and 1024\n";
     return 2;
@@ -142,11 +129,113 @@ int cmd_record(const std::vector<std::string>& args_in) {
     std::cerr << "reprobe record: choose one of --duration, --until-idle and -- COMMAND\n";
     return 2;
   }
-  if (!o.replug.empty() && o.duration == 0 && o.command.empty() && o.until_idle == 0) o.until_idle = 3;
-  static_cast<RecordOptions&>(ko) = o;
-  if (backend == "kmsg") return record_with_kmsg(ko);
+  return std::nullopt;
+}
 
-  auto log = [&](const std::string& s) { std::cerr << "reprobe record: " << s << "\n"; };
+nlohmann::ordered_json bpf_trace_header(BpfTracer& tr, const Options& o, const nlohmann::ordered_json& snapshot,
+                                        const nlohmann::ordered_json& devices, const SysfsInventory& inventory,
+                                        Redactor& redactor) {
+  nlohmann::ordered_json header;
+  header["format"] = "reprobe-trace";
+  header["version"] = 1;
+  header["source"] = "bpf";
+  header["kernel"] = header_kernel_json(snapshot);
+  header["clock"] = "boottime_ns";
+  header["hooks"] = tr.hooks_json();
+  header["snapshot"] = snapshot;
+  header["devices"] = devices;
+  header["drivers"] = header_drivers_json(inventory.drivers);
+  nlohmann::ordered_json rec;
+  rec["missing"] = tr.missing();
+  rec["probe_convention"] = tr.new_probe_convention() ? ">=5.14" : "<=5.13";
+  rec["redacted"] = o.redact;
+  if (!o.replug.empty()) rec["replug"] = o.replug;
+  if (!o.follow_work.empty()) rec["follow_work"] = o.follow_work;
+  header["x-record"] = rec;
+  redactor.scrub_json(header["devices"]);
+
+  return header;
+}
+
+// Trace events as canonical lines, kept in a buffer written out in whole lines
+// when full and after every poll batch.
+class LineOutput {
+ public:
+  LineOutput(Redactor& redactor, std::ostream* out, bool verbose, LogFn log)
+      : lines_(redactor), out_(out), verbose_(verbose), log_(std::move(log)) {
+    pending_.reserve(kOutBuffer + 4096);
+  }
+  void write_pending() {
+    if (!pending_.empty()) out_->write(pending_.data(), static_cast<std::streamsize>(pending_.size()));
+    pending_.clear();
+    out_->flush();
+  }
+  void add(DecodedEvent&& ev) {
+    if (auto r = lines_.append(ev, pending_); r) {
+      last_t = ev.t();
+      ++events_written;
+    } else {
+      ++rejected;
+      if (verbose_)
+        log_(fmt::format("event dropped by the trace writer: {}: {}", r.error().message,
+                         ev.to_json().dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)));
+    }
+    if (pending_.size() >= kOutBuffer) write_pending();
+  }
+  uint64_t rejected = 0, last_t = 0, events_written = 0;
+
+ private:
+  static constexpr size_t kOutBuffer = 64 << 10;
+  RecordLineWriter lines_;
+  std::string pending_;  // whole canonical lines not yet written
+  std::ostream* out_;
+  bool verbose_;
+  LogFn log_;
+};
+
+// 4. Workload (replug and/or the command) and the poll loop until a stop rule fires.
+void run_workload_and_poll(BpfTracer& tr, const Options& o, RecordingSession& session, RecordingOutput& output,
+                           LineOutput& lo, const std::function<void(DecodedEvent&&)>& sink, const LogFn& log) {
+  using clock = RecordingSession::Clock;
+  std::ostream* out = &output.stream();
+  if (!o.replug.empty())
+    replug_modules(
+        o.replug,
+        [&] {
+          // Drain what the unload produced before reloading, so the trace stays in order.
+          if (auto r = tr.poll_events(200, sink); !r) log(r.error().str());
+          lo.write_pending();
+        },
+        log);
+  if (!o.command.empty()) session.watch_command(spawn_command(o.command));
+
+  const bool tty = isatty(STDERR_FILENO) && !output.to_stdout();
+  for (;;) {
+    auto r = tr.poll_events(100, sink);
+    if (!r) {
+      log(r.error().str());
+      session.source_failed();
+      break;
+    }
+    lo.write_pending();
+    if (!session.output_ok(*out, o.output, log)) break;
+    const auto now = clock::now();
+    if (tty && session.status_line_due(now))
+      std::cerr << fmt::format("\rreprobe record: {} events, {} dropped, {} deferred now   ", lo.events_written,
+                               tr.dropped(), count_deferred_now())
+                << std::flush;
+    if (session.should_stop(now, *r > 0)) break;
+  }
+  // Let the work the command started finish (deferred work, firmware callbacks).
+  if (session.why_stopped() == StopReason::command_exited)
+    if (auto r2 = tr.poll_events(500, sink); !r2) log(r2.error().str());
+  if (tty) std::cerr << "\n";
+  session.finish_command();
+}
+
+// The bpf backend (backend "auto": the kmsg one if eBPF cannot attach).
+int record_with_bpf(const Options& o, const std::string& backend, KmsgRecordOptions& ko) {
+  LogFn log = [](const std::string& s) { std::cerr << "reprobe record: " << s << "\n"; };
 
   // 1. What is on the machine before the first event: devices, drivers, snapshot.
   Redactor redactor = o.redact ? Redactor::for_this_machine() : Redactor::disabled();
@@ -189,25 +278,7 @@ int cmd_record(const std::vector<std::string>& args_in) {
   so.redact = o.redact;
   so.redactor = &redactor;
   nlohmann::ordered_json snapshot = take_snapshot(so);
-
-  nlohmann::ordered_json header;
-  header["format"] = "reprobe-trace";
-  header["version"] = 1;
-  header["source"] = "bpf";
-  header["kernel"] = header_kernel_json(snapshot);
-  header["clock"] = "boottime_ns";
-  header["hooks"] = tr.hooks_json();
-  header["snapshot"] = snapshot;
-  header["devices"] = devices;
-  header["drivers"] = header_drivers_json(inventory->drivers);
-  nlohmann::ordered_json rec;
-  rec["missing"] = tr.missing();
-  rec["probe_convention"] = tr.new_probe_convention() ? ">=5.14" : "<=5.13";
-  rec["redacted"] = o.redact;
-  if (!o.replug.empty()) rec["replug"] = o.replug;
-  if (!o.follow_work.empty()) rec["follow_work"] = o.follow_work;
-  header["x-record"] = rec;
-  redactor.scrub_json(header["devices"]);
+  nlohmann::ordered_json header = bpf_trace_header(tr, o, snapshot, devices, *inventory, redactor);
 
   // 3. Output: written as we go (no temp file: a killed recorder must leave a prefix).
   auto output = RecordingOutput::open(o.output, header);
@@ -215,71 +286,17 @@ int cmd_record(const std::vector<std::string>& args_in) {
     log(output.error().str());
     return 2;
   }
-  std::ostream* out = &(*output)->stream();
   TraceWriter& writer = (*output)->writer();
   const std::atomic<int>& stop_signal = install_stop_signal_handlers();
   log(fmt::format("recording to {} ({} hooks attached{}); Ctrl-C to stop", (*output)->name(),
                   tr.hooks_json().size(), tr.missing().empty() ? "" : fmt::format(", {} missing", tr.missing().size())));
+  LineOutput lo(redactor, &(*output)->stream(), o.verbose, log);
+  std::function<void(DecodedEvent&&)> sink = [&lo](DecodedEvent&& ev) { lo.add(std::move(ev)); };
 
-  uint64_t rejected = 0, last_t = 0, events_written = 0;
-  RecordLineWriter lines(redactor);
-  constexpr size_t kOutBuffer = 64 << 10;
-  std::string pending;  // whole canonical lines not yet written
-  pending.reserve(kOutBuffer + 4096);
-  auto write_pending = [&] {
-    if (!pending.empty()) out->write(pending.data(), static_cast<std::streamsize>(pending.size()));
-    pending.clear();
-    out->flush();
-  };
-  auto sink = [&](DecodedEvent&& ev) {
-    if (auto r = lines.append(ev, pending); r) {
-      last_t = ev.t();
-      ++events_written;
-    } else {
-      ++rejected;
-      if (o.verbose)
-        log(fmt::format("event dropped by the trace writer: {}: {}", r.error().message,
-                        ev.to_json().dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)));
-    }
-    if (pending.size() >= kOutBuffer) write_pending();
-  };
-
-  // 4. Workload: replug and/or the command.
+  // 4. Workload and poll loop.
   using clock = RecordingSession::Clock;
   RecordingSession session(o.stop_rules(), clock::now(), stop_signal);
-  if (!o.replug.empty())
-    replug_modules(
-        o.replug,
-        [&] {
-          // Drain what the unload produced before reloading, so the trace stays in order.
-          if (auto r = tr.poll_events(200, sink); !r) log(r.error().str());
-          write_pending();
-        },
-        log);
-  if (!o.command.empty()) session.watch_command(spawn_command(o.command));
-
-  const bool tty = isatty(STDERR_FILENO) && !(*output)->to_stdout();
-  for (;;) {
-    auto r = tr.poll_events(100, sink);
-    if (!r) {
-      log(r.error().str());
-      session.source_failed();
-      break;
-    }
-    write_pending();
-    if (!session.output_ok(*out, o.output, log)) break;
-    const auto now = clock::now();
-    if (tty && session.status_line_due(now))
-      std::cerr << fmt::format("\rreprobe record: {} events, {} dropped, {} deferred now   ", events_written,
-                               tr.dropped(), count_deferred_now())
-                << std::flush;
-    if (session.should_stop(now, *r > 0)) break;
-  }
-  // Let the work the command started finish (deferred work, firmware callbacks).
-  if (session.why_stopped() == StopReason::command_exited)
-    if (auto r2 = tr.poll_events(500, sink); !r2) log(r2.error().str());
-  if (tty) std::cerr << "\n";
-  session.finish_command();
+  run_workload_and_poll(tr, o, session, **output, lo, sink, log);
   // -v: where the time between the stop and the exit goes (slow machines)
   auto t_phase = clock::now();
   auto phase = [&](const char* what) {
@@ -290,7 +307,7 @@ int cmd_record(const std::vector<std::string>& args_in) {
     t_phase = now;
   };
   tr.drain_events(sink);
-  write_pending();
+  lo.write_pending();
   phase("draining the ring buffer");
 
   // 5. End line with the end snapshot.
@@ -298,17 +315,51 @@ int cmd_record(const std::vector<std::string>& args_in) {
   SnapshotOptions end_so = so;
   extra["snapshot"] = take_snapshot(end_so);
   phase("the end snapshot");
-  if (rejected) extra["x-rejected"] = rejected;
+  if (lo.rejected) extra["x-rejected"] = lo.rejected;
   session.add_end_fields(extra);
-  const uint64_t end_t = std::max(last_t, boottime_ns());
-  writer.end(tr.dropped(), tr.lost() + rejected, end_t, extra);
+  const uint64_t end_t = std::max(lo.last_t, boottime_ns());
+  writer.end(tr.dropped(), tr.lost() + lo.rejected, end_t, extra);
   writer.flush();
   (*output)->close();
-  log(fmt::format("{} events, {} dropped, {} lost{}", events_written, tr.dropped(), tr.lost() + rejected,
+  log(fmt::format("{} events, {} dropped, {} lost{}", lo.events_written, tr.dropped(), tr.lost() + lo.rejected,
                   o.output == "-" ? "" : ", written to " + o.output));
   tracer->reset();  // detach every hook (the trace is complete already)
   phase("detaching the hooks");
   return session.exit_code();
+}
+
+}  // namespace
+
+int cmd_record(const std::vector<std::string>& args_in) {
+  Options o;
+  // Everything after "--" is the command to run under trace.
+  std::vector<std::string> args;
+  for (size_t i = 0; i < args_in.size(); ++i) {
+    if (args_in[i] == "--") {
+      o.command.assign(args_in.begin() + static_cast<long>(i) + 1, args_in.end());
+      break;
+    }
+    args.push_back(args_in[i]);
+  }
+  po::options_description opts = record_options(o);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    print_usage(opts);
+    return 0;
+  }
+  o.redact = vm.count("no-redact") == 0;
+  o.verbose = vm.count("verbose") > 0;
+  const std::string backend = vm["backend"].as<std::string>();
+  if (auto status = check_options(vm, backend, o)) return *status;
+  KmsgRecordOptions ko;  // tracer/record/kmsg_backend.h
+  ko.dyndbg = vm.count("dyndbg") > 0;
+  ko.from_now = vm.count("kmsg-from-now") > 0;
+  if (!o.replug.empty() && o.duration == 0 && o.command.empty() && o.until_idle == 0) o.until_idle = 3;
+  static_cast<RecordOptions&>(ko) = o;
+  if (backend == "kmsg") return record_with_kmsg(ko);
+  return record_with_bpf(o, backend, ko);
 }
 
 }  // namespace reprobe

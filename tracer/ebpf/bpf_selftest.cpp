@@ -36,7 +36,7 @@ std::string read_line(const std::string& p) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) {  // NOLINT(readability-function-size): a linear test script
   std::string out = "-", btf;
   bool verbose = false, smoke = false;
   double duration = 0;

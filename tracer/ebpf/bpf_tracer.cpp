@@ -916,6 +916,254 @@ struct BpfTracer::Impl {
     self->decoder->push(std::move(r));
     return ret;
   }
+
+  // ---- BpfTracer::start() phases: prepare (access, BTF, symbols, features,
+  // hook plan) / load / attach, like retsnoop's mass_attacher.
+
+  // -v: how long each start-up phase took (start-up is slow on small or emulated machines)
+  uint64_t phase_t0 = 0;
+  void phase_done(const char* what) {
+    const uint64_t now = boottime_ns();
+    vlog(std::string("start-up: ") + what + " took " + std::to_string((now - phase_t0) / 1000000) + " ms");
+    phase_t0 = now;
+  }
+
+  // Privileges and lockdown; the kernel release.
+  std::optional<Error> check_access() {
+    if (auto e = bpf_check_privileges(); !e.empty()) return Error{"", 0, e};
+    std::string lockdown = read_file("/sys/kernel/security/lockdown");
+    if (auto e = bpf_check_lockdown(lockdown); !e.empty()) return Error{"", 0, e};
+    if (!lockdown.empty()) vlog("lockdown: " + trim(lockdown));
+
+    utsname u{};
+    uname(&u);
+    release = u.release;
+    return std::nullopt;
+  }
+
+  // The running kernel's BTF (trampoline probes) and the one used for feature checks (--btf or sysfs).
+  std::optional<Error> load_btf() {
+    const bool sys_btf = path_exists("/sys/kernel/btf/vmlinux");
+    if (opts.btf_path.empty() && !sys_btf)
+      return Error{"", 0,
+                   "kernel " + release +
+                       " has no BTF (/sys/kernel/btf/vmlinux missing, CONFIG_DEBUG_INFO_BTF=n): pass --btf FILE with "
+                       "this kernel's BTF (a vmlinux with a .BTF section or a BTFHub .btf file)"};
+    if (sys_btf) {
+      kbtf = btf__load_vmlinux_btf();
+      if (!kbtf) vlog("cannot parse /sys/kernel/btf/vmlinux: " + errstr(errno));
+    }
+    if (!opts.btf_path.empty()) {
+      if (!path_exists(opts.btf_path)) return Error{opts.btf_path, 0, "--btf: no such file"};
+      info_btf = btf__parse(opts.btf_path.c_str(), nullptr);
+      if (!info_btf) return Error{opts.btf_path, 0, "--btf: not a BTF or ELF file with .BTF (" + errstr(errno) + ")"};
+      own_info_btf = true;
+    } else {
+      info_btf = kbtf;
+    }
+    if (!info_btf) return Error{"", 0, "cannot read the kernel BTF: " + errstr(errno) + "; pass --btf FILE"};
+    return std::nullopt;
+  }
+
+  // tracefs (tracepoints, available_filter_functions, legacy kprobes) and /proc/kallsyms.
+  void find_tracefs_and_symbols() {
+    // tracefs (tracepoints, available_filter_functions, legacy kprobes)
+    for (const char* p : {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"})
+      if (path_exists(std::string(p) + "/events")) {
+        tracefs = p;
+        break;
+      }
+    if (tracefs.empty() && ::mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nullptr) == 0 &&
+        path_exists("/sys/kernel/tracing/events")) {
+      tracefs = "/sys/kernel/tracing";
+      log("mounted tracefs on /sys/kernel/tracing");
+    }
+
+    // symbols
+    if (auto k = Kallsyms::load()) ksyms = std::move(*k);
+    else notes.push_back("cannot read /proc/kallsyms: " + k.error().str());
+  }
+
+  void read_filter_functions() {
+    if (!tracefs.empty()) {
+      if (auto a = FilterFunctions::load(tracefs + "/available_filter_functions"); a && a->size() > 0) aff = std::move(*a);
+    }
+  }
+
+  // Probe convention, kprobes, kernel variables, bpf_snprintf, fault-injection and other environment knobs.
+  std::optional<Error> detect_features() {
+    new_conv = btf__find_by_name_kind(info_btf, "__driver_probe_device", BTF_KIND_FUNC) > 0 ||
+               ksyms.has("__driver_probe_device");
+
+    // kprobe support
+    if (path_exists("/sys/bus/event_source/devices/kprobe/type") ||
+        (!tracefs.empty() && path_exists(tracefs + "/kprobe_events"))) {
+      kprobes_ok = true;
+    } else {
+      kprobes_why = "no kprobe support in this kernel (CONFIG_KPROBES=n?)";
+    }
+
+    if (ksyms.addresses_visible()) {
+      cfg_trigger = ksyms.address("deferred_trigger_count", "vmlinux").value_or(0);
+      cfg_timeout_secs = ksyms.address("driver_deferred_probe_timeout", "vmlinux").value_or(0);
+      cfg_timeout_work = ksyms.address("deferred_probe_timeout_work", "vmlinux").value_or(0);
+    } else {
+      notes.push_back("trigger.count, timeout_extended: /proc/kallsyms addresses are hidden (kptr_restrict; needs "
+                        "CAP_SYSLOG)");
+    }
+    if (!cfg_trigger && ksyms.addresses_visible())
+      notes.push_back("trigger.count: deferred_trigger_count not in /proc/kallsyms (CONFIG_KALLSYMS_ALL=n)");
+    if (!cfg_timeout_secs && ksyms.addresses_visible())
+      notes.push_back("timeout_extended: driver_deferred_probe_timeout not in /proc/kallsyms");
+
+    if (followed_work_funcs().size() > kMaxFollowedWork)
+      return Error{"", 0, "--follow-work: at most " + std::to_string(kMaxFollowedWork - std::size(kRelevantWorkFuncs)) +
+                              " work functions besides the built-in ones"};
+    ksym_in_bpf = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_snprintf, nullptr) == 1;
+    vlog(ksym_in_bpf ? "bpf_snprintf available: the kernel names work functions and callbacks in the records"
+                         : "no bpf_snprintf (kernel < 5.13): work functions and callbacks are named from /proc/kallsyms, "
+                           "re-read after module loads");
+    refuse_fentry = env_names("REPROBE_BPF_REFUSE_FENTRY");
+    if (!refuse_fentry.empty())
+      log("REPROBE_BPF_REFUSE_FENTRY: fentry/fexit attach of " + std::string(getenv("REPROBE_BPF_REFUSE_FENTRY")) +
+            " treated as refused (fault injection)");
+    if (const char* w = getenv("REPROBE_BPF_WORK_ALL"); w && std::string(w) == "1") {
+      work_all = true;
+      log("REPROBE_BPF_WORK_ALL=1: recording every work item");
+    }
+    rlimit rl{RLIM_INFINITY, RLIM_INFINITY};
+    setrlimit(RLIMIT_MEMLOCK, &rl);  // kernels < 5.11 charge BPF memory to memlock
+    return std::nullopt;
+  }
+
+  bool is_module_hook(const Plan& p) const {
+    const KSym* s = ksyms.find(p.def->func);
+    return p.def->module && !(s && s->module.empty());
+  }
+
+  // One Plan per hook; chooses the tier of every vmlinux hook (plan_hook(): fentry
+  // attach probe, .part.N resolution). Returns the main object's scope.
+  std::vector<size_t> plan_vmlinux_hooks(const std::set<std::string>& skip) {
+    for (const auto& d : hook_defs()) {
+      Plan p;
+      p.def = &d;
+      plans.push_back(p);
+    }
+    std::vector<size_t> main_scope;
+    for (size_t i = 0; i < plans.size(); i++) {
+      Plan& p = plans[i];
+      if (is_module_hook(p)) continue;
+      if (skip.count(p.def->func)) {
+        p.note = "left out by REPROBE_BPF_SKIP";
+        main_scope.push_back(i);
+        continue;
+      }
+      plan_hook(p);
+      if (p.fentry_plain) trampolines_ok = true;
+      main_scope.push_back(i);
+    }
+    return main_scope;
+  }
+
+  // Hooks in modules: one group per module, attached when the module is (or gets) loaded.
+  void plan_module_groups(const std::set<std::string>& skip) {
+    std::map<std::string, size_t> group_of;
+    for (size_t i = 0; i < plans.size(); i++) {
+      Plan& p = plans[i];
+      const char* mod = p.def->module;
+      if (is_module_hook(p) && skip.count(p.def->func)) {
+        p.module_hook = true;
+        p.note = "left out by REPROBE_BPF_SKIP";
+        continue;
+      }
+      if (is_module_hook(p)) {
+        p.module_hook = true;
+        auto it = group_of.find(mod);
+        if (it == group_of.end()) {
+          ModGroup g;
+          g.module = mod;
+          // kprobes do not pin the module (fentry trampolines do: rmmod would fail)
+          g.tier = kprobes_ok ? Tier::kprobe : (trampolines_ok ? Tier::fentry : Tier::none);
+          if (!path_exists("/proc/modules")) {
+            g.tier = Tier::none;
+            g.note = "the kernel has no module support and " + std::string(p.def->func) + " is not built in";
+          } else if (g.tier == Tier::none) {
+            g.note = "needs kprobes or working fentry trampolines; neither works here (" + kprobes_why + ")";
+          }
+          it = group_of.emplace(mod, groups.size()).first;
+          groups.push_back(g);
+        }
+        groups[it->second].plans.push_back(i);
+      }
+    }
+  }
+
+  void plan_tracepoints(const std::set<std::string>& skip) {
+    for (const auto& t : tp_defs()) {
+      TpPlan tp;
+      tp.def = &t;
+      if (tracefs.empty()) tp.note = "tracefs is not mounted and could not be mounted";
+      else if (!path_exists(tracefs + "/events/" + t.cat + "/" + t.name)) tp.note = std::string("no tracepoint ") + t.cat + ":" + t.name;
+      else if (skip.count(t.name)) tp.note = "left out by REPROBE_BPF_SKIP";
+      else tp.enabled = true;
+      tps.push_back(tp);
+    }
+  }
+
+  // Attaches the main object's programs (fentry refused at run time: kprobe
+  // fallback) and its tracepoints; returns how many hooks are attached.
+  size_t attach_main(const std::vector<size_t>& main_scope) {
+    size_t attached = 0;
+    std::vector<size_t> fentry_refused;
+    for (size_t i : main_scope) {
+      attach_plan(skel, plans[i]);
+      if (plans[i].fentry_failed) fentry_refused.push_back(i);
+      else attached += plans[i].links.empty() ? 0 : 1;
+    }
+    if (!fentry_refused.empty()) {
+      fallback_to_kprobes(fentry_refused);
+      for (size_t i : fentry_refused) attached += plans[i].links.empty() ? 0 : 1;
+    }
+    for (auto& t : tps) {
+      if (!t.enabled) continue;
+      bpf_program* pr = bpf_object__find_program_by_name(skel->obj, t.def->prog);
+      t.link = pr ? bpf_program__attach_tracepoint(pr, t.def->cat, t.def->name) : nullptr;
+      if (!t.link) {
+        t.enabled = false;
+        t.note = std::string("attach to tracepoint ") + t.def->cat + ":" + t.def->name + " failed: " + errstr(errno);
+      } else {
+        attached++;
+      }
+      vlog(std::string("tracepoint ") + t.def->cat + ":" + t.def->name + ": " + (t.link ? "attached" : t.note));
+    }
+    update_work_funcs();
+    return attached;
+  }
+
+  std::optional<Error> start_decoder() {
+    DecoderOptions dopt;
+    dopt.new_probe_convention = new_conv;
+    dopt.initial_devices = opts.initial_devices;
+    for (auto& p : plans)
+      if (std::string(p.def->func) == "_request_firmware") dopt.fw_loaded_hooked = !p.links.empty();
+    Impl* raw = this;
+    dopt.symbolize = [raw](uint64_t a) { return raw->symbolize(a); };
+    decoder = std::make_unique<EventDecoder>(std::move(dopt));
+
+    rb = ring_buffer__new(bpf_map__fd(skel->maps.events), &Impl::on_sample, this, nullptr);
+    if (!rb) return Error{"", 0, "cannot set up the BPF ring buffer: " + errstr(errno)};
+    return std::nullopt;
+  }
+
+  // Why nothing could be attached: every hook's and tracepoint's note.
+  std::string nothing_attached_why() const {
+    std::vector<std::string> why;
+    for (auto& p : plans)
+      if (!p.note.empty()) why.push_back(std::string(p.def->func) + ": " + p.note);
+    for (auto& t : tps)
+      if (!t.note.empty()) why.push_back(std::string(t.def->cat) + ":" + t.def->name + ": " + t.note);
+    return join(why, "; ");
+  }
 };
 
 // ------------------------------------------------------------- pre-flight
@@ -961,231 +1209,43 @@ Result<std::unique_ptr<BpfTracer>> BpfTracer::start(const BpfOptions& opts) {
   g_route.verbose = opts.verbose;
   g_route.log = opts.log;
   libbpf_set_print(libbpf_print);
-  // -v: how long each start-up phase took (start-up is slow on small or emulated machines)
-  uint64_t phase_t0 = boottime_ns();
-  auto phase = [&m, &phase_t0](const char* what) {
-    const uint64_t now = boottime_ns();
-    m.vlog(std::string("start-up: ") + what + " took " + std::to_string((now - phase_t0) / 1000000) + " ms");
-    phase_t0 = now;
-  };
+  m.phase_t0 = boottime_ns();
 
-  if (auto e = bpf_check_privileges(); !e.empty()) return Error{"", 0, e};
-  std::string lockdown = read_file("/sys/kernel/security/lockdown");
-  if (auto e = bpf_check_lockdown(lockdown); !e.empty()) return Error{"", 0, e};
-  if (!lockdown.empty()) m.vlog("lockdown: " + trim(lockdown));
-
-  utsname u{};
-  uname(&u);
-  m.release = u.release;
-
-  // BTF
-  const bool sys_btf = path_exists("/sys/kernel/btf/vmlinux");
-  if (opts.btf_path.empty() && !sys_btf)
-    return Error{"", 0,
-                 "kernel " + m.release +
-                     " has no BTF (/sys/kernel/btf/vmlinux missing, CONFIG_DEBUG_INFO_BTF=n): pass --btf FILE with "
-                     "this kernel's BTF (a vmlinux with a .BTF section or a BTFHub .btf file)"};
-  if (sys_btf) {
-    m.kbtf = btf__load_vmlinux_btf();
-    if (!m.kbtf) m.vlog("cannot parse /sys/kernel/btf/vmlinux: " + errstr(errno));
-  }
-  if (!opts.btf_path.empty()) {
-    if (!path_exists(opts.btf_path)) return Error{opts.btf_path, 0, "--btf: no such file"};
-    m.info_btf = btf__parse(opts.btf_path.c_str(), nullptr);
-    if (!m.info_btf) return Error{opts.btf_path, 0, "--btf: not a BTF or ELF file with .BTF (" + errstr(errno) + ")"};
-    m.own_info_btf = true;
-  } else {
-    m.info_btf = m.kbtf;
-  }
-  if (!m.info_btf) return Error{"", 0, "cannot read the kernel BTF: " + errstr(errno) + "; pass --btf FILE"};
-  phase("reading the kernel BTF");
-
-  // tracefs (tracepoints, available_filter_functions, legacy kprobes)
-  for (const char* p : {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"})
-    if (path_exists(std::string(p) + "/events")) {
-      m.tracefs = p;
-      break;
-    }
-  if (m.tracefs.empty() && ::mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nullptr) == 0 &&
-      path_exists("/sys/kernel/tracing/events")) {
-    m.tracefs = "/sys/kernel/tracing";
-    m.log("mounted tracefs on /sys/kernel/tracing");
-  }
-
-  // symbols
-  if (auto k = Kallsyms::load()) m.ksyms = std::move(*k);
-  else m.notes.push_back("cannot read /proc/kallsyms: " + k.error().str());
-  phase("reading /proc/kallsyms");
-  if (!m.tracefs.empty()) {
-    if (auto a = FilterFunctions::load(m.tracefs + "/available_filter_functions"); a && a->size() > 0) m.aff = std::move(*a);
-  }
-  phase("reading available_filter_functions");
-  m.new_conv = btf__find_by_name_kind(m.info_btf, "__driver_probe_device", BTF_KIND_FUNC) > 0 ||
-               m.ksyms.has("__driver_probe_device");
-
-  // kprobe support
-  if (path_exists("/sys/bus/event_source/devices/kprobe/type") ||
-      (!m.tracefs.empty() && path_exists(m.tracefs + "/kprobe_events"))) {
-    m.kprobes_ok = true;
-  } else {
-    m.kprobes_why = "no kprobe support in this kernel (CONFIG_KPROBES=n?)";
-  }
-
-  if (m.ksyms.addresses_visible()) {
-    m.cfg_trigger = m.ksyms.address("deferred_trigger_count", "vmlinux").value_or(0);
-    m.cfg_timeout_secs = m.ksyms.address("driver_deferred_probe_timeout", "vmlinux").value_or(0);
-    m.cfg_timeout_work = m.ksyms.address("deferred_probe_timeout_work", "vmlinux").value_or(0);
-  } else {
-    m.notes.push_back("trigger.count, timeout_extended: /proc/kallsyms addresses are hidden (kptr_restrict; needs "
-                      "CAP_SYSLOG)");
-  }
-  if (!m.cfg_trigger && m.ksyms.addresses_visible())
-    m.notes.push_back("trigger.count: deferred_trigger_count not in /proc/kallsyms (CONFIG_KALLSYMS_ALL=n)");
-  if (!m.cfg_timeout_secs && m.ksyms.addresses_visible())
-    m.notes.push_back("timeout_extended: driver_deferred_probe_timeout not in /proc/kallsyms");
-
-  if (m.followed_work_funcs().size() > kMaxFollowedWork)
-    return Error{"", 0, "--follow-work: at most " + std::to_string(kMaxFollowedWork - std::size(kRelevantWorkFuncs)) +
-                            " work functions besides the built-in ones"};
-  m.ksym_in_bpf = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_snprintf, nullptr) == 1;
-  m.vlog(m.ksym_in_bpf ? "bpf_snprintf available: the kernel names work functions and callbacks in the records"
-                       : "no bpf_snprintf (kernel < 5.13): work functions and callbacks are named from /proc/kallsyms, "
-                         "re-read after module loads");
-  m.refuse_fentry = env_names("REPROBE_BPF_REFUSE_FENTRY");
-  if (!m.refuse_fentry.empty())
-    m.log("REPROBE_BPF_REFUSE_FENTRY: fentry/fexit attach of " + std::string(getenv("REPROBE_BPF_REFUSE_FENTRY")) +
-          " treated as refused (fault injection)");
-  if (const char* w = getenv("REPROBE_BPF_WORK_ALL"); w && std::string(w) == "1") {
-    m.work_all = true;
-    m.log("REPROBE_BPF_WORK_ALL=1: recording every work item");
-  }
-  rlimit rl{RLIM_INFINITY, RLIM_INFINITY};
-  setrlimit(RLIMIT_MEMLOCK, &rl);  // kernels < 5.11 charge BPF memory to memlock
-
-  // plan the hooks
-  for (const auto& d : hook_defs()) {
-    Plan p;
-    p.def = &d;
-    m.plans.push_back(p);
-  }
-  std::vector<size_t> main_scope;
-  std::map<std::string, size_t> group_of;
-  auto is_module_hook = [&](const Plan& p) {
-    const KSym* s = m.ksyms.find(p.def->func);
-    return p.def->module && !(s && s->module.empty());
-  };
+  // prepare
+  if (auto e = m.check_access()) return *e;
+  if (auto e = m.load_btf()) return *e;
+  m.phase_done("reading the kernel BTF");
+  m.find_tracefs_and_symbols();
+  m.phase_done("reading /proc/kallsyms");
+  m.read_filter_functions();
+  m.phase_done("reading available_filter_functions");
+  if (auto e = m.detect_features()) return *e;
   // REPROBE_BPF_SKIP=name[,name...]: leave these hooks (function or tracepoint
   // names) out, for measuring what each costs; the header's hook table says
   // which events are then missing.
   const std::set<std::string> skip = env_names("REPROBE_BPF_SKIP");
   if (!skip.empty()) m.log("REPROBE_BPF_SKIP: not hooking " + std::string(getenv("REPROBE_BPF_SKIP")));
-  for (size_t i = 0; i < m.plans.size(); i++) {
-    Plan& p = m.plans[i];
-    if (is_module_hook(p)) continue;
-    if (skip.count(p.def->func)) {
-      p.note = "left out by REPROBE_BPF_SKIP";
-      main_scope.push_back(i);
-      continue;
-    }
-    m.plan_hook(p);
-    if (p.fentry_plain) m.trampolines_ok = true;
-    main_scope.push_back(i);
-  }
-  for (size_t i = 0; i < m.plans.size(); i++) {
-    Plan& p = m.plans[i];
-    const char* mod = p.def->module;
-    if (is_module_hook(p) && skip.count(p.def->func)) {
-      p.module_hook = true;
-      p.note = "left out by REPROBE_BPF_SKIP";
-      continue;
-    }
-    if (is_module_hook(p)) {
-      p.module_hook = true;
-      auto it = group_of.find(mod);
-      if (it == group_of.end()) {
-        ModGroup g;
-        g.module = mod;
-        // kprobes do not pin the module (fentry trampolines do: rmmod would fail)
-        g.tier = m.kprobes_ok ? Tier::kprobe : (m.trampolines_ok ? Tier::fentry : Tier::none);
-        if (!path_exists("/proc/modules")) {
-          g.tier = Tier::none;
-          g.note = "the kernel has no module support and " + std::string(p.def->func) + " is not built in";
-        } else if (g.tier == Tier::none) {
-          g.note = "needs kprobes or working fentry trampolines; neither works here (" + m.kprobes_why + ")";
-        }
-        it = group_of.emplace(mod, m.groups.size()).first;
-        m.groups.push_back(g);
-      }
-      m.groups[it->second].plans.push_back(i);
-    }
-  }
-  phase("planning the hooks (fentry attach probes)");
-  for (const auto& t : tp_defs()) {
-    TpPlan tp;
-    tp.def = &t;
-    if (m.tracefs.empty()) tp.note = "tracefs is not mounted and could not be mounted";
-    else if (!path_exists(m.tracefs + "/events/" + t.cat + "/" + t.name)) tp.note = std::string("no tracepoint ") + t.cat + ":" + t.name;
-    else if (skip.count(t.name)) tp.note = "left out by REPROBE_BPF_SKIP";
-    else tp.enabled = true;
-    m.tps.push_back(tp);
-  }
+  const std::vector<size_t> main_scope = m.plan_vmlinux_hooks(skip);
+  m.plan_module_groups(skip);
+  m.phase_done("planning the hooks (fentry attach probes)");
+  m.plan_tracepoints(skip);
 
-  // load the main object (degrading refused programs) and attach
+  // load the main object (degrading refused programs)
   std::string err;
   m.skel = m.load_object(main_scope, true, nullptr, &err);
   if (!m.skel) return Error{"", 0, err};
-  phase("loading the BPF object");
-  size_t attached = 0;
-  std::vector<size_t> fentry_refused;
-  for (size_t i : main_scope) {
-    m.attach_plan(m.skel, m.plans[i]);
-    if (m.plans[i].fentry_failed) fentry_refused.push_back(i);
-    else attached += m.plans[i].links.empty() ? 0 : 1;
-  }
-  if (!fentry_refused.empty()) {
-    m.fallback_to_kprobes(fentry_refused);
-    for (size_t i : fentry_refused) attached += m.plans[i].links.empty() ? 0 : 1;
-  }
-  for (auto& t : m.tps) {
-    if (!t.enabled) continue;
-    bpf_program* pr = bpf_object__find_program_by_name(m.skel->obj, t.def->prog);
-    t.link = pr ? bpf_program__attach_tracepoint(pr, t.def->cat, t.def->name) : nullptr;
-    if (!t.link) {
-      t.enabled = false;
-      t.note = std::string("attach to tracepoint ") + t.def->cat + ":" + t.def->name + " failed: " + errstr(errno);
-    } else {
-      attached++;
-    }
-    m.vlog(std::string("tracepoint ") + t.def->cat + ":" + t.def->name + ": " + (t.link ? "attached" : t.note));
-  }
-  m.update_work_funcs();
-  phase("attaching the hooks");
+  m.phase_done("loading the BPF object");
 
-  DecoderOptions dopt;
-  dopt.new_probe_convention = m.new_conv;
-  dopt.initial_devices = opts.initial_devices;
-  for (auto& p : m.plans)
-    if (std::string(p.def->func) == "_request_firmware") dopt.fw_loaded_hooked = !p.links.empty();
-  Impl* raw = &m;
-  dopt.symbolize = [raw](uint64_t a) { return raw->symbolize(a); };
-  m.decoder = std::make_unique<EventDecoder>(std::move(dopt));
-
-  m.rb = ring_buffer__new(bpf_map__fd(m.skel->maps.events), &Impl::on_sample, &m, nullptr);
-  if (!m.rb) return Error{"", 0, "cannot set up the BPF ring buffer: " + errstr(errno)};
-
+  // attach
+  size_t attached = m.attach_main(main_scope);
+  m.phase_done("attaching the hooks");
+  if (auto e = m.start_decoder()) return *e;
   // sound modules already loaded: attach now
   for (auto& g : m.groups)
     if (m.try_attach_group(g)) attached++;
-  phase("attaching the hooks of loaded sound modules");
+  m.phase_done("attaching the hooks of loaded sound modules");
 
-  if (attached == 0) {
-    std::vector<std::string> why;
-    for (auto& p : m.plans)
-      if (!p.note.empty()) why.push_back(std::string(p.def->func) + ": " + p.note);
-    for (auto& t : m.tps)
-      if (!t.note.empty()) why.push_back(std::string(t.def->cat) + ":" + t.def->name + ": " + t.note);
-    return Error{"", 0, "no BPF hook could be attached on kernel " + m.release + ": " + join(why, "; ")};
-  }
+  if (attached == 0) return Error{"", 0, "no BPF hook could be attached on kernel " + m.release + ": " + m.nothing_attached_why()};
   return std::unique_ptr<BpfTracer>(new BpfTracer(std::move(impl)));
 }
 

@@ -263,109 +263,109 @@ std::string EventDecoder::sym(const RawRecord& r, uint64_t addr) {
   return s.empty() ? std::string("?") : s;
 }
 
+bool EventDecoder::need_dev(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  if (ensure_device(rec, t, rec.dev, sink)) return true;
+  stats_.unnamed++;
+  return false;
+}
+
+// One handler per record kind; the kinds that only stamp a time are written here.
 void EventDecoder::decode(const Held& h, uint64_t t, const EventSink& sink) {
   const rp_event& e = h.r.hdr;
-  const std::string& dev = h.r.dev;
-  const std::string& drv = h.r.drv;
-  const std::string& str = h.r.str;
   const uint32_t prev_kind = last_kind_.count(e.tid) ? last_kind_[e.tid] : static_cast<uint32_t>(RP_NONE);
   last_kind_[e.tid] = e.kind;
 
-  // Events whose required device must be named and known.
-  auto need_dev = [&]() {
-    if (ensure_device(h.r, t, dev, sink)) return true;
-    stats_.unnamed++;
-    return false;
-  };
-
   switch (static_cast<rp_kind>(e.kind)) {
-    case RP_PROBE_START: {
-      attempts_[e.dev] = Attempt{};
-      if (!need_dev()) return;
-      json j = base(e, t, "probe_start");
-      j["dev"] = dev;
-      j["drv"] = drv;
-      if (e.flags & RP_F_ASYNC) j["async"] = true;
-      emit(std::move(j), sink);
+    case RP_PROBE_START:
+      on_probe_start(h.r, t, sink);
       return;
-    }
-    case RP_PROBE_END: {
-      bool saw_defer = false;
-      if (auto it = attempts_.find(e.dev); it != attempts_.end()) {
-        saw_defer = it->second.saw_defer;
-        attempts_.erase(it);
-      }
-      if (!need_dev()) return;
-      ProbeResult r = normalize_probe_ret(e.ret, opts_.new_probe_convention, saw_defer);
-      json j = base(e, t, "probe_end");
-      j["dev"] = dev;
-      j["drv"] = drv;
-      j["ret"] = r.ret;
-      j["outcome"] = r.outcome;
-      if (r.ambiguous) j["x-raw_ret"] = e.ret;
-      emit(std::move(j), sink);
+    case RP_PROBE_END:
+      on_probe_end(h.r, t, sink);
       return;
-    }
-    case RP_BOUND: {
-      if (!need_dev()) return;
-      json j = base(e, t, "bound");
-      j["dev"] = dev;
-      j["drv"] = drv;
-      emit(std::move(j), sink);
+    case RP_BOUND:
+      on_bound(h.r, t, sink);
       return;
-    }
-    case RP_UNBIND: {
-      if (!need_dev()) return;
-      json j = base(e, t, "unbind");
-      j["dev"] = dev;
-      if (!drv.empty()) j["drv"] = drv;
-      emit(std::move(j), sink);
+    case RP_UNBIND:
+      on_unbind(h.r, t, sink);
       return;
-    }
-    case RP_DEFER_ADD: {
-      if (auto it = attempts_.find(e.dev); it != attempts_.end()) it->second.saw_defer = true;
-      if (e.flags & RP_F_ON_LIST) {  // already listed: driver_deferred_probe_add() is a no-op
-        stats_.ignored++;
-        return;
-      }
-      if (!need_dev()) return;
-      json j = base(e, t, "defer_add");
-      j["dev"] = dev;
-      emit(std::move(j), sink);
+    case RP_DEFER_ADD:
+      on_defer_add(h.r, t, sink);
       return;
-    }
-    case RP_DEFER_DEL: {
-      if (!need_dev()) return;
-      json j = base(e, t, "defer_del");
-      j["dev"] = dev;
-      emit(std::move(j), sink);
+    case RP_DEFER_DEL:
+      on_defer_del(h.r, t, sink);
       return;
-    }
-    case RP_DEFER_REASON: {
-      if (auto it = attempts_.find(e.dev); it != attempts_.end()) it->second.saw_defer = true;
-      std::string reason = str;
-      while (!reason.empty() && (reason.back() == '\n' || reason.back() == '\r' || reason.back() == ' '))
-        reason.pop_back();
-      if (reason.empty()) {
-        stats_.ignored++;
-        return;
-      }
-      if (!need_dev()) return;
-      json j = base(e, t, "defer_reason");
-      j["dev"] = dev;
-      j["reason"] = reason;
-      emit(std::move(j), sink);
+    case RP_DEFER_REASON:
+      on_defer_reason(h.r, t, sink);
       return;
-    }
-    case RP_TRIGGER: {
-      json j = base(e, t, "trigger");
-      if (e.flags & RP_F_IN_TIMEOUT) j["cause"] = "timeout";
-      else if (e.flags & RP_F_IN_BOUND) j["cause"] = "bound";
-      else if ((e.flags & RP_F_IN_PROBE) || prev_kind == RP_DEFER_ADD) j["cause"] = "race";
-      if (e.flags & RP_F_COUNT) j["count"] = e.aux;
-      emit(std::move(j), sink);
+    case RP_TRIGGER:
+      on_trigger(h.r, t, sink, prev_kind);
       return;
-    }
+    case RP_TIMEOUT_EXTENDED:
+      on_timeout_extended(h.r, t, sink);
+      return;
+    case RP_DEVICE_ADD:
+      on_device_add(h.r, t, sink);
+      return;
+    case RP_DEVICE_DEL:
+      on_device_del(h.r, t, sink);
+      return;
+    case RP_DRIVER_REGISTER:
+      on_driver_register(h.r, t, sink);
+      return;
+    case RP_DRIVER_UNREGISTER:
+      on_driver_unregister(h.r, t, sink);
+      return;
+    case RP_FW_REQUEST:
+      on_fw_request(h.r, t, sink);
+      return;
+    case RP_FW_SYNC_DONE:
+      on_fw_sync_done(h.r, t, sink);
+      return;
+    case RP_FW_WORK_START:
+      on_fw_work_start(h.r, t, sink);
+      return;
+    case RP_FW_LOADED:
+      on_fw_loaded(h.r, t, sink);
+      return;
+    case RP_FW_WORK_END:
+      on_fw_work_end(h.r, t, sink);
+      return;
+    case RP_MODULE_REQUEST:
+      on_module_request(h.r, t, sink);
+      return;
+    case RP_MODULE_LOAD:
+      on_module_load(h.r, t, sink);
+      return;
+    case RP_MODULE_INIT_DONE:
+      on_module_init_done(h.r, t, sink);
+      return;
+    case RP_WORK_QUEUE:
+      on_work_queue(h.r, t, sink);
+      return;
+    case RP_WORK_START:
+      on_work_start(h.r, t, sink);
+      return;
+    case RP_WORK_END:
+      on_work_end(h.r, t, sink);
+      return;
+    case RP_COMPONENT_ADD:
+      on_component_add(h.r, t, sink);
+      return;
+    case RP_COMPONENT_DEL:
+      on_component_del(h.r, t, sink);
+      return;
+    case RP_CARD_BIND_START:
+      on_card_bind_start(h.r, t, sink);
+      return;
+    case RP_CARD_BIND_END:
+      on_card_bind_end(h.r, t, sink);
+      return;
+    case RP_SND_CARD_REGISTER:
+      on_snd_card_register(h.r, t, sink);
+      return;
+    case RP_ASOC_MISSING:
+      on_asoc_missing(h.r, t, sink);
+      return;
     case RP_DWORK_START:
       emit(base(e, t, "deferred_work_start"), sink);
       return;
@@ -375,315 +375,468 @@ void EventDecoder::decode(const Held& h, uint64_t t, const EventSink& sink) {
     case RP_TIMEOUT_FIRED:
       emit(base(e, t, "timeout_fired"), sink);
       return;
-    case RP_TIMEOUT_EXTENDED: {
-      if (!(e.flags & RP_F_COUNT) || (e.flags & RP_F_NOT_PENDING)) {
-        stats_.ignored++;
-        return;
-      }
-      json j = base(e, t, "timeout_extended");
-      j["secs"] = e.ret;
-      emit(std::move(j), sink);
-      return;
-    }
     case RP_RESUME:
       emit(base(e, t, "resume"), sink);
       return;
-    case RP_DEVICE_ADD: {
-      if (dev.empty()) {
-        stats_.unnamed++;
-        return;
-      }
-      if (present_.count(dev)) {
-        stats_.dup_device_add++;
-        return;
-      }
-      json j = base(e, t, "device_add");
-      j["dev"] = dev;
-      j["bus"] = h.r.bus;
-      if (!h.r.parent.empty()) j["parent"] = h.r.parent;
-      known_.insert(dev);
-      present_.insert(dev);
-      emit(std::move(j), sink);
-      return;
-    }
-    case RP_DEVICE_DEL: {
-      if (!known_.count(dev)) {  // never referred to: nothing to close
-        stats_.ignored++;
-        return;
-      }
-      present_.erase(dev);
-      json j = base(e, t, "device_del");
-      j["dev"] = dev;
-      emit(std::move(j), sink);
-      return;
-    }
-    case RP_DRIVER_REGISTER: {
-      json j = base(e, t, "driver_register");
-      j["drv"] = drv;
-      j["bus"] = h.r.bus;
-      if (e.flags & RP_F_ASYNC) j["async"] = true;
-      if (!str.empty()) j["module"] = str;
-      emit(std::move(j), sink);
-      return;
-    }
-    case RP_DRIVER_UNREGISTER: {
-      json j = base(e, t, "driver_unregister");
-      j["drv"] = drv;
-      emit(std::move(j), sink);
-      return;
-    }
-    case RP_FW_REQUEST: {
-      bool have_dev = ensure_device(h.r, t, dev, sink);
-      uint64_t id = next_fw_id_++;
-      json j = base(e, t, "fw_request");
-      j["id"] = id;
-      bool nowait = e.flags & RP_F_NOWAIT;
-      j["mode"] = nowait ? "nowait" : "sync";
-      j["name"] = str;
-      if (have_dev) j["dev"] = dev;
-      if (nowait) {
-        if (e.ptr) j["cb"] = sym(h.r, e.ptr);
-        fw_nowait_.push_back(NowaitReq{e.dev, e.ptr2, e.ptr, id, str});
-        if (fw_nowait_.size() > 4096) fw_nowait_.pop_front();
-      } else {
-        fw_sync_[e.ptr] = id;
-      }
-      emit(std::move(j), sink);
-      return;
-    }
-    case RP_FW_SYNC_DONE: {
-      auto it = fw_sync_.find(e.ptr);
-      if (it == fw_sync_.end()) {
-        stats_.unmatched++;
-        return;
-      }
-      json j = base(e, t, "fw_done");
-      j["id"] = it->second;
-      j["ret"] = e.ret;
-      fw_sync_.erase(it);
-      emit(std::move(j), sink);
-      return;
-    }
-    case RP_FW_WORK_START: {
-      // Pair with the request_firmware_nowait() that queued it.
-      auto match = [&](bool strict) {
-        return std::find_if(fw_nowait_.begin(), fw_nowait_.end(), [&](const NowaitReq& r) {
-          if (r.name != str || r.dev != e.dev) return false;
-          return !strict || (r.context == e.ptr2 && r.cont == e.aux);
-        });
-      };
-      auto it = match(true);
-      if (it == fw_nowait_.end()) it = match(false);
-      uint64_t id;
-      if (it != fw_nowait_.end()) {
-        id = it->id;
-        fw_nowait_.erase(it);
-      } else {
-        // Requested before the capture started: declare it (inferred).
-        bool have_dev = ensure_device(h.r, t, dev, sink);
-        id = next_fw_id_++;
-        json j = base(e, t, "fw_request");
-        j["id"] = id;
-        j["mode"] = "nowait";
-        j["name"] = str;
-        if (have_dev) j["dev"] = dev;
-        if (e.aux) j["cb"] = sym(h.r, e.aux);
-        j["inferred"] = true;
-        emit(std::move(j), sink);
-      }
-      FwWork& w = fw_work_[e.ptr];
-      w = FwWork{id, false};
-      if (!opts_.fw_loaded_hooked) {
-        json j = base(e, t, "fw_done");
-        j["id"] = id;
-        j["ret"] = 0;
-        w.done = true;
-        emit(std::move(j), sink);
-      }
-      return;
-    }
-    case RP_FW_LOADED: {
-      auto it = fw_work_.find(e.ptr);
-      if (it == fw_work_.end() || it->second.done) {
-        stats_.unmatched++;
-        return;
-      }
-      it->second.done = true;
-      json j = base(e, t, "fw_done");
-      j["id"] = it->second.id;
-      j["ret"] = e.ret;
-      emit(std::move(j), sink);
-      return;
-    }
-    case RP_FW_WORK_END: {
-      auto it = fw_work_.find(e.ptr);
-      if (it == fw_work_.end()) {
-        stats_.unmatched++;
-        return;
-      }
-      if (!it->second.done) {  // the load result was not seen: say so
-        json j = base(e, t, "fw_done");
-        j["id"] = it->second.id;
-        j["ret"] = 0;
-        j["inferred"] = true;
-        emit(std::move(j), sink);
-      }
-      json j = base(e, t, "fw_cb_end");
-      j["id"] = it->second.id;
-      fw_work_.erase(it);
-      emit(std::move(j), sink);
-      return;
-    }
-    case RP_MODULE_REQUEST: {
-      // some callers pass a sysfs-style modalias with its trailing newline
-      std::string name = str;
-      while (!name.empty() && (name.back() == '\n' || name.back() == ' ' || name.back() == '\r')) name.pop_back();
-      uint64_t id = next_mod_id_++;
-      mod_reqs_.push_back(ModReq{normalize_module_name(name), id});
-      if (mod_reqs_.size() > 4096) mod_reqs_.erase(mod_reqs_.begin());
-      json j = base(e, t, "module_request");
-      j["name"] = name;
-      j["wait"] = (e.flags & RP_F_WAIT) != 0;
-      j["id"] = id;
-      emit(std::move(j), sink);
-      return;
-    }
-    case RP_MODULE_LOAD: {
-      kernel_syms_.clear();  // module text addresses may now name other functions
-      json j = base(e, t, "module_load");
-      j["module"] = str;
-      std::string norm = normalize_module_name(str);
-      for (auto& r : mod_reqs_) {
-        if (!r.used && r.norm == norm) {
-          r.used = true;
-          j["req"] = r.id;
-          break;
-        }
-      }
-      emit(std::move(j), sink);
-      return;
-    }
-    case RP_MODULE_INIT_DONE: {
-      json j = base(e, t, "module_init_done");
-      j["module"] = str;
-      j["ret"] = e.ret;
-      emit(std::move(j), sink);
-      return;
-    }
     case RP_MODULE_FREE:
       kernel_syms_.clear();
       stats_.ignored++;  // only used by the loader (re-attach after reload)
       return;
-    case RP_WORK_QUEUE: {
-      WorkIds& w = works_[e.ptr];
-      if (w.queued == 0) w.queued = next_work_id_++;
-      json j = base(e, t, "work_queue");
-      j["work"] = w.queued;
-      j["func"] = sym(h.r, e.aux);
-      emit(std::move(j), sink);
-      return;
-    }
-    case RP_WORK_START: {
-      WorkIds& w = works_[e.ptr];
-      w.running = w.queued ? w.queued : next_work_id_++;
-      w.queued = 0;
-      json j = base(e, t, "work_start");
-      j["work"] = w.running;
-      j["func"] = sym(h.r, e.aux);
-      emit(std::move(j), sink);
-      return;
-    }
-    case RP_WORK_END: {
-      auto it = works_.find(e.ptr);
-      if (it == works_.end() || it->second.running == 0) {
-        stats_.unmatched++;
-        return;
-      }
-      json j = base(e, t, "work_end");
-      j["work"] = it->second.running;
-      it->second.running = 0;
-      if (it->second.queued == 0) works_.erase(it);
-      emit(std::move(j), sink);
-      return;
-    }
-    case RP_COMPONENT_ADD: {
-      if (!need_dev()) return;
-      json j = base(e, t, "component_add");
-      j["name"] = str;
-      j["dev"] = dev;
-      std::vector<std::string> dais;
-      for (const auto& d : h.r.dais)
-        if (!d.empty()) dais.push_back(d);
-      if (!dais.empty()) j["dais"] = std::move(dais);
-      emit(std::move(j), sink);
-      return;
-    }
-    case RP_COMPONENT_DEL: {
-      if (!need_dev()) return;
-      json j = base(e, t, "component_del");
-      j["name"] = str;
-      j["dev"] = dev;
-      emit(std::move(j), sink);
-      return;
-    }
-    case RP_CARD_BIND_START: {
-      if (!need_dev()) return;
-      json j = base(e, t, "card_bind_start");
-      j["dev"] = dev;
-      if (!str.empty()) j["card"] = str;
-      emit(std::move(j), sink);
-      return;
-    }
-    case RP_CARD_BIND_END: {
-      if (!need_dev()) return;
-      json j = base(e, t, "card_bind_end");
-      j["dev"] = dev;
-      j["ret"] = e.ret;
-      emit(std::move(j), sink);
-      return;
-    }
-    case RP_SND_CARD_REGISTER: {
-      bool have_dev = ensure_device(h.r, t, dev, sink);
-      json j = base(e, t, "snd_card_register");
-      if (have_dev) j["dev"] = dev;
-      j["index"] = e.ret;
-      j["id"] = str;
-      emit(std::move(j), sink);
-      return;
-    }
-    case RP_ASOC_MISSING: {
-      // soc-core.c only dev_info()/dev_dbg()s which DAI or component a card
-      // bind lacks before returning -EPROBE_DEFER; the driver's own
-      // dev_err_probe() text usually does not name it. Same wording as the kernel.
-      if (str.empty()) {
-        stats_.ignored++;
-        return;
-      }
-      if (!need_dev()) return;
-      const bool comp = e.flags & RP_F_COMPONENT;
-      const char* role = (e.flags & RP_F_LINK_CPU) ? "cpu" : (e.flags & RP_F_LINK_CODEC) ? "codec"
-                       : (e.flags & RP_F_LINK_PLATFORM) ? "platform" : "";
-      std::string reason;
-      if (comp) {
-        if (*role) reason = std::string("ASoC: ") + role + " component " + str + " not found" +
-                            (drv.empty() ? "" : " for link " + drv);
-        else reason = "ASoC: Component " + str + " not found";
-      } else {
-        std::string r = std::string(role) == "cpu" ? "CPU DAI " : std::string(role) == "codec" ? "CODEC DAI " : "DAI ";
-        reason = "ASoC: " + r + str + " not registered";
-      }
-      json j = base(e, t, "defer_reason");
-      j["dev"] = dev;
-      j["reason"] = reason;
-      j["x-source"] = "asoc";
-      emit(std::move(j), sink);
-      return;
-    }
     case RP_NONE:
     case RP_KIND_MAX:
       break;
   }
   stats_.ignored++;
+}
+
+void EventDecoder::on_probe_start(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  const std::string& dev = rec.dev;
+  const std::string& drv = rec.drv;
+  attempts_[e.dev] = Attempt{};
+  if (!need_dev(rec, t, sink)) return;
+  json j = base(e, t, "probe_start");
+  j["dev"] = dev;
+  j["drv"] = drv;
+  if (e.flags & RP_F_ASYNC) j["async"] = true;
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_probe_end(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  const std::string& dev = rec.dev;
+  const std::string& drv = rec.drv;
+  bool saw_defer = false;
+  if (auto it = attempts_.find(e.dev); it != attempts_.end()) {
+    saw_defer = it->second.saw_defer;
+    attempts_.erase(it);
+  }
+  if (!need_dev(rec, t, sink)) return;
+  ProbeResult r = normalize_probe_ret(e.ret, opts_.new_probe_convention, saw_defer);
+  json j = base(e, t, "probe_end");
+  j["dev"] = dev;
+  j["drv"] = drv;
+  j["ret"] = r.ret;
+  j["outcome"] = r.outcome;
+  if (r.ambiguous) j["x-raw_ret"] = e.ret;
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_bound(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  const std::string& dev = rec.dev;
+  const std::string& drv = rec.drv;
+  if (!need_dev(rec, t, sink)) return;
+  json j = base(e, t, "bound");
+  j["dev"] = dev;
+  j["drv"] = drv;
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_unbind(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  const std::string& dev = rec.dev;
+  const std::string& drv = rec.drv;
+  if (!need_dev(rec, t, sink)) return;
+  json j = base(e, t, "unbind");
+  j["dev"] = dev;
+  if (!drv.empty()) j["drv"] = drv;
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_defer_add(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  const std::string& dev = rec.dev;
+  if (auto it = attempts_.find(e.dev); it != attempts_.end()) it->second.saw_defer = true;
+  if (e.flags & RP_F_ON_LIST) {  // already listed: driver_deferred_probe_add() is a no-op
+    stats_.ignored++;
+    return;
+  }
+  if (!need_dev(rec, t, sink)) return;
+  json j = base(e, t, "defer_add");
+  j["dev"] = dev;
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_defer_del(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  const std::string& dev = rec.dev;
+  if (!need_dev(rec, t, sink)) return;
+  json j = base(e, t, "defer_del");
+  j["dev"] = dev;
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_defer_reason(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  const std::string& dev = rec.dev;
+  const std::string& str = rec.str;
+  if (auto it = attempts_.find(e.dev); it != attempts_.end()) it->second.saw_defer = true;
+  std::string reason = str;
+  while (!reason.empty() && (reason.back() == '\n' || reason.back() == '\r' || reason.back() == ' '))
+    reason.pop_back();
+  if (reason.empty()) {
+    stats_.ignored++;
+    return;
+  }
+  if (!need_dev(rec, t, sink)) return;
+  json j = base(e, t, "defer_reason");
+  j["dev"] = dev;
+  j["reason"] = reason;
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_trigger(const RawRecord& rec, uint64_t t, const EventSink& sink, uint32_t prev_kind) {
+  const rp_event& e = rec.hdr;
+  json j = base(e, t, "trigger");
+  if (e.flags & RP_F_IN_TIMEOUT) j["cause"] = "timeout";
+  else if (e.flags & RP_F_IN_BOUND) j["cause"] = "bound";
+  else if ((e.flags & RP_F_IN_PROBE) || prev_kind == RP_DEFER_ADD) j["cause"] = "race";
+  if (e.flags & RP_F_COUNT) j["count"] = e.aux;
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_timeout_extended(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  if (!(e.flags & RP_F_COUNT) || (e.flags & RP_F_NOT_PENDING)) {
+    stats_.ignored++;
+    return;
+  }
+  json j = base(e, t, "timeout_extended");
+  j["secs"] = e.ret;
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_device_add(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  const std::string& dev = rec.dev;
+  if (dev.empty()) {
+    stats_.unnamed++;
+    return;
+  }
+  if (present_.count(dev)) {
+    stats_.dup_device_add++;
+    return;
+  }
+  json j = base(e, t, "device_add");
+  j["dev"] = dev;
+  j["bus"] = rec.bus;
+  if (!rec.parent.empty()) j["parent"] = rec.parent;
+  known_.insert(dev);
+  present_.insert(dev);
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_device_del(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  const std::string& dev = rec.dev;
+  if (!known_.count(dev)) {  // never referred to: nothing to close
+    stats_.ignored++;
+    return;
+  }
+  present_.erase(dev);
+  json j = base(e, t, "device_del");
+  j["dev"] = dev;
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_driver_register(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  const std::string& drv = rec.drv;
+  const std::string& str = rec.str;
+  json j = base(e, t, "driver_register");
+  j["drv"] = drv;
+  j["bus"] = rec.bus;
+  if (e.flags & RP_F_ASYNC) j["async"] = true;
+  if (!str.empty()) j["module"] = str;
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_driver_unregister(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  const std::string& drv = rec.drv;
+  json j = base(e, t, "driver_unregister");
+  j["drv"] = drv;
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_fw_request(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  const std::string& dev = rec.dev;
+  const std::string& str = rec.str;
+  bool have_dev = ensure_device(rec, t, dev, sink);
+  uint64_t id = next_fw_id_++;
+  json j = base(e, t, "fw_request");
+  j["id"] = id;
+  bool nowait = e.flags & RP_F_NOWAIT;
+  j["mode"] = nowait ? "nowait" : "sync";
+  j["name"] = str;
+  if (have_dev) j["dev"] = dev;
+  if (nowait) {
+    if (e.ptr) j["cb"] = sym(rec, e.ptr);
+    fw_nowait_.push_back(NowaitReq{e.dev, e.ptr2, e.ptr, id, str});
+    if (fw_nowait_.size() > 4096) fw_nowait_.pop_front();
+  } else {
+    fw_sync_[e.ptr] = id;
+  }
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_fw_sync_done(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  auto it = fw_sync_.find(e.ptr);
+  if (it == fw_sync_.end()) {
+    stats_.unmatched++;
+    return;
+  }
+  json j = base(e, t, "fw_done");
+  j["id"] = it->second;
+  j["ret"] = e.ret;
+  fw_sync_.erase(it);
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_fw_work_start(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  const std::string& dev = rec.dev;
+  const std::string& str = rec.str;
+  // Pair with the request_firmware_nowait() that queued it.
+  auto match = [&](bool strict) {
+    return std::find_if(fw_nowait_.begin(), fw_nowait_.end(), [&](const NowaitReq& r) {
+      if (r.name != str || r.dev != e.dev) return false;
+      return !strict || (r.context == e.ptr2 && r.cont == e.aux);
+    });
+  };
+  auto it = match(true);
+  if (it == fw_nowait_.end()) it = match(false);
+  uint64_t id;
+  if (it != fw_nowait_.end()) {
+    id = it->id;
+    fw_nowait_.erase(it);
+  } else {
+    // Requested before the capture started: declare it (inferred).
+    bool have_dev = ensure_device(rec, t, dev, sink);
+    id = next_fw_id_++;
+    json j = base(e, t, "fw_request");
+    j["id"] = id;
+    j["mode"] = "nowait";
+    j["name"] = str;
+    if (have_dev) j["dev"] = dev;
+    if (e.aux) j["cb"] = sym(rec, e.aux);
+    j["inferred"] = true;
+    emit(std::move(j), sink);
+  }
+  FwWork& w = fw_work_[e.ptr];
+  w = FwWork{id, false};
+  if (!opts_.fw_loaded_hooked) {
+    json j = base(e, t, "fw_done");
+    j["id"] = id;
+    j["ret"] = 0;
+    w.done = true;
+    emit(std::move(j), sink);
+  }
+}
+
+void EventDecoder::on_fw_loaded(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  auto it = fw_work_.find(e.ptr);
+  if (it == fw_work_.end() || it->second.done) {
+    stats_.unmatched++;
+    return;
+  }
+  it->second.done = true;
+  json j = base(e, t, "fw_done");
+  j["id"] = it->second.id;
+  j["ret"] = e.ret;
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_fw_work_end(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  auto it = fw_work_.find(e.ptr);
+  if (it == fw_work_.end()) {
+    stats_.unmatched++;
+    return;
+  }
+  if (!it->second.done) {  // the load result was not seen: say so
+    json j = base(e, t, "fw_done");
+    j["id"] = it->second.id;
+    j["ret"] = 0;
+    j["inferred"] = true;
+    emit(std::move(j), sink);
+  }
+  json j = base(e, t, "fw_cb_end");
+  j["id"] = it->second.id;
+  fw_work_.erase(it);
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_module_request(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  const std::string& str = rec.str;
+  // some callers pass a sysfs-style modalias with its trailing newline
+  std::string name = str;
+  while (!name.empty() && (name.back() == '\n' || name.back() == ' ' || name.back() == '\r')) name.pop_back();
+  uint64_t id = next_mod_id_++;
+  mod_reqs_.push_back(ModReq{normalize_module_name(name), id});
+  if (mod_reqs_.size() > 4096) mod_reqs_.erase(mod_reqs_.begin());
+  json j = base(e, t, "module_request");
+  j["name"] = name;
+  j["wait"] = (e.flags & RP_F_WAIT) != 0;
+  j["id"] = id;
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_module_load(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  const std::string& str = rec.str;
+  kernel_syms_.clear();  // module text addresses may now name other functions
+  json j = base(e, t, "module_load");
+  j["module"] = str;
+  std::string norm = normalize_module_name(str);
+  for (auto& r : mod_reqs_) {
+    if (!r.used && r.norm == norm) {
+      r.used = true;
+      j["req"] = r.id;
+      break;
+    }
+  }
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_module_init_done(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  const std::string& str = rec.str;
+  json j = base(e, t, "module_init_done");
+  j["module"] = str;
+  j["ret"] = e.ret;
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_work_queue(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  WorkIds& w = works_[e.ptr];
+  if (w.queued == 0) w.queued = next_work_id_++;
+  json j = base(e, t, "work_queue");
+  j["work"] = w.queued;
+  j["func"] = sym(rec, e.aux);
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_work_start(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  WorkIds& w = works_[e.ptr];
+  w.running = w.queued ? w.queued : next_work_id_++;
+  w.queued = 0;
+  json j = base(e, t, "work_start");
+  j["work"] = w.running;
+  j["func"] = sym(rec, e.aux);
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_work_end(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  auto it = works_.find(e.ptr);
+  if (it == works_.end() || it->second.running == 0) {
+    stats_.unmatched++;
+    return;
+  }
+  json j = base(e, t, "work_end");
+  j["work"] = it->second.running;
+  it->second.running = 0;
+  if (it->second.queued == 0) works_.erase(it);
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_component_add(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  const std::string& dev = rec.dev;
+  const std::string& str = rec.str;
+  if (!need_dev(rec, t, sink)) return;
+  json j = base(e, t, "component_add");
+  j["name"] = str;
+  j["dev"] = dev;
+  std::vector<std::string> dais;
+  for (const auto& d : rec.dais)
+    if (!d.empty()) dais.push_back(d);
+  if (!dais.empty()) j["dais"] = std::move(dais);
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_component_del(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  const std::string& dev = rec.dev;
+  const std::string& str = rec.str;
+  if (!need_dev(rec, t, sink)) return;
+  json j = base(e, t, "component_del");
+  j["name"] = str;
+  j["dev"] = dev;
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_card_bind_start(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  const std::string& dev = rec.dev;
+  const std::string& str = rec.str;
+  if (!need_dev(rec, t, sink)) return;
+  json j = base(e, t, "card_bind_start");
+  j["dev"] = dev;
+  if (!str.empty()) j["card"] = str;
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_card_bind_end(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  const std::string& dev = rec.dev;
+  if (!need_dev(rec, t, sink)) return;
+  json j = base(e, t, "card_bind_end");
+  j["dev"] = dev;
+  j["ret"] = e.ret;
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_snd_card_register(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  const std::string& dev = rec.dev;
+  const std::string& str = rec.str;
+  bool have_dev = ensure_device(rec, t, dev, sink);
+  json j = base(e, t, "snd_card_register");
+  if (have_dev) j["dev"] = dev;
+  j["index"] = e.ret;
+  j["id"] = str;
+  emit(std::move(j), sink);
+}
+
+void EventDecoder::on_asoc_missing(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  const std::string& dev = rec.dev;
+  const std::string& drv = rec.drv;
+  const std::string& str = rec.str;
+  // soc-core.c only dev_info()/dev_dbg()s which DAI or component a card
+  // bind lacks before returning -EPROBE_DEFER; the driver's own
+  // dev_err_probe() text usually does not name it. Same wording as the kernel.
+  if (str.empty()) {
+    stats_.ignored++;
+    return;
+  }
+  if (!need_dev(rec, t, sink)) return;
+  const bool comp = e.flags & RP_F_COMPONENT;
+  const char* role = (e.flags & RP_F_LINK_CPU) ? "cpu" : (e.flags & RP_F_LINK_CODEC) ? "codec"
+                   : (e.flags & RP_F_LINK_PLATFORM) ? "platform" : "";
+  std::string reason;
+  if (comp) {
+    if (*role) reason = std::string("ASoC: ") + role + " component " + str + " not found" +
+                        (drv.empty() ? "" : " for link " + drv);
+    else reason = "ASoC: Component " + str + " not found";
+  } else {
+    std::string r = std::string(role) == "cpu" ? "CPU DAI " : std::string(role) == "codec" ? "CODEC DAI " : "DAI ";
+    reason = "ASoC: " + r + str + " not registered";
+  }
+  json j = base(e, t, "defer_reason");
+  j["dev"] = dev;
+  j["reason"] = reason;
+  j["x-source"] = "asoc";
+  emit(std::move(j), sink);
 }
 
 }  // namespace reprobe

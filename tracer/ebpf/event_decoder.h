@@ -131,6 +131,39 @@ class EventDecoder {
 
   void release(std::vector<Held>& batch, const EventSink& sink);
   void decode(const Held& h, uint64_t t, const EventSink& sink);
+  // decode()'s handlers, one per record kind (rec: the record, t: its clamped time).
+  // need_dev: ensure_device() for the record's device, counting it unnamed if it has none.
+  bool need_dev(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_probe_start(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_probe_end(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_bound(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_unbind(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_defer_add(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_defer_del(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_defer_reason(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_trigger(const RawRecord& rec, uint64_t t, const EventSink& sink, uint32_t prev_kind);
+  void on_timeout_extended(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_device_add(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_device_del(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_driver_register(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_driver_unregister(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_fw_request(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_fw_sync_done(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_fw_work_start(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_fw_loaded(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_fw_work_end(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_module_request(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_module_load(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_module_init_done(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_work_queue(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_work_start(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_work_end(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_component_add(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_component_del(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_card_bind_start(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_card_bind_end(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_snd_card_register(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_asoc_missing(const RawRecord& rec, uint64_t t, const EventSink& sink);
   DecodedEvent base(const rp_event& e, uint64_t t, const char* ev) const;
   // Ensures `name` is a known device (synthesizing device_add); false if unnamed.
   bool ensure_device(const RawRecord& r, uint64_t t, const std::string& name, const EventSink& sink);

@@ -165,6 +165,200 @@ sv initcall_module(sv s) {
   return s.substr(lb + 2, rb - lb - 2);
 }
 
+// "Added to deferred list", "ASoC: ..." (missing DAIs/components, card failures). True when the line is decided.
+bool parse_added_or_asoc(sv rest, Message& m) {
+  if (starts(rest, "Added to deferred list")) {
+    m.kind = MsgKind::defer_added;
+    return true;
+  }
+  if (starts(rest, "ASoC: ")) {
+    sv a = rest.substr(6);
+    if (ends(a, " not registered") || ends(a, " not registered.")) {
+      m.kind = MsgKind::asoc_not_registered;
+      m.text = trim(rest);
+      return true;
+    }
+    if (a.find(" not found for link ") != sv::npos) {
+      m.kind = MsgKind::asoc_not_found;
+      m.text = trim(rest);
+      return true;
+    }
+    if (ends(a, "mapping ok")) {
+      m.kind = MsgKind::asoc_mapping_ok;
+      m.text = trim(a.substr(0, a.size() - 10));
+      return true;
+    }
+    if (starts(a, "failed to instantiate card ") || starts(a, "failed to register soundcard ") ||
+        starts(a, "can't create sound card for card ")) {
+      m.kind = MsgKind::card_failed;
+      const size_t sp = a.rfind(' ');
+      m.has_ret = parse_int(a.substr(sp + 1), m.ret);
+      m.text = trim(rest);
+      return true;
+    }
+  }
+  return false;
+}
+
+// "Driver ... probe deferral", "Device match ...", "Direct firmware load ...", SOF milestones. True when the line is decided.
+bool parse_upper_d_rest(sv rest, Message& m) {
+  if (starts(rest, "Driver ") && (ends(rest, " requests probe deferral") || ends(rest, " force probe deferral"))) {
+    m.kind = MsgKind::probe_deferral;
+    const size_t e = rest.rfind(ends(rest, " requests probe deferral") ? " requests probe deferral" : " force probe deferral");
+    m.drv = rest.substr(7, e - 7);
+    return true;
+  }
+  if (starts(rest, "Device match requests probe deferral")) {
+    m.kind = MsgKind::match_deferral;
+    return true;
+  }
+  if (starts(rest, "Direct firmware load for ")) {
+    sv r = rest.substr(25);
+    const size_t f = r.find(" failed with error ");
+    if (f == sv::npos) return true;
+    m.text = r.substr(0, f);
+    m.has_ret = parse_int(r.substr(f + 19), m.ret);
+    m.kind = MsgKind::fw_failed;
+    return true;
+  }
+  if (starts(rest, "DSP detected with PCI class/subclass/prog-if") || starts(rest, "Digital mics found") ||
+      starts(rest, "SoundWire enabled on")) {
+    m.kind = MsgKind::sof_milestone;
+    m.text = trim(rest);
+    return true;
+  }
+  return false;
+}
+
+// new-form bus/driver lines, "deferred probe pending/timeout", "direct-loading", async completion. True when the line is decided.
+bool parse_lower_d_rest(sv rest, Message& m) {
+  if (parse_bus_driver_family(rest, m, true)) {
+    m.new_form = true;
+    return true;
+  }
+  m.kind = MsgKind::none;
+  m.drv = {};
+  if (starts(rest, "deferred probe pending")) {
+    m.kind = MsgKind::pending;
+    sv r = rest.substr(22);
+    if (starts(r, ": ")) {
+      r = trim(r.substr(2));
+      if (r != "(reason unknown)") m.text = r;
+    }
+    return true;
+  }
+  if (starts(rest, "deferred probe timeout, ignoring dependency")) {
+    m.kind = MsgKind::ignoring_dependency;
+    m.text = trim(rest);
+    return true;
+  }
+  if (starts(rest, "direct-loading ")) {
+    m.kind = MsgKind::fw_loaded;
+    m.text = trim(rest.substr(15));
+    return true;
+  }
+  if (starts(rest, "driver ") && rest.find(" async attach completed: ") != sv::npos) {
+    const size_t p = rest.find(" async attach completed: ");
+    m.drv = rest.substr(7, p - 7);
+    m.has_ret = parse_int(rest.substr(p + 25), m.ret);
+    m.kind = MsgKind::async_done;
+    return true;
+  }
+  return false;
+}
+
+// "probe with driver X rejects match / failed with error", "probing driver X asynchronously". True when the line is decided.
+bool parse_probe_with_driver(sv rest, Message& m) {
+  if (starts(rest, "probe with driver ")) {
+    sv r = rest.substr(18);
+    size_t p;
+    if ((p = r.find(" rejects match ")) != sv::npos) {
+      m.kind = MsgKind::rejects;
+      m.drv = r.substr(0, p);
+      m.has_ret = parse_int(r.substr(p + 15), m.ret);
+      m.new_form = true;
+      return true;
+    }
+    if ((p = r.find(" failed with error ")) != sv::npos) {
+      m.kind = MsgKind::failed;
+      m.drv = r.substr(0, p);
+      m.has_ret = parse_int(r.substr(p + 19), m.ret);
+      m.new_form = true;
+      return true;
+    }
+  }
+  if (starts(rest, "probing driver ") && ends(rest, " asynchronously")) {
+    m.kind = MsgKind::async_scheduled;
+    m.drv = rest.substr(15, rest.size() - 15 - 15);
+    return true;
+  }
+  return false;
+}
+
+// "error -517: reason" (dev_err_probe), SOF "error: ..." lines. True when the line is decided.
+bool parse_error_rest(sv rest, Message& m) {
+  if (starts(rest, "error ")) {
+    sv r = rest.substr(6);
+    const size_t c = r.find(": ");
+    int64_t e = 0;
+    if (c != sv::npos && parse_errno(r.substr(0, c), e)) {
+      m.ret = e;
+      m.has_ret = true;
+      m.text = trim(r.substr(c + 2));
+      if (e == -517) m.kind = MsgKind::defer_reason;
+      else m.kind = MsgKind::none;
+      return true;
+    }
+  }
+  if (starts(rest, "error: ") &&
+      (rest.find("DSP firmware") != sv::npos || rest.find("machine driver") != sv::npos || rest.find(" failed err: ") != sv::npos)) {
+    m.kind = MsgKind::sof_error;
+    m.text = trim(rest);
+    return true;
+  }
+  return false;
+}
+
+// "firmware: direct-loading / failed to load ...", "failed to load/boot DSP firmware". True when the line is decided.
+bool parse_firmware_rest(sv rest, Message& m) {
+  if (starts(rest, "firmware: direct-loading firmware ")) {
+    m.kind = MsgKind::fw_loaded;
+    m.text = trim(rest.substr(34));
+    return true;
+  }
+  if (starts(rest, "firmware: failed to load ")) {
+    sv r = trim(rest.substr(25));
+    const size_t lp = r.rfind(" (");
+    if (lp != sv::npos && ends(r, ")")) {
+      m.has_ret = parse_int(r.substr(lp + 2), m.ret);
+      r = r.substr(0, lp);
+    }
+    m.kind = MsgKind::fw_failed;
+    m.text = r;
+    return true;
+  }
+  if (starts(rest, "failed to load DSP firmware") || starts(rest, "failed to boot DSP firmware")) {
+    m.kind = MsgKind::sof_error;
+    m.text = trim(rest);
+    return true;
+  }
+  return false;
+}
+
+// Card registration failures are printed by many machine drivers in their own words.
+void parse_register_card_failure(sv rest, Message& m) {
+  const size_t k = rest.find("register_card");
+  if (k != sv::npos && rest.find("fail") != sv::npos) {
+    m.kind = MsgKind::card_failed;
+    m.text = trim(rest);
+    for (size_t p = rest.size(); p-- > k;)
+      if (rest[p] == '-' && p + 1 < rest.size() && is_digit(rest[p + 1])) {
+        m.has_ret = parse_int(rest.substr(p), m.ret);
+        break;
+      }
+  }
+}
+
 // Firmware/milestone lines are about the device whose dev_printk prefix they carry.
 void parse_dev_rest(sv rest, Message& m) {
   if (rest.empty()) return;
@@ -174,63 +368,10 @@ void parse_dev_rest(sv rest, Message& m) {
       else if (starts(rest, "Removed from deferred list")) m.kind = MsgKind::defer_removed;
       return;
     case 'A':
-      if (starts(rest, "Added to deferred list")) {
-        m.kind = MsgKind::defer_added;
-        return;
-      }
-      if (starts(rest, "ASoC: ")) {
-        sv a = rest.substr(6);
-        if (ends(a, " not registered") || ends(a, " not registered.")) {
-          m.kind = MsgKind::asoc_not_registered;
-          m.text = trim(rest);
-          return;
-        }
-        if (a.find(" not found for link ") != sv::npos) {
-          m.kind = MsgKind::asoc_not_found;
-          m.text = trim(rest);
-          return;
-        }
-        if (ends(a, "mapping ok")) {
-          m.kind = MsgKind::asoc_mapping_ok;
-          m.text = trim(a.substr(0, a.size() - 10));
-          return;
-        }
-        if (starts(a, "failed to instantiate card ") || starts(a, "failed to register soundcard ") ||
-            starts(a, "can't create sound card for card ")) {
-          m.kind = MsgKind::card_failed;
-          const size_t sp = a.rfind(' ');
-          m.has_ret = parse_int(a.substr(sp + 1), m.ret);
-          m.text = trim(rest);
-          return;
-        }
-      }
+      if (parse_added_or_asoc(rest, m)) return;
       break;
     case 'D':
-      if (starts(rest, "Driver ") && (ends(rest, " requests probe deferral") || ends(rest, " force probe deferral"))) {
-        m.kind = MsgKind::probe_deferral;
-        const size_t e = rest.rfind(ends(rest, " requests probe deferral") ? " requests probe deferral" : " force probe deferral");
-        m.drv = rest.substr(7, e - 7);
-        return;
-      }
-      if (starts(rest, "Device match requests probe deferral")) {
-        m.kind = MsgKind::match_deferral;
-        return;
-      }
-      if (starts(rest, "Direct firmware load for ")) {
-        sv r = rest.substr(25);
-        const size_t f = r.find(" failed with error ");
-        if (f == sv::npos) return;
-        m.text = r.substr(0, f);
-        m.has_ret = parse_int(r.substr(f + 19), m.ret);
-        m.kind = MsgKind::fw_failed;
-        return;
-      }
-      if (starts(rest, "DSP detected with PCI class/subclass/prog-if") || starts(rest, "Digital mics found") ||
-          starts(rest, "SoundWire enabled on")) {
-        m.kind = MsgKind::sof_milestone;
-        m.text = trim(rest);
-        return;
-      }
+      if (parse_upper_d_rest(rest, m)) return;
       break;
     case 'B':
       if (starts(rest, "Bus failed to match device: ")) {
@@ -248,107 +389,16 @@ void parse_dev_rest(sv rest, Message& m) {
       m.bus = m.drv = {};
       break;
     case 'd':
-      if (parse_bus_driver_family(rest, m, true)) {
-        m.new_form = true;
-        return;
-      }
-      m.kind = MsgKind::none;
-      m.drv = {};
-      if (starts(rest, "deferred probe pending")) {
-        m.kind = MsgKind::pending;
-        sv r = rest.substr(22);
-        if (starts(r, ": ")) {
-          r = trim(r.substr(2));
-          if (r != "(reason unknown)") m.text = r;
-        }
-        return;
-      }
-      if (starts(rest, "deferred probe timeout, ignoring dependency")) {
-        m.kind = MsgKind::ignoring_dependency;
-        m.text = trim(rest);
-        return;
-      }
-      if (starts(rest, "direct-loading ")) {
-        m.kind = MsgKind::fw_loaded;
-        m.text = trim(rest.substr(15));
-        return;
-      }
-      if (starts(rest, "driver ") && rest.find(" async attach completed: ") != sv::npos) {
-        const size_t p = rest.find(" async attach completed: ");
-        m.drv = rest.substr(7, p - 7);
-        m.has_ret = parse_int(rest.substr(p + 25), m.ret);
-        m.kind = MsgKind::async_done;
-        return;
-      }
+      if (parse_lower_d_rest(rest, m)) return;
       break;
     case 'p':
-      if (starts(rest, "probe with driver ")) {
-        sv r = rest.substr(18);
-        size_t p;
-        if ((p = r.find(" rejects match ")) != sv::npos) {
-          m.kind = MsgKind::rejects;
-          m.drv = r.substr(0, p);
-          m.has_ret = parse_int(r.substr(p + 15), m.ret);
-          m.new_form = true;
-          return;
-        }
-        if ((p = r.find(" failed with error ")) != sv::npos) {
-          m.kind = MsgKind::failed;
-          m.drv = r.substr(0, p);
-          m.has_ret = parse_int(r.substr(p + 19), m.ret);
-          m.new_form = true;
-          return;
-        }
-      }
-      if (starts(rest, "probing driver ") && ends(rest, " asynchronously")) {
-        m.kind = MsgKind::async_scheduled;
-        m.drv = rest.substr(15, rest.size() - 15 - 15);
-        return;
-      }
+      if (parse_probe_with_driver(rest, m)) return;
       break;
     case 'e':
-      if (starts(rest, "error ")) {
-        sv r = rest.substr(6);
-        const size_t c = r.find(": ");
-        int64_t e = 0;
-        if (c != sv::npos && parse_errno(r.substr(0, c), e)) {
-          m.ret = e;
-          m.has_ret = true;
-          m.text = trim(r.substr(c + 2));
-          if (e == -517) m.kind = MsgKind::defer_reason;
-          else m.kind = MsgKind::none;
-          return;
-        }
-      }
-      if (starts(rest, "error: ") &&
-          (rest.find("DSP firmware") != sv::npos || rest.find("machine driver") != sv::npos || rest.find(" failed err: ") != sv::npos)) {
-        m.kind = MsgKind::sof_error;
-        m.text = trim(rest);
-        return;
-      }
+      if (parse_error_rest(rest, m)) return;
       break;
     case 'f':
-      if (starts(rest, "firmware: direct-loading firmware ")) {
-        m.kind = MsgKind::fw_loaded;
-        m.text = trim(rest.substr(34));
-        return;
-      }
-      if (starts(rest, "firmware: failed to load ")) {
-        sv r = trim(rest.substr(25));
-        const size_t lp = r.rfind(" (");
-        if (lp != sv::npos && ends(r, ")")) {
-          m.has_ret = parse_int(r.substr(lp + 2), m.ret);
-          r = r.substr(0, lp);
-        }
-        m.kind = MsgKind::fw_failed;
-        m.text = r;
-        return;
-      }
-      if (starts(rest, "failed to load DSP firmware") || starts(rest, "failed to boot DSP firmware")) {
-        m.kind = MsgKind::sof_error;
-        m.text = trim(rest);
-        return;
-      }
+      if (parse_firmware_rest(rest, m)) return;
       break;
     case 'l':
       if (starts(rest, "loading ")) {
@@ -430,18 +480,7 @@ void parse_dev_rest(sv rest, Message& m) {
       break;
     default: break;
   }
-  // Card registration failures are printed by many machine drivers in their own words.
-  const size_t k = rest.find("register_card");
-  if (k != sv::npos && rest.find("fail") != sv::npos) {
-    m.kind = MsgKind::card_failed;
-    m.text = trim(rest);
-    for (size_t p = rest.size(); p-- > k;)
-      if (rest[p] == '-' && p + 1 < rest.size() && is_digit(rest[p + 1])) {
-        m.has_ret = parse_int(rest.substr(p), m.ret);
-        break;
-      }
-    return;
-  }
+  parse_register_card_failure(rest, m);
 }
 
 // "<first> <dev>: rest" (dev_printk). False when the shape does not match.
@@ -529,7 +568,7 @@ sv strip_dyndbg_prefix(sv msg, bool& stripped) {
   return msg;
 }
 
-void parse_message(sv msg, Message& m) {
+void parse_message(sv msg, Message& m) {  // NOLINT(readability-function-size): one first-byte switch over the pr_* forms
   m = Message{};
   if (msg.empty()) return;
   // pr_* forms first: they start with a fixed word.

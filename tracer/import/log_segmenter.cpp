@@ -1,0 +1,247 @@
+// LogImporter, segmenting: physical lines -> messages (prefixes, timestamps, boots,
+// e-mail wrapped lines joined) and the lines that say nothing (skip counts). See log_importer_impl.h.
+#include "tracer/import/log_importer_impl.h"
+
+namespace reprobe {
+
+void LogImporter::Impl::skip_unrecognised(sv m) {
+  if (m.empty()) return count(SkipKind::blank);
+  if (is_elision(m)) return count(SkipKind::elision);
+  if (is_oops(m)) return count(SkipKind::oops);
+  if (starts(m, "-- ") && m.size() > 6 && m.substr(m.size() - 3) == " --") {
+    if (m.find("Boot ") != sv::npos || m.find("Reboot") != sv::npos) boot_boundary();
+    return count(SkipKind::journal_marker);
+  }
+  if (looks_like_driver_core(m)) return count(SkipKind::driver_core_unparsed);
+  count(SkipKind::other_message);
+}
+
+bool LogImporter::Impl::is_oops(sv m) {
+  // Every prefix below starts with one of these bytes: other lines skip the ~30 comparisons.
+  static constexpr sv kPrefixFirst = "-BWOgC<RFDPMH?";
+  if (m.empty() || kPrefixFirst.find(m[0]) == sv::npos) return is_stack_frame(m) || in_oops;
+  if ((m.size() > 12 && m[0] == '-' && m.find("[ cut here ]") != sv::npos) || starts(m, "BUG: ") || starts(m, "WARNING: CPU:") || starts(m, "Oops: ") ||
+      starts(m, "general protection fault")) {
+    in_oops = true;
+    return true;
+  }
+  if (starts(m, "---[ end trace")) {
+    in_oops = false;
+    return true;
+  }
+  if (starts(m, "Call Trace:") || starts(m, "<TASK>") || starts(m, "</TASK>") || starts(m, "<IRQ>") ||
+      starts(m, "</IRQ>") || starts(m, "RIP: ") || starts(m, "Code: ") || starts(m, "RSP: ") || starts(m, "RAX: ") ||
+      starts(m, "RDX: ") || starts(m, "RBP: ") || starts(m, "R10: ") || starts(m, "R13: ") || starts(m, "FS: ") ||
+      starts(m, "CS: ") || starts(m, "CR2: ") || starts(m, "DR0: ") || starts(m, "DR3: ") || starts(m, "PKRU: ") ||
+      starts(m, "Modules linked in:") || starts(m, "Hardware name: ") || starts(m, "Workqueue: ") ||
+      starts(m, "? ") || starts(m, "CPU: "))
+    return true;
+  return is_stack_frame(m) || in_oops;
+}
+
+bool LogImporter::Impl::is_stack_frame(sv m) {
+  if (!std::memchr(m.data(), '+', m.size())) return false;
+  const size_t plus = m.find("+0x");
+  return plus != sv::npos && plus > 0 && m.find('/', plus) != sv::npos && m.find(' ') >= plus;
+}
+
+void LogImporter::Impl::count(SkipKind k) {
+  ++stats.skipped[static_cast<size_t>(k)];
+  if (k == SkipKind::driver_core_unparsed && !strict_error) {
+    strict_error = true;
+    strict_label = cur_input < labels.size() ? labels[cur_input] : std::string();
+    strict_line = pend_line;
+  }
+}
+
+void LogImporter::Impl::boot_boundary() {
+  if (buf.empty() && devs.empty()) return;
+  if (stats.events > 0) return;  // live capture: already written, keep going
+  ++stats.boots;
+  stats.skipped[static_cast<size_t>(SkipKind::earlier_boot)] += messages_in_boot;
+  messages_in_boot = 0;
+  buf.clear();
+  devs.clear();
+  observed.fill(false);
+  inferred_kind.fill(false);
+  devices_deferred.clear();
+  cards.clear();
+  hda_controllers.clear();
+  hda_cards.clear();
+  any_trigger = extend_seen = false;
+  last_trigger_t = last_extend_t = 0;
+  module_loads.clear();
+  drivers_registered.clear();
+  drivers_used.clear();
+  register_since_extend = false;
+  unnamed_drivers = 0;
+  last_module.clear();
+  fw_ids = 0;
+  last_t = 0;
+  wall_base.reset();
+  timeout_fired = false;
+  release.clear();
+  cmdline.clear();
+}
+
+uint64_t LogImporter::Impl::time_of(const LinePrefix& p, bool& timed) {
+  timed = false;
+  if (p.mono_ns) {
+    timed = true;
+    any_timed = true;
+    if (p.wall_ns) wall_base = *p.wall_ns - static_cast<int64_t>(*p.mono_ns);
+    return *p.mono_ns;
+  }
+  if (p.wall_ns) {
+    timed = true;
+    any_timed = true;
+    any_wall_only = true;
+    if (!wall_base) wall_base = *p.wall_ns - static_cast<int64_t>(last_t);
+    const int64_t rel = *p.wall_ns - *wall_base;
+    return rel < 0 ? 0 : static_cast<uint64_t>(rel);
+  }
+  if (!any_timed) return ++synth_lines * 1000000;  // dmesg -t: 1 ms per line keeps the order
+  return last_t;
+}
+
+void LogImporter::Impl::flush_pending() {
+  if (!pend) return;
+  pend = false;
+  cur_kmsg = pend_kmsg;
+  cur_dict = pend_dict;
+  handle(pend_msg, pend_t, pend_timed);
+}
+
+void LogImporter::Impl::segment(sv seg, size_t raw_len, bool first_of_line, bool parsed) {
+  if (!parsed) parse_line_prefix(seg, px);
+  if (px.non_kernel) {
+    flush_pending();
+    count(SkipKind::other_program);
+    return;
+  }
+  if (!px.host.empty() && opt.redact && px.host != last_host) {  // the same host repeats on every line
+    redactor.add_host(px.host);
+    last_host.assign(px.host);
+  }
+  bool timed = false;
+  uint64_t t = time_of(px, timed);
+  if (timed) {
+    if (t < last_t) {
+      if (last_t - t > 30 * kSec && starts(px.msg, "Linux version ")) {
+        flush_pending();
+        boot_boundary();
+      } else {
+        ++stats.backwards;
+        t = last_t;
+      }
+    }
+    last_t = std::max(last_t, t);
+  } else {
+    last_t = std::max(last_t, t);
+  }
+  const bool prefixed = timed || px.syslog || px.kmsg || px.dmesg_x || px.level >= 0;
+  // E-mail hard wrap: an unprefixed line after a long timed line, not itself a dev message.
+  if (!prefixed && first_of_line && pend && pend_timed && pend_raw_len >= 50 && any_timed && !px.msg.empty() &&
+      px.msg[0] != ' ' && !is_elision(px.msg)) {
+    Message probe;
+    parse_message(px.msg, probe);
+    if (probe.kind == MsgKind::none) {
+      pend_msg.push_back(' ');
+      pend_msg.append(px.msg);
+      pend_raw_len = raw_len;
+      count(SkipKind::wrapped);
+      return;
+    }
+  }
+  flush_pending();
+  pend = true;
+  pend_kmsg = px.kmsg;
+  pend_dict = false;
+  pend_msg.assign(px.msg);
+  pend_t = t;
+  pend_timed = timed;
+  pend_raw_len = raw_len;
+}
+
+Result<bool> LogImporter::Impl::feed(sv raw, sv label, uint64_t line_no) {
+  ++stats.lines;
+  if (labels.empty() || labels.back() != label) {
+    labels.emplace_back(label);
+    cur_input = static_cast<uint32_t>(labels.size() - 1);
+  }
+  while (!raw.empty() && (raw.back() == '\r' || raw.back() == '\n')) raw.remove_suffix(1);
+  if (!raw.empty() && (std::memchr(raw.data(), '&', raw.size()) || std::memchr(raw.data(), '<', raw.size())) &&
+      has_html(raw)) {
+    clean_html(raw, html_buf);
+    raw = html_buf;
+  }
+  const size_t physical_len = raw.size();  // before unquoting: e-mail wraps count the "> "
+  if (!raw.empty() && raw[0] == '>') raw = strip_mail_quote(raw);
+  // /dev/kmsg continuation: " SUBSYSTEM=pci" / " DEVICE=+pci:0000:00:1f.3"
+  if (!raw.empty() && raw[0] == ' ' && raw.find('=') != sv::npos) {
+    sv kv = raw.substr(1);
+    if (starts(kv, "SUBSYSTEM=") || starts(kv, "DEVICE=")) {
+      if (pend) pend_dict = true;
+      if (starts(kv, "DEVICE=+")) {
+        sv v = kv.substr(8);
+        const size_t c = v.find(':');
+        if (c != sv::npos) {
+          auto it = devs.find(v.substr(c + 1));
+          if (it != devs.end()) learn_bus(it->second, v.substr(0, c));
+        }
+      }
+      count(SkipKind::kmsg_continuation);
+      return check_strict(label);
+    }
+  }
+  if (raw.empty() || raw.find_first_not_of(" \t") == sv::npos) {
+    flush_pending();
+    count(SkipKind::blank);
+    return check_strict(label);
+  }
+  const uint64_t line_for_events = line_no;
+  find_embedded_timestamps(raw, offsets);
+  bool parsed = false;
+  if (!offsets.empty()) {
+    // A syslog/journal/kmsg line is one message even when its text holds "[123.45]";
+    // its prefix, parsed here, is reused by segment() (parsed once per line).
+    parse_line_prefix(raw, px);
+    parsed = true;
+    if (px.syslog || px.kmsg || px.wall_ns) offsets.clear();
+  }
+  if (offsets.empty()) {
+    segment(raw, physical_len, true, parsed);
+    if (pend) pend_line = line_for_events;
+    return check_strict(label);
+  }
+  // Several "[ time]" in one line: a console echo in front, or a flattened log.
+  size_t start = 0;
+  uint64_t ns;
+  if (!parse_bracket_time(raw, ns)) {
+    LinePrefix head;
+    parse_line_prefix(raw.substr(0, offsets[0]), head);
+    if (!head.syslog && !head.kmsg && !head.wall_ns) {
+      count(SkipKind::console_echo);
+      start = offsets[0];
+      offsets.erase(offsets.begin());
+    }
+  }
+  for (size_t k = 0; k <= offsets.size(); ++k) {
+    const size_t end = k < offsets.size() ? offsets[k] : raw.size();
+    if (end <= start) continue;
+    sv seg = raw.substr(start, end - start);
+    while (!seg.empty() && seg.back() == ' ') seg.remove_suffix(1);
+    segment(seg, seg.size(), k == 0);
+    if (pend) pend_line = line_for_events;
+    start = end;
+  }
+  return check_strict(label);
+}
+
+Result<bool> LogImporter::Impl::check_strict(sv) {
+  if (!opt.strict || !strict_error) return true;
+  return Error{strict_label, static_cast<unsigned>(strict_line),
+               "looks like driver-core output but does not parse (--strict); see docs/import.md for the formats"};
+}
+
+}  // namespace reprobe
