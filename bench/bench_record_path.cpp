@@ -31,8 +31,8 @@ void must(reprobe::Result<void> r) {
 // A bind/unbind stress mix: probe, deferral, trigger, unbind on a few devices.
 std::vector<std::vector<uint8_t>> make_records(size_t n) {
   static const char* devs[] = {"0000:00:1f.3", "ehdaudio0D0", "ehdaudio0D2", "skl_hda_dsp_generic", "dmic-codec"};
-  static const uint32_t kinds[] = {RP_PROBE_START, RP_DEFER_ADD, RP_PROBE_END,  RP_TRIGGER,  RP_PROBE_START,
-                                   RP_PROBE_END,   RP_BOUND,     RP_DEFER_DEL,  RP_UNBIND,   RP_DEFER_REASON};
+  static const uint32_t kinds[] = {RP_PROBE_START, RP_DEFER_ADD, RP_PROBE_END, RP_TRIGGER, RP_PROBE_START,
+                                   RP_PROBE_END,   RP_BOUND,     RP_DEFER_DEL, RP_UNBIND,  RP_DEFER_REASON};
   std::vector<std::vector<uint8_t>> out;
   out.reserve(n);
   for (size_t i = 0; i < n; ++i) {

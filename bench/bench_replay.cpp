@@ -17,6 +17,8 @@
 //   BM_SimulateAll         every policy one after the other (what --all-policies simulates)
 //   BM_Replay              replay() with all policies: model, simulations, verdicts, fidelity, explanation
 //   BM_FormatJson          format_json() of that report
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -24,8 +26,6 @@
 #include <iostream>
 #include <memory>
 #include <string>
-#include <sys/resource.h>
-#include <sys/stat.h>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -34,10 +34,10 @@
 #include "replayer/model/kernel_profile.h"
 #include "replayer/model/model.h"
 #include "replayer/model/policy.h"
-#include "replayer/verdict/replay.h"
-#include "replayer/report/replay_output.h"
 #include "replayer/model/simulator.h"
+#include "replayer/report/replay_output.h"
 #include "replayer/trace/trace_reader.h"
+#include "replayer/verdict/replay.h"
 
 namespace {
 
@@ -72,9 +72,8 @@ Fixture& fixture() {
 }
 
 void set_event_rate(benchmark::State& state, uint64_t events_per_iteration) {
-  state.counters["events/s"] =
-      benchmark::Counter(static_cast<double>(events_per_iteration) * static_cast<double>(state.iterations()),
-                         benchmark::Counter::kIsRate);
+  state.counters["events/s"] = benchmark::Counter(
+      static_cast<double>(events_per_iteration) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["events"] = static_cast<double>(events_per_iteration);
 }
 
@@ -203,9 +202,9 @@ int read_once() {
   }
   struct rusage ru {};
   ::getrusage(RUSAGE_SELF, &ru);
-  std::cout << fmt::format("{{\"seconds\":{:.6f},\"cpu_seconds\":{:.6f},\"events\":{},\"devices\":{},\"maxrss_kb\":{}}}\n",
-                           std::chrono::duration<double>(t1 - t0).count(), c1 - c0, tr->events.size(),
-                           tr->devices.size(), ru.ru_maxrss);
+  std::cout << fmt::format(
+      "{{\"seconds\":{:.6f},\"cpu_seconds\":{:.6f},\"events\":{},\"devices\":{},\"maxrss_kb\":{}}}\n",
+      std::chrono::duration<double>(t1 - t0).count(), c1 - c0, tr->events.size(), tr->devices.size(), ru.ru_maxrss);
   return 0;
 }
 
@@ -288,13 +287,12 @@ int simulate_runs(int runs) {
   }
   std::cout << fmt::format("{} events, best of {} interleaved runs per policy, load avg after: {}\n",
                            fx.trace.events.size(), runs, load);
-  std::cout << fmt::format("{:<20} {:>9} {:>8} {:>10} {:>9} {:>10} {:>9} {:>9}  {}\n", "policy", "cpu ms",
-                           "(sys ms)", "M ev/s cpu", "wall ms", "M ev/s wall", "steps", "records", "result hash");
+  std::cout << fmt::format("{:<20} {:>9} {:>8} {:>10} {:>9} {:>10} {:>9} {:>9}  {}\n", "policy", "cpu ms", "(sys ms)",
+                           "M ev/s cpu", "wall ms", "M ev/s wall", "steps", "records", "result hash");
   for (size_t i = 0; i < specs.size(); ++i)
     std::cout << fmt::format("{:<20} {:>9.1f} {:>8.1f} {:>10.2f} {:>9.1f} {:>10.2f} {:>9} {:>9}  {:016x}\n", specs[i],
                              best_cpu[i] * 1e3, best_sys[i] * 1e3, n / best_cpu[i] / 1e6, best_wall[i] * 1e3,
-                             n / best_wall[i] / 1e6,
-                             steps[i], records[i], hashes[i]);
+                             n / best_wall[i] / 1e6, steps[i], records[i], hashes[i]);
   return 0;
 }
 
@@ -306,10 +304,14 @@ int main(int argc, char** argv) {
   int simulate = 0;
   for (int i = 0; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a.starts_with("--trace=")) g_trace_path = a.substr(8);
-    else if (a == "--read-once") once = true;
-    else if (a.starts_with("--simulate=")) simulate = std::atoi(a.c_str() + 11);
-    else rest.push_back(argv[i]);
+    if (a.starts_with("--trace="))
+      g_trace_path = a.substr(8);
+    else if (a == "--read-once")
+      once = true;
+    else if (a.starts_with("--simulate="))
+      simulate = std::atoi(a.c_str() + 11);
+    else
+      rest.push_back(argv[i]);
   }
   if (g_trace_path.empty())
     if (const char* env = std::getenv("REPROBE_BENCH_TRACE")) g_trace_path = env;
@@ -323,7 +325,10 @@ int main(int argc, char** argv) {
 
   // MinTime(2): a 1 M-event trace still gets a few iterations per figure.
   benchmark::RegisterBenchmark("BM_ReadTrace", BM_ReadTrace)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2);
-  benchmark::RegisterBenchmark("BM_BuildModel", BM_BuildModel)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2);
+  benchmark::RegisterBenchmark("BM_BuildModel", BM_BuildModel)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime()
+      ->MinTime(2);
   for (const auto& spec : all_policy_specs())
     benchmark::RegisterBenchmark(("BM_Simulate/" + spec).c_str(), BM_Simulate, spec)
         ->Unit(benchmark::kMillisecond)

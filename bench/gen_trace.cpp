@@ -82,7 +82,9 @@ struct Rng {
   uint64_t range(uint64_t lo, uint64_t hi) { return lo + next() % (hi - lo + 1); }  // inclusive
   bool chance(double p) { return static_cast<double>(next() >> 11) * 0x1.0p-53 < p; }
   template <class T>
-  const T& pick(const std::vector<T>& v) { return v[next() % v.size()]; }
+  const T& pick(const std::vector<T>& v) {
+    return v[next() % v.size()];
+  }
 };
 
 struct Task {
@@ -111,7 +113,7 @@ struct Deferred {
 struct Ext {
   uint64_t t;
   uint64_t seq;
-  bool trigger;   // else: defer_add of `deferred`
+  bool trigger;  // else: defer_add of `deferred`
   uint32_t deferred;
 };
 
@@ -120,20 +122,22 @@ struct BootDev {
 };
 
 const std::vector<std::string> kPlatforms = {"tgl", "adl", "mtl", "cnl", "icl", "jsl", "ehl", "rpl", "lnl", "arl"};
-const std::vector<std::string> kMachines = {"skl_hda_dsp_generic", "sof_rt5682", "sof_sdw", "sof_nau8825",
-                                            "sof_cs42l42", "sof_da7219", "sof_ssp_amp", "sof_es8336"};
+const std::vector<std::string> kMachines = {"skl_hda_dsp_generic", "sof_rt5682", "sof_sdw",     "sof_nau8825",
+                                            "sof_cs42l42",         "sof_da7219", "sof_ssp_amp", "sof_es8336"};
 const std::vector<std::string> kCodecDrivers = {"hdac_hda_codec", "snd_hda_codec_realtek", "snd_hda_codec_hdmi",
                                                 "snd_hda_codec_generic"};
 struct PlainKind {
   const char* bus;
-  std::vector<std::string> names;   // device base names
+  std::vector<std::string> names;  // device base names
   std::vector<std::string> drivers;
 };
 const std::vector<PlainKind> kPlain = {
-    {"i2c", {"ELAN0001", "SYNA3602", "10EC1308", "MAX98390", "INT33D5", "ACPI0011", "TXNW3643", "BOSC0200"},
+    {"i2c",
+     {"ELAN0001", "SYNA3602", "10EC1308", "MAX98390", "INT33D5", "ACPI0011", "TXNW3643", "BOSC0200"},
      {"elan_i2c", "i2c_hid_acpi", "rt1308", "max98390", "intel_hid_i2c", "bmc150_accel", "tps6598x", "ucsi_acpi"}},
-    {"platform", {"gpio-keys", "intel-spi", "serial8250", "acpi-fan", "intel_pmc_core", "pinctrl-tigerlake",
-                  "coretemp", "iTCO_wdt"},
+    {"platform",
+     {"gpio-keys", "intel-spi", "serial8250", "acpi-fan", "intel_pmc_core", "pinctrl-tigerlake", "coretemp",
+      "iTCO_wdt"},
      {"gpio-keys", "intel-spi", "serial8250", "acpi-fan", "intel_pmc_core", "tigerlake-pinctrl", "coretemp",
       "iTCO_wdt"}},
     {"pci", {}, {"e1000e", "nvme", "xhci_hcd", "iwlwifi", "i801_smbus", "intel-lpss", "thunderbolt", "mei_me"}},
@@ -178,9 +182,7 @@ class Generator {
     ext_trigger(t, task, "bound");
   }
 
-  Task modprobe() {
-    return Task{next_tid_++, "modprobe", static_cast<int>(rng_.range(0, 1))};
-  }
+  Task modprobe() { return Task{next_tid_++, "modprobe", static_cast<int>(rng_.range(0, 1))}; }
   void driver_register(uint64_t t, const Task& task, const std::string& drv, const char* bus, bool async = false,
                        const std::string& module = {}) {
     json f = {{"drv", drv}, {"bus", bus}};
@@ -237,9 +239,9 @@ uint64_t Generator::chunk(uint32_t c, uint64_t t0) {
     bool optional_fw;  // work item first requests optional firmware that is missing
     bool codec_fw;     // codec requests its own firmware (nowait)
     uint64_t work, fw_id;
-    uint64_t probe_t;    // provider probe_start
-    uint64_t ready_t;    // work/callback start
-    uint64_t codec_t;    // codec device_add
+    uint64_t probe_t;  // provider probe_start
+    uint64_t ready_t;  // work/callback start
+    uint64_t codec_t;  // codec device_add
     uint64_t dai_t = kNever;
     uint32_t def = 0;  // index into deferred_
     std::string dai, reason;
@@ -263,8 +265,9 @@ uint64_t Generator::chunk(uint32_t c, uint64_t t0) {
     gr.stranded = gr.gi % 29 == 7;
     gr.optional_fw = rng_.chance(0.2);
     gr.codec_fw = rng_.chance(0.25);
-    gr.kworker = gr.fw_cb ? Task{300 + static_cast<int>(g), fmt::format("kworker/{}:{}", g % 2, g + 2), static_cast<int>(g % 2)}
-                          : Task{100 + static_cast<int>(g), fmt::format("kworker/u8:{}", g + 4), static_cast<int>(g % 2)};
+    gr.kworker =
+        gr.fw_cb ? Task{300 + static_cast<int>(g), fmt::format("kworker/{}:{}", g % 2, g + 2), static_cast<int>(g % 2)}
+                 : Task{100 + static_cast<int>(g), fmt::format("kworker/u8:{}", g + 4), static_cast<int>(g % 2)};
     boot_device(gr.prov, "pci");
     boot_device(gr.mach, "platform");
     if (gr.stranded) {
@@ -283,8 +286,12 @@ uint64_t Generator::chunk(uint32_t c, uint64_t t0) {
     t += rng_.range(100, 400) * kUs;
     if (gr.fw_cb) {
       gr.fw_id = next_fw_++;
-      emit(t, mp, "fw_request", {{"id", gr.fw_id}, {"mode", "nowait"}, {"name", fmt::format("intel/sof/sof-{}.ri", plat)},
-                                 {"dev", gr.prov}, {"cb", "sof_fw_ready_cb"}});
+      emit(t, mp, "fw_request",
+           {{"id", gr.fw_id},
+            {"mode", "nowait"},
+            {"name", fmt::format("intel/sof/sof-{}.ri", plat)},
+            {"dev", gr.prov},
+            {"cb", "sof_fw_ready_cb"}});
     } else {
       gr.work = next_work_++;
       emit(t, mp, "work_queue", {{"work", gr.work}, {"func", "sof_probe_work"}});
@@ -309,7 +316,8 @@ uint64_t Generator::chunk(uint32_t c, uint64_t t0) {
     emit(t += rng_.range(20, 60) * kUs, mm, "card_bind_start", {{"dev", gr.mach}});
     emit(t += rng_.range(10, 40) * kUs, mm, "defer_reason", {{"dev", gr.mach}, {"reason", gr.reason}});
     emit(t += rng_.range(10, 40) * kUs, mm, "card_bind_end", {{"dev", gr.mach}, {"ret", -517}});
-    emit(t += rng_.range(5, 20) * kUs, mm, "probe_end", {{"dev", gr.mach}, {"drv", mach_drv}, {"ret", -517}, {"outcome", "deferred"}});
+    emit(t += rng_.range(5, 20) * kUs, mm, "probe_end",
+         {{"dev", gr.mach}, {"drv", mach_drv}, {"ret", -517}, {"outcome", "deferred"}});
     emit(t, mm, "defer_add", {{"dev", gr.mach}});
     ext_defer(t, d);
   }
@@ -330,7 +338,8 @@ uint64_t Generator::chunk(uint32_t c, uint64_t t0) {
   for (Group* gp : order) {
     Group& gr = *gp;
     const Task& kw = gr.kworker;
-    if (codec_driver_ready != kNever && gr.codec_t <= codec_driver_ready) gr.codec_t = codec_driver_ready + rng_.range(50, 500) * kUs;
+    if (codec_driver_ready != kNever && gr.codec_t <= codec_driver_ready)
+      gr.codec_t = codec_driver_ready + rng_.range(50, 500) * kUs;
     // Start: work_start / firmware callback start; firmware; DSP boot; platform component.
     uint64_t s = gr.ready_t;
     if (gr.fw_cb) {
@@ -340,34 +349,43 @@ uint64_t Generator::chunk(uint32_t c, uint64_t t0) {
       emit(s, kw, "work_start", {{"work", gr.work}, {"func", "sof_probe_work"}});
       if (gr.optional_fw) {
         const uint64_t id = next_fw_++;
-        emit(s += 100 * kUs, kw, "fw_request", {{"id", id}, {"mode", "sync"}, {"name", fmt::format("intel/sof/sof-{}-ext.bin", plat)}, {"dev", gr.prov}});
+        emit(s += 100 * kUs, kw, "fw_request",
+             {{"id", id}, {"mode", "sync"}, {"name", fmt::format("intel/sof/sof-{}-ext.bin", plat)}, {"dev", gr.prov}});
         emit(s += rng_.range(200, 900) * kUs, kw, "fw_done", {{"id", id}, {"ret", -2}});
       }
       const uint64_t id = next_fw_++;
-      emit(s += 100 * kUs, kw, "fw_request", {{"id", id}, {"mode", "sync"}, {"name", fmt::format("intel/sof/sof-{}.ri", plat)}, {"dev", gr.prov}});
+      emit(s += 100 * kUs, kw, "fw_request",
+           {{"id", id}, {"mode", "sync"}, {"name", fmt::format("intel/sof/sof-{}.ri", plat)}, {"dev", gr.prov}});
       emit(std::max(s + 100 * kUs, gr.codec_t - 3 * kMs), kw, "fw_done", {{"id", id}, {"ret", 0}});
     }
     s = gr.codec_t - 2 * kMs;
     emit(s, kw, "resource", {{"name", fmt::format("sof-dsp-booted:{}", gr.prov)}, {"dev", gr.prov}});
-    json dais = json::array({fmt::format("SSP0 Pin.{}", gr.gi), fmt::format("iDisp1 Pin.{}", gr.gi), fmt::format("DMIC Pin.{}", gr.gi)});
+    json dais = json::array(
+        {fmt::format("SSP0 Pin.{}", gr.gi), fmt::format("iDisp1 Pin.{}", gr.gi), fmt::format("DMIC Pin.{}", gr.gi)});
     emit(s += 500 * kUs, kw, "component_add", {{"name", gr.prov}, {"dev", gr.prov}, {"dais", dais}});
     if (gr.fw_cb && !gr.stranded) gr.dai_t = s;
     // Codec device and its driver.
     s = gr.codec_t;
     emit(s, kw, "device_add", {{"dev", gr.codec}, {"bus", "hdaudio"}, {"parent", gr.prov}});
-    json codec_dais = json::array({fmt::format("Analog Codec DAI.{}", gr.gi), fmt::format("Digital Codec DAI.{}", gr.gi)});
+    json codec_dais =
+        json::array({fmt::format("Analog Codec DAI.{}", gr.gi), fmt::format("Digital Codec DAI.{}", gr.gi)});
     auto codec_probe = [&](uint64_t& u, const Task& task) {
       emit(u += 20 * kUs, task, "probe_start", {{"dev", gr.codec}, {"drv", codec_drv}});
       if (gr.codec_fw) {
         const uint64_t id = next_fw_++;
-        emit(u += 100 * kUs, task, "fw_request", {{"id", id}, {"mode", "nowait"}, {"name", fmt::format("hda-jack-retask-{}.fw", gr.gi)},
-                                                  {"dev", gr.codec}, {"cb", "hda_fw_cb"}});
+        emit(u += 100 * kUs, task, "fw_request",
+             {{"id", id},
+              {"mode", "nowait"},
+              {"name", fmt::format("hda-jack-retask-{}.fw", gr.gi)},
+              {"dev", gr.codec},
+              {"cb", "hda_fw_cb"}});
         const Task cb{500 + static_cast<int>(gr.gi % G), fmt::format("kworker/1:{}", gr.gi % G + 20), 1};
         const uint64_t cs = u + rng_.range(5, 30) * kMs;
         emit(cs, cb, "fw_done", {{"id", id}, {"ret", 0}});
         emit(cs + rng_.range(50, 300) * kUs, cb, "fw_cb_end", {{"id", id}});
       }
-      emit(u += rng_.range(500, 3000) * kUs, task, "component_add", {{"name", gr.codec}, {"dev", gr.codec}, {"dais", codec_dais}});
+      emit(u += rng_.range(500, 3000) * kUs, task, "component_add",
+           {{"name", gr.codec}, {"dev", gr.codec}, {"dais", codec_dais}});
       if (!gr.fw_cb && !gr.stranded) gr.dai_t = u;
       bind(u += rng_.range(50, 200) * kUs, task, gr.codec, codec_drv);
     };
@@ -387,8 +405,10 @@ uint64_t Generator::chunk(uint32_t c, uint64_t t0) {
     } else {
       codec_probe(s, kw);
     }
-    if (gr.fw_cb) emit(s + 100 * kUs, kw, "fw_cb_end", {{"id", gr.fw_id}});
-    else emit(s + 100 * kUs, kw, "work_end", {{"work", gr.work}});
+    if (gr.fw_cb)
+      emit(s + 100 * kUs, kw, "fw_cb_end", {{"id", gr.fw_id}});
+    else
+      emit(s + 100 * kUs, kw, "work_end", {{"work", gr.work}});
   }
   for (const auto& gr : groups) deferred_[gr.def].avail = gr.dai_t;
 
@@ -396,7 +416,7 @@ uint64_t Generator::chunk(uint32_t c, uint64_t t0) {
   struct PlainDev {
     std::string dev, bus;
     bool rejected = false;
-    int supplier = -1;         // index into devs of the device it waits for
+    int supplier = -1;  // index into devs of the device it waits for
     uint64_t bound_t = kNever;
   };
   struct PlainMod {
@@ -517,7 +537,8 @@ uint64_t Generator::chunk(uint32_t c, uint64_t t0) {
 
 // Runs deferred_probe_work_func over this chunk's triggers and deferrals.
 void Generator::worker(uint64_t t0) {
-  std::sort(ext_.begin(), ext_.end(), [](const Ext& a, const Ext& b) { return a.t != b.t ? a.t < b.t : a.seq < b.seq; });
+  std::sort(ext_.begin(), ext_.end(),
+            [](const Ext& a, const Ext& b) { return a.t != b.t ? a.t < b.t : a.seq < b.seq; });
   const Task& w = worker_task_;
   size_t i = 0;
   bool queued = false;
@@ -537,8 +558,10 @@ void Generator::worker(uint64_t t0) {
     }
   };
   auto apply = [&](const Ext& e) {
-    if (e.trigger) on_trigger(e.t);
-    else pending_.push_back(e.deferred);
+    if (e.trigger)
+      on_trigger(e.t);
+    else
+      pending_.push_back(e.deferred);
   };
   auto triggered_in = [&](uint64_t a, uint64_t b) {
     auto it = std::upper_bound(trigger_times.begin(), trigger_times.end(), a);
@@ -600,7 +623,8 @@ void Generator::worker(uint64_t t0) {
 }
 
 uint64_t Generator::flush(reprobe::TraceWriter& w) {
-  std::stable_sort(buf_.begin(), buf_.end(), [](const Ev& a, const Ev& b) { return a.t != b.t ? a.t < b.t : a.seq < b.seq; });
+  std::stable_sort(buf_.begin(), buf_.end(),
+                   [](const Ev& a, const Ev& b) { return a.t != b.t ? a.t < b.t : a.seq < b.seq; });
   for (auto& e : buf_) {
     if (e.trigger) e.j["count"] = ++trigger_count_;
     must(w.event(e.j));
@@ -650,15 +674,22 @@ uint64_t Generator::write(const std::string& path) {
   h["clock"] = "boottime_ns";
   h["hooks"] = json::object();
   h["scenario"] = "bench-synthetic";
-  h["description"] = fmt::format("gen-bench-trace: {} devices enumerated at boot, sound groups deferring on their "
-                                 "provider's late components, ordinary modules, stranded devices", boot_.size());
+  h["description"] = fmt::format(
+      "gen-bench-trace: {} devices enumerated at boot, sound groups deferring on their "
+      "provider's late components, ordinary modules, stranded devices",
+      boot_.size());
   must(w.header(h));
   const Task init{1, "swapper/0", 0};
   const uint64_t span = 800 * kMs;
   for (size_t k = 0; k < boot_.size(); ++k) {
     const uint64_t t = 100 * kMs + span * k / boot_.size();
-    json e = {{"t", t}, {"cpu", init.cpu}, {"tid", init.tid}, {"comm", init.comm}, {"ev", "device_add"},
-              {"dev", boot_[k].dev}, {"bus", boot_[k].bus}};
+    json e = {{"t", t},
+              {"cpu", init.cpu},
+              {"tid", init.tid},
+              {"comm", init.comm},
+              {"ev", "device_add"},
+              {"dev", boot_[k].dev},
+              {"bus", boot_[k].bus}};
     must(w.event(e));
   }
   const json base = {{"t", kSec}, {"cpu", init.cpu}, {"tid", init.tid}, {"comm", init.comm}};
@@ -692,15 +723,18 @@ int main(int argc, char** argv) {
   std::vector<std::string> pos;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--seed" && i + 1 < argc) seed = std::stoull(argv[++i]);
-    else if (a == "--no-verify") verify = false;
+    if (a == "--seed" && i + 1 < argc)
+      seed = std::stoull(argv[++i]);
+    else if (a == "--no-verify")
+      verify = false;
     else if (a == "-h" || a == "--help") {
       std::cout << "usage: gen-bench-trace OUT [EVENTS] [--seed S] [--no-verify]\n"
                    "Writes a deterministic synthetic reprobe trace of about EVENTS events (default 1000000;\n"
                    "it grows by whole chunks of a few thousand events, at least one chunk), then reads it\n"
                    "back with read_trace_file() unless --no-verify.\n";
       return 0;
-    } else pos.push_back(a);
+    } else
+      pos.push_back(a);
   }
   if (pos.empty() || pos.size() > 2) {
     std::cerr << "usage: gen-bench-trace OUT [EVENTS] [--seed S] [--no-verify]\n";
@@ -727,8 +761,9 @@ int main(int argc, char** argv) {
       probes += e.kind == reprobe::EventKind::probe_start;
       deferrals += e.kind == reprobe::EventKind::probe_end && e.outcome == reprobe::ProbeOutcome::deferred;
     }
-    std::cerr << fmt::format("gen-bench-trace: verified: {} events, {} devices, {} probe attempts, {} deferrals, {} warnings\n",
-                             tr->events.size(), tr->devices.size(), probes, deferrals, tr->warnings.size());
+    std::cerr << fmt::format(
+        "gen-bench-trace: verified: {} events, {} devices, {} probe attempts, {} deferrals, {} warnings\n",
+        tr->events.size(), tr->devices.size(), probes, deferrals, tr->warnings.size());
     for (const auto& w : tr->warnings) std::cerr << "warning: " << w << "\n";
   }
   return 0;

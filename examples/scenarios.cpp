@@ -61,7 +61,8 @@ void machine_retry(ScenarioBuilder& b, uint64_t t, int ret, const std::string& r
   b.at(t, kKworkerDefer).ev("deferred_work_start");
   b.at(t, kKworkerDefer).ev("defer_del", {{"dev", kMachDev}});
   b.probe(t + ms(0.1), t + ms(0.5), kKworkerDefer, kMachDev, kMachDrv, ret, reason, true);
-  if (ret == 0) b.at(t + ms(0.45), kKworkerDefer).ev("snd_card_register", {{"dev", kMachDev}, {"index", 0}, {"id", "sofhdadsp"}});
+  if (ret == 0)
+    b.at(t + ms(0.45), kKworkerDefer).ev("snd_card_register", {{"dev", kMachDev}, {"index", 0}, {"id", "sofhdadsp"}});
   b.at(t + ms(0.6), kKworkerDefer).ev("deferred_work_end");
 }
 
@@ -78,7 +79,8 @@ ScenarioBuilder sof_late_component() {
   const uint64_t t0 = sec(25.0);
   sof_pci_module(b, t0, 1);
   b.at(t0 + ms(2), kKworkerProbe).ev("work_start", {{"work", 1}, {"func", "sof_probe_work"}});
-  b.at(t0 + ms(10), kKworkerProbe).ev("fw_request", {{"id", 1}, {"mode", "sync"}, {"name", "intel/sof/sof-tgl.ri"}, {"dev", kPci}});
+  b.at(t0 + ms(10), kKworkerProbe)
+      .ev("fw_request", {{"id", 1}, {"mode", "sync"}, {"name", "intel/sof/sof-tgl.ri"}, {"dev", kPci}});
   b.at(t0 + ms(80), kKworkerProbe).ev("fw_done", {{"id", 1}, {"ret", 0}});
   machine_module_deferred(b, t0 + ms(100));
   // hda_codec_probe_bus(): codec device + request_module + bind (a trigger, before the component exists).
@@ -87,9 +89,11 @@ ScenarioBuilder sof_late_component() {
   b.at(t0 + ms(160), kModprobe3).ev("module_load", {{"module", "snd_soc_hdac_hda"}, {"req", 1}});
   b.at(t0 + ms(160.1), kModprobe3).ev("driver_register", {{"drv", "hdac_hda_codec"}, {"bus", "hdaudio"}});
   b.at(t0 + ms(160.2), kModprobe3).ev("probe_start", {{"dev", "ehdaudio0D2"}, {"drv", "hdac_hda_codec"}});
-  b.at(t0 + ms(169.9), kModprobe3).ev("component_add", {{"name", "ehdaudio0D2"}, {"dev", "ehdaudio0D2"},
-                                                         {"dais", {"Analog Codec DAI", "Digital Codec DAI"}}});
-  b.at(t0 + ms(170), kModprobe3).ev("probe_end", {{"dev", "ehdaudio0D2"}, {"drv", "hdac_hda_codec"}, {"ret", 0}, {"outcome", "bound"}});
+  b.at(t0 + ms(169.9), kModprobe3)
+      .ev("component_add",
+          {{"name", "ehdaudio0D2"}, {"dev", "ehdaudio0D2"}, {"dais", {"Analog Codec DAI", "Digital Codec DAI"}}});
+  b.at(t0 + ms(170), kModprobe3)
+      .ev("probe_end", {{"dev", "ehdaudio0D2"}, {"drv", "hdac_hda_codec"}, {"ret", 0}, {"outcome", "bound"}});
   b.at(t0 + ms(170), kModprobe3).ev("bound", {{"dev", "ehdaudio0D2"}, {"drv", "hdac_hda_codec"}});
   b.trigger(t0 + ms(170), kModprobe3, "bound");
   machine_retry(b, t0 + ms(170.1), -517, kMachReason);
@@ -112,8 +116,9 @@ ScenarioBuilder sof_fw_callback() {
   b.at(t0, kModprobe1).ev("module_load", {{"module", "snd_sof_pci_intel_tgl"}});
   b.at(t0 + ms(0.1), kModprobe1).ev("driver_register", {{"drv", kSofDrv}, {"bus", "pci"}});
   b.at(t0 + ms(0.2), kModprobe1).ev("probe_start", {{"dev", kPci}, {"drv", kSofDrv}});
-  b.at(t0 + ms(0.8), kModprobe1).ev("fw_request", {{"id", 7}, {"mode", "nowait"}, {"name", "intel/sof/sof-tgl.ri"},
-                                                    {"dev", kPci}, {"cb", "sof_fw_ready_cb"}});
+  b.at(t0 + ms(0.8), kModprobe1)
+      .ev("fw_request",
+          {{"id", 7}, {"mode", "nowait"}, {"name", "intel/sof/sof-tgl.ri"}, {"dev", kPci}, {"cb", "sof_fw_ready_cb"}});
   b.at(t0 + ms(1.1), kModprobe1).ev("probe_end", {{"dev", kPci}, {"drv", kSofDrv}, {"ret", 0}, {"outcome", "bound"}});
   b.at(t0 + ms(1.1), kModprobe1).ev("bound", {{"dev", kPci}, {"drv", kSofDrv}});
   b.trigger(t0 + ms(1.1), kModprobe1, "bound");
@@ -128,9 +133,10 @@ ScenarioBuilder sof_fw_callback() {
 }
 
 ScenarioBuilder spdif_race() {
-  ScenarioBuilder b("spdif-race", "5.10.0-33-amd64",
-                    "seed 003: spdif-dit registers its codec and binds inside kirkwood-spdif's lookup->defer window; "
-                    "only the deferred_trigger_count re-trigger (2014 race fix) retries it; 5.10 has no deferred_probe_timeout");
+  ScenarioBuilder b(
+      "spdif-race", "5.10.0-33-amd64",
+      "seed 003: spdif-dit registers its codec and binds inside kirkwood-spdif's lookup->defer window; "
+      "only the deferred_trigger_count re-trigger (2014 race fix) retries it; 5.10 has no deferred_probe_timeout");
   const Task m1{500, "modprobe", 0}, m2{501, "modprobe", 1}, m3{502, "modprobe", 1};
   b.at(ms(300), kInit).ev("device_add", {{"dev", "kirkwood-spdif-audio.1"}, {"bus", "platform"}});
   b.at(ms(310), kInit).ev("device_add", {{"dev", "mvebu-audio.1"}, {"bus", "platform"}});
@@ -145,17 +151,22 @@ ScenarioBuilder spdif_race() {
   b.at(ms(3100), m2).ev("module_load", {{"module", "snd_soc_kirkwood"}});
   b.at(ms(3100.1), m2).ev("driver_register", {{"drv", "mvebu-audio"}, {"bus", "platform"}});
   b.at(ms(3100.2), m2).ev("probe_start", {{"dev", "mvebu-audio.1"}, {"drv", "mvebu-audio"}});
-  b.at(ms(3100.25), m2).ev("component_add", {{"name", "mvebu-audio.1"}, {"dev", "mvebu-audio.1"}, {"dais", {"mvebu-audio.1"}}});
-  b.at(ms(3100.3), m2).ev("probe_end", {{"dev", "mvebu-audio.1"}, {"drv", "mvebu-audio"}, {"ret", 0}, {"outcome", "bound"}});
+  b.at(ms(3100.25), m2)
+      .ev("component_add", {{"name", "mvebu-audio.1"}, {"dev", "mvebu-audio.1"}, {"dais", {"mvebu-audio.1"}}});
+  b.at(ms(3100.3), m2)
+      .ev("probe_end", {{"dev", "mvebu-audio.1"}, {"drv", "mvebu-audio"}, {"ret", 0}, {"outcome", "bound"}});
   b.at(ms(3100.3), m2).ev("bound", {{"dev", "mvebu-audio.1"}, {"drv", "mvebu-audio"}});
   b.trigger(ms(3100.3), m2, "bound");
   // Deferred work retries kirkwood-spdif: the CODEC lookup fails at +0.2 ms, the probe returns at +2.0 ms.
   b.at(ms(3100.35), kKworkerDefer).ev("deferred_work_start");
   b.at(ms(3100.35), kKworkerDefer).ev("defer_del", {{"dev", "kirkwood-spdif-audio.1"}});
-  b.at(ms(3100.4), kKworkerDefer).ev("probe_start", {{"dev", "kirkwood-spdif-audio.1"}, {"drv", "kirkwood-spdif-audio"}});
+  b.at(ms(3100.4), kKworkerDefer)
+      .ev("probe_start", {{"dev", "kirkwood-spdif-audio.1"}, {"drv", "kirkwood-spdif-audio"}});
   b.at(ms(3100.5), kKworkerDefer).ev("card_bind_start", {{"dev", "kirkwood-spdif-audio.1"}});
-  b.at(ms(3100.6), kKworkerDefer).ev("defer_reason", {{"dev", "kirkwood-spdif-audio.1"}, {"reason", "ASoC: CODEC DAI dit-hifi not registered"}});
-  // Meanwhile, on another CPU, the spdif-dit module registers the codec and binds: the trigger finds an empty pending list.
+  b.at(ms(3100.6), kKworkerDefer)
+      .ev("defer_reason", {{"dev", "kirkwood-spdif-audio.1"}, {"reason", "ASoC: CODEC DAI dit-hifi not registered"}});
+  // Meanwhile, on another CPU, the spdif-dit module registers the codec and binds: the trigger finds an empty pending
+  // list.
   b.at(ms(3101.0), m3).ev("module_load", {{"module", "snd_soc_spdif_tx"}});
   b.at(ms(3101.1), m3).ev("driver_register", {{"drv", "spdif-dit"}, {"bus", "platform"}});
   b.at(ms(3101.2), m3).ev("probe_start", {{"dev", "spdif-dit"}, {"drv", "spdif-dit"}});
@@ -164,15 +175,21 @@ ScenarioBuilder spdif_race() {
   b.at(ms(3101.4), m3).ev("bound", {{"dev", "spdif-dit"}, {"drv", "spdif-dit"}});
   b.trigger(ms(3101.4), m3, "bound");
   b.at(ms(3102.3), kKworkerDefer).ev("card_bind_end", {{"dev", "kirkwood-spdif-audio.1"}, {"ret", -517}});
-  b.at(ms(3102.4), kKworkerDefer).ev("probe_end", {{"dev", "kirkwood-spdif-audio.1"}, {"drv", "kirkwood-spdif-audio"}, {"ret", -517}, {"outcome", "deferred"}});
+  b.at(ms(3102.4), kKworkerDefer)
+      .ev("probe_end",
+          {{"dev", "kirkwood-spdif-audio.1"}, {"drv", "kirkwood-spdif-audio"}, {"ret", -517}, {"outcome", "deferred"}});
   b.at(ms(3102.4), kKworkerDefer).ev("defer_add", {{"dev", "kirkwood-spdif-audio.1"}});
   b.trigger(ms(3102.4), kKworkerDefer, "race");
   b.at(ms(3102.5), kKworkerDefer).ev("defer_del", {{"dev", "kirkwood-spdif-audio.1"}});
-  b.at(ms(3102.6), kKworkerDefer).ev("probe_start", {{"dev", "kirkwood-spdif-audio.1"}, {"drv", "kirkwood-spdif-audio"}});
+  b.at(ms(3102.6), kKworkerDefer)
+      .ev("probe_start", {{"dev", "kirkwood-spdif-audio.1"}, {"drv", "kirkwood-spdif-audio"}});
   b.at(ms(3102.7), kKworkerDefer).ev("card_bind_start", {{"dev", "kirkwood-spdif-audio.1"}});
-  b.at(ms(3103.5), kKworkerDefer).ev("snd_card_register", {{"dev", "kirkwood-spdif-audio.1"}, {"index", 0}, {"id", "SPDIF"}});
+  b.at(ms(3103.5), kKworkerDefer)
+      .ev("snd_card_register", {{"dev", "kirkwood-spdif-audio.1"}, {"index", 0}, {"id", "SPDIF"}});
   b.at(ms(3103.6), kKworkerDefer).ev("card_bind_end", {{"dev", "kirkwood-spdif-audio.1"}, {"ret", 0}});
-  b.at(ms(3103.7), kKworkerDefer).ev("probe_end", {{"dev", "kirkwood-spdif-audio.1"}, {"drv", "kirkwood-spdif-audio"}, {"ret", 0}, {"outcome", "bound"}});
+  b.at(ms(3103.7), kKworkerDefer)
+      .ev("probe_end",
+          {{"dev", "kirkwood-spdif-audio.1"}, {"drv", "kirkwood-spdif-audio"}, {"ret", 0}, {"outcome", "bound"}});
   b.at(ms(3103.7), kKworkerDefer).ev("bound", {{"dev", "kirkwood-spdif-audio.1"}, {"drv", "kirkwood-spdif-audio"}});
   b.trigger(ms(3103.7), kKworkerDefer, "bound");
   b.at(ms(3103.8), kKworkerDefer).ev("deferred_work_end");
@@ -227,7 +244,8 @@ ScenarioBuilder async_probe() {
   b.at(ms(4000.8), m2).ev("card_bind_start", {{"dev", mach}});
   b.at(ms(4000.9), m2).ev("defer_reason", {{"dev", mach}, {"reason", "ASoC: CODEC DAI rt5682-aif1 not registered"}});
   b.at(ms(4000.2), async).ev("probe_start", {{"dev", codec}, {"drv", "rt5682"}, {"async", true}});
-  b.at(ms(4003.0), async).ev("component_add", {{"name", codec}, {"dev", codec}, {"dais", {"rt5682-aif1", "rt5682-aif2"}}});
+  b.at(ms(4003.0), async)
+      .ev("component_add", {{"name", codec}, {"dev", codec}, {"dais", {"rt5682-aif1", "rt5682-aif2"}}});
   b.at(ms(4003.2), async).ev("probe_end", {{"dev", codec}, {"drv", "rt5682"}, {"ret", 0}, {"outcome", "bound"}});
   b.at(ms(4003.2), async).ev("bound", {{"dev", codec}, {"drv", "rt5682"}});
   b.trigger(ms(4003.2), async, "bound");
@@ -267,18 +285,21 @@ ScenarioBuilder hda_healthy() {
   b.at(t0 + ms(0.1), kModprobe1).ev("timeout_extended", {{"secs", 10}});
   b.at(t0 + ms(0.2), kModprobe1).ev("probe_start", {{"dev", pci}, {"drv", "snd_hda_intel"}});
   b.at(t0 + ms(2.0), kModprobe1).ev("work_queue", {{"work", 3}, {"func", "azx_probe_work"}});
-  b.at(t0 + ms(2.1), kModprobe1).ev("probe_end", {{"dev", pci}, {"drv", "snd_hda_intel"}, {"ret", 0}, {"outcome", "bound"}});
+  b.at(t0 + ms(2.1), kModprobe1)
+      .ev("probe_end", {{"dev", pci}, {"drv", "snd_hda_intel"}, {"ret", 0}, {"outcome", "bound"}});
   b.at(t0 + ms(2.1), kModprobe1).ev("bound", {{"dev", pci}, {"drv", "snd_hda_intel"}});
   b.trigger(t0 + ms(2.1), kModprobe1, "bound");
   b.at(t0 + ms(2.3), kModprobe1).ev("module_init_done", {{"module", "snd_hda_intel"}, {"ret", 0}});
   b.at(t0 + ms(2.5), kKworkerProbe).ev("work_start", {{"work", 3}, {"func", "azx_probe_work"}});
   b.at(t0 + ms(30), kKworkerProbe).ev("device_add", {{"dev", "hdaudioC0D0"}, {"bus", "hdaudio"}, {"parent", pci}});
-  b.at(t0 + ms(30.1), kKworkerProbe).ev("module_request", {{"name", "snd-hda-codec-generic"}, {"wait", true}, {"id", 1}});
+  b.at(t0 + ms(30.1), kKworkerProbe)
+      .ev("module_request", {{"name", "snd-hda-codec-generic"}, {"wait", true}, {"id", 1}});
   b.at(t0 + ms(45), kModprobe2).ev("module_load", {{"module", "snd_hda_codec_generic"}, {"req", 1}});
   b.at(t0 + ms(45.1), kModprobe2).ev("driver_register", {{"drv", "snd_hda_codec_generic"}, {"bus", "hdaudio"}});
   b.at(t0 + ms(45.1), kModprobe2).ev("timeout_extended", {{"secs", 10}});
   b.at(t0 + ms(45.2), kModprobe2).ev("probe_start", {{"dev", "hdaudioC0D0"}, {"drv", "snd_hda_codec_generic"}});
-  b.at(t0 + ms(60), kModprobe2).ev("probe_end", {{"dev", "hdaudioC0D0"}, {"drv", "snd_hda_codec_generic"}, {"ret", 0}, {"outcome", "bound"}});
+  b.at(t0 + ms(60), kModprobe2)
+      .ev("probe_end", {{"dev", "hdaudioC0D0"}, {"drv", "snd_hda_codec_generic"}, {"ret", 0}, {"outcome", "bound"}});
   b.at(t0 + ms(60), kModprobe2).ev("bound", {{"dev", "hdaudioC0D0"}, {"drv", "snd_hda_codec_generic"}});
   b.trigger(t0 + ms(60), kModprobe2, "bound");
   b.at(t0 + ms(60.5), kModprobe2).ev("module_init_done", {{"module", "snd_hda_codec_generic"}, {"ret", 0}});

@@ -5,8 +5,8 @@
 #include <iostream>
 
 #include "replayer/timeline/perfetto_export.h"
-#include "replayer/verdict/replay.h"
 #include "replayer/timeline/timeline.h"
+#include "replayer/verdict/replay.h"
 #include "tools/commands.h"
 #include "tools/trace_verb.h"
 
@@ -14,11 +14,14 @@ namespace reprobe {
 
 int cmd_export(const std::vector<std::string>& args) {
   TraceVerbArgs a("export");
-  a.add_switch("perfetto", "write Chrome trace-event JSON for ui.perfetto.dev / chrome://tracing (the only export format)")
+  a.add_switch("perfetto",
+               "write Chrome trace-event JSON for ui.perfetto.dev / chrome://tracing (the only export format)")
       .add_policies("also export the replayed timeline of this policy (repeatable), e.g. stock, component-kick",
                     "export the replayed timeline of every policy of the catalogue")
       .add_kernel("kernel profile for the replays: auto (from the trace header), 5.10, 6.1, 6.6, 6.12")
-      .add_targets("device whose verdict the replays report (repeatable); default: the sound-card devices, if any (a trace without one still exports)")
+      .add_targets(
+          "device whose verdict the replays report (repeatable); default: the sound-card devices, if any (a trace "
+          "without one still exports)")
       .add_output()
       .add_no_redact("keep host names, user names, serials and MAC addresses (default: redacted)");
   a.parse(args);

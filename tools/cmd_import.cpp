@@ -6,8 +6,8 @@
 #include <iostream>
 #include <sstream>
 
-#include <boost/program_options.hpp>
 #include <fmt/format.h>
+#include <boost/program_options.hpp>
 
 #include "replayer/trace/trace_reader.h"
 #include "replayer/trace/trace_writer.h"
@@ -23,13 +23,13 @@ int cmd_import(const std::vector<std::string>& args) {
   po::options_description opts("reprobe import options");
   std::vector<std::string> logs;
   std::string output = "-", kernel;
-  opts.add_options()
-      ("help,h", "show this help")
-      ("output,o", po::value(&output), "trace file to write (default: stdout); written atomically")
-      ("kernel,k", po::value(&kernel), "kernel release (6.1.0-27-amd64) or profile (5.10, 6.1, 6.6, 6.12) when the log does not say")
-      ("explain", "print on stderr which input line produced which event, and what was skipped by kind")
-      ("strict", "fail on a line that looks like driver-core output but does not parse")
-      ("no-redact", "keep serial numbers, MAC addresses and host names found in the log");
+  opts.add_options()("help,h", "show this help")("output,o", po::value(&output),
+                                                 "trace file to write (default: stdout); written atomically")(
+      "kernel,k", po::value(&kernel),
+      "kernel release (6.1.0-27-amd64) or profile (5.10, 6.1, 6.6, 6.12) when the log does not say")(
+      "explain", "print on stderr which input line produced which event, and what was skipped by kind")(
+      "strict", "fail on a line that looks like driver-core output but does not parse")(
+      "no-redact", "keep serial numbers, MAC addresses and host names found in the log");
   po::options_description hidden;
   hidden.add_options()("log", po::value(&logs)->composing());
   po::options_description all;
@@ -90,9 +90,10 @@ int cmd_import(const std::vector<std::string>& args) {
   if (explain) std::cerr << importer.summary();
   const ImportStats& st = importer.stats();
   if (st.recognised == 0)
-    std::cerr << "reprobe import: warning: no probe-related kernel message found in " << fmt::format("{}", fmt::join(logs, " "))
-              << " (" << st.lines << " lines)\n";
-  if (st.boots > 1) std::cerr << "reprobe import: note: the input holds " << st.boots << " boots; the last one was imported\n";
+    std::cerr << "reprobe import: warning: no probe-related kernel message found in "
+              << fmt::format("{}", fmt::join(logs, " ")) << " (" << st.lines << " lines)\n";
+  if (st.boots > 1)
+    std::cerr << "reprobe import: note: the input holds " << st.boots << " boots; the last one was imported\n";
   auto w = write_file_atomically(output, [&](std::ostream& os) { os << text.str(); });
   if (!w) {
     std::cerr << "reprobe import: " << w.error().str() << "\n";

@@ -20,18 +20,18 @@
 #include <iostream>
 #include <optional>
 
-#include <boost/program_options.hpp>
 #include <fmt/format.h>
+#include <boost/program_options.hpp>
 
 #include "replayer/trace/redact.h"
 #include "replayer/trace/trace_writer.h"
 #include "tools/commands.h"
-#include "tracer/record/workload.h"
 #include "tracer/ebpf/bpf_tracer.h"
-#include "tracer/record/kmsg_backend.h"
 #include "tracer/ebpf/record_line_writer.h"
+#include "tracer/record/kmsg_backend.h"
 #include "tracer/record/recording_output.h"
 #include "tracer/record/recording_session.h"
+#include "tracer/record/workload.h"
 #include "tracer/snapshot/snapshot.h"
 #include "tracer/snapshot/sysfs_devices.h"
 
@@ -60,25 +60,25 @@ using LogFn = std::function<void(const std::string&)>;
 
 po::options_description record_options(Options& o) {
   po::options_description opts("reprobe record options");
-  opts.add_options()
-      ("help,h", "show this help")
-      ("output,o", po::value(&o.output), "trace file to write (default: stdout); written incrementally")
-      ("duration,d", po::value(&o.duration), "stop after S seconds")
-      ("until-idle", po::value(&o.until_idle), "stop once no event arrived for S seconds (default 3 with --replug)")
-      ("replug", po::value(&o.replug)->composing(),
-       "unload and reload sound module MODULE under trace (repeatable; reloaded in the order given)")
-      ("btf", po::value(&o.btf), "vmlinux BTF file for kernels without /sys/kernel/btf/vmlinux")
-      ("ring-size", po::value(&o.ring_mib)->default_value(o.ring_mib),
-       "BPF ring buffer size in MiB (rounded up to a power of two; 1..1024)")
-      ("follow-work", po::value(&o.follow_work)->composing(),
-       "also record the work items of kernel function FUNC when queued outside a probe (repeatable; built in: "
-       "azx_probe_work, sof_probe_work, request_firmware_work_func, deferred_probe_timeout_work_func)")
-      ("no-redact", "keep serial numbers, MAC addresses, host and user names")
-      ("backend", po::value<std::string>()->default_value("bpf"),
-       "capture backend: bpf (eBPF), kmsg (/dev/kmsg, no BPF; docs/import.md), auto (bpf if it attaches, else kmsg)")
-      ("dyndbg", "kmsg backend: enable dynamic debug for drivers/base/dd.c and the sound probe messages while recording (restored on exit)")
-      ("kmsg-from-now", "kmsg backend: start at the end of the kernel ring buffer instead of its start")
-      ("verbose,v", "print every hook and the tier it attached with");
+  opts.add_options()("help,h", "show this help")("output,o", po::value(&o.output),
+                                                 "trace file to write (default: stdout); written incrementally")(
+      "duration,d", po::value(&o.duration), "stop after S seconds")(
+      "until-idle", po::value(&o.until_idle), "stop once no event arrived for S seconds (default 3 with --replug)")(
+      "replug", po::value(&o.replug)->composing(),
+      "unload and reload sound module MODULE under trace (repeatable; reloaded in the order given)")(
+      "btf", po::value(&o.btf), "vmlinux BTF file for kernels without /sys/kernel/btf/vmlinux")(
+      "ring-size", po::value(&o.ring_mib)->default_value(o.ring_mib),
+      "BPF ring buffer size in MiB (rounded up to a power of two; 1..1024)")(
+      "follow-work", po::value(&o.follow_work)->composing(),
+      "also record the work items of kernel function FUNC when queued outside a probe (repeatable; built in: "
+      "azx_probe_work, sof_probe_work, request_firmware_work_func, deferred_probe_timeout_work_func)")(
+      "no-redact", "keep serial numbers, MAC addresses, host and user names")(
+      "backend", po::value<std::string>()->default_value("bpf"),
+      "capture backend: bpf (eBPF), kmsg (/dev/kmsg, no BPF; docs/import.md), auto (bpf if it attaches, else kmsg)")(
+      "dyndbg",
+      "kmsg backend: enable dynamic debug for drivers/base/dd.c and the sound probe messages while recording (restored "
+      "on exit)")("kmsg-from-now", "kmsg backend: start at the end of the kernel ring buffer instead of its start")(
+      "verbose,v", "print every hook and the tier it attached with");
   return opts;
 }
 
@@ -117,7 +117,8 @@ std::optional<int> check_options(const po::variables_map& vm, const std::string&
     return 2;
   }
   for (const auto& f : o.follow_work)
-    if (f.empty() || f.size() > 63 || f.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") != std::string::npos) {
+    if (f.empty() || f.size() > 63 ||
+        f.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") != std::string::npos) {
       std::cerr << "reprobe record: --follow-work takes a kernel function name, not '" << f << "'\n";
       return 2;
     }
@@ -288,10 +289,10 @@ int record_with_bpf(const Options& o, const std::string& backend, KmsgRecordOpti
   }
   TraceWriter& writer = (*output)->writer();
   const std::atomic<int>& stop_signal = install_stop_signal_handlers();
-  log(fmt::format("recording to {} ({} hooks attached{}); Ctrl-C to stop", (*output)->name(),
-                  tr.hooks_json().size(), tr.missing().empty() ? "" : fmt::format(", {} missing", tr.missing().size())));
+  log(fmt::format("recording to {} ({} hooks attached{}); Ctrl-C to stop", (*output)->name(), tr.hooks_json().size(),
+                  tr.missing().empty() ? "" : fmt::format(", {} missing", tr.missing().size())));
   LineOutput lo(redactor, &(*output)->stream(), o.verbose, log);
-  std::function<void(DecodedEvent&&)> sink = [&lo](DecodedEvent&& ev) { lo.add(std::move(ev)); };
+  std::function<void(DecodedEvent &&)> sink = [&lo](DecodedEvent&& ev) { lo.add(std::move(ev)); };
 
   // 4. Workload and poll loop.
   using clock = RecordingSession::Clock;

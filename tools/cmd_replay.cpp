@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "replayer/model/policy.h"
-#include "replayer/verdict/replay.h"
 #include "replayer/report/replay_output.h"
+#include "replayer/verdict/replay.h"
 #include "tools/commands.h"
 #include "tools/trace_verb.h"
 
@@ -16,7 +16,8 @@ int cmd_replay(const std::vector<std::string>& args) {
   a.add_policies("policy to replay (repeatable), e.g. stock, provider-kick, stock:timeout=30, periodic:500",
                  "replay every policy of the catalogue")
       .add_kernel("kernel profile: auto (from the trace header), 5.10, 6.1, 6.6, 6.12")
-      .add_targets("target device (repeatable); default: every device that registered or tried to register a sound card")
+      .add_targets(
+          "target device (repeatable); default: every device that registered or tried to register a sound card")
       .add_format({"text", "json", "markdown"}, "output format: text, json, markdown")
       .add_output()
       .add_switch("fail-if-stranded", "exit 1 when a target stays unbound under any replayed policy");
@@ -25,9 +26,9 @@ int cmd_replay(const std::vector<std::string>& args) {
     std::cout << "usage: reprobe replay TRACE [options]\n\n"
                  "Rebuild the probe sequence of TRACE and re-run it in a deterministic model of the\n"
                  "driver core under trigger policies: would the card have bound, when, and why not.\n\n"
-              << a.options()
-              << "\npolicies:\n";
-    for (const auto& p : policy_catalog()) std::cout << "  " << p.name << std::string(16 - p.name.size(), ' ') << p.summary << "\n";
+              << a.options() << "\npolicies:\n";
+    for (const auto& p : policy_catalog())
+      std::cout << "  " << p.name << std::string(16 - p.name.size(), ' ') << p.summary << "\n";
     std::cout << "  parameters: timeout=S (deferred_probe_timeout), extend=0|1, race_fix=0|1, periodic ms=N\n"
                  "\nexit status: 0 analysis done, 1 target stranded (with --fail-if-stranded), 2 bad input or usage\n"
                  "\nexamples:\n"
@@ -42,7 +43,9 @@ int cmd_replay(const std::vector<std::string>& args) {
   auto rep = a.replay(*trace, a.replay_options());
   if (!rep) return 2;
   const std::string& format = a.format();
-  const std::string text = format == "json" ? format_json(*rep) : format == "markdown" ? format_markdown(*rep) : format_text(*rep);
+  const std::string text = format == "json"       ? format_json(*rep)
+                           : format == "markdown" ? format_markdown(*rep)
+                                                  : format_text(*rep);
   if (!a.write_output([&](std::ostream& os) { os << text; })) return 2;
   if (a.has("fail-if-stranded"))
     for (const auto& v : rep->verdicts)

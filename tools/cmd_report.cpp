@@ -6,11 +6,11 @@
 #include <iostream>
 
 #include "replayer/model/policy.h"
-#include "replayer/verdict/replay.h"
-#include "replayer/timeline/report_html.h"
 #include "replayer/report/report_markdown.h"
 #include "replayer/report/report_options.h"
 #include "replayer/report/report_text.h"
+#include "replayer/timeline/report_html.h"
+#include "replayer/verdict/replay.h"
 #include "tools/commands.h"
 #include "tools/trace_verb.h"
 
@@ -23,8 +23,10 @@ int cmd_report(const std::vector<std::string>& args) {
       .add_format({"markdown", "html", "text"}, "output format: markdown (default), html, text")
       .add_output()
       .add_kernel("kernel profile: auto (from the trace header), 5.10, 6.1, 6.6, 6.12")
-      .add_targets("target device (repeatable); default: every device that registered or tried to register a sound card")
-      .add_no_redact("keep serial numbers, MAC addresses, host and user names (redacted by default, again at report time)");
+      .add_targets(
+          "target device (repeatable); default: every device that registered or tried to register a sound card")
+      .add_no_redact(
+          "keep serial numbers, MAC addresses, host and user names (redacted by default, again at report time)");
   a.parse(args);
   if (a.help()) {
     std::cout << "usage: reprobe report TRACE [options]\n\n"

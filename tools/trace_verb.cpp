@@ -53,9 +53,7 @@ TraceVerbArgs::TraceVerbArgs(std::string verb) : verb_(std::move(verb)), opts_("
 }
 
 TraceVerbArgs& TraceVerbArgs::add_policies(const char* policy_help, const char* all_policies_help) {
-  opts_.add_options()
-      ("policy,p", po::value(&policies_)->composing(), policy_help)
-      ("all-policies,a", all_policies_help);
+  opts_.add_options()("policy,p", po::value(&policies_)->composing(), policy_help)("all-policies,a", all_policies_help);
   return *this;
 }
 
@@ -88,7 +86,9 @@ TraceVerbArgs& TraceVerbArgs::add_switch(const char* name, const char* help) {
   return *this;
 }
 
-void TraceVerbArgs::parse(const std::vector<std::string>& args) { vm_ = parse_trace_verb_args(args, opts_, trace_path_); }
+void TraceVerbArgs::parse(const std::vector<std::string>& args) {
+  vm_ = parse_trace_verb_args(args, opts_, trace_path_);
+}
 
 bool TraceVerbArgs::format_ok() const {
   for (const auto& f : formats_)

@@ -17,9 +17,9 @@
 
 #include <boost/program_options.hpp>
 
-#include "replayer/verdict/replay.h"
 #include "replayer/report/report_options.h"
 #include "replayer/trace/trace.h"
+#include "replayer/verdict/replay.h"
 
 namespace reprobe {
 

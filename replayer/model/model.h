@@ -33,34 +33,34 @@ enum class ActionKind : uint8_t {
   device_del,
   driver_register,
   driver_unregister,
-  resource_up,     // resources[] become available (component + DAIs, firmware, named)
-  resource_down,   // component_del
-  spawn,           // start child context after `delay`
-  card_register,   // snd_card_register: a card became live
+  resource_up,    // resources[] become available (component + DAIs, firmware, named)
+  resource_down,  // component_del
+  spawn,          // start child context after `delay`
+  card_register,  // snd_card_register: a card became live
   resume,
 };
 
 struct Action {
-  uint64_t offset = 0;   // from the context's start
+  uint64_t offset = 0;  // from the context's start
   ActionKind kind = ActionKind::resume;
   DevId dev = kNoDev;
   StrId drv = 0;
-  uint32_t child = kNone;     // spawn: child context
-  uint32_t arrival = kNone;   // resource_up/down: index into Model::arrivals
-  bool async = false;         // driver_register: PROBE_PREFER_ASYNCHRONOUS
-  uint32_t event = 0;         // index of the trace event it came from
+  uint32_t child = kNone;    // spawn: child context
+  uint32_t arrival = kNone;  // resource_up/down: index into Model::arrivals
+  bool async = false;        // driver_register: PROBE_PREFER_ASYNCHRONOUS
+  uint32_t event = 0;        // index of the trace event it came from
 };
 
 struct Context {
   CtxKind kind = CtxKind::root;
-  uint32_t parent = kNone;    // causing context (kNone for root)
-  uint64_t spawn_t = 0;       // when the parent queued/requested it
-  uint64_t start_t = 0;       // observed start
-  uint64_t end_t = 0;         // observed end (== start when unknown)
+  uint32_t parent = kNone;  // causing context (kNone for root)
+  uint64_t spawn_t = 0;     // when the parent queued/requested it
+  uint64_t start_t = 0;     // observed start
+  uint64_t end_t = 0;       // observed end (== start when unknown)
   bool end_known = false;
-  DevId dev = kNoDev;         // probe: device; work/fw: device of the originating probe
-  StrId drv = 0;              // probe: driver
-  StrId label = 0;            // work function, callback symbol, module name
+  DevId dev = kNoDev;              // probe: device; work/fw: device of the originating probe
+  StrId drv = 0;                   // probe: driver
+  StrId label = 0;                 // work function, callback symbol, module name
   uint32_t probe_attempt = kNone;  // probe: index into Model::attempts
   std::vector<Action> actions;
   uint64_t delay() const { return start_t >= spawn_t ? start_t - spawn_t : 0; }
@@ -75,11 +75,11 @@ struct Resource {
 struct Arrival {
   uint64_t t = 0;
   std::vector<uint32_t> resources;
-  uint32_t ctx = kNone;       // context that produced it
-  DevId provider = kNoDev;    // device whose probe (transitively) caused it, if any
+  uint32_t ctx = kNone;     // context that produced it
+  DevId provider = kNoDev;  // device whose probe (transitively) caused it, if any
   uint32_t event = 0;
-  bool is_bind = false;       // a device bind (weak evidence: binds are what trigger retries)
-  bool removal = false;       // component_del: resources go away
+  bool is_bind = false;  // a device bind (weak evidence: binds are what trigger retries)
+  bool removal = false;  // component_del: resources go away
 };
 
 struct Attempt {
@@ -95,51 +95,51 @@ struct Attempt {
 };
 
 enum class Evidence : uint8_t {
-  none,         // never deferred: needs nothing
-  reason,       // a deferral reason names it
-  separation,   // it is the only arrival between the last deferral and the success
-  ambiguous,    // several arrivals separate them: all are assumed needed
-  count,        // nothing separates them: replay by attempt count
-  unknown,      // never bound and no reason recorded
+  none,        // never deferred: needs nothing
+  reason,      // a deferral reason names it
+  separation,  // it is the only arrival between the last deferral and the success
+  ambiguous,   // several arrivals separate them: all are assumed needed
+  count,       // nothing separates them: replay by attempt count
+  unknown,     // never bound and no reason recorded
 };
 std::string_view to_string(Evidence e);
 
 struct Need {
   uint32_t resource = kNone;
   Evidence evidence = Evidence::unknown;
-  std::string detail;         // human-readable evidence
+  std::string detail;  // human-readable evidence
 };
 
 // Probe behaviour of one (device, driver) pair.
 struct Binding {
   DevId dev = kNoDev;
   StrId drv = 0;
-  std::vector<uint32_t> attempts;        // Model::attempts, in order
-  int success = -1;                      // index into attempts of the first bound attempt
-  uint64_t lookup_offset = 0;            // resource lookup point used by the simulator
-  uint64_t defer_duration = 0;           // duration of a deferred attempt
+  std::vector<uint32_t> attempts;  // Model::attempts, in order
+  int success = -1;                // index into attempts of the first bound attempt
+  uint64_t lookup_offset = 0;      // resource lookup point used by the simulator
+  uint64_t defer_duration = 0;     // duration of a deferred attempt
   uint64_t success_duration = 0;
-  uint32_t success_ctx = kNone;          // program of the successful attempt
-  bool success_assumed = false;          // never bound: success duration assumed, no program
-  bool fixed_outcomes = false;           // always failed/rejected: replay by index
-  bool ever_deferred = false;            // some observed attempt deferred
+  uint32_t success_ctx = kNone;  // program of the successful attempt
+  bool success_assumed = false;  // never bound: success duration assumed, no program
+  bool fixed_outcomes = false;   // always failed/rejected: replay by index
+  bool ever_deferred = false;    // some observed attempt deferred
 };
 
 struct DeviceModel {
   DevId dev = kNoDev;
   StrId bus = 0;
-  std::vector<uint32_t> bindings;   // Model::bindings, in order of first probe
-  std::vector<Need> needs;          // empty + evidence count/unknown => see need_mode
+  std::vector<uint32_t> bindings;  // Model::bindings, in order of first probe
+  std::vector<Need> needs;         // empty + evidence count/unknown => see need_mode
   Evidence need_mode = Evidence::unknown;
-  int count_success_after = -1;     // count model: bound from this attempt index on
-  bool card = false;                // registered or tried to register a sound card
+  int count_success_after = -1;  // count model: bound from this attempt index on
+  bool card = false;             // registered or tried to register a sound card
   bool observed_bound = false;
   uint64_t observed_bound_at = 0;
   uint32_t observed_attempts = 0;
   uint32_t observed_deferrals = 0;
-  bool initially_bound = false;     // bound before the capture started
+  bool initially_bound = false;  // bound before the capture started
   bool declared_in_header = false;
-  uint64_t added_at = 0;            // for ordering
+  uint64_t added_at = 0;  // for ordering
 };
 
 struct DriverModel {
@@ -155,9 +155,9 @@ struct ObservedStats {
   uint32_t probe_attempts = 0;
   uint32_t deferrals = 0;
   bool timeout_fired = false;
-  uint64_t timeout_fired_at = 0;                 // first timeout_fired
-  std::optional<uint64_t> timeout_armed_at;      // first timeout_armed
-  std::optional<uint64_t> timeout_extended_at;   // first timeout_extended
+  uint64_t timeout_fired_at = 0;                // first timeout_fired
+  std::optional<uint64_t> timeout_armed_at;     // first timeout_armed
+  std::optional<uint64_t> timeout_extended_at;  // first timeout_extended
   bool has_late_initcall = false;
   bool has_trigger_events = false;
 };
@@ -171,18 +171,18 @@ std::optional<uint64_t> pending_timeout_at_start(const ObservedStats& o, uint64_
 
 struct Model {
   const Trace* trace = nullptr;
-  std::vector<Context> contexts;    // contexts[0] = root
+  std::vector<Context> contexts;  // contexts[0] = root
   std::vector<Attempt> attempts;
   std::vector<Binding> bindings;
-  std::vector<DeviceModel> devices; // indexed by DevId
-  std::vector<DriverModel> drivers; // in order of appearance
+  std::vector<DeviceModel> devices;      // indexed by DevId
+  std::vector<DriverModel> drivers;      // in order of appearance
   std::vector<uint32_t> driver_by_name;  // StrId -> index into drivers (kNone if none)
   std::vector<Resource> resources;
   std::unordered_map<std::string, uint32_t> resource_ids;  // name -> index (lookup only, never iterated)
-  std::vector<Arrival> arrivals;    // in time order
-  std::vector<uint32_t> device_resource;           // DevId -> its "device:LABEL" resource (kNone if none)
-  std::vector<std::vector<DevId>> waiters;         // resource -> devices whose needs include it
-  std::vector<std::string> notes;   // what the model could not attribute
+  std::vector<Arrival> arrivals;                           // in time order
+  std::vector<uint32_t> device_resource;                   // DevId -> its "device:LABEL" resource (kNone if none)
+  std::vector<std::vector<DevId>> waiters;                 // resource -> devices whose needs include it
+  std::vector<std::string> notes;                          // what the model could not attribute
   ObservedStats observed;
   uint64_t end_t = 0;
 

@@ -15,23 +15,34 @@ void infer_needs(Model& m);  // need_inference.cpp
 
 std::string_view to_string(CtxKind k) {
   switch (k) {
-    case CtxKind::root: return "root";
-    case CtxKind::probe: return "probe";
-    case CtxKind::work: return "work";
-    case CtxKind::fw_callback: return "fw_callback";
-    case CtxKind::module_init: return "module_init";
+    case CtxKind::root:
+      return "root";
+    case CtxKind::probe:
+      return "probe";
+    case CtxKind::work:
+      return "work";
+    case CtxKind::fw_callback:
+      return "fw_callback";
+    case CtxKind::module_init:
+      return "module_init";
   }
   return "?";
 }
 
 std::string_view to_string(Evidence e) {
   switch (e) {
-    case Evidence::none: return "none";
-    case Evidence::reason: return "reason";
-    case Evidence::separation: return "separation";
-    case Evidence::ambiguous: return "ambiguous";
-    case Evidence::count: return "count";
-    case Evidence::unknown: return "unknown";
+    case Evidence::none:
+      return "none";
+    case Evidence::reason:
+      return "reason";
+    case Evidence::separation:
+      return "separation";
+    case Evidence::ambiguous:
+      return "ambiguous";
+    case Evidence::count:
+      return "count";
+    case Evidence::unknown:
+      return "unknown";
   }
   return "?";
 }
@@ -221,8 +232,9 @@ class Builder {
   // A probe starts: a probe context and an Attempt, open until its probe_end.
   void probe_started(uint32_t idx, const Event& e, uint32_t ctx) {
     if (open_probe_.count(e.dev)) {
-      m_.notes.push_back(fmt::format("line {}: probe of {} starts while another is open; the earlier one is closed here",
-                                     e.line, tr_.dev_label(e.dev)));
+      m_.notes.push_back(
+          fmt::format("line {}: probe of {} starts while another is open; the earlier one is closed here", e.line,
+                      tr_.dev_label(e.dev)));
       pop(open_probe_[e.dev], e.t);
       open_probe_.erase(e.dev);
     }
@@ -249,7 +261,8 @@ class Builder {
   void probe_ended(uint32_t idx, const Event& e) {
     Attempt* a = open_attempt(e.dev);
     if (!a) {
-      m_.notes.push_back(fmt::format("line {}: probe_end of {} without probe_start: ignored", e.line, tr_.dev_label(e.dev)));
+      m_.notes.push_back(
+          fmt::format("line {}: probe_end of {} without probe_start: ignored", e.line, tr_.dev_label(e.dev)));
       return;
     }
     a->end = e.t;
@@ -329,8 +342,8 @@ class Builder {
   void module_loaded(uint32_t idx, const Event& e) {
     // A module context left open on this task (no module_init_done) ends here.
     if (e.tid >= 0)
-      if (auto it = stacks_.find(e.tid); it != stacks_.end() && !it->second.empty() &&
-                                         m_.contexts[it->second.back()].kind == CtxKind::module_init)
+      if (auto it = stacks_.find(e.tid);
+          it != stacks_.end() && !it->second.empty() && m_.contexts[it->second.back()].kind == CtxKind::module_init)
         pop(it->second.back(), e.t);
     uint32_t parent = root_for(e.tid);
     uint64_t spawn_t = e.t;
@@ -390,15 +403,23 @@ class Builder {
       case EventKind::driver_unregister:
         action(ctx, e.t, Action{0, ActionKind::driver_unregister, kNoDev, e.drv, kNone, kNone, false, idx});
         break;
-      case EventKind::probe_start: probe_started(idx, e, ctx); break;
-      case EventKind::probe_end: probe_ended(idx, e); break;
-      case EventKind::defer_reason: defer_reason(e); break;
+      case EventKind::probe_start:
+        probe_started(idx, e, ctx);
+        break;
+      case EventKind::probe_end:
+        probe_ended(idx, e);
+        break;
+      case EventKind::defer_reason:
+        defer_reason(e);
+        break;
       case EventKind::card_bind_start: {
         m_.devices[e.dev].card = true;
         if (Attempt* a = open_attempt(e.dev); a && !a->lookup_offset) a->lookup_offset = e.t - a->start;
         break;
       }
-      case EventKind::card_bind_end: m_.devices[e.dev].card = true; break;
+      case EventKind::card_bind_end:
+        m_.devices[e.dev].card = true;
+        break;
       case EventKind::snd_card_register: {
         const DevId d = e.dev != kNoDev ? e.dev : m_.contexts[ctx].dev;
         if (d != kNoDev) m_.devices[d].card = true;
@@ -414,12 +435,15 @@ class Builder {
         arrival(e.t, ctx, {resource("device:" + tr_.dev_label(e.dev))}, idx, true);
         break;
       }
-      case EventKind::unbind: break;
+      case EventKind::unbind:
+        break;
       case EventKind::work_queue:
         if (tr_.str(e.name) == "deferred_probe_work_func") break;
         queued_work_[e.id] = {ctx, e.t};
         break;
-      case EventKind::work_start: work_started(idx, e); break;
+      case EventKind::work_start:
+        work_started(idx, e);
+        break;
       case EventKind::work_end:
         if (auto it = open_work_.find(e.id); it != open_work_.end()) {
           pop(it->second, e.t);
@@ -429,7 +453,9 @@ class Builder {
       case EventKind::fw_request:
         fw_requests_[e.id] = FwReq{ctx, e.t, e.name, e.flag, e.s3};
         break;
-      case EventKind::fw_done: firmware_done(idx, e); break;
+      case EventKind::fw_done:
+        firmware_done(idx, e);
+        break;
       case EventKind::fw_cb_end:
         if (auto it = open_fw_.find(e.id); it != open_fw_.end()) {
           pop(it->second, e.t);
@@ -437,9 +463,12 @@ class Builder {
         }
         break;
       case EventKind::module_request:
-        module_requests_.push_back(ModReq{ctx, e.t, normalise_module(tr_.str(e.name)), e.has_id() ? e.id : UINT64_MAX, false});
+        module_requests_.push_back(
+            ModReq{ctx, e.t, normalise_module(tr_.str(e.name)), e.has_id() ? e.id : UINT64_MAX, false});
         break;
-      case EventKind::module_load: module_loaded(idx, e); break;
+      case EventKind::module_load:
+        module_loaded(idx, e);
+        break;
       case EventKind::module_init_done:
         if (e.tid >= 0)
           if (auto it = stacks_.find(e.tid); it != stacks_.end())
@@ -456,7 +485,9 @@ class Builder {
         resource_action(ctx, e, idx, std::move(res));
         break;
       }
-      case EventKind::component_del: component_removed(idx, e, ctx); break;
+      case EventKind::component_del:
+        component_removed(idx, e, ctx);
+        break;
       case EventKind::resource:
         resource_action(ctx, e, idx, {resource("named:" + std::string(tr_.str(e.name)))});
         break;
@@ -494,13 +525,15 @@ class Builder {
                        [](const Action& a, const Action& b) { return a.offset < b.offset; });
     for (auto& [d, reasons] : orphan_reasons_)
       for (StrId r : reasons)
-        m_.notes.push_back(fmt::format("deferral reason for {} outside any probe attempt: '{}'", tr_.dev_label(d), tr_.str(r)));
+        m_.notes.push_back(
+            fmt::format("deferral reason for {} outside any probe attempt: '{}'", tr_.dev_label(d), tr_.str(r)));
     build_bindings();
     m_.driver_by_name.assign(tr_.strings.size(), kNone);
     for (uint32_t i = m_.drivers.size(); i-- > 0;) m_.driver_by_name[m_.drivers[i].name] = i;
     infer_needs(m_);
     m_.device_resource.assign(m_.devices.size(), kNone);
-    for (DevId d = 0; d < m_.devices.size(); ++d) m_.device_resource[d] = m_.resource_index("device:" + m_.dev_label(d));
+    for (DevId d = 0; d < m_.devices.size(); ++d)
+      m_.device_resource[d] = m_.resource_index("device:" + m_.dev_label(d));
     m_.waiters.assign(m_.resources.size(), {});
     for (const auto& dm : m_.devices)
       for (const auto& n : dm.needs) m_.waiters[n.resource].push_back(dm.dev);
@@ -548,9 +581,9 @@ class Builder {
         b.fixed_outcomes = true;
       }
       b.lookup_offset = lookup.value_or(0);
-      const uint64_t cap = b.success >= 0 ? std::min(b.defer_duration ? b.defer_duration : b.success_duration,
-                                                     b.success_duration)
-                                          : b.defer_duration;
+      const uint64_t cap = b.success >= 0
+                               ? std::min(b.defer_duration ? b.defer_duration : b.success_duration, b.success_duration)
+                               : b.defer_duration;
       if (b.lookup_offset > cap) b.lookup_offset = cap;
     }
   }

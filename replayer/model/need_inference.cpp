@@ -2,8 +2,8 @@
 // deferral reasons first, otherwise the resource arrivals that separate its
 // last deferred attempt from its successful one. Ambiguity is recorded, not
 // hidden.
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 
 #include "replayer/model/model.h"
 #include "replayer/trace/kernel_vocabulary.h"
@@ -24,9 +24,9 @@ void infer_needs(Model& m) {
     return nullptr;
   };
   auto describe_arrival = [&](const Arrival& a) {
-    std::string who = a.provider != kNoDev ? fmt::format("{} context of {}", to_string(m.contexts[a.ctx].kind),
-                                                         m.dev_label(a.provider))
-                                           : std::string("an exogenous context");
+    std::string who = a.provider != kNoDev
+                          ? fmt::format("{} context of {}", to_string(m.contexts[a.ctx].kind), m.dev_label(a.provider))
+                          : std::string("an exogenous context");
     return fmt::format("appeared at {} ({}, line {})", fmt_ms(a.t), who, tr.events[a.event].line);
   };
 
@@ -61,9 +61,10 @@ void infer_needs(Model& m) {
         const uint32_t rid = m.add_resource(*res);
         if (std::any_of(dm.needs.begin(), dm.needs.end(), [&](const Need& n) { return n.resource == rid; })) continue;
         const Arrival* arr = first_arrival(rid);
-        dm.needs.push_back(Need{rid, Evidence::reason,
-                                fmt::format("reason '{}' (line {}); {}", text, tr.events[a.start_event].line,
-                                            arr ? describe_arrival(*arr) : std::string("it never appears in the trace"))});
+        dm.needs.push_back(
+            Need{rid, Evidence::reason,
+                 fmt::format("reason '{}' (line {}); {}", text, tr.events[a.start_event].line,
+                             arr ? describe_arrival(*arr) : std::string("it never appears in the trace"))});
       }
     }
     if (!dm.needs.empty()) {
@@ -78,8 +79,8 @@ void infer_needs(Model& m) {
       if (last_def < 0) {  // every deferral came after the first success: replay by attempt count
         dm.need_mode = Evidence::count;
         const auto& b = m.bindings[atts[success].second];
-        dm.count_success_after = static_cast<int>(
-            std::find(b.attempts.begin(), b.attempts.end(), atts[success].first) - b.attempts.begin());
+        dm.count_success_after =
+            static_cast<int>(std::find(b.attempts.begin(), b.attempts.end(), atts[success].first) - b.attempts.begin());
         continue;
       }
       const auto& ad = m.attempts[atts[last_def].first];
@@ -101,25 +102,27 @@ void infer_needs(Model& m) {
           unparsed.empty() ? std::string() : fmt::format(" (unmatched reason: '{}')", unparsed.front());
       if (pick.size() == 1) {
         dm.need_mode = Evidence::separation;
-        dm.needs.push_back(Need{pick[0]->resources[0], Evidence::separation,
-                                fmt::format("only arrival between the last deferral ({}) and the successful probe ({}); {}{}",
-                                            fmt_ms(lo), fmt_ms(hi), describe_arrival(*pick[0]), reasons_note)});
+        dm.needs.push_back(
+            Need{pick[0]->resources[0], Evidence::separation,
+                 fmt::format("only arrival between the last deferral ({}) and the successful probe ({}); {}{}",
+                             fmt_ms(lo), fmt_ms(hi), describe_arrival(*pick[0]), reasons_note)});
         continue;
       }
       if (pick.size() > 1) {
         dm.need_mode = Evidence::ambiguous;
         for (const Arrival* a : pick)
-          dm.needs.push_back(Need{a->resources[0], Evidence::ambiguous,
-                                  fmt::format("one of {} arrivals between the last deferral ({}) and the success ({}); "
-                                              "all are assumed needed; {}{}",
-                                              pick.size(), fmt_ms(lo), fmt_ms(hi), describe_arrival(*a), reasons_note)});
+          dm.needs.push_back(
+              Need{a->resources[0], Evidence::ambiguous,
+                   fmt::format("one of {} arrivals between the last deferral ({}) and the success ({}); "
+                               "all are assumed needed; {}{}",
+                               pick.size(), fmt_ms(lo), fmt_ms(hi), describe_arrival(*a), reasons_note)});
         continue;
       }
       dm.need_mode = Evidence::count;
       // Index of the success within its binding.
       const auto& b = m.bindings[atts[success].second];
-      dm.count_success_after = static_cast<int>(
-          std::find(b.attempts.begin(), b.attempts.end(), atts[success].first) - b.attempts.begin());
+      dm.count_success_after =
+          static_cast<int>(std::find(b.attempts.begin(), b.attempts.end(), atts[success].first) - b.attempts.begin());
       continue;
     }
     // 3. Never bound.

@@ -8,13 +8,17 @@ namespace reprobe {
 
 const std::vector<PolicyInfo>& policy_catalog() {
   static const std::vector<PolicyInfo> c = {
-      {"stock", PolicyKind::stock, "the kernel profile's own behaviour (binds trigger, race re-trigger, one-shot timeout)"},
+      {"stock", PolicyKind::stock,
+       "the kernel profile's own behaviour (binds trigger, race re-trigger, one-shot timeout)"},
       {"no-race-fix", PolicyKind::no_race_fix, "stock without the 2014 deferred_trigger_count re-trigger"},
       {"no-timeout", PolicyKind::no_timeout, "stock with deferred_probe_timeout=0"},
-      {"provider-kick", PolicyKind::provider_kick, "a provider's deferred work / firmware callback ends with a trigger (RFC 2021)"},
+      {"provider-kick", PolicyKind::provider_kick,
+       "a provider's deferred work / firmware callback ends with a trigger (RFC 2021)"},
       {"component-kick", PolicyKind::component_kick, "snd_soc_add_component() triggers"},
-      {"resource-kick", PolicyKind::resource_kick, "every resource provider API (component, firmware, named resource) triggers"},
-      {"resource-aware", PolicyKind::resource_aware, "a deferred device is retried exactly when what it waits for appears"},
+      {"resource-kick", PolicyKind::resource_kick,
+       "every resource provider API (component, firmware, named resource) triggers"},
+      {"resource-aware", PolicyKind::resource_aware,
+       "a deferred device is retried exactly when what it waits for appears"},
       {"periodic", PolicyKind::periodic, "stock plus a trigger every N ms (periodic:500)"},
       {"sync-provider", PolicyKind::sync_provider, "the provider finishes its work/firmware init inside probe"},
   };
@@ -88,8 +92,9 @@ Result<Policy> parse_policy(std::string_view spec, const KernelProfile& profile,
         if (*n < 1 || *n > 3600000) return Error{"", 0, fmt::format("policy '{}': ms must be 1..3600000", spec)};
         p.period_ms = *n;
       } else {
-        return Error{"", 0, fmt::format("policy '{}': unknown parameter '{}' (timeout, extend, race_fix{})", spec, key,
-                                        p.kind == PolicyKind::periodic ? ", ms" : "")};
+        return Error{"", 0,
+                     fmt::format("policy '{}': unknown parameter '{}' (timeout, extend, race_fix{})", spec, key,
+                                 p.kind == PolicyKind::periodic ? ", ms" : "")};
       }
       canon_params.push_back(fmt::format("{}={}", key, *n));
     }

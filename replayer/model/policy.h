@@ -5,8 +5,8 @@
 #include <string_view>
 #include <vector>
 
-#include "replayer/trace/error.h"
 #include "replayer/model/kernel_profile.h"
+#include "replayer/trace/error.h"
 
 namespace reprobe {
 
@@ -24,9 +24,9 @@ enum class PolicyKind {
 
 struct Policy {
   PolicyKind kind = PolicyKind::stock;
-  std::string spec;            // canonical text, e.g. "stock", "stock:timeout=30", "periodic:500"
+  std::string spec;  // canonical text, e.g. "stock", "stock:timeout=30", "periodic:500"
   // Resolved knobs (kernel profile defaults unless overridden by parameters).
-  int timeout_s = 0;           // <= 0: no timeout timer
+  int timeout_s = 0;  // <= 0: no timeout timer
   bool extend_on_register = false;
   bool race_fix = true;
   int period_ms = 1000;

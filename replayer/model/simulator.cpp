@@ -5,18 +5,16 @@
 namespace reprobe {
 
 std::string_view to_string(TriggerCause c) {
-  static constexpr std::string_view n[] = {"bound",         "race",           "late_initcall",
-                                           "timeout",       "resume",         "periodic",
-                                           "provider_kick", "component_kick", "resource_kick"};
+  static constexpr std::string_view n[] = {"bound",    "race",          "late_initcall",  "timeout",      "resume",
+                                           "periodic", "provider_kick", "component_kick", "resource_kick"};
   return n[static_cast<size_t>(c)];
 }
 
 std::string_view to_string(RecKind k) {
   static constexpr std::string_view n[] = {
-      "probe_start",   "probe_end",     "defer_add",        "bound",         "trigger",
-      "trigger_ignored", "targeted_retry", "retry",          "resource_up",   "resource_down",
-      "card_register", "timeout_armed", "timeout_extended", "timeout_fired", "device_add",
-      "driver_register", "late_initcall"};
+      "probe_start",      "probe_end",     "defer_add",   "bound",           "trigger",       "trigger_ignored",
+      "targeted_retry",   "retry",         "resource_up", "resource_down",   "card_register", "timeout_armed",
+      "timeout_extended", "timeout_fired", "device_add",  "driver_register", "late_initcall"};
   return n[static_cast<size_t>(k)];
 }
 
@@ -167,8 +165,10 @@ void Simulator::push(QItem::Kind k, uint64_t t, uint32_t subject, uint32_t actio
   q.seq = state_.seq++;
   q.subject = subject;
   q.action_index = action_index;
-  if (q.t == state_.now && use_due_now_) due_now_.push_back(q);
-  else heap_push(q.t - state_.now > kLaterNs ? state_.later : state_.queue, q);
+  if (q.t == state_.now && use_due_now_)
+    due_now_.push_back(q);
+  else
+    heap_push(q.t - state_.now > kLaterNs ? state_.later : state_.queue, q);
 }
 
 // Moves what is left in due_now_ into the heap, seq kept (a truncated run).
@@ -280,8 +280,7 @@ void Simulator::run_until(uint64_t t) {
 // Runs until nothing is queued.
 SimResult Simulator::run() {
   use_due_now_ = true;
-  while (!state_.truncated && run_next()) {
-  }
+  while (!state_.truncated && run_next()) {}
   flush_due_now();
   use_due_now_ = false;
   return SimResult{std::move(state_)};  // the simulator is spent (see run())
@@ -290,10 +289,18 @@ SimResult Simulator::run() {
 // Runs one queued item: the kernel function its kind stands for.
 void Simulator::dispatch(const QItem& q) {
   switch (q.kind) {
-    case QItem::action: run_action(q.subject, q.action_index); break;
-    case QItem::thread_step: thread_step(q.subject); break;
-    case QItem::probe_decide: probe_decide(q.subject); break;
-    case QItem::probe_end: probe_end(q.subject); break;
+    case QItem::action:
+      run_action(q.subject, q.action_index);
+      break;
+    case QItem::thread_step:
+      thread_step(q.subject);
+      break;
+    case QItem::probe_decide:
+      probe_decide(q.subject);
+      break;
+    case QItem::probe_end:
+      probe_end(q.subject);
+      break;
     case QItem::timeout:  // deferred_probe_timeout_work_func(): one trigger, once
       if (q.subject != state_.timeout_version || state_.timeout_fired || !state_.timeout_armed) break;
       state_.timeout_fired = true;
@@ -307,7 +314,9 @@ void Simulator::dispatch(const QItem& q) {
       trigger(TriggerCause::periodic);
       push(QItem::periodic, state_.now + static_cast<uint64_t>(policy_.period_ms) * 1'000'000);
       break;
-    case QItem::kick: trigger(TriggerCause::provider_kick); break;
+    case QItem::kick:
+      trigger(TriggerCause::provider_kick);
+      break;
   }
 }
 
@@ -404,9 +413,12 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
       record(RecKind::resource_up, a.dev, a.arrival);
       {
         const auto& arr = model_->arrivals[a.arrival];
-        const bool component = !arr.resources.empty() && model_->resource_name(arr.resources[0]).starts_with("component:");
-        if (policy_.kicks_on_resource()) trigger(TriggerCause::resource_kick);
-        else if (component && policy_.kicks_on_component()) trigger(TriggerCause::component_kick);
+        const bool component =
+            !arr.resources.empty() && model_->resource_name(arr.resources[0]).starts_with("component:");
+        if (policy_.kicks_on_resource())
+          trigger(TriggerCause::resource_kick);
+        else if (component && policy_.kicks_on_component())
+          trigger(TriggerCause::component_kick);
       }
       break;
     case ActionKind::resource_down:
@@ -426,7 +438,9 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
       }
       record(RecKind::card_register, a.dev);
       break;
-    case ActionKind::resume: trigger(TriggerCause::resume); break;
+    case ActionKind::resume:
+      trigger(TriggerCause::resume);
+      break;
   }
 }
 
@@ -565,9 +579,11 @@ ProbeOutcome Simulator::decide_outcome(uint32_t binding, uint32_t k, bool& assum
   switch (dm.need_mode) {
     case Evidence::count:
       return B.success >= 0 && static_cast<int>(k) >= dm.count_success_after ? ProbeOutcome::bound
-                                                                              : ProbeOutcome::deferred;
-    case Evidence::unknown: return ProbeOutcome::deferred;
-    case Evidence::none: return observed();
+                                                                             : ProbeOutcome::deferred;
+    case Evidence::unknown:
+      return ProbeOutcome::deferred;
+    case Evidence::none:
+      return observed();
     case Evidence::reason:
     case Evidence::separation:
     case Evidence::ambiguous:
@@ -696,8 +712,10 @@ void Simulator::list_append(DeferList which, DevId d) {
   ds.list = which;
   ds.prev = l.tail;
   ds.next = kNone;
-  if (l.tail != kNone) state_.devs[l.tail].next = d;
-  else l.head = d;
+  if (l.tail != kNone)
+    state_.devs[l.tail].next = d;
+  else
+    l.head = d;
   l.tail = d;
   ++l.size;
 }
@@ -707,10 +725,14 @@ void Simulator::list_remove(DevId d) {
   auto& ds = state_.devs[d];
   if (ds.list == DeferList::none) return;
   ListHead& l = ds.list == DeferList::pending ? state_.pending : state_.active;
-  if (ds.prev != kNone) state_.devs[ds.prev].next = ds.next;
-  else l.head = ds.next;
-  if (ds.next != kNone) state_.devs[ds.next].prev = ds.prev;
-  else l.tail = ds.prev;
+  if (ds.prev != kNone)
+    state_.devs[ds.prev].next = ds.next;
+  else
+    l.head = ds.next;
+  if (ds.next != kNone)
+    state_.devs[ds.next].prev = ds.prev;
+  else
+    l.tail = ds.prev;
   --l.size;
   ds.list = DeferList::none;
   ds.prev = ds.next = kNone;
@@ -729,7 +751,8 @@ void Simulator::add_pending(DevId d) {
 bool Simulator::needs_met(DevId d) const {
   const DeviceModel& dm = model_->devices[d];
   switch (dm.need_mode) {
-    case Evidence::none: return true;
+    case Evidence::none:
+      return true;
     case Evidence::reason:
     case Evidence::separation:
     case Evidence::ambiguous:
@@ -737,7 +760,8 @@ bool Simulator::needs_met(DevId d) const {
         if (!state_.resource_up[n.resource]) return false;
       return true;
     case Evidence::count:
-    case Evidence::unknown: return false;
+    case Evidence::unknown:
+      return false;
   }
   return false;
 }

@@ -17,15 +17,37 @@
 namespace reprobe {
 
 enum class TriggerCause : uint8_t {
-  bound, race, late_initcall, timeout, resume, periodic, provider_kick, component_kick, resource_kick,
+  bound,
+  race,
+  late_initcall,
+  timeout,
+  resume,
+  periodic,
+  provider_kick,
+  component_kick,
+  resource_kick,
 };
 inline constexpr size_t kTriggerCauseCount = 9;
 std::string_view to_string(TriggerCause c);
 
 enum class RecKind : uint8_t {
-  probe_start, probe_end, defer_add, bound, trigger, trigger_ignored, targeted_retry, retry,
-  resource_up, resource_down, card_register, timeout_armed, timeout_extended, timeout_fired,
-  device_add, driver_register, late_initcall,
+  probe_start,
+  probe_end,
+  defer_add,
+  bound,
+  trigger,
+  trigger_ignored,
+  targeted_retry,
+  retry,
+  resource_up,
+  resource_down,
+  card_register,
+  timeout_armed,
+  timeout_extended,
+  timeout_fired,
+  device_add,
+  driver_register,
+  late_initcall,
 };
 std::string_view to_string(RecKind k);
 
@@ -42,21 +64,21 @@ struct SimRecord {
                          // per step: < 2^31 in any run that fits in memory); timeout_armed/extended: seconds
   RecKind kind = RecKind::probe_start;
 
-  uint32_t binding() const { return subject; }        // probe_start, probe_end, bound
+  uint32_t binding() const { return subject; }                               // probe_start, probe_end, bound
   TriggerCause cause() const { return static_cast<TriggerCause>(subject); }  // trigger, trigger_ignored
-  uint32_t arrival() const { return subject; }        // resource_up, resource_down (Model::arrivals)
-  uint32_t driver() const { return subject; }         // driver_register (Model::drivers)
+  uint32_t arrival() const { return subject; }  // resource_up, resource_down (Model::arrivals)
+  uint32_t driver() const { return subject; }   // driver_register (Model::drivers)
   ProbeOutcome outcome() const { return static_cast<ProbeOutcome>(value); }  // probe_end
-  int32_t trigger_count() const { return value; }     // trigger
-  int32_t seconds() const { return value; }           // timeout_armed, timeout_extended
+  int32_t trigger_count() const { return value; }                            // trigger
+  int32_t seconds() const { return value; }                                  // timeout_armed, timeout_extended
 };
 static_assert(sizeof(SimRecord) == 24, "timeline records stay small (docs/model.md §4)");
 
 struct SimConfig {
-  uint64_t work_latency_ns = 50'000;       // trigger -> deferred_probe_work_func start
+  uint64_t work_latency_ns = 50'000;                  // trigger -> deferred_probe_work_func start
   uint64_t horizon_after_end_ns = 60'000'000'000ull;  // periodic triggers stop this long after the trace
   bool record_timeline = true;
-  uint64_t max_steps = 0;                  // 0 = automatic cap
+  uint64_t max_steps = 0;  // 0 = automatic cap
 };
 
 // A queued simulator event. Ordered by (t, seq); seq is assignment order, so
@@ -65,7 +87,7 @@ struct SimConfig {
 struct QItem {
   enum Kind : uint8_t { action, thread_step, probe_decide, probe_end, timeout, periodic, kick };
   uint64_t t = 0;
-  uint32_t seq = 0;   // renumbered (order kept) before it would wrap
+  uint32_t seq = 0;           // renumbered (order kept) before it would wrap
   uint32_t subject = 0;       // action: context instance (SimState::instances); thread_step: thread;
                               // probe_decide, probe_end: device; timeout: the SimState::timeout_version
                               // it was armed as (stale when that changed); periodic, kick: 0
@@ -98,8 +120,8 @@ struct DevState {
   bool assumed_success = false;
   DeferList list = DeferList::none;
   uint32_t prev = kNone, next = kNone;  // links in the list it is on
-  uint32_t bound_binding = kNone;   // kNone while bound to its header (pre-capture) driver
-  bool ever_bound = false;          // bound at some point (initially, or in the replay)
+  uint32_t bound_binding = kNone;       // kNone while bound to its header (pre-capture) driver
+  bool ever_bound = false;              // bound at some point (initially, or in the replay)
   uint64_t bound_at = 0;
   uint64_t card_at = 0;
   bool card_live = false;
@@ -143,15 +165,15 @@ struct SimState {
   std::vector<QItem> later;
   std::vector<DevState> devs;
   std::vector<uint8_t> driver_registered;
-  std::vector<uint32_t> driver_reg_order;   // registration sequence number per driver
+  std::vector<uint32_t> driver_reg_order;  // registration sequence number per driver
   uint32_t reg_seq = 0;
-  std::vector<uint32_t> binding_attempts;   // attempts made per binding
+  std::vector<uint32_t> binding_attempts;  // attempts made per binding
   std::vector<uint32_t> resource_up;
   std::vector<CtxInstance> instances;
-  std::vector<SimThread> threads;           // threads[0] = deferred_probe_work
+  std::vector<SimThread> threads;  // threads[0] = deferred_probe_work
   ListHead pending, active;
   bool enabled = false;
-  uint8_t late_initcall_stage = 0;        // 1: first drain, 2: second drain (deferred_probe_initcall)
+  uint8_t late_initcall_stage = 0;  // 1: first drain, 2: second drain (deferred_probe_initcall)
   bool worker_scheduled = false;
   uint64_t trigger_count = 0;
   std::array<uint32_t, kTriggerCauseCount> triggers_by_cause{};
@@ -196,7 +218,7 @@ class Simulator {
   void push(QItem::Kind k, uint64_t t, uint32_t subject = 0, uint32_t action_index = 0);
   QItem pop_at(size_t i);
   void run_item(const QItem& q);
-  bool run_next();             // run()/run_until(): pops from due_now_ or the heaps
+  bool run_next();  // run()/run_until(): pops from due_now_ or the heaps
   void flush_due_now();
   void promote_due();
   void renumber_queue();
@@ -230,11 +252,11 @@ class Simulator {
   const Model* model_;
   Policy policy_;
   SimConfig config_;
-  std::vector<uint32_t> binding_driver_;    // binding -> driver index
+  std::vector<uint32_t> binding_driver_;                // binding -> driver index
   std::vector<std::vector<uint32_t>> driver_bindings_;  // driver -> its bindings, in device order
-  std::vector<uint32_t> initial_driver_;    // device -> driver index it was bound to before the capture
-  std::vector<uint32_t> scratch_;           // candidates() output, reused
-  std::vector<uint64_t> inline_span_;       // per context (sync-provider only)
+  std::vector<uint32_t> initial_driver_;                // device -> driver index it was bound to before the capture
+  std::vector<uint32_t> scratch_;                       // candidates() output, reused
+  std::vector<uint64_t> inline_span_;                   // per context (sync-provider only)
   uint64_t horizon_ = 0;
   // Inside run() and run_until() only (use_due_now_): items queued for `now`
   // itself (a third of all steps) go to this FIFO instead of the heap. Every

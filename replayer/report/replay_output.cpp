@@ -34,9 +34,12 @@ ReportDocument replay_document(const ReplayReport& r) {
   ReportDocument doc;
   doc.made_by = "reprobe replay";
   const size_t n = r.targets.size(), bound = stock_targets_bound(r);
-  if (n == 0) doc.title = "reprobe replay: no target device";
-  else if (n == 1) doc.title = bound ? "reprobe replay: the card binds" : "reprobe replay: the card does not bind";
-  else doc.title = fmt::format("reprobe replay: {} of {} target devices bind", bound, n);
+  if (n == 0)
+    doc.title = "reprobe replay: no target device";
+  else if (n == 1)
+    doc.title = bound ? "reprobe replay: the card binds" : "reprobe replay: the card does not bind";
+  else
+    doc.title = fmt::format("reprobe replay: {} of {} target devices bind", bound, n);
   doc.title += " (stock, kernel profile " + r.profile.name + ")";
   Line lead(n == 1 ? "Target: " : "Targets: ");
   for (size_t i = 0; i < n; ++i) lead.t(i ? ", " : "").v(r.model.dev_label(r.targets[i]));
@@ -49,7 +52,8 @@ ReportDocument replay_document(const ReplayReport& r) {
   Section fid;
   fid.title = "Fidelity";
   if (r.fidelity.exact)
-    fid.paragraph(fmt::format("The stock replay reproduces the capture exactly ({} confidence).", r.fidelity.confidence));
+    fid.paragraph(
+        fmt::format("The stock replay reproduces the capture exactly ({} confidence).", r.fidelity.confidence));
   else
     fid.paragraph(fmt::format("The stock replay diverges from the capture in {} ({} confidence):",
                               count_of(r.fidelity.divergences.size(), "point", "points"), r.fidelity.confidence));
@@ -141,9 +145,8 @@ std::string format_json(const ReplayReport& r) {
     x["evidence"] = to_string(dm.need_mode);
     json needs = json::array();
     for (const auto& n : dm.needs)
-      needs.push_back(json::object({{"resource", m.resource_name(n.resource)},
-                                    {"evidence", to_string(n.evidence)},
-                                    {"detail", n.detail}}));
+      needs.push_back(json::object(
+          {{"resource", m.resource_name(n.resource)}, {"evidence", to_string(n.evidence)}, {"detail", n.detail}}));
     x["needs"] = needs;
     if (dm.need_mode == Evidence::count) x["bound_from_attempt"] = dm.count_success_after;
     inf.push_back(x);
@@ -158,9 +161,10 @@ std::string format_json(const ReplayReport& r) {
     x["context"] = to_string(m.contexts[a.ctx].kind);
     x["provider"] = a.provider != kNoDev ? json(m.dev_label(a.provider)) : json(nullptr);
     const auto& pd = a.provider != kNoDev ? m.devices[a.provider] : m.devices.front();
-    x["bind_to_ready_ns"] = a.provider != kNoDev && pd.observed_bound && !pd.initially_bound && a.t >= pd.observed_bound_at
-                                ? json(a.t - pd.observed_bound_at)
-                                : json(nullptr);
+    x["bind_to_ready_ns"] =
+        a.provider != kNoDev && pd.observed_bound && !pd.initially_bound && a.t >= pd.observed_bound_at
+            ? json(a.t - pd.observed_bound_at)
+            : json(nullptr);
     prov.push_back(x);
   }
   o["providers"] = prov;

@@ -9,8 +9,8 @@
 
 #include "replayer/model/policy.h"
 #include "replayer/report/report_redaction.h"
-#include "replayer/verdict/report_units.h"
 #include "replayer/report/report_sections.h"
+#include "replayer/verdict/report_units.h"
 
 namespace reprobe {
 
@@ -108,7 +108,7 @@ Line list_line(const std::vector<std::string>& items, size_t cap, size_t chars, 
 }  // namespace
 
 struct ReportContent::Precomputed {
-  std::vector<DeviceRow> deferred_rows;   // sorted: deferrals desc, attempts desc, label
+  std::vector<DeviceRow> deferred_rows;  // sorted: deferrals desc, attempts desc, label
   uint32_t probed = 0, bound_first = 0, deferred_any = 0, still_deferred = 0, failed_only = 0;
   uint64_t inferred_events = 0;
   uint64_t first_t = 0;
@@ -138,13 +138,17 @@ ReportContent::ReportContent(const ReplayReport& report, const Trace& trace, con
         }
         for (StrId rs : a.reasons) {
           auto it = std::find_if(row.reasons.begin(), row.reasons.end(), [&](const auto& p) { return p.first == rs; });
-          if (it == row.reasons.end()) row.reasons.emplace_back(rs, 1);
-          else ++it->second;
+          if (it == row.reasons.end())
+            row.reasons.emplace_back(rs, 1);
+          else
+            ++it->second;
         }
       }
     if (dm.observed_deferrals == 0) {
-      if (any_bound && dm.observed_attempts == 1) ++pre_->bound_first;
-      else if (!any_bound) ++pre_->failed_only;
+      if (any_bound && dm.observed_attempts == 1)
+        ++pre_->bound_first;
+      else if (!any_bound)
+        ++pre_->failed_only;
       continue;
     }
     ++pre_->deferred_any;
@@ -171,10 +175,11 @@ void add_devices(ReportDocument& doc, const ReplayReport& rep, const ReportConte
   const Model& m = rep.model;
   Section s;
   s.title = "Deferrals per device";
-  s.paragraph(fmt::format("{} probed in the capture: {} bound on the first attempt, {} deferred at least once "
-                          "({} of them still deferred at the end), {} only failed or were rejected (no deferral).",
-                          count_of(pre.probed, "device was", "devices were"), pre.bound_first, pre.deferred_any,
-                          pre.still_deferred, pre.failed_only));
+  s.paragraph(
+      fmt::format("{} probed in the capture: {} bound on the first attempt, {} deferred at least once "
+                  "({} of them still deferred at the end), {} only failed or were rejected (no deferral).",
+                  count_of(pre.probed, "device was", "devices were"), pre.bound_first, pre.deferred_any,
+                  pre.still_deferred, pre.failed_only));
   if (pre.deferred_rows.empty()) {
     doc.sections.push_back(std::move(s));
     return;
@@ -182,17 +187,22 @@ void add_devices(ReportDocument& doc, const ReplayReport& rep, const ReportConte
   s.collapsed = pre.deferred_rows.size() > 10;
   s.summary = count_of(pre.deferred_rows.size(), "device deferred", "devices deferred");
   Table t;
-  t.columns = {"device", "bus", "driver", "attempts", "deferrals", "outcome in the capture", "deferral reasons",
-               "waits for (evidence)"};
+  t.columns = {"device",           "bus",
+               "driver",           "attempts",
+               "deferrals",        "outcome in the capture",
+               "deferral reasons", "waits for (evidence)"};
   t.numeric = {false, false, false, true, true, false, false, false};
   const size_t shown = std::min(pre.deferred_rows.size(), caps.device_rows);
   for (size_t i = 0; i < shown; ++i) {
     const DeviceRow& r = pre.deferred_rows[i];
     const DeviceModel& dm = m.devices[r.dev];
     std::string outcome;
-    if (dm.observed_bound) outcome = "bound at " + report_instant(dm.observed_bound_at);
-    else if (r.last == ProbeOutcome::deferred) outcome = "deferred at the end";
-    else outcome = fmt::format("{} (ret {}) at {}", to_string(r.last), r.last_ret, report_instant(r.last_end));
+    if (dm.observed_bound)
+      outcome = "bound at " + report_instant(dm.observed_bound_at);
+    else if (r.last == ProbeOutcome::deferred)
+      outcome = "deferred at the end";
+    else
+      outcome = fmt::format("{} (ret {}) at {}", to_string(r.last), r.last_ret, report_instant(r.last_end));
     Line reasons;
     for (size_t k = 0; k < r.reasons.size() && k < caps.reasons_per_device; ++k) {
       if (k) reasons.t("; ");
@@ -205,21 +215,24 @@ void add_devices(ReportDocument& doc, const ReplayReport& rep, const ReportConte
     Line needs;
     for (size_t k = 0; k < dm.needs.size() && k < 2; ++k) {
       if (k) needs.t(", ");
-      needs.v(cut_text(m.resource_name(dm.needs[k].resource), caps.verbatim_chars)).t(" (" + std::string(to_string(dm.needs[k].evidence)) + ")");
+      needs.v(cut_text(m.resource_name(dm.needs[k].resource), caps.verbatim_chars))
+          .t(" (" + std::string(to_string(dm.needs[k].evidence)) + ")");
     }
     if (dm.needs.size() > 2) needs.t(fmt::format(", {} more", dm.needs.size() - 2));
     if (dm.needs.empty()) needs.t(dm.need_mode == Evidence::count ? "retried by count" : "unknown");
     const std::string drv = drivers_of(m, r.dev);
-    t.rows.push_back({Line().v(r.label), Line().v(std::string(m.trace->str(dm.bus))), drv.empty() ? Line("-") : Line().v(drv),
-                      Line(std::to_string(r.attempts)), Line(std::to_string(r.deferrals)), Line(outcome), reasons, needs});
+    t.rows.push_back({Line().v(r.label), Line().v(std::string(m.trace->str(dm.bus))),
+                      drv.empty() ? Line("-") : Line().v(drv), Line(std::to_string(r.attempts)),
+                      Line(std::to_string(r.deferrals)), Line(outcome), reasons, needs});
   }
   s.table(std::move(t));
   if (pre.deferred_rows.size() > shown) {
     uint64_t cut_deferrals = 0;
     for (size_t i = shown; i < pre.deferred_rows.size(); ++i) cut_deferrals += pre.deferred_rows[i].deferrals;
-    s.paragraph(fmt::format("Cut: the table shows the {} devices with the most deferrals; {} more rows ({} deferrals "
-                            "together, at most {} per device) are left out.",
-                            shown, pre.deferred_rows.size() - shown, cut_deferrals, pre.deferred_rows[shown].deferrals));
+    s.paragraph(
+        fmt::format("Cut: the table shows the {} devices with the most deferrals; {} more rows ({} deferrals "
+                    "together, at most {} per device) are left out.",
+                    shown, pre.deferred_rows.size() - shown, cut_deferrals, pre.deferred_rows[shown].deferrals));
   }
   doc.sections.push_back(std::move(s));
 }
@@ -267,13 +280,15 @@ void add_cards_and_modules(KeyValues& kv, const ojson& snap, const ojson& end_sn
     std::vector<std::string> items;
     if (const ojson* c = json_at(sn, {"alsa", "cards"}); c && c->is_array())
       for (const auto& card : *c)
-        items.push_back(fmt::format("{} {} ({})", json_str(card, "index"), json_str(card, "id"), json_str(card, "driver")));
+        items.push_back(
+            fmt::format("{} {} ({})", json_str(card, "index"), json_str(card, "id"), json_str(card, "driver")));
     return items;
   };
   if (json_at(snap, {"alsa", "cards"}))
     kv.emplace_back("Sound cards at the start", list_line(cards(snap), caps.list_items, caps.verbatim_chars, "cards"));
   if (json_at(end_snap, {"alsa", "cards"}))
-    kv.emplace_back("Sound cards at the end", list_line(cards(end_snap), caps.list_items, caps.verbatim_chars, "cards"));
+    kv.emplace_back("Sound cards at the end",
+                    list_line(cards(end_snap), caps.list_items, caps.verbatim_chars, "cards"));
   auto modules = [](const ojson& sn) {
     std::vector<std::string> items;
     if (const ojson* mods = json_at(sn, {"modules"}); mods && mods->is_array())
@@ -283,13 +298,15 @@ void add_cards_and_modules(KeyValues& kv, const ojson& snap, const ojson& end_sn
   };
   const auto mods_start = modules(snap);
   if (snap.contains("modules"))
-    kv.emplace_back("Sound modules at the start", list_line(mods_start, caps.list_items, caps.verbatim_chars, "modules"));
+    kv.emplace_back("Sound modules at the start",
+                    list_line(mods_start, caps.list_items, caps.verbatim_chars, "modules"));
   if (end_snap.is_object() && end_snap.contains("modules")) {
     std::vector<std::string> loaded;
     const std::set<std::string> before(mods_start.begin(), mods_start.end());
     for (const auto& x : modules(end_snap))
       if (!before.count(x)) loaded.push_back(x);
-    kv.emplace_back("Sound modules loaded during the capture", list_line(loaded, caps.list_items, caps.verbatim_chars, "modules"));
+    kv.emplace_back("Sound modules loaded during the capture",
+                    list_line(loaded, caps.list_items, caps.verbatim_chars, "modules"));
   }
 }
 
@@ -312,8 +329,8 @@ void add_devices_deferred(KeyValues& kv, const ojson& snap, const ojson& end_sna
         }
       if (total > n) l.t(fmt::format("; {} more (cut)", total - n));
       if (!total) l.t("empty");
-      kv.emplace_back(end_snap.is_object() ? "debugfs devices_deferred at the end" : "debugfs devices_deferred at the start",
-                      l);
+      kv.emplace_back(
+          end_snap.is_object() ? "debugfs devices_deferred at the end" : "debugfs devices_deferred at the start", l);
     } else {
       kv.emplace_back("debugfs devices_deferred", Line("not readable: ").v(cut(json_str(*dd, "why"))));
     }
@@ -400,21 +417,25 @@ void add_gaps(ReportDocument& doc, const ReplayReport& rep, const Trace& tr, con
                        "): times are log timestamps and events the log does not print are missing or inferred; "
                        "lower confidence than an eBPF capture.");
   else if (tr.source == "synthetic")
-    items.emplace_back("Synthetic trace (scenario builder or hand-written, source synthetic): not observed on a machine.");
+    items.emplace_back(
+        "Synthetic trace (scenario builder or hand-written, source synthetic): not observed on a machine.");
   else
     items.emplace_back(Line("Producer ").v(tr.source).t(": unknown confidence."));
   if (!tr.end) {
-    items.emplace_back("No end line: the capture was cut (recorder killed or file truncated); the replay ends at the last "
-                       "event (" + report_instant(tr.last_time()) + ").");
+    items.emplace_back(
+        "No end line: the capture was cut (recorder killed or file truncated); the replay ends at the last "
+        "event (" +
+        report_instant(tr.last_time()) + ").");
   } else {
     const uint64_t end_t = tr.end->t.value_or(tr.last_time());
     items.emplace_back(fmt::format("The capture ran from {} to {} ({}), {}.", report_instant(pre.first_t),
                                    report_instant(end_t), report_gap(end_t >= pre.first_t ? end_t - pre.first_t : 0),
                                    count_of(tr.events.size(), "event", "events")));
     if (tr.end->dropped || tr.end->lost)
-      items.emplace_back(fmt::format("The producer dropped {} and lost {} events: the replay may miss probes, binds or "
-                                     "triggers.",
-                                     tr.end->dropped, tr.end->lost));
+      items.emplace_back(
+          fmt::format("The producer dropped {} and lost {} events: the replay may miss probes, binds or "
+                      "triggers.",
+                      tr.end->dropped, tr.end->lost));
     else
       items.emplace_back("No events dropped or lost.");
   }
@@ -428,14 +449,19 @@ void add_gaps(ReportDocument& doc, const ReplayReport& rep, const Trace& tr, con
     for (const auto& spec : all_event_specs()) {
       if (spec.kind == EventKind::extension) continue;
       const std::string name(spec.name);
-      if (!hooks->contains(name)) missing.push_back(name);
+      if (!hooks->contains(name))
+        missing.push_back(name);
       else if ((*hooks)[name] == "dmesg" || (*hooks)[name] == "inferred")
         weak.push_back(name + " (" + (*hooks)[name].get<std::string>() + ")");
     }
     if (!missing.empty())
-      items.push_back(Line("Not captured (no hook in this capture): ").add(list_line(missing, caps.list_items, 100, "kinds")).t("."));
+      items.push_back(Line("Not captured (no hook in this capture): ")
+                          .add(list_line(missing, caps.list_items, 100, "kinds"))
+                          .t("."));
     if (!weak.empty())
-      items.push_back(Line("Taken from the log or inferred, not traced: ").add(list_line(weak, caps.list_items, 100, "kinds")).t("."));
+      items.push_back(Line("Taken from the log or inferred, not traced: ")
+                          .add(list_line(weak, caps.list_items, 100, "kinds"))
+                          .t("."));
   } else if (tr.source != "synthetic") {
     items.emplace_back("The header names no hooks: how the events were observed is unknown.");
   }
@@ -448,9 +474,11 @@ void add_gaps(ReportDocument& doc, const ReplayReport& rep, const Trace& tr, con
     items.push_back(std::move(l));
   }
   if (!tr.warnings.empty())
-    items.push_back(Line("Reader warnings: ").add(list_line(tr.warnings, caps.list_items, caps.verbatim_chars, "warnings")));
+    items.push_back(
+        Line("Reader warnings: ").add(list_line(tr.warnings, caps.list_items, caps.verbatim_chars, "warnings")));
   if (!rep.warnings.empty())
-    items.push_back(Line("Replay warnings: ").add(list_line(rep.warnings, caps.list_items, caps.verbatim_chars, "warnings")));
+    items.push_back(
+        Line("Replay warnings: ").add(list_line(rep.warnings, caps.list_items, caps.verbatim_chars, "warnings")));
   s.bullets(std::move(items));
   doc.sections.push_back(std::move(s));
 
@@ -498,8 +526,10 @@ ReportDocument ReportContent::document(const ReportCaps& caps) const {
   Redactor red = report_redactor(trace_, opts_);
   ReportDocument doc;
   const size_t n = rep.targets.size(), bound = stock_targets_bound(rep);
-  if (n == 1) doc.title = bound ? "reprobe report: the card binds" : "reprobe report: the card does not bind";
-  else doc.title = fmt::format("reprobe report: {} of {} target devices bind", bound, n);
+  if (n == 1)
+    doc.title = bound ? "reprobe report: the card binds" : "reprobe report: the card does not bind";
+  else
+    doc.title = fmt::format("reprobe report: {} of {} target devices bind", bound, n);
   doc.title += " (stock, kernel profile " + rep.profile.name + ")";
   {
     Line l(n == 1 ? "Target: " : "Targets: ");
@@ -508,9 +538,10 @@ ReportDocument ReportContent::document(const ReportCaps& caps) const {
       l.v(m.dev_label(rep.targets[i]));
     }
     if (n > caps.targets_listed) l.t(fmt::format(" and {} more (cut)", n - caps.targets_listed));
-    l.t(". Trace ").v(trace_.path).t(fmt::format(" (source {}, {}, {}).", trace_.source,
-                                                   count_of(trace_.events.size(), "event", "events"),
-                                                   count_of(m.devices.size(), "device", "devices")));
+    l.t(". Trace ")
+        .v(trace_.path)
+        .t(fmt::format(" (source {}, {}, {}).", trace_.source, count_of(trace_.events.size(), "event", "events"),
+                       count_of(m.devices.size(), "device", "devices")));
     doc.lead.push_back(std::move(l));
   }
   {
@@ -524,8 +555,10 @@ ReportDocument ReportContent::document(const ReportCaps& caps) const {
       (v.target_bound ? yes : no).push_back(v.policy.spec);
     }
     Line l("Stock outcome: ");
-    if (n == 1) l.t(bound ? "bound" : "NOT bound");
-    else l.t(fmt::format("{} of {} bound", bound, n));
+    if (n == 1)
+      l.t(bound ? "bound" : "NOT bound");
+    else
+      l.t(fmt::format("{} of {} bound", bound, n));
     if (stock && stock->target_bound_at) l.t(" at " + report_instant(*stock->target_bound_at));
     l.t(".");
     if (!yes.empty() || !no.empty()) {

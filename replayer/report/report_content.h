@@ -9,22 +9,22 @@
 #include <cstddef>
 #include <memory>
 
-#include "replayer/verdict/replay.h"
 #include "replayer/report/report_document.h"
 #include "replayer/report/report_options.h"
 #include "replayer/trace/trace.h"
+#include "replayer/verdict/replay.h"
 
 namespace reprobe {
 
 // How much of each long part a report shows.
 struct ReportCaps {
-  size_t targets_listed = 8;       // target names in the lead
-  size_t targets_explained = 6;    // plain-words stories
-  size_t device_rows = 60;         // per-device deferral table
-  size_t stranded_names = 4;       // per verdict row
+  size_t targets_listed = 8;     // target names in the lead
+  size_t targets_explained = 6;  // plain-words stories
+  size_t device_rows = 60;       // per-device deferral table
+  size_t stranded_names = 4;     // per verdict row
   size_t reasons_per_device = 3;
-  size_t verbatim_chars = 200;     // one machine string (reason, command line, ...)
-  size_t list_items = 40;          // divergences, notes, modules, PCI devices, cards, ...
+  size_t verbatim_chars = 200;  // one machine string (reason, command line, ...)
+  size_t list_items = 40;       // divergences, notes, modules, PCI devices, cards, ...
 
   // The next smaller caps, or false when these are already the smallest.
   bool shrink();
@@ -43,7 +43,7 @@ class ReportContent {
   // Deterministic: equal inputs give equal documents.
   ReportDocument document(const ReportCaps& caps) const;
 
- struct Precomputed;  // computed once in the constructor (report_content.cpp)
+  struct Precomputed;  // computed once in the constructor (report_content.cpp)
 
  private:
   const ReplayReport& report_;

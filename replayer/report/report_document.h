@@ -17,22 +17,22 @@ namespace reprobe {
 
 struct Table {
   std::vector<std::string> columns;
-  std::vector<bool> numeric;              // right-aligned columns (same size as columns, or empty)
+  std::vector<bool> numeric;  // right-aligned columns (same size as columns, or empty)
   std::vector<std::vector<Line>> rows;
 };
 
 struct Block {
   enum class Kind { paragraph, bullets, table, key_values };
   Kind kind = Kind::paragraph;
-  std::vector<Line> lines;                // paragraph: one line each; bullets: one item each
-  Table table;                            // table
+  std::vector<Line> lines;                          // paragraph: one line each; bullets: one item each
+  Table table;                                      // table
   std::vector<std::pair<std::string, Line>> pairs;  // key_values: label -> value
 };
 
 struct Section {
   std::string title;
-  bool collapsed = false;                 // Markdown: inside <details>, the summary being title + summary
-  std::string summary;                    // one-line summary shown next to a collapsed title
+  bool collapsed = false;  // Markdown: inside <details>, the summary being title + summary
+  std::string summary;     // one-line summary shown next to a collapsed title
   std::vector<Block> blocks;
 
   Block& paragraph(Line l) {
@@ -67,7 +67,7 @@ struct Section {
 
 struct ReportDocument {
   std::string title;
-  std::vector<Line> lead;                 // short paragraphs under the title (the verdict in one sentence)
+  std::vector<Line> lead;  // short paragraphs under the title (the verdict in one sentence)
   std::vector<Section> sections;
   std::string made_by = "reprobe report";  // the verb named in the renderers' closing line
 };

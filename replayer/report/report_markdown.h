@@ -8,11 +8,11 @@
 
 #include <string>
 
-#include "replayer/verdict/replay.h"
 #include "replayer/report/report_content.h"
 #include "replayer/report/report_document.h"
 #include "replayer/report/report_options.h"
 #include "replayer/trace/trace.h"
+#include "replayer/verdict/replay.h"
 
 namespace reprobe {
 

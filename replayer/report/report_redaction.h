@@ -8,8 +8,8 @@
 // ReportOptions::redact.
 #pragma once
 
-#include "replayer/trace/redact.h"
 #include "replayer/report/report_options.h"
+#include "replayer/trace/redact.h"
 #include "replayer/trace/trace.h"
 
 namespace reprobe {

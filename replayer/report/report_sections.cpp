@@ -35,8 +35,10 @@ std::string bound_cell(const PolicyVerdict& v) {
     if (t.assumed_success) assumed = true;
   }
   std::string s;
-  if (v.targets.size() == 1) s = n ? "yes" : "NO";
-  else s = fmt::format("{} of {}", n, v.targets.size());
+  if (v.targets.size() == 1)
+    s = n ? "yes" : "NO";
+  else
+    s = fmt::format("{} of {}", n, v.targets.size());
   if (assumed) s += " (assumed)";
   return s;
 }
@@ -73,7 +75,8 @@ std::string cost_cell(const PolicyVerdict& v) {
   std::string c;
   if (v.blocked_total_ns)
     c = fmt::format("probe blocked {} (max {})", report_gap(v.blocked_total_ns), report_gap(v.blocked_max_ns));
-  if (v.timeout_fired_at) c += (c.empty() ? "" : "; ") + fmt::format("timeout fired at {}", report_instant(*v.timeout_fired_at));
+  if (v.timeout_fired_at)
+    c += (c.empty() ? "" : "; ") + fmt::format("timeout fired at {}", report_instant(*v.timeout_fired_at));
   if (v.truncated) c += (c.empty() ? "" : "; ") + std::string("simulation cut (runaway triggers)");
   return c.empty() ? "-" : c;
 }
@@ -84,8 +87,14 @@ void add_verdicts(ReportDocument& doc, const ReplayReport& rep, const ReportCaps
   Section s;
   s.title = "Verdict per policy";
   Table t;
-  t.columns = {"policy", rep.targets.size() == 1 ? "card bound?" : "targets bound", "bound at", "probe attempts",
-               "deferrals", "triggers", "stranded (waiting for)", "cost"};
+  t.columns = {"policy",
+               rep.targets.size() == 1 ? "card bound?" : "targets bound",
+               "bound at",
+               "probe attempts",
+               "deferrals",
+               "triggers",
+               "stranded (waiting for)",
+               "cost"};
   t.numeric = {false, false, true, true, true, true, false, false};
   for (const auto& v : rep.verdicts)
     t.rows.push_back({Line().v(v.policy.spec), Line(bound_cell(v)),
@@ -112,19 +121,23 @@ void add_stories(ReportDocument& doc, const ReplayReport& rep, const ReportCaps&
       for (const auto& t : v.targets) {
         if (t.bound) continue;
         auto st = std::find_if(v.stranded.begin(), v.stranded.end(), [&](const Stranded& x) { return x.dev == t.dev; });
-        if (st == v.stranded.end()) ++failed;
-        else if (st->waiting_for.empty() || st->waiting_for.front().rfind("unknown (", 0) == 0) ++unknown;
+        if (st == v.stranded.end())
+          ++failed;
+        else if (st->waiting_for.empty() || st->waiting_for.front().rfind("unknown (", 0) == 0)
+          ++unknown;
         else if (st->waiting_for.front().find("(available; no retry since)") != std::string::npos ||
-                 st->waiting_for.front().rfind("a retry (", 0) == 0) ++missed;
-        else ++never;
+                 st->waiting_for.front().rfind("a retry (", 0) == 0)
+          ++missed;
+        else
+          ++never;
       }
     }
-    s.paragraph(fmt::format("Of {} targets, {} bound under stock and {} did not: {} missed a retry (everything they "
-                            "wait for appeared, but no trigger came afterwards), {} wait for something that never "
-                            "appeared, {} wait for something unknown, {} never deferred-and-waited (not probed, or "
-                            "failed).",
-                            rep.targets.size(), stock_bound, rep.targets.size() - stock_bound, missed, never, unknown,
-                            failed));
+    s.paragraph(
+        fmt::format("Of {} targets, {} bound under stock and {} did not: {} missed a retry (everything they "
+                    "wait for appeared, but no trigger came afterwards), {} wait for something that never "
+                    "appeared, {} wait for something unknown, {} never deferred-and-waited (not probed, or "
+                    "failed).",
+                    rep.targets.size(), stock_bound, rep.targets.size() - stock_bound, missed, never, unknown, failed));
   }
   const size_t shown = std::min(stories.size(), caps.targets_explained);
   for (size_t i = 0; i < shown; ++i) s.bullets(stories[i].lines);
@@ -133,10 +146,10 @@ void add_stories(ReportDocument& doc, const ReplayReport& rep, const ReportCaps&
     size_t stranded_shown = 0;
     for (size_t i = 0; i < shown; ++i)
       if (!stories[i].bound) ++stranded_shown;
-    s.paragraph(fmt::format("{} more targets are not explained here (cut): {} bound, {} not bound under stock. "
-                            "The verdict table and the per-device table cover them.",
-                            rep.targets.size() - shown, stock_bound - (shown - stranded_shown),
-                            stranded_total - stranded_shown));
+    s.paragraph(fmt::format(
+        "{} more targets are not explained here (cut): {} bound, {} not bound under stock. "
+        "The verdict table and the per-device table cover them.",
+        rep.targets.size() - shown, stock_bound - (shown - stranded_shown), stranded_total - stranded_shown));
   }
   doc.sections.push_back(std::move(s));
 }

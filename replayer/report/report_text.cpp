@@ -55,8 +55,10 @@ std::string wrap(const std::string& s, const std::string& first, const std::stri
     word.clear();
   };
   for (char c : s) {
-    if (c == ' ') flush();
-    else word += c;
+    if (c == ' ')
+      flush();
+    else
+      word += c;
   }
   flush();
   return out + "\n";

@@ -7,10 +7,10 @@
 
 #include <string>
 
-#include "replayer/verdict/replay.h"
 #include "replayer/report/report_document.h"
 #include "replayer/report/report_options.h"
 #include "replayer/trace/trace.h"
+#include "replayer/verdict/replay.h"
 
 namespace reprobe {
 

@@ -17,12 +17,14 @@ namespace {
 std::string us(uint64_t ns) { return fmt::format("{}.{:03}", ns / 1000u, ns % 1000u); }
 
 // JSON string literal; invalid UTF-8 (a corrupt reason) becomes U+FFFD instead of throwing.
-std::string js(std::string_view s) { return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+std::string js(std::string_view s) {
+  return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 struct Out {
   uint64_t ts = 0;
-  uint64_t dur = 0;       // X only (sorts longer first, so parents open before children)
-  uint8_t rank = 0;       // at equal ts: async ends, slices, async begins, instants, flows
+  uint64_t dur = 0;  // X only (sorts longer first, so parents open before children)
+  uint8_t rank = 0;  // at equal ts: async ends, slices, async begins, instants, flows
   uint64_t seq = 0;
   std::string line;
 };
@@ -32,7 +34,7 @@ enum Rank : uint8_t { kAsyncEnd = 0, kSlice = 1, kAsyncBegin = 2, kInstant = 3, 
 struct SliceCandidate {
   uint64_t start = 0, end = 0;
   uint32_t tid = 0;
-  std::string name, cat, args;  // args: a JSON object text
+  std::string name, cat, args;    // args: a JSON object text
   uint32_t flow_in = UINT32_MAX;  // flow id ending at this slice's start
 };
 
@@ -43,25 +45,30 @@ class Emitter {
   void slice(SliceCandidate c) { slices_.push_back(std::move(c)); }
   void instant(uint64_t t, uint32_t tid, std::string_view name, std::string_view cat, const std::string& args) {
     add(t, 0, kInstant,
-        fmt::format(R"({{"ph":"i","s":"t","pid":{},"tid":{},"ts":{},"name":{},"cat":"{}","args":{}}})", pid_, tid, us(t),
-                    js(name), cat, args));
+        fmt::format(R"({{"ph":"i","s":"t","pid":{},"tid":{},"ts":{},"name":{},"cat":"{}","args":{}}})", pid_, tid,
+                    us(t), js(name), cat, args));
   }
-  void async(uint64_t b, uint64_t e, uint32_t tid, std::string_view name, std::string_view cat, const std::string& args) {
+  void async(uint64_t b, uint64_t e, uint32_t tid, std::string_view name, std::string_view cat,
+             const std::string& args) {
     const uint64_t id = next_id_++;
     add(b, 0, kAsyncBegin,
-        fmt::format(R"({{"ph":"b","pid":{},"tid":{},"ts":{},"id":{},"name":{},"cat":"{}","args":{}}})", pid_, tid, us(b), id,
-                    js(name), cat, args));
+        fmt::format(R"({{"ph":"b","pid":{},"tid":{},"ts":{},"id":{},"name":{},"cat":"{}","args":{}}})", pid_, tid,
+                    us(b), id, js(name), cat, args));
     add(e, 0, kAsyncEnd,
-        fmt::format(R"({{"ph":"e","pid":{},"tid":{},"ts":{},"id":{},"name":{},"cat":"{}"}})", pid_, tid, us(e), id, js(name), cat));
+        fmt::format(R"({{"ph":"e","pid":{},"tid":{},"ts":{},"id":{},"name":{},"cat":"{}"}})", pid_, tid, us(e), id,
+                    js(name), cat));
   }
   uint64_t flow_start(uint64_t t, uint32_t tid) {
     const uint64_t id = next_id_++;
-    add(t, 0, kFlow, fmt::format(R"({{"ph":"s","pid":{},"tid":{},"ts":{},"id":{},"name":"retry","cat":"trigger"}})", pid_, tid, us(t), id));
+    add(t, 0, kFlow,
+        fmt::format(R"({{"ph":"s","pid":{},"tid":{},"ts":{},"id":{},"name":"retry","cat":"trigger"}})", pid_, tid,
+                    us(t), id));
     return id;
   }
   void flow_end(uint64_t t, uint32_t tid, uint64_t id) {
     add(t, 0, kFlow,
-        fmt::format(R"({{"ph":"f","bp":"e","pid":{},"tid":{},"ts":{},"id":{},"name":"retry","cat":"trigger"}})", pid_, tid, us(t), id));
+        fmt::format(R"({{"ph":"f","bp":"e","pid":{},"tid":{},"ts":{},"id":{},"name":"retry","cat":"trigger"}})", pid_,
+                    tid, us(t), id));
   }
   void metadata(std::string line) { meta_.push_back(std::move(line)); }
 
@@ -86,8 +93,8 @@ class Emitter {
       }
       open.push_back(c.end);
       add(c.start, c.end - c.start, kSlice,
-          fmt::format(R"({{"ph":"X","pid":{},"tid":{},"ts":{},"dur":{},"name":{},"cat":"{}","args":{}}})", pid_, c.tid, us(c.start),
-                      us(c.end - c.start), js(c.name), c.cat, c.args));
+          fmt::format(R"({{"ph":"X","pid":{},"tid":{},"ts":{},"dur":{},"name":{},"cat":"{}","args":{}}})", pid_, c.tid,
+                      us(c.start), us(c.end - c.start), js(c.name), c.cat, c.args));
     }
     std::stable_sort(out_.begin(), out_.end(), [](const Out& a, const Out& b) {
       if (a.ts != b.ts) return a.ts < b.ts;
@@ -115,19 +122,27 @@ class Emitter {
 
 std::string_view mark_arg(MarkKind k) {
   switch (k) {
-    case MarkKind::deferral: return "reason";
+    case MarkKind::deferral:
+      return "reason";
     case MarkKind::bind:
     case MarkKind::unbind:
-    case MarkKind::driver_register: return "driver";
+    case MarkKind::driver_register:
+      return "driver";
     case MarkKind::resource:
-    case MarkKind::resource_gone: return "resources";
+    case MarkKind::resource_gone:
+      return "resources";
     case MarkKind::module_request:
-    case MarkKind::module_load: return "module";
+    case MarkKind::module_load:
+      return "module";
     case MarkKind::timeout_armed:
-    case MarkKind::timeout_extended: return "timeout";
-    case MarkKind::card_register: return "card";
-    case MarkKind::device_add: return "bus";
-    default: return "text";
+    case MarkKind::timeout_extended:
+      return "timeout";
+    case MarkKind::card_register:
+      return "card";
+    case MarkKind::device_add:
+      return "bus";
+    default:
+      return "text";
   }
 }
 
@@ -145,7 +160,8 @@ void emit_timeline(Emitter& em, const Timeline& tl, bool observed, ScrubCache& s
   }
   for (const auto& g : tl.triggers) {
     if (g.ignored) {
-      em.instant(g.t, tid(kCoreLane), "trigger ignored (" + g.cause + ")", "trigger", fmt::format(R"({{"cause":{}}})", js(g.cause)));
+      em.instant(g.t, tid(kCoreLane), "trigger ignored (" + g.cause + ")", "trigger",
+                 fmt::format(R"({{"cause":{}}})", js(g.cause)));
       continue;
     }
     SliceCandidate c;
@@ -178,7 +194,8 @@ void emit_timeline(Emitter& em, const Timeline& tl, bool observed, ScrubCache& s
   }
   for (const auto& mk : tl.marks) {
     std::string name(to_string(mk.kind));
-    std::string args = mk.text.empty() ? std::string("{}") : fmt::format(R"({{"{}":{}}})", mark_arg(mk.kind), js(scrub(mk.text)));
+    std::string args =
+        mk.text.empty() ? std::string("{}") : fmt::format(R"({{"{}":{}}})", mark_arg(mk.kind), js(scrub(mk.text)));
     em.instant(mk.t, tid(mk.lane), name, mk.kind == MarkKind::deferral ? "deferral" : "mark", args);
   }
   for (const auto& f : tl.firmware) {
@@ -190,8 +207,8 @@ void emit_timeline(Emitter& em, const Timeline& tl, bool observed, ScrubCache& s
     args += "}";
     em.async(f.request, end, tid(f.lane), "firmware " + scrub(f.name), "firmware", args);
     if (f.nowait && f.done_known && f.callback_known)
-      em.async(f.done, f.callback_end, tid(f.lane), "callback " + (f.callback.empty() ? std::string("(unknown)") : scrub(f.callback)),
-               "firmware", "{}");
+      em.async(f.done, f.callback_end, tid(f.lane),
+               "callback " + (f.callback.empty() ? std::string("(unknown)") : scrub(f.callback)), "firmware", "{}");
   }
 }
 
@@ -215,14 +232,18 @@ void write_perfetto_json(std::ostream& out, const TimelineModel& tm, const Repla
   bool first = true;
   const auto emit = [&](uint32_t pid, const std::string& pname, const Timeline& tl, bool observed) {
     Emitter em(pid, next_id);
-    em.metadata(fmt::format(R"({{"ph":"M","pid":{},"tid":0,"name":"process_name","args":{{"name":{}}}}})", pid, js(pname)));
-    em.metadata(fmt::format(R"({{"ph":"M","pid":{},"tid":0,"name":"process_sort_index","args":{{"sort_index":{}}}}})", pid, pid));
+    em.metadata(
+        fmt::format(R"({{"ph":"M","pid":{},"tid":0,"name":"process_name","args":{{"name":{}}}}})", pid, js(pname)));
+    em.metadata(fmt::format(R"({{"ph":"M","pid":{},"tid":0,"name":"process_sort_index","args":{{"sort_index":{}}}}})",
+                            pid, pid));
     for (uint32_t l = 0; l < tm.lanes.size(); ++l) {
       const auto& lane = tm.lanes[l];
       std::string name = scrub(lane.label);
       if (lane.target) name += " (target)";
-      em.metadata(fmt::format(R"({{"ph":"M","pid":{},"tid":{},"name":"thread_name","args":{{"name":{}}}}})", pid, l + 1, js(name)));
-      em.metadata(fmt::format(R"({{"ph":"M","pid":{},"tid":{},"name":"thread_sort_index","args":{{"sort_index":{}}}}})", pid, l + 1, l));
+      em.metadata(fmt::format(R"({{"ph":"M","pid":{},"tid":{},"name":"thread_name","args":{{"name":{}}}}})", pid, l + 1,
+                              js(name)));
+      em.metadata(fmt::format(R"({{"ph":"M","pid":{},"tid":{},"name":"thread_sort_index","args":{{"sort_index":{}}}}})",
+                              pid, l + 1, l));
     }
     emit_timeline(em, tl, observed, scrub);
     for (auto& line : em.finish()) {
@@ -237,7 +258,8 @@ void write_perfetto_json(std::ostream& out, const TimelineModel& tm, const Repla
   out << "\n]}\n";
 }
 
-std::string format_perfetto_json(const TimelineModel& tm, const ReplayReport& rep, const Trace& tr, const ReportOptions& opts) {
+std::string format_perfetto_json(const TimelineModel& tm, const ReplayReport& rep, const Trace& tr,
+                                 const ReportOptions& opts) {
   std::ostringstream os;
   write_perfetto_json(os, tm, rep, tr, opts);
   return os.str();

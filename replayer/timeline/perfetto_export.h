@@ -13,15 +13,15 @@
 #include <ostream>
 #include <string>
 
-#include "replayer/verdict/replay.h"
 #include "replayer/report/report_options.h"
 #include "replayer/timeline/timeline.h"
 #include "replayer/trace/trace.h"
+#include "replayer/verdict/replay.h"
 
 namespace reprobe {
 
-void write_perfetto_json(std::ostream& out, const TimelineModel& timeline, const ReplayReport& report, const Trace& trace,
-                         const ReportOptions& opts);
+void write_perfetto_json(std::ostream& out, const TimelineModel& timeline, const ReplayReport& report,
+                         const Trace& trace, const ReportOptions& opts);
 std::string format_perfetto_json(const TimelineModel& timeline, const ReplayReport& report, const Trace& trace,
                                  const ReportOptions& opts);
 

@@ -6,12 +6,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "replayer/timeline/report_html_assets.h"
-#include "replayer/timeline/report_html_data.h"
-#include "replayer/verdict/report_units.h"
 #include "replayer/report/report_redaction.h"
 #include "replayer/report/scrub_cache.h"
+#include "replayer/timeline/report_html_assets.h"
+#include "replayer/timeline/report_html_data.h"
 #include "replayer/timeline/timeline.h"
+#include "replayer/verdict/report_units.h"
 
 namespace reprobe {
 
@@ -22,12 +22,23 @@ std::string esc(std::string_view s) {
   o.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      case '\'': o += "&#39;"; break;
-      default: o += c;
+      case '&':
+        o += "&amp;";
+        break;
+      case '<':
+        o += "&lt;";
+        break;
+      case '>':
+        o += "&gt;";
+        break;
+      case '"':
+        o += "&quot;";
+        break;
+      case '\'':
+        o += "&#39;";
+        break;
+      default:
+        o += c;
     }
   }
   return o;
@@ -49,28 +60,40 @@ std::string str_at(const nlohmann::ordered_json& j, std::initializer_list<const 
 
 void row(std::string& o, std::string_view key, const std::string& value, bool code = false) {
   if (value.empty()) return;
-  o += fmt::format("<tr><th scope=\"row\">{}</th><td>{}{}{}</td></tr>\n", esc(key), code ? "<code>" : "", esc(value), code ? "</code>" : "");
+  o += fmt::format("<tr><th scope=\"row\">{}</th><td>{}{}{}</td></tr>\n", esc(key), code ? "<code>" : "", esc(value),
+                   code ? "</code>" : "");
 }
 
 std::string summary_html(const ReplayReport& rep, const Trace& tr, ScrubCache& scrub) {
   std::string o = "<table class=\"kv\" id=\"machine\">\n";
   const auto& h = tr.header;
   row(o, "trace", scrub(std::filesystem::path(tr.path).filename().string()), true);
-  row(o, "source", tr.source + (tr.source == "bpf" ? " (eBPF capture)" : tr.source == "synthetic" ? " (synthetic scenario)" : " (log-derived)"));
+  row(o, "source",
+      tr.source + (tr.source == "bpf"         ? " (eBPF capture)"
+                   : tr.source == "synthetic" ? " (synthetic scenario)"
+                                              : " (log-derived)"));
   row(o, "kernel release", scrub(tr.kernel_release), true);
   row(o, "kernel version", scrub(str_at(h, {"snapshot", "kernel", "version"})), true);
   row(o, "command line", scrub(str_at(h, {"kernel", "cmdline"})), true);
-  const std::string vendor = str_at(h, {"snapshot", "dmi", "sys_vendor"}), product = str_at(h, {"snapshot", "dmi", "product_name"});
+  const std::string vendor = str_at(h, {"snapshot", "dmi", "sys_vendor"}),
+                    product = str_at(h, {"snapshot", "dmi", "product_name"});
   row(o, "machine", scrub(fmt::format("{}{}{}", vendor, vendor.empty() || product.empty() ? "" : " ", product)));
-  const std::string bios_vendor = str_at(h, {"snapshot", "dmi", "bios_vendor"}), bios = str_at(h, {"snapshot", "dmi", "bios_version"});
-  if (!bios_vendor.empty() || !bios.empty()) row(o, "BIOS", scrub(bios_vendor + (bios_vendor.empty() ? "" : " ") + bios));
-  row(o, "replay profile", fmt::format("{}{}", rep.profile.name,
-                                       rep.capture_timeout ? fmt::format(" (deferred_probe_timeout={} from the command line)", *rep.capture_timeout)
-                                                           : std::string()));
-  row(o, "events", fmt::format("{} events, {} devices, {} probe attempts, {} deferrals", tr.events.size(), tr.devices.size(),
-                               rep.model.observed.probe_attempts, rep.model.observed.deferrals));
-  if (tr.end) row(o, "capture end", fmt::format("{} events dropped, {} lost", tr.end->dropped, tr.end->lost));
-  else row(o, "capture end", "no end line: the capture was cut short");
+  const std::string bios_vendor = str_at(h, {"snapshot", "dmi", "bios_vendor"}),
+                    bios = str_at(h, {"snapshot", "dmi", "bios_version"});
+  if (!bios_vendor.empty() || !bios.empty())
+    row(o, "BIOS", scrub(bios_vendor + (bios_vendor.empty() ? "" : " ") + bios));
+  row(o, "replay profile",
+      fmt::format("{}{}", rep.profile.name,
+                  rep.capture_timeout
+                      ? fmt::format(" (deferred_probe_timeout={} from the command line)", *rep.capture_timeout)
+                      : std::string()));
+  row(o, "events",
+      fmt::format("{} events, {} devices, {} probe attempts, {} deferrals", tr.events.size(), tr.devices.size(),
+                  rep.model.observed.probe_attempts, rep.model.observed.deferrals));
+  if (tr.end)
+    row(o, "capture end", fmt::format("{} events dropped, {} lost", tr.end->dropped, tr.end->lost));
+  else
+    row(o, "capture end", "no end line: the capture was cut short");
   if (const auto* hooks = at_path(h, {"hooks"}); hooks && hooks->is_object() && !hooks->empty()) {
     std::map<std::string, int> tiers;
     for (auto it = hooks->begin(); it != hooks->end(); ++it)
@@ -79,9 +102,11 @@ std::string summary_html(const ReplayReport& rep, const Trace& tr, ScrubCache& s
     for (const auto& [k, n] : tiers) t += fmt::format("{}{} {}", t.empty() ? "" : ", ", n, k);
     row(o, "hooks", t);
   }
-  row(o, "fidelity", rep.fidelity.exact ? fmt::format("stock replay reproduces the capture exactly (confidence {})", rep.fidelity.confidence)
-                                        : fmt::format("{} divergence(s) between the stock replay and the capture (confidence {})",
-                                                      rep.fidelity.divergences.size(), rep.fidelity.confidence));
+  row(o, "fidelity",
+      rep.fidelity.exact
+          ? fmt::format("stock replay reproduces the capture exactly (confidence {})", rep.fidelity.confidence)
+          : fmt::format("{} divergence(s) between the stock replay and the capture (confidence {})",
+                        rep.fidelity.divergences.size(), rep.fidelity.confidence));
   o += "</table>\n";
   if (!rep.fidelity.divergences.empty()) {
     o += "<details><summary>divergences</summary><ul>\n";
@@ -93,17 +118,22 @@ std::string summary_html(const ReplayReport& rep, const Trace& tr, ScrubCache& s
 
 std::string verdict_table_html(const ReplayReport& rep) {
   std::string o =
-      "<table id=\"verdicts\"><thead><tr><th>policy</th><th>target bound</th><th>bound at</th><th class=\"n\">probe attempts</th>"
-      "<th class=\"n\">deferrals</th><th class=\"n\">triggers</th><th>timeout fired</th><th>stranded</th></tr></thead><tbody>\n";
+      "<table id=\"verdicts\"><thead><tr><th>policy</th><th>target bound</th><th>bound at</th><th class=\"n\">probe "
+      "attempts</th>"
+      "<th class=\"n\">deferrals</th><th class=\"n\">triggers</th><th>timeout "
+      "fired</th><th>stranded</th></tr></thead><tbody>\n";
   for (const auto& v : rep.verdicts) {
     std::string stranded;
-    for (const auto& s : v.stranded) stranded += fmt::format("{}{}", stranded.empty() ? "" : ", ", rep.model.dev_label(s.dev));
+    for (const auto& s : v.stranded)
+      stranded += fmt::format("{}{}", stranded.empty() ? "" : ", ", rep.model.dev_label(s.dev));
     o += fmt::format(
-        "<tr data-policy=\"{}\" class=\"{}\"><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
+        "<tr data-policy=\"{}\" class=\"{}\"><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td "
+        "class=\"n\">{}</td>"
         "<td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>\n",
-        esc(v.policy.spec), v.target_bound ? "ok" : "bad", esc(v.policy.spec), v.target_bound ? "yes" : "<strong>no</strong>",
-        v.target_bound_at ? report_instant(*v.target_bound_at) : "—", v.probe_attempts, v.deferrals, v.triggers,
-        v.timeout_fired_at ? report_instant(*v.timeout_fired_at) : "no", stranded.empty() ? "—" : esc(stranded));
+        esc(v.policy.spec), v.target_bound ? "ok" : "bad", esc(v.policy.spec),
+        v.target_bound ? "yes" : "<strong>no</strong>", v.target_bound_at ? report_instant(*v.target_bound_at) : "—",
+        v.probe_attempts, v.deferrals, v.triggers, v.timeout_fired_at ? report_instant(*v.timeout_fired_at) : "no",
+        stranded.empty() ? "—" : esc(stranded));
   }
   o += "</tbody></table>\n";
   return o;
@@ -115,8 +145,10 @@ std::string data_script(const nlohmann::json& data) {
   std::string o;
   o.reserve(s.size() + 64);
   for (char c : s) {
-    if (c == '<') o += "\\u003c";
-    else o += c;
+    if (c == '<')
+      o += "\\u003c";
+    else
+      o += c;
   }
   return o;
 }
@@ -128,27 +160,32 @@ std::string format_report_html(const ReplayReport& rep, const Trace& tr, const R
   ScrubCache scrub(redactor);
   const TimelineModel tm = build_timeline(rep, tr);
 
-  std::string head = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                     "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-                     "script-src 'unsafe-inline'; img-src data:\">\n"
-                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  std::string head =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+      "script-src 'unsafe-inline'; img-src data:\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   const std::string trace_name = scrub(std::filesystem::path(tr.path).filename().string());
-  head += fmt::format("<title>reprobe report: {}</title>\n<style>\n{}</style>\n</head>\n<body>\n", esc(trace_name), report_html_css());
+  head += fmt::format("<title>reprobe report: {}</title>\n<style>\n{}</style>\n</head>\n<body>\n", esc(trace_name),
+                      report_html_css());
 
   std::string body;
   bool all_bound = true;
   for (const auto& v : rep.verdicts) all_bound = all_bound && v.target_bound;
   std::string targets;
-  for (DevId d : rep.targets) targets += fmt::format("{}<code>{}</code>", targets.empty() ? "" : ", ", esc(scrub(rep.model.dev_label(d))));
-  body += fmt::format("<header><h1>reprobe report <span class=\"file\">{}</span></h1>\n<p class=\"lead\">Target{}: {}.", esc(trace_name),
-                      rep.targets.size() == 1 ? "" : "s", targets);
+  for (DevId d : rep.targets)
+    targets += fmt::format("{}<code>{}</code>", targets.empty() ? "" : ", ", esc(scrub(rep.model.dev_label(d))));
+  body += fmt::format("<header><h1>reprobe report <span class=\"file\">{}</span></h1>\n<p class=\"lead\">Target{}: {}.",
+                      esc(trace_name), rep.targets.size() == 1 ? "" : "s", targets);
   if (!rep.verdicts.empty()) {
     const auto& first = rep.verdicts.front();
-    body += fmt::format(" Under <code>{}</code> the target {} bound{}.", esc(first.policy.spec), first.target_bound ? "is" : "is <strong>not</strong>",
+    body += fmt::format(" Under <code>{}</code> the target {} bound{}.", esc(first.policy.spec),
+                        first.target_bound ? "is" : "is <strong>not</strong>",
                         first.target_bound_at ? " at " + report_instant(*first.target_bound_at) : std::string());
     std::string rescuers;
     for (const auto& v : rep.verdicts)
-      if (v.target_bound && !first.target_bound) rescuers += fmt::format("{}<code>{}</code>", rescuers.empty() ? "" : ", ", esc(v.policy.spec));
+      if (v.target_bound && !first.target_bound)
+        rescuers += fmt::format("{}<code>{}</code>", rescuers.empty() ? "" : ", ", esc(v.policy.spec));
     if (!rescuers.empty()) body += " Bound under: " + rescuers + ".";
   }
   body += "</p></header>\n<main>\n";
@@ -167,7 +204,8 @@ std::string format_report_html(const ReplayReport& rep, const Trace& tr, const R
   size_t detail = 24;
   const size_t budget = opts.html_limit > fixed ? opts.html_limit - fixed : 0;
   const bool drop_same = timeline_data_items(tm, detail, false) * 48 > budget;
-  while (detail > 2 && timeline_data_items(tm, detail, drop_same) * 48 > budget) detail = detail > 8 ? detail * 2 / 3 : detail - 1;
+  while (detail > 2 && timeline_data_items(tm, detail, drop_same) * 48 > budget)
+    detail = detail > 8 ? detail * 2 / 3 : detail - 1;
   nlohmann::json data;
   TimelineDataStats stats;
   std::string data_text;
@@ -178,41 +216,51 @@ std::string format_report_html(const ReplayReport& rep, const Trace& tr, const R
     for (const auto& v : rep.verdicts)
       if (!v.timeline.empty()) policies.push_back(v.policy.spec);
     data["policies"] = policies;
-    data["stats"] = {{"itemsIn", stats.items_in}, {"itemsOut", stats.items_out}, {"runs", stats.runs}, {"arrowsDropped", stats.arrows_dropped}};
+    data["stats"] = {{"itemsIn", stats.items_in},
+                     {"itemsOut", stats.items_out},
+                     {"runs", stats.runs},
+                     {"arrowsDropped", stats.arrows_dropped}};
     data_text = data_script(data);
     if (fixed + data_text.size() <= opts.html_limit || detail <= 2) break;
     detail = detail > 8 ? detail * 2 / 3 : detail - 1;
   }
 
-  body += "<section id=\"timeline-section\"><h2>Timeline</h2>\n"
-          "<div class=\"controls\">\n"
-          "<label>Overlay replay of <select id=\"policy\"><option value=\"-1\">(none: observed only)</option>";
+  body +=
+      "<section id=\"timeline-section\"><h2>Timeline</h2>\n"
+      "<div class=\"controls\">\n"
+      "<label>Overlay replay of <select id=\"policy\"><option value=\"-1\">(none: observed only)</option>";
   {
     size_t k = 0;
     for (const auto& v : rep.verdicts)
       if (!v.timeline.empty()) body += fmt::format("<option value=\"{}\">{}</option>", ++k, esc(v.policy.spec));
   }
-  body += "</select></label>\n"
-          "<label>Filter devices <input id=\"filter\" type=\"search\" placeholder=\"name or bus, e.g. hda\"></label>\n"
-          "<button id=\"toggle-healthy\" type=\"button\"></button>\n"
-          "<label><input id=\"linear\" type=\"checkbox\"> linear time (no gap compression)</label>\n"
-          "</div>\n<div id=\"legend\"></div>\n<p id=\"notes\" class=\"notes\"></p>\n<div id=\"timeline\"></div>\n";
+  body +=
+      "</select></label>\n"
+      "<label>Filter devices <input id=\"filter\" type=\"search\" placeholder=\"name or bus, e.g. hda\"></label>\n"
+      "<button id=\"toggle-healthy\" type=\"button\"></button>\n"
+      "<label><input id=\"linear\" type=\"checkbox\"> linear time (no gap compression)</label>\n"
+      "</div>\n<div id=\"legend\"></div>\n<p id=\"notes\" class=\"notes\"></p>\n<div id=\"timeline\"></div>\n";
   if (stats.runs > 0)
-    body += fmt::format("<p id=\"aggregated\" class=\"notes\">Aggregated to stay under {} MB: per device, kind and timeline, the first and "
-                        "last {} items are drawn one by one and the ones between are folded into {} runs in all (hatched bars and "
-                        "marks with \u00d7count; hover for the breakdown); replays leave out healthy devices (they bind on the first "
-                        "attempt under every policy){}. {} of {} items are drawn one by one; {} trigger\u2192retry arrow(s) whose ends "
-                        "were folded are not drawn. <code>reprobe export --perfetto</code> has the full timeline.</p>\n",
-                        opts.html_limit >> 20, detail / 2, stats.runs,
-                        stats.same_lanes ? fmt::format(" and, in {} (policy, device) pairs, devices whose replayed attempts have the "
-                                                       "capture's outcomes (their overlay row says so)", stats.same_lanes)
-                                         : std::string(),
-                        stats.items_out, stats.items_in, stats.arrows_dropped);
+    body += fmt::format(
+        "<p id=\"aggregated\" class=\"notes\">Aggregated to stay under {} MB: per device, kind and timeline, the first "
+        "and "
+        "last {} items are drawn one by one and the ones between are folded into {} runs in all (hatched bars and "
+        "marks with \u00d7count; hover for the breakdown); replays leave out healthy devices (they bind on the first "
+        "attempt under every policy){}. {} of {} items are drawn one by one; {} trigger\u2192retry arrow(s) whose ends "
+        "were folded are not drawn. <code>reprobe export --perfetto</code> has the full timeline.</p>\n",
+        opts.html_limit >> 20, detail / 2, stats.runs,
+        stats.same_lanes ? fmt::format(" and, in {} (policy, device) pairs, devices whose replayed attempts have the "
+                                       "capture's outcomes (their overlay row says so)",
+                                       stats.same_lanes)
+                         : std::string(),
+        stats.items_out, stats.items_in, stats.arrows_dropped);
   else
-    body += "<p id=\"aggregated\" class=\"notes\">Nothing was aggregated: every probe attempt, mark and trigger is drawn.</p>\n";
+    body +=
+        "<p id=\"aggregated\" class=\"notes\">Nothing was aggregated: every probe attempt, mark and trigger is "
+        "drawn.</p>\n";
   body += "</section>\n";
-  body += "<section id=\"machine-section\"><h2>Machine and kernel" + std::string(opts.redact ? " (redacted)" : "") + "</h2>\n" +
-          summary_html(rep, tr, scrub) + "</section>\n";
+  body += "<section id=\"machine-section\"><h2>Machine and kernel" + std::string(opts.redact ? " (redacted)" : "") +
+          "</h2>\n" + summary_html(rep, tr, scrub) + "</section>\n";
   body += "</main>\n<footer>Generated by reprobe " + std::string("0.1.0") +
           ". Self-contained: no network access, no external scripts or fonts.</footer>\n";
 

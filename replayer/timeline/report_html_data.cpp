@@ -58,7 +58,7 @@ int outcome_code(const TimelineProbe& p) { return p.end_known ? static_cast<int>
 // the first attempt under every policy, like in the capture) and, when space
 // is short, lanes whose probe attempts have the capture's outcomes, in order ("same").
 struct LaneFilter {
-  std::vector<uint8_t> skip;          // per lane
+  std::vector<uint8_t> skip;  // per lane
   bool operator()(uint32_t lane) const { return !skip[lane]; }
 };
 
@@ -90,7 +90,8 @@ Plan make_plan(const TimelineModel& tm, bool drop_same) {
     const auto sig = drop_same ? probe_signatures(t, lanes) : std::vector<uint64_t>();
     for (uint32_t l = 0; l < lanes; ++l) {
       if (tm.lanes[l].kind != LaneKind::device) continue;
-      if (tm.lanes[l].healthy) f.skip[l] = 1;
+      if (tm.lanes[l].healthy)
+        f.skip[l] = 1;
       else if (drop_same && sig[l] == observed[l]) {
         f.skip[l] = 1;
         same.push_back(l);
@@ -130,7 +131,8 @@ void add_marks(json& out, const Timeline& tl, size_t lanes, size_t detail, const
         if (std::find(texts.begin(), texts.end(), id) == texts.end() && texts.size() < 3) texts.push_back(id);
       }
       const auto& first = tl.marks[g[b]];
-      mark_runs.push_back(json::array({first.lane, first.t, tl.marks[g[e - 1]].t, static_cast<int>(first.kind), e - b, texts}));
+      mark_runs.push_back(
+          json::array({first.lane, first.t, tl.marks[g[e - 1]].t, static_cast<int>(first.kind), e - b, texts}));
       ++st.runs;
     }
   }
@@ -164,8 +166,8 @@ void add_rounds(json& out, const Timeline& tl, size_t detail, TimelineDataStats&
 }
 
 // Firmware, per lane. (timeline_json "f", "fr").
-void add_firmware(json& out, const Timeline& tl, size_t lanes, size_t detail, const LaneFilter& keep_lane,
-                  Strings& str, TimelineDataStats& st) {
+void add_firmware(json& out, const Timeline& tl, size_t lanes, size_t detail, const LaneFilter& keep_lane, Strings& str,
+                  TimelineDataStats& st) {
   std::vector<std::vector<uint32_t>> fw_lane(lanes);
   for (uint32_t i = 0; i < tl.firmware.size(); ++i)
     if (keep_lane(tl.firmware[i].lane)) fw_lane[tl.firmware[i].lane].push_back(i);
@@ -174,12 +176,13 @@ void add_firmware(json& out, const Timeline& tl, size_t lanes, size_t detail, co
     Split s = split_group(g, detail);
     for (uint32_t i : s.detail) {
       const auto& f = tl.firmware[i];
-      fw.push_back(json::array({f.lane, f.request, f.done, f.callback_known ? f.callback_end : f.done, str(f.name), f.nowait ? 1 : 0,
-                                f.ret, f.done_known ? 1 : 0, str(f.callback)}));
+      fw.push_back(json::array({f.lane, f.request, f.done, f.callback_known ? f.callback_end : f.done, str(f.name),
+                                f.nowait ? 1 : 0, f.ret, f.done_known ? 1 : 0, str(f.callback)}));
       ++st.items_out;
     }
     for (auto [b, e] : s.runs) {
-      fw_runs.push_back(json::array({tl.firmware[g[b]].lane, tl.firmware[g[b]].request, tl.firmware[g[e - 1]].callback_end, e - b}));
+      fw_runs.push_back(
+          json::array({tl.firmware[g[b]].lane, tl.firmware[g[b]].request, tl.firmware[g[e - 1]].callback_end, e - b}));
       ++st.runs;
     }
   }
@@ -245,8 +248,10 @@ json timeline_json(const Timeline& tl, size_t lanes, size_t detail, const LaneFi
     const auto& g = tl.triggers[i];
     json retries = json::array();
     for (uint32_t r : g.retries) {
-      if (probe_out[r] >= 0) retries.push_back(probe_out[r]);
-      else ++st.arrows_dropped;
+      if (probe_out[r] >= 0)
+        retries.push_back(probe_out[r]);
+      else
+        ++st.arrows_dropped;
     }
     trig.push_back(json::array({g.t, str(g.cause), g.count, g.ignored ? 1 : 0, std::move(retries)}));
     ++st.items_out;
@@ -267,7 +272,8 @@ json timeline_json(const Timeline& tl, size_t lanes, size_t detail, const LaneFi
       retries += g.retries.size();
       st.arrows_dropped += g.retries.size();
     }
-    trig_runs.push_back(json::array({tl.triggers[all_triggers[b]].t, tl.triggers[all_triggers[e - 1]].t, e - b, retries, causes}));
+    trig_runs.push_back(
+        json::array({tl.triggers[all_triggers[b]].t, tl.triggers[all_triggers[e - 1]].t, e - b, retries, causes}));
     ++st.runs;
   }
   out["g"] = std::move(trig);
@@ -311,7 +317,8 @@ size_t timeline_data_items(const TimelineModel& tm, size_t detail, bool drop_sam
   return items;
 }
 
-json timeline_data_json(const TimelineModel& tm, size_t detail, bool drop_same, ScrubCache& scrub, TimelineDataStats& stats) {
+json timeline_data_json(const TimelineModel& tm, size_t detail, bool drop_same, ScrubCache& scrub,
+                        TimelineDataStats& stats) {
   detail = std::max<size_t>(detail, 2);
   Strings str(scrub);
   json d = json::object();
@@ -319,8 +326,8 @@ json timeline_data_json(const TimelineModel& tm, size_t detail, bool drop_same, 
   d["detail"] = detail;
   json lanes = json::array();
   for (const auto& l : tm.lanes)
-    lanes.push_back(json::array({static_cast<int>(l.kind), str(l.label), str(l.bus), l.target ? 1 : 0, l.healthy ? 1 : 0, l.attempts,
-                                 l.deferrals, l.bound ? 1 : 0}));
+    lanes.push_back(json::array({static_cast<int>(l.kind), str(l.label), str(l.bus), l.target ? 1 : 0,
+                                 l.healthy ? 1 : 0, l.attempts, l.deferrals, l.bound ? 1 : 0}));
   d["lanes"] = std::move(lanes);
   json tls = json::array();
   const Plan plan = make_plan(tm, drop_same);
@@ -332,7 +339,8 @@ json timeline_data_json(const TimelineModel& tm, size_t detail, bool drop_same, 
   }
   d["timelines"] = std::move(tls);
   json kinds = json::array();
-  for (int k = 0; k <= static_cast<int>(MarkKind::device_del); ++k) kinds.push_back(to_string(static_cast<MarkKind>(k)));
+  for (int k = 0; k <= static_cast<int>(MarkKind::device_del); ++k)
+    kinds.push_back(to_string(static_cast<MarkKind>(k)));
   d["markKinds"] = std::move(kinds);
   d["strings"] = str.to_json();
   return d;

@@ -20,11 +20,11 @@
 namespace reprobe {
 
 struct TimelineDataStats {
-  size_t items_in = 0;       // probes, marks, triggers, rounds, firmware spans in the model
-  size_t items_out = 0;      // drawn one by one
-  size_t runs = 0;           // aggregated runs drawn instead of the rest
-  size_t arrows_dropped = 0; // trigger -> retry links not drawn (an end was aggregated)
-  size_t same_lanes = 0;     // (replay, lane) pairs left out as identical to the capture
+  size_t items_in = 0;        // probes, marks, triggers, rounds, firmware spans in the model
+  size_t items_out = 0;       // drawn one by one
+  size_t runs = 0;            // aggregated runs drawn instead of the rest
+  size_t arrows_dropped = 0;  // trigger -> retry links not drawn (an end was aggregated)
+  size_t same_lanes = 0;      // (replay, lane) pairs left out as identical to the capture
 };
 
 // Upper bound of the items (kept and folded runs) timeline_data_json writes for

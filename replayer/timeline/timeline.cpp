@@ -9,21 +9,36 @@ namespace reprobe {
 
 std::string_view to_string(MarkKind k) {
   switch (k) {
-    case MarkKind::deferral: return "deferral";
-    case MarkKind::bind: return "bind";
-    case MarkKind::unbind: return "unbind";
-    case MarkKind::resource: return "resource";
-    case MarkKind::resource_gone: return "resource_gone";
-    case MarkKind::module_request: return "module_request";
-    case MarkKind::module_load: return "module_load";
-    case MarkKind::driver_register: return "driver_register";
-    case MarkKind::card_register: return "card_register";
-    case MarkKind::late_initcall: return "late_initcall";
-    case MarkKind::timeout_armed: return "timeout_armed";
-    case MarkKind::timeout_extended: return "timeout_extended";
-    case MarkKind::timeout_fired: return "timeout_fired";
-    case MarkKind::device_add: return "device_add";
-    case MarkKind::device_del: return "device_del";
+    case MarkKind::deferral:
+      return "deferral";
+    case MarkKind::bind:
+      return "bind";
+    case MarkKind::unbind:
+      return "unbind";
+    case MarkKind::resource:
+      return "resource";
+    case MarkKind::resource_gone:
+      return "resource_gone";
+    case MarkKind::module_request:
+      return "module_request";
+    case MarkKind::module_load:
+      return "module_load";
+    case MarkKind::driver_register:
+      return "driver_register";
+    case MarkKind::card_register:
+      return "card_register";
+    case MarkKind::late_initcall:
+      return "late_initcall";
+    case MarkKind::timeout_armed:
+      return "timeout_armed";
+    case MarkKind::timeout_extended:
+      return "timeout_extended";
+    case MarkKind::timeout_fired:
+      return "timeout_fired";
+    case MarkKind::device_add:
+      return "device_add";
+    case MarkKind::device_del:
+      return "device_del";
   }
   return "?";
 }
@@ -129,9 +144,12 @@ Timeline observed_timeline(const ReplayReport& rep, const Trace& tr) {
     };
     switch (e.kind) {
       case EventKind::trigger:
-        tl.triggers.push_back(TimelineTrigger{e.t, e.name ? std::string(tr.str(e.name)) : "other", e.has_id() ? e.id : 0, false, {}});
+        tl.triggers.push_back(
+            TimelineTrigger{e.t, e.name ? std::string(tr.str(e.name)) : "other", e.has_id() ? e.id : 0, false, {}});
         break;
-      case EventKind::deferred_work_start: tl.rounds.push_back(WorkRound{e.t, e.t, false}); break;
+      case EventKind::deferred_work_start:
+        tl.rounds.push_back(WorkRound{e.t, e.t, false});
+        break;
       case EventKind::deferred_work_end:
         for (auto it = tl.rounds.rbegin(); it != tl.rounds.rend(); ++it)
           if (!it->end_known) {
@@ -140,19 +158,42 @@ Timeline observed_timeline(const ReplayReport& rep, const Trace& tr) {
             break;
           }
         break;
-      case EventKind::late_initcall: mark(kTmpCore, MarkKind::late_initcall); break;
-      case EventKind::timeout_armed: mark(kTmpCore, MarkKind::timeout_armed, fmt::format("{} s", e.num)); break;
-      case EventKind::timeout_extended: mark(kTmpCore, MarkKind::timeout_extended, fmt::format("{} s", e.num)); break;
-      case EventKind::timeout_fired: mark(kTmpCore, MarkKind::timeout_fired); break;
-      case EventKind::driver_register: mark(kTmpCore, MarkKind::driver_register, std::string(tr.str(e.drv))); break;
-      case EventKind::bound: mark(e.dev, MarkKind::bind, std::string(tr.str(e.drv))); break;
-      case EventKind::unbind: mark(e.dev, MarkKind::unbind, std::string(tr.str(e.drv))); break;
-      case EventKind::device_add: mark(e.dev, MarkKind::device_add, std::string(tr.str(e.s2))); break;
-      case EventKind::device_del: mark(e.dev, MarkKind::device_del); break;
-      case EventKind::module_request: mark(kTmpModules, MarkKind::module_request, std::string(tr.str(e.name))); break;
-      case EventKind::module_load: mark(kTmpModules, MarkKind::module_load, std::string(tr.str(e.name))); break;
+      case EventKind::late_initcall:
+        mark(kTmpCore, MarkKind::late_initcall);
+        break;
+      case EventKind::timeout_armed:
+        mark(kTmpCore, MarkKind::timeout_armed, fmt::format("{} s", e.num));
+        break;
+      case EventKind::timeout_extended:
+        mark(kTmpCore, MarkKind::timeout_extended, fmt::format("{} s", e.num));
+        break;
+      case EventKind::timeout_fired:
+        mark(kTmpCore, MarkKind::timeout_fired);
+        break;
+      case EventKind::driver_register:
+        mark(kTmpCore, MarkKind::driver_register, std::string(tr.str(e.drv)));
+        break;
+      case EventKind::bound:
+        mark(e.dev, MarkKind::bind, std::string(tr.str(e.drv)));
+        break;
+      case EventKind::unbind:
+        mark(e.dev, MarkKind::unbind, std::string(tr.str(e.drv)));
+        break;
+      case EventKind::device_add:
+        mark(e.dev, MarkKind::device_add, std::string(tr.str(e.s2)));
+        break;
+      case EventKind::device_del:
+        mark(e.dev, MarkKind::device_del);
+        break;
+      case EventKind::module_request:
+        mark(kTmpModules, MarkKind::module_request, std::string(tr.str(e.name)));
+        break;
+      case EventKind::module_load:
+        mark(kTmpModules, MarkKind::module_load, std::string(tr.str(e.name)));
+        break;
       case EventKind::snd_card_register:
-        mark(e.dev != kNoDev ? e.dev : kTmpCore, MarkKind::card_register, fmt::format("card{} {}", e.num, tr.str(e.name)));
+        mark(e.dev != kNoDev ? e.dev : kTmpCore, MarkKind::card_register,
+             fmt::format("card{} {}", e.num, tr.str(e.name)));
         break;
       case EventKind::fw_request: {
         FirmwareSpan f;
@@ -183,7 +224,8 @@ Timeline observed_timeline(const ReplayReport& rep, const Trace& tr) {
         f.callback_known = true;
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   for (FirmwareSpan& f : tl.firmware)
@@ -194,8 +236,8 @@ Timeline observed_timeline(const ReplayReport& rep, const Trace& tr) {
     std::string text = arrival_text(m, a);
     if (text.empty()) continue;
     const DevId ev_dev = a.event < tr.events.size() ? tr.events[a.event].dev : kNoDev;
-    tl.marks.push_back(TimelineMark{a.t, arrival_lane(a, ev_dev), a.removal ? MarkKind::resource_gone : MarkKind::resource,
-                                    std::move(text)});
+    tl.marks.push_back(TimelineMark{a.t, arrival_lane(a, ev_dev),
+                                    a.removal ? MarkKind::resource_gone : MarkKind::resource, std::move(text)});
   }
   link_observed_retries(tr, m, tl);
   tl.end_t = m.end_t;
@@ -206,8 +248,8 @@ Timeline replayed_timeline(const Model& m, const Trace& tr, const PolicyVerdict&
   Timeline tl;
   tl.name = v.policy.spec;
   const size_t nd = tr.devices.size();
-  std::vector<size_t> open(nd, SIZE_MAX);              // device -> probe in flight
-  std::vector<uint32_t> retry_cause(nd, kNone);        // device -> trigger of its pending retry (kNone: none)
+  std::vector<size_t> open(nd, SIZE_MAX);        // device -> probe in flight
+  std::vector<uint32_t> retry_cause(nd, kNone);  // device -> trigger of its pending retry (kNone: none)
   std::vector<uint8_t> retry_pending(nd, 0);
   std::vector<uint32_t> binding_attempts(m.bindings.size(), 0);
   std::vector<uint32_t> probe_binding(nd, kNone);
@@ -267,15 +309,18 @@ Timeline replayed_timeline(const Model& m, const Trace& tr, const PolicyVerdict&
         break;
       }
       case RecKind::defer_add: {
-        mark(r.dev, MarkKind::deferral, probe_binding[r.dev] != kNone ? deferral_text(probe_binding[r.dev]) : std::string());
+        mark(r.dev, MarkKind::deferral,
+             probe_binding[r.dev] != kNone ? deferral_text(probe_binding[r.dev]) : std::string());
         break;
       }
       case RecKind::bound:
         retry_pending[r.dev] = 0;
-        mark(r.dev, MarkKind::bind, r.binding() < m.bindings.size() ? std::string(tr.str(m.bindings[r.binding()].drv)) : std::string());
+        mark(r.dev, MarkKind::bind,
+             r.binding() < m.bindings.size() ? std::string(tr.str(m.bindings[r.binding()].drv)) : std::string());
         break;
       case RecKind::trigger:
-        tl.triggers.push_back(TimelineTrigger{r.t, std::string(to_string(r.cause())), static_cast<uint64_t>(r.trigger_count()), false, {}});
+        tl.triggers.push_back(TimelineTrigger{
+            r.t, std::string(to_string(r.cause())), static_cast<uint64_t>(r.trigger_count()), false, {}});
         last_trigger = static_cast<uint32_t>(tl.triggers.size() - 1);
         break;
       case RecKind::trigger_ignored:
@@ -296,18 +341,31 @@ Timeline replayed_timeline(const Model& m, const Trace& tr, const PolicyVerdict&
         const Arrival& a = m.arrivals[r.arrival()];
         std::string text = arrival_text(m, a);
         if (text.empty()) break;
-        mark(arrival_lane(a, r.dev), r.kind == RecKind::resource_up ? MarkKind::resource : MarkKind::resource_gone, std::move(text));
+        mark(arrival_lane(a, r.dev), r.kind == RecKind::resource_up ? MarkKind::resource : MarkKind::resource_gone,
+             std::move(text));
         break;
       }
-      case RecKind::card_register: mark(r.dev != kNoDev ? r.dev : kTmpCore, MarkKind::card_register); break;
-      case RecKind::timeout_armed: mark(kTmpCore, MarkKind::timeout_armed, fmt::format("{} s", r.seconds())); break;
-      case RecKind::timeout_extended: mark(kTmpCore, MarkKind::timeout_extended, fmt::format("{} s", r.seconds())); break;
-      case RecKind::timeout_fired: mark(kTmpCore, MarkKind::timeout_fired); break;
-      case RecKind::late_initcall: mark(kTmpCore, MarkKind::late_initcall); break;
-      case RecKind::driver_register:
-        mark(kTmpCore, MarkKind::driver_register, r.driver() < m.drivers.size() ? std::string(tr.str(m.drivers[r.driver()].name)) : std::string());
+      case RecKind::card_register:
+        mark(r.dev != kNoDev ? r.dev : kTmpCore, MarkKind::card_register);
         break;
-      case RecKind::device_add: break;  // shown once, on the observed timeline
+      case RecKind::timeout_armed:
+        mark(kTmpCore, MarkKind::timeout_armed, fmt::format("{} s", r.seconds()));
+        break;
+      case RecKind::timeout_extended:
+        mark(kTmpCore, MarkKind::timeout_extended, fmt::format("{} s", r.seconds()));
+        break;
+      case RecKind::timeout_fired:
+        mark(kTmpCore, MarkKind::timeout_fired);
+        break;
+      case RecKind::late_initcall:
+        mark(kTmpCore, MarkKind::late_initcall);
+        break;
+      case RecKind::driver_register:
+        mark(kTmpCore, MarkKind::driver_register,
+             r.driver() < m.drivers.size() ? std::string(tr.str(m.drivers[r.driver()].name)) : std::string());
+        break;
+      case RecKind::device_add:
+        break;  // shown once, on the observed timeline
     }
   }
   for (size_t idx : open)
@@ -319,7 +377,7 @@ bool device_lane_tmp(uint32_t lane) { return lane != kTmpCore && lane != kTmpMod
 
 struct DevActivity {
   bool shown = false;
-  bool troubled = false;       // deferred, failed, rejected or needed more than one attempt in some timeline
+  bool troubled = false;  // deferred, failed, rejected or needed more than one attempt in some timeline
   uint64_t first_t = UINT64_MAX;
 };
 
@@ -408,7 +466,8 @@ TimelineModel build_timeline(const ReplayReport& rep, const Trace& tr) {
     // Marks on devices without a lane (device_add alone) are dropped.
     std::erase_if(tl.marks, [&](const TimelineMark& mk) { return remap(mk.lane) == kNone; });
     for (auto& mk : tl.marks) mk.lane = remap(mk.lane);
-    std::stable_sort(tl.marks.begin(), tl.marks.end(), [](const TimelineMark& a, const TimelineMark& b) { return a.t < b.t; });
+    std::stable_sort(tl.marks.begin(), tl.marks.end(),
+                     [](const TimelineMark& a, const TimelineMark& b) { return a.t < b.t; });
     tm.end_t = std::max(tm.end_t, tl.end_t);
   };
   relane(tm.observed);

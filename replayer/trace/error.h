@@ -63,17 +63,16 @@ class [[nodiscard]] Result<void> {
 
 // Evaluates `expr` (any Result); on error returns that error from the enclosing function (which
 // returns any Result<...>).
-#define REPROBE_TRY(expr)                                   \
-  do {                                                      \
-    if (auto reprobe_try_r_ = (expr); !reprobe_try_r_.ok()) \
-      return ::reprobe::Error(reprobe_try_r_.take_error()); \
+#define REPROBE_TRY(expr)                                                                                         \
+  do {                                                                                                            \
+    if (auto reprobe_try_r_ = (expr); !reprobe_try_r_.ok()) return ::reprobe::Error(reprobe_try_r_.take_error()); \
   } while (0)
 
 #define REPROBE_TRY_CONCAT_(a, b) a##b
 #define REPROBE_TRY_NAME_(line) REPROBE_TRY_CONCAT_(reprobe_try_v_, line)
 // `REPROBE_TRY_ASSIGN(auto x, expr);` declares x from the value of `expr` (a Result<T>), or returns
 // its error from the enclosing function.
-#define REPROBE_TRY_ASSIGN(decl, expr)                                                                    \
-  auto REPROBE_TRY_NAME_(__LINE__) = (expr);                                                              \
+#define REPROBE_TRY_ASSIGN(decl, expr)                                                                      \
+  auto REPROBE_TRY_NAME_(__LINE__) = (expr);                                                                \
   if (!REPROBE_TRY_NAME_(__LINE__).ok()) return ::reprobe::Error(REPROBE_TRY_NAME_(__LINE__).take_error()); \
   decl = std::move(REPROBE_TRY_NAME_(__LINE__).value())

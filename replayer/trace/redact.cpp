@@ -40,8 +40,8 @@ bool is_login_char(char c) { return is_alnum(c) || c == '_' || c == '-' || c == 
 bool is_key_char(char c) { return is_alnum(c) || c == '_' || c == '.'; }
 
 bool never_private(std::string_view name) {
-  static constexpr std::array<std::string_view, 6> kPublic = {"root", "nobody", "localhost", "(none)",
-                                                              "localhost.localdomain", "none"};
+  static constexpr std::array<std::string_view, 6> kPublic = {
+      "root", "nobody", "localhost", "(none)", "localhost.localdomain", "none"};
   return std::find(kPublic.begin(), kPublic.end(), name) != kPublic.end();
 }
 
@@ -167,9 +167,8 @@ bool Redactor::is_serial_key(std::string_view key) {
   const auto dot = key.rfind('.');
   const std::string k = to_lower(dot == std::string_view::npos ? key : key.substr(dot + 1));
   if (k.empty()) return false;
-  return k == "serial" || k == "serialnumber" || k == "serial_number" || k == "serial_no" ||
-         ends_with(k, "_serial") || starts_with(k, "id_serial") || ends_with(k, "uuid") || k == "wwid" ||
-         k == "wwn" || starts_with(k, "id_wwn");
+  return k == "serial" || k == "serialnumber" || k == "serial_number" || k == "serial_no" || ends_with(k, "_serial") ||
+         starts_with(k, "id_serial") || ends_with(k, "uuid") || k == "wwid" || k == "wwn" || starts_with(k, "id_wwn");
 }
 
 std::size_t Redactor::distinct(Kind k) const { return seen_[static_cast<std::size_t>(k)].size(); }
@@ -193,8 +192,8 @@ void Redactor::learn(std::string_view s) {
     if (e > b) add_user(s.substr(b, e - b));
   }
   // user=NAME and friends (key must start at a token boundary)
-  static constexpr std::array<std::string_view, 6> kKeys = {"user=", "USER=", "LOGNAME=", "SUDO_USER=",
-                                                            "username=", "login="};
+  static constexpr std::array<std::string_view, 6> kKeys = {
+      "user=", "USER=", "LOGNAME=", "SUDO_USER=", "username=", "login="};
   for (const auto key : kKeys) {
     for (std::size_t p = s.find(key); p != std::string_view::npos; p = s.find(key, p + 1)) {
       if (p > 0 && (is_alnum(s[p - 1]) || s[p - 1] == '_')) continue;
@@ -312,8 +311,8 @@ std::string Redactor::scrub_ips(std::string_view s) {
             i = e;
             continue;
           }
-        } else if (colons >= 2 && cand.size() >= 3 && inet_pton(AF_INET6, cand.c_str(), buf) == 1 &&
-                   cand != "::" && cand != "::1") {
+        } else if (colons >= 2 && cand.size() >= 3 && inet_pton(AF_INET6, cand.c_str(), buf) == 1 && cand != "::" &&
+                   cand != "::1") {
           char norm[INET6_ADDRSTRLEN] = {};
           inet_ntop(AF_INET6, buf, norm, sizeof norm);
           out += placeholder(Kind::ipv6, norm);

@@ -54,7 +54,10 @@ void ScenarioBuilder::trigger(uint64_t t, const Task& task, const std::string& c
 
 void ScenarioBuilder::probe(uint64_t start, uint64_t end, const Task& task, const std::string& dev,
                             const std::string& drv, int ret, const std::string& reason, bool card) {
-  const char* outcome = ret == 0 ? "bound" : ret == -517 ? "deferred" : (ret == -19 || ret == -6) ? "rejected" : "failed";
+  const char* outcome = ret == 0                    ? "bound"
+                        : ret == -517               ? "deferred"
+                        : (ret == -19 || ret == -6) ? "rejected"
+                                                    : "failed";
   at(start, task).ev("probe_start", {{"dev", dev}, {"drv", drv}});
   const uint64_t span = end > start ? end - start : 0;
   if (card) at(start + span / 4, task).ev("card_bind_start", {{"dev", dev}});

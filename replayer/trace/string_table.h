@@ -92,8 +92,8 @@ class StringTable {
     mask_ = mask;
   }
 
-  std::deque<std::string> strings_;     // deque: views from operator[] stay valid while interning
-  std::vector<uint32_t> hashes_;        // per id
+  std::deque<std::string> strings_;  // deque: views from operator[] stay valid while interning
+  std::vector<uint32_t> hashes_;     // per id
   std::vector<uint32_t> slots_ = std::vector<uint32_t>(64, 0);  // open addressing: id + 1, 0 = empty
   size_t mask_ = 63;
 };

@@ -23,7 +23,7 @@ struct DeviceInfo {
   StrId parent = 0;
   StrId initial_driver = 0;  // header devices[].driver: bound before the capture started
   uint32_t instance = 1;
-  uint32_t decl_line = 0;    // line of its device_add (0 = declared in the header)
+  uint32_t decl_line = 0;  // line of its device_add (0 = declared in the header)
   bool from_header = false;
 };
 
@@ -42,9 +42,9 @@ struct TraceEnd {
 };
 
 struct Trace {
-  std::string path;                  // for diagnostics
-  nlohmann::ordered_json header;     // whole header object as read/written
-  std::string source;                // bpf|kmsg|dmesg|synthetic
+  std::string path;               // for diagnostics
+  nlohmann::ordered_json header;  // whole header object as read/written
+  std::string source;             // bpf|kmsg|dmesg|synthetic
   std::string kernel_release;
   StringTable strings;
   std::vector<DeviceInfo> devices;

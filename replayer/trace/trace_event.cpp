@@ -142,7 +142,8 @@ constexpr EventSpec kSpecs[] = {
     {EventKind::component_del, "component_del", kComponentDel, "snd_soc_del_component()"},
     {EventKind::card_bind_start, "card_bind_start", kCardBindStart, "snd_soc_register_card() entry"},
     {EventKind::card_bind_end, "card_bind_end", kCardBindEnd, "snd_soc_register_card() exit"},
-    {EventKind::snd_card_register, "snd_card_register", kSndCardRegister, "snd_card_register() succeeded: card is live"},
+    {EventKind::snd_card_register, "snd_card_register", kSndCardRegister,
+     "snd_card_register() succeeded: card is live"},
     {EventKind::resource, "resource", kResource, "generic named resource became available"},
     {EventKind::resume, "resume", none(), "system resume (dpm_complete unblocks probing: a trigger)"},
     {EventKind::extension, "x-*", none(), "extension event, kept verbatim, ignored by the model"},
@@ -169,10 +170,14 @@ std::optional<EventKind> event_kind_from(std::string_view name) {
 
 std::string_view to_string(ProbeOutcome o) {
   switch (o) {
-    case ProbeOutcome::bound: return "bound";
-    case ProbeOutcome::deferred: return "deferred";
-    case ProbeOutcome::failed: return "failed";
-    case ProbeOutcome::rejected: return "rejected";
+    case ProbeOutcome::bound:
+      return "bound";
+    case ProbeOutcome::deferred:
+      return "deferred";
+    case ProbeOutcome::failed:
+      return "failed";
+    case ProbeOutcome::rejected:
+      return "rejected";
   }
   return "?";
 }

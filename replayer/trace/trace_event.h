@@ -68,8 +68,8 @@ enum class FieldType : uint8_t {
   u64,
   boolean,
   str_list,
-  outcome,   // bound|deferred|failed|rejected
-  fw_mode,   // sync|nowait
+  outcome,  // bound|deferred|failed|rejected
+  fw_mode,  // sync|nowait
 };
 
 struct FieldSpec {
@@ -92,16 +92,16 @@ std::span<const EventSpec> all_event_specs();
 std::optional<EventKind> event_kind_from(std::string_view name);
 std::string_view to_string(EventKind k);
 
-using StrId = uint32_t;              // index into the trace's StringTable; 0 = absent
-using DevId = uint32_t;              // index into Trace::devices
+using StrId = uint32_t;  // index into the trace's StringTable; 0 = absent
+using DevId = uint32_t;  // index into Trace::devices
 inline constexpr DevId kNoDev = UINT32_MAX;
 
 // Compact event: 64 bytes. Field meaning depends on kind (see kEventSpecs).
 struct Event {
-  uint64_t t = 0;        // ns, trace clock
-  uint64_t id = 0;       // work / firmware request / module request id, trigger count
-  int64_t num = 0;       // ret, secs, card index
-  uint32_t line = 0;     // 1-based source line (0 = built in memory)
+  uint64_t t = 0;     // ns, trace clock
+  uint64_t id = 0;    // work / firmware request / module request id, trigger count
+  int64_t num = 0;    // ret, secs, card index
+  uint32_t line = 0;  // 1-based source line (0 = built in memory)
   int32_t cpu = -1;
   int32_t tid = -1;
   StrId comm = 0;
@@ -110,12 +110,12 @@ struct Event {
   StrId name = 0;
   StrId s2 = 0;
   StrId s3 = 0;
-  uint32_t list = 0;     // index into Trace::lists (0 = empty list)
+  uint32_t list = 0;  // index into Trace::lists (0 = empty list)
   EventKind kind = EventKind::extension;
   ProbeOutcome outcome = ProbeOutcome::failed;  // probe_end only
-  uint8_t present = 0;   // bit per optional numeric/bool slot: kHasNum, kHasId, kHasFlag
-  bool flag = false;      // boolean field; fw_request: true = nowait
-  bool inferred = false; // produced by inference (importer), not observed
+  uint8_t present = 0;                          // bit per optional numeric/bool slot: kHasNum, kHasId, kHasFlag
+  bool flag = false;                            // boolean field; fw_request: true = nowait
+  bool inferred = false;                        // produced by inference (importer), not observed
 
   static constexpr uint8_t kHasNum = 1, kHasId = 2, kHasFlag = 4;
   bool has_num() const { return present & kHasNum; }

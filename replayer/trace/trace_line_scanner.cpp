@@ -15,10 +15,14 @@ bool scan_value(const FieldSpec& f, value& v, ScannedField& out, std::vector<std
     case FieldType::dev_ref:
     case FieldType::str:
     case FieldType::outcome:
-    case FieldType::fw_mode: return !v.get_string().get(out.str);
-    case FieldType::i64: return !v.get_int64().get(out.i64);
-    case FieldType::u64: return !v.get_uint64().get(out.u64);
-    case FieldType::boolean: return !v.get_bool().get(out.flag);
+    case FieldType::fw_mode:
+      return !v.get_string().get(out.str);
+    case FieldType::i64:
+      return !v.get_int64().get(out.i64);
+    case FieldType::u64:
+      return !v.get_uint64().get(out.u64);
+    case FieldType::boolean:
+      return !v.get_bool().get(out.flag);
     case FieldType::str_list: {
       simdjson::ondemand::array arr;
       if (v.get_array().get(arr)) return false;

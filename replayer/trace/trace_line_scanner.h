@@ -19,7 +19,7 @@
 namespace reprobe {
 
 struct ScannedField {
-  std::string_view str;        // str, dev_decl, dev_ref, outcome, fw_mode
+  std::string_view str;  // str, dev_decl, dev_ref, outcome, fw_mode
   uint64_t u64 = 0;
   int64_t i64 = 0;
   bool flag = false;

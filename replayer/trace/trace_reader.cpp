@@ -19,14 +19,22 @@ using simdjson::dom::object;
 
 std::string_view type_name(element_type t) {
   switch (t) {
-    case element_type::ARRAY: return "an array";
-    case element_type::OBJECT: return "an object";
-    case element_type::INT64: return "a signed integer";
-    case element_type::UINT64: return "an unsigned integer";
-    case element_type::DOUBLE: return "a number with a fraction";
-    case element_type::STRING: return "a string";
-    case element_type::BOOL: return "a boolean";
-    case element_type::NULL_VALUE: return "null";
+    case element_type::ARRAY:
+      return "an array";
+    case element_type::OBJECT:
+      return "an object";
+    case element_type::INT64:
+      return "a signed integer";
+    case element_type::UINT64:
+      return "an unsigned integer";
+    case element_type::DOUBLE:
+      return "a number with a fraction";
+    case element_type::STRING:
+      return "a string";
+    case element_type::BOOL:
+      return "a boolean";
+    case element_type::NULL_VALUE:
+      return "null";
   }
   return "?";
 }
@@ -79,8 +87,8 @@ class Reader {
       if (r) {
         // A killed recorder may leave half a line at the very end: keep the prefix.
         if (last_unterminated && !saw_end && r->message.starts_with("invalid JSON")) {
-          trace_.warnings.push_back(fmt::format("{}:{}: truncated last line ignored ({})", trace_.path, line_no,
-                                                r->message));
+          trace_.warnings.push_back(
+              fmt::format("{}:{}: truncated last line ignored ({})", trace_.path, line_no, r->message));
           break;
         }
         return *r;
@@ -88,8 +96,8 @@ class Reader {
     }
     if (line_no == 0) return err(0, "empty file: not a reprobe trace (no header line)");
     if (!trace_.end)
-      trace_.warnings.push_back(fmt::format("{}: no end line (recorder killed?); using the {} events read",
-                                            trace_.path, trace_.events.size()));
+      trace_.warnings.push_back(fmt::format("{}: no end line (recorder killed?); using the {} events read", trace_.path,
+                                            trace_.events.size()));
     return std::move(trace_);
   }
 
@@ -115,18 +123,17 @@ class Reader {
     if (!h.contains("version") || !h["version"].is_number_integer())
       return err(1, "header: missing or non-integer field 'version'");
     if (h["version"] != 1)
-      return err(1, fmt::format("header: unsupported trace version {} (this reprobe reads version 1)",
-                                h["version"].dump()));
+      return err(
+          1, fmt::format("header: unsupported trace version {} (this reprobe reads version 1)", h["version"].dump()));
     if (auto e = need_str("source")) return e;
     const std::string src = h["source"];
     if (src != "bpf" && src != "kmsg" && src != "dmesg" && src != "synthetic")
       return err(1, fmt::format("header: source '{}' is not one of bpf|kmsg|dmesg|synthetic", src));
     if (auto e = need_str("clock")) return e;
     if (h["clock"] != "boottime_ns")
-      return err(1, fmt::format("header: clock '{}' is not supported (expected boottime_ns)",
-                                h["clock"].get<std::string>()));
-    if (!h.contains("kernel") || !h["kernel"].is_object())
-      return err(1, "header: missing object 'kernel'");
+      return err(
+          1, fmt::format("header: clock '{}' is not supported (expected boottime_ns)", h["clock"].get<std::string>()));
+    if (!h.contains("kernel") || !h["kernel"].is_object()) return err(1, "header: missing object 'kernel'");
     if (!h["kernel"].contains("release") || !h["kernel"]["release"].is_string())
       return err(1, "header: kernel.release must be a string");
     if (!h.contains("hooks") || !h["hooks"].is_object()) return err(1, "header: missing object 'hooks'");
@@ -147,7 +154,8 @@ class Reader {
         DeviceInfo info;
         info.name = trace_.strings.intern(name);
         info.bus = trace_.strings.intern(d["bus"].get<std::string>());
-        if (d.contains("parent") && d["parent"].is_string()) info.parent = trace_.strings.intern(d["parent"].get<std::string>());
+        if (d.contains("parent") && d["parent"].is_string())
+          info.parent = trace_.strings.intern(d["parent"].get<std::string>());
         if (d.contains("driver") && d["driver"].is_string())
           info.initial_driver = trace_.strings.intern(d["driver"].get<std::string>());
         info.from_header = true;
@@ -177,7 +185,8 @@ class Reader {
       return err(line, fmt::format("field '{}' must be a string, got {}", key, type_name(v.type())));
     out = v.get_string().value_unsafe();
     if (out.size() > limits_.max_string_bytes)
-      return err(line, fmt::format("field '{}' is {} bytes long (limit {})", key, out.size(), limits_.max_string_bytes));
+      return err(line,
+                 fmt::format("field '{}' is {} bytes long (limit {})", key, out.size(), limits_.max_string_bytes));
     return std::nullopt;
   }
 
@@ -215,7 +224,8 @@ class Reader {
       if (key == "t") {
         uint64_t t;
         if (auto e = get_u64(v, key, line, t)) return e;
-        if (t < last_t_) return err(line, fmt::format("time goes backwards: t={} is before t={} at line {}", t, last_t_, last_line_));
+        if (t < last_t_)
+          return err(line, fmt::format("time goes backwards: t={} is before t={} at line {}", t, last_t_, last_line_));
         end.t = t;
       } else if (key == "dropped") {
         if (auto e = get_u64(v, key, line, end.dropped)) return e;
@@ -275,7 +285,8 @@ class Reader {
           for (uint32_t i = v.list_begin; i < v.list_end; ++i)
             if (l.list_items[i].size() > max_str) return false;
           break;
-        default: break;
+        default:
+          break;
       }
     }
     Event ev;
@@ -308,7 +319,9 @@ class Reader {
       if (!(l.seen & (1u << fi))) continue;
       const ScannedField& v = l.fields[fi];
       switch (fields[fi].type) {
-        case FieldType::dev_ref: ev.dev = dev_ref; break;
+        case FieldType::dev_ref:
+          ev.dev = dev_ref;
+          break;
         case FieldType::i64:
           ev.num = v.i64;
           ev.present |= Event::kHasNum;
@@ -321,9 +334,14 @@ class Reader {
           ev.flag = v.flag;
           ev.present |= Event::kHasFlag;
           break;
-        case FieldType::outcome: ev.outcome = *probe_outcome_from(v.str); break;
-        case FieldType::fw_mode: ev.flag = v.str == "nowait"; break;
-        default: break;  // interned above
+        case FieldType::outcome:
+          ev.outcome = *probe_outcome_from(v.str);
+          break;
+        case FieldType::fw_mode:
+          ev.flag = v.str == "nowait";
+          break;
+        default:
+          break;  // interned above
       }
     }
     accept(ev, line_no);
@@ -355,11 +373,20 @@ class Reader {
 
   static void set_string(Slot slot, StrId id, Event& ev) {
     switch (slot) {
-      case Slot::drv: ev.drv = id; break;
-      case Slot::name: ev.name = id; break;
-      case Slot::s2: ev.s2 = id; break;
-      case Slot::s3: ev.s3 = id; break;
-      default: break;
+      case Slot::drv:
+        ev.drv = id;
+        break;
+      case Slot::name:
+        ev.name = id;
+        break;
+      case Slot::s2:
+        ev.s2 = id;
+        break;
+      case Slot::s3:
+        ev.s3 = id;
+        break;
+      default:
+        break;
     }
   }
 
@@ -367,7 +394,8 @@ class Reader {
     element doc;
     auto perr = parser_.parse(line.data(), line.size(), false).get(doc);
     if (perr) return err(line_no, fmt::format("invalid JSON: {}", simdjson::error_message(perr)));
-    if (doc.type() != element_type::OBJECT) return err(line_no, fmt::format("event must be a JSON object, got {}", type_name(doc.type())));
+    if (doc.type() != element_type::OBJECT)
+      return err(line_no, fmt::format("event must be a JSON object, got {}", type_name(doc.type())));
     object obj = doc.get_object().value_unsafe();
     element evv;
     if (obj["ev"].get(evv)) return err(line_no, "missing field 'ev'");
@@ -426,7 +454,8 @@ class Reader {
       for (; fi < spec->fields.size(); ++fi)
         if (same(key, spec->fields[fi].name)) break;
       if (fi == spec->fields.size())
-        return err(line_no, fmt::format("unknown field '{}' in event '{}' (extension fields must start with 'x-')", key, evname));
+        return err(line_no, fmt::format("unknown field '{}' in event '{}' (extension fields must start with 'x-')", key,
+                                        evname));
       seen |= 1u << fi;
       if (auto e = field(spec->fields[fi], v, ev, line_no)) return e;
     }
@@ -435,7 +464,8 @@ class Reader {
       if (spec->fields[fi].required && !(seen & (1u << fi)))
         return err(line_no, fmt::format("event '{}' is missing field '{}'", evname, spec->fields[fi].name));
     if (ev.t < last_t_)
-      return err(line_no, fmt::format("time goes backwards: t={} is before t={} at line {}", ev.t, last_t_, last_line_));
+      return err(line_no,
+                 fmt::format("time goes backwards: t={} is before t={} at line {}", ev.t, last_t_, last_line_));
     accept(ev, line_no);
     return std::nullopt;
   }
@@ -448,9 +478,9 @@ class Reader {
         const StrId name = trace_.strings.intern(s);
         if (const DevId prev = live(name); prev != kNoDev) {
           const auto& d = trace_.devices[prev];
-          return err(line, d.from_header
-                               ? fmt::format("device '{}' added but the header already lists it", s)
-                               : fmt::format("device '{}' added again without device_del (added at line {})", s, d.decl_line));
+          return err(line, d.from_header ? fmt::format("device '{}' added but the header already lists it", s)
+                                         : fmt::format("device '{}' added again without device_del (added at line {})",
+                                                       s, d.decl_line));
         }
         ev.dev = declare_device(name, line);
         return std::nullopt;
@@ -490,7 +520,8 @@ class Reader {
       }
       case FieldType::fw_mode:
         if (auto e = get_string(v, f.name, line, s)) return e;
-        if (s != "sync" && s != "nowait") return err(line, fmt::format("field 'mode' is '{}', expected sync|nowait", s));
+        if (s != "sync" && s != "nowait")
+          return err(line, fmt::format("field 'mode' is '{}', expected sync|nowait", s));
         ev.flag = s == "nowait";
         return std::nullopt;
       case FieldType::str_list: {

@@ -12,9 +12,9 @@
 namespace reprobe {
 
 struct ReadLimits {
-  size_t max_line_bytes = 1 << 20;   // one event line
-  size_t max_string_bytes = 4096;    // one string value
-  size_t max_list_items = 4096;      // one string list
+  size_t max_line_bytes = 1 << 20;  // one event line
+  size_t max_string_bytes = 4096;   // one string value
+  size_t max_list_items = 4096;     // one string list
   uint64_t max_time_ns = uint64_t{1} << 62;
 };
 

@@ -1,5 +1,6 @@
 #include "replayer/trace/trace_writer.h"
 
+#include <unistd.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -7,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -25,7 +25,9 @@ const EventSpec* spec_for(std::string_view ev) {
 Error invalid(std::string message) { return Error{"", 0, std::move(message)}; }
 
 Result<void> check_type(const FieldSpec& f, const json& v) {
-  auto bad = [&](const char* what) { return invalid(fmt::format("field '{}' must be {}, got {}", f.name, what, v.dump())); };
+  auto bad = [&](const char* what) {
+    return invalid(fmt::format("field '{}' must be {}, got {}", f.name, what, v.dump()));
+  };
   switch (f.type) {
     case FieldType::dev_ref:
     case FieldType::dev_decl:
@@ -42,7 +44,8 @@ Result<void> check_type(const FieldSpec& f, const json& v) {
       if (!v.is_number_integer()) return bad("an integer");
       break;
     case FieldType::u64:
-      if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() >= 0)) return bad("an unsigned integer");
+      if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() >= 0))
+        return bad("an unsigned integer");
       break;
     case FieldType::boolean:
       if (!v.is_boolean()) return bad("a boolean");
@@ -61,7 +64,7 @@ Result<void> check_type(const FieldSpec& f, const json& v) {
 Result<std::string> canonical_header_line(const json& h) {
   if (!h.is_object()) return invalid("header must be an object");
   json out = json::object();
-  static constexpr const char* kOrder[] = {"format", "version", "source", "kernel", "clock",
+  static constexpr const char* kOrder[] = {"format", "version",  "source",  "kernel", "clock",
                                            "hooks",  "snapshot", "devices", "drivers"};
   for (const char* k : kOrder)
     if (h.contains(k)) out[k] = h[k];
@@ -139,8 +142,12 @@ json event_to_json(const Trace& tr, const Event& e) {
       case FieldType::boolean:
         if (e.has_flag()) o[key] = e.flag;
         break;
-      case FieldType::outcome: o[key] = to_string(e.outcome); break;
-      case FieldType::fw_mode: o[key] = e.flag ? "nowait" : "sync"; break;
+      case FieldType::outcome:
+        o[key] = to_string(e.outcome);
+        break;
+      case FieldType::fw_mode:
+        o[key] = e.flag ? "nowait" : "sync";
+        break;
       case FieldType::str_list:
         if (e.list) {
           json a = json::array();
@@ -201,7 +208,10 @@ json trace_header_json(const Trace& tr) {
     if (d.initial_driver) o["driver"] = tr.str(d.initial_driver);
     devs.push_back(o);
   }
-  if (!devs.empty()) h["devices"] = devs; else h.erase("devices");
+  if (!devs.empty())
+    h["devices"] = devs;
+  else
+    h.erase("devices");
   json drvs = json::array();
   for (const auto& d : tr.initial_drivers) {
     json o = json::object();
@@ -210,7 +220,10 @@ json trace_header_json(const Trace& tr) {
     if (d.async) o["async"] = true;
     drvs.push_back(o);
   }
-  if (!drvs.empty()) h["drivers"] = drvs; else h.erase("drivers");
+  if (!drvs.empty())
+    h["drivers"] = drvs;
+  else
+    h.erase("drivers");
   return h;
 }
 
@@ -231,7 +244,7 @@ Result<void> write_file_atomically(const std::string& path, const std::function<
   }
   // Devices, FIFOs (/dev/null, /dev/stdout): write in place, never rename over them.
   if (std::error_code ec; std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec) &&
-      !std::filesystem::is_directory(path, ec)) {
+                          !std::filesystem::is_directory(path, ec)) {
     std::ofstream f(path, std::ios::binary);
     if (!f) return Error{path, 0, fmt::format("cannot open: {}", std::strerror(errno))};
     body(f);
@@ -243,7 +256,13 @@ Result<void> write_file_atomically(const std::string& path, const std::function<
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     if (!f) return Error{path, 0, fmt::format("cannot create: {}", std::strerror(errno))};
-    try { body(f); } catch (...) { f.close(); std::remove(tmp.c_str()); throw; }  // no half-written .tmp left
+    try {
+      body(f);
+    } catch (...) {
+      f.close();
+      std::remove(tmp.c_str());
+      throw;
+    }  // no half-written .tmp left
     f.flush();
     if (!f) {
       std::remove(tmp.c_str());

@@ -13,19 +13,19 @@ namespace {
 
 struct Instant {
   uint64_t t = 0;
-  uint32_t a = 0;     // trigger: cause; bound: device
+  uint32_t a = 0;  // trigger: cause; bound: device
 };
 
 // Indexes of the stock timeline, built in one pass so that explaining
 // thousands of targets stays linear.
 struct TimelineIndex {
-  std::vector<Instant> triggers;            // effective triggers, time order
-  std::vector<Instant> binds;               // bound records (a = device), time order
-  std::vector<uint64_t> probe_starts;       // every probe_start, time order
-  std::vector<std::vector<uint64_t>> dev_starts;   // per device: its probe starts
-  std::vector<uint64_t> dev_last_end;       // per device: last probe_end
-  std::vector<uint64_t> first_up;           // per resource: first resource_up time (UINT64_MAX: never)
-  std::vector<uint32_t> first_up_arrival;   // per resource: that arrival
+  std::vector<Instant> triggers;                  // effective triggers, time order
+  std::vector<Instant> binds;                     // bound records (a = device), time order
+  std::vector<uint64_t> probe_starts;             // every probe_start, time order
+  std::vector<std::vector<uint64_t>> dev_starts;  // per device: its probe starts
+  std::vector<uint64_t> dev_last_end;             // per device: last probe_end
+  std::vector<uint64_t> first_up;                 // per resource: first resource_up time (UINT64_MAX: never)
+  std::vector<uint32_t> first_up_arrival;         // per resource: that arrival
 
   TimelineIndex(const Model& m, const SimState& s)
       : dev_starts(m.devices.size()),
@@ -34,8 +34,12 @@ struct TimelineIndex {
         first_up_arrival(m.resources.size(), kNone) {
     for (const SimRecord& r : s.timeline) {
       switch (r.kind) {
-        case RecKind::trigger: triggers.push_back({r.t, r.subject}); break;
-        case RecKind::bound: binds.push_back({r.t, r.dev}); break;
+        case RecKind::trigger:
+          triggers.push_back({r.t, r.subject});
+          break;
+        case RecKind::bound:
+          binds.push_back({r.t, r.dev});
+          break;
         case RecKind::probe_start:
           probe_starts.push_back(r.t);
           if (r.dev < dev_starts.size()) dev_starts[r.dev].push_back(r.t);
@@ -51,20 +55,22 @@ struct TimelineIndex {
                 first_up_arrival[res] = r.arrival();
               }
           break;
-        default: break;
+        default:
+          break;
       }
     }
   }
 
   // Last instant with t <= limit (strictly before when `strict`).
   static const Instant* last_before(const std::vector<Instant>& v, uint64_t limit, bool strict) {
-    auto it = strict ? std::lower_bound(v.begin(), v.end(), limit, [](const Instant& i, uint64_t t) { return i.t < t; })
-                     : std::upper_bound(v.begin(), v.end(), limit, [](uint64_t t, const Instant& i) { return t < i.t; });
+    auto it = strict
+                  ? std::lower_bound(v.begin(), v.end(), limit, [](const Instant& i, uint64_t t) { return i.t < t; })
+                  : std::upper_bound(v.begin(), v.end(), limit, [](uint64_t t, const Instant& i) { return t < i.t; });
     return it == v.begin() ? nullptr : &*(it - 1);
   }
   static size_t count_after(const std::vector<Instant>& v, uint64_t t) {
-    return static_cast<size_t>(v.end() - std::upper_bound(v.begin(), v.end(), t,
-                                                          [](uint64_t x, const Instant& i) { return x < i.t; }));
+    return static_cast<size_t>(
+        v.end() - std::upper_bound(v.begin(), v.end(), t, [](uint64_t x, const Instant& i) { return x < i.t; }));
   }
   size_t probes_after(uint64_t t) const {
     return static_cast<size_t>(probe_starts.end() - std::upper_bound(probe_starts.begin(), probe_starts.end(), t));
@@ -92,12 +98,18 @@ Line device_with_driver(const Model& m, DevId d) {
 
 std::string evidence_words(Evidence e) {
   switch (e) {
-    case Evidence::reason: return "named by its deferral reason";
-    case Evidence::separation: return "the only resource that appeared between its last deferral and its success";
-    case Evidence::ambiguous: return "one of several resources that appeared between its last deferral and its success";
-    case Evidence::count: return "inferred from the attempt count";
-    case Evidence::none: return "needed by nothing";
-    case Evidence::unknown: return "unknown evidence";
+    case Evidence::reason:
+      return "named by its deferral reason";
+    case Evidence::separation:
+      return "the only resource that appeared between its last deferral and its success";
+    case Evidence::ambiguous:
+      return "one of several resources that appeared between its last deferral and its success";
+    case Evidence::count:
+      return "inferred from the attempt count";
+    case Evidence::none:
+      return "needed by nothing";
+    case Evidence::unknown:
+      return "unknown evidence";
   }
   return "unknown evidence";
 }
@@ -126,7 +138,8 @@ Line origin_of(const Model& m, const Arrival& a) {
     case CtxKind::probe:
       l.t(", registered during the probe of ").v(m.dev_label(c.dev));
       return l;
-    case CtxKind::root: return l;
+    case CtxKind::root:
+      return l;
   }
   if (a.provider != kNoDev) l.t(" queued by the probe of ").v(m.dev_label(a.provider));
   return l;
@@ -134,15 +147,24 @@ Line origin_of(const Model& m, const Arrival& a) {
 
 std::string cause_words(TriggerCause c) {
   switch (c) {
-    case TriggerCause::bound: return "bind";
-    case TriggerCause::race: return "race-fix re-trigger (deferred_trigger_count changed during the probe)";
-    case TriggerCause::late_initcall: return "late_initcall (deferred_probe_initcall)";
-    case TriggerCause::timeout: return "deferred_probe_timeout expiry";
-    case TriggerCause::resume: return "resume";
-    case TriggerCause::periodic: return "periodic trigger";
-    case TriggerCause::provider_kick: return "provider kick";
-    case TriggerCause::component_kick: return "component kick";
-    case TriggerCause::resource_kick: return "resource kick";
+    case TriggerCause::bound:
+      return "bind";
+    case TriggerCause::race:
+      return "race-fix re-trigger (deferred_trigger_count changed during the probe)";
+    case TriggerCause::late_initcall:
+      return "late_initcall (deferred_probe_initcall)";
+    case TriggerCause::timeout:
+      return "deferred_probe_timeout expiry";
+    case TriggerCause::resume:
+      return "resume";
+    case TriggerCause::periodic:
+      return "periodic trigger";
+    case TriggerCause::provider_kick:
+      return "provider kick";
+    case TriggerCause::component_kick:
+      return "component kick";
+    case TriggerCause::resource_kick:
+      return "resource kick";
   }
   return "trigger";
 }
@@ -189,8 +211,10 @@ Line rescue_line(const ReplayReport& rep, DevId d, bool stock_bound) {
     if (v.policy.spec == "stock") continue;
     for (const auto& t : v.targets)
       if (t.dev == d) {
-        if (t.bound) yes.emplace_back(v.policy.spec, t.bound_at);
-        else no.push_back(v.policy.spec);
+        if (t.bound)
+          yes.emplace_back(v.policy.spec, t.bound_at);
+        else
+          no.push_back(v.policy.spec);
       }
   }
   Line l;
@@ -258,8 +282,9 @@ void explain_bound(const ReplayReport& rep, const SimState& s, const TimelineInd
     for (const Need& n : m.devices[d].needs) {
       if (n.resource >= ix.first_up.size() || ix.first_up[n.resource] == UINT64_MAX) continue;
       Line w;
-      w.t("It waited for ").v(m.resource_name(n.resource)).t(" (" + evidence_words(n.evidence) + "), which appeared at " +
-                                                             report_instant(ix.first_up[n.resource]));
+      w.t("It waited for ")
+          .v(m.resource_name(n.resource))
+          .t(" (" + evidence_words(n.evidence) + "), which appeared at " + report_instant(ix.first_up[n.resource]));
       w.add(origin_of(m, m.arrivals[ix.first_up_arrival[n.resource]]));
       if (retry_start > ix.first_up[n.resource])
         w.t("; the successful retry started " + report_gap(retry_start - ix.first_up[n.resource]) + " later");
@@ -267,7 +292,8 @@ void explain_bound(const ReplayReport& rep, const SimState& s, const TimelineInd
       st.lines.push_back(std::move(w));
     }
   }
-  if (ds.card_live) st.lines.emplace_back(fmt::format("Its sound card was registered at {}.", report_instant(ds.card_at)));
+  if (ds.card_live)
+    st.lines.emplace_back(fmt::format("Its sound card was registered at {}.", report_instant(ds.card_at)));
 }
 
 void explain_stranded(const ReplayReport& rep, const SimState& s, const TimelineIndex& ix, const Policy& stock, DevId d,
@@ -289,9 +315,8 @@ void explain_stranded(const ReplayReport& rep, const SimState& s, const Timeline
     st.lines.push_back(std::move(head));
     return;
   }
-  head.t(fmt::format(" was probed {} and deferred {}; its last attempt ended at {}{}.",
-                     times(ds.attempts), times(ds.deferrals),
-                     report_instant(ix.dev_last_end[d]),
+  head.t(fmt::format(" was probed {} and deferred {}; its last attempt ended at {}{}.", times(ds.attempts),
+                     times(ds.deferrals), report_instant(ix.dev_last_end[d]),
                      ds.list != DeferList::none ? " and it stayed on the deferred-probe list to the end" : ""));
   st.lines.push_back(std::move(head));
   if (const auto reasons = last_reasons(m, d); !reasons.empty()) {
@@ -313,16 +338,20 @@ void explain_stranded(const ReplayReport& rep, const SimState& s, const Timeline
       continue;
     }
     latest_arrival = std::max(latest_arrival, up);
-    w.t(", which appeared at " + report_instant(up)).add(origin_of(m, m.arrivals[ix.first_up_arrival[n.resource]])).t(".");
+    w.t(", which appeared at " + report_instant(up))
+        .add(origin_of(m, m.arrivals[ix.first_up_arrival[n.resource]]))
+        .t(".");
     st.lines.push_back(std::move(w));
   }
   if (dm.needs.empty()) {
     if (dm.need_mode == Evidence::unknown)
-      st.lines.emplace_back("What it waits for is unknown: the trace has no deferral reason for it and no successful probe to "
-                            "compare with.");
+      st.lines.emplace_back(
+          "What it waits for is unknown: the trace has no deferral reason for it and no successful probe to "
+          "compare with.");
     else if (dm.need_mode == Evidence::count)
-      st.lines.emplace_back("Nothing in the trace separates its deferrals from a success, so the replay retries it by "
-                            "attempt count.");
+      st.lines.emplace_back(
+          "Nothing in the trace separates its deferrals from a success, so the replay retries it by "
+          "attempt count.");
   }
   if (latest_arrival > 0 && !any_missing) {
     // The gap that stranded it: what came last before the arrival, and what came after.
@@ -331,10 +360,13 @@ void explain_stranded(const ReplayReport& rep, const SimState& s, const Timeline
     Line g;
     g.t("That was the last thing it waited for; it arrived ");
     if (bind) {
-      g.t(report_gap(latest_arrival - bind->t) + " after the last bind (").v(m.dev_label(bind->a))
+      g.t(report_gap(latest_arrival - bind->t) + " after the last bind (")
+          .v(m.dev_label(bind->a))
           .t(" at " + report_instant(bind->t) + ")");
       if (trig && trig->t != bind->t)
-        g.t(" and " + report_gap(latest_arrival - trig->t) + " after the last trigger (").add(trigger_words(m, ix, *trig)).t(")");
+        g.t(" and " + report_gap(latest_arrival - trig->t) + " after the last trigger (")
+            .add(trigger_words(m, ix, *trig))
+            .t(")");
       else if (trig)
         g.t(", the last trigger before it");
     } else if (trig) {
@@ -344,33 +376,40 @@ void explain_stranded(const ReplayReport& rep, const SimState& s, const Timeline
     }
     const auto& starts = ix.dev_starts[d];
     auto before = std::upper_bound(starts.begin(), starts.end(), latest_arrival);
-    if (before != starts.begin()) g.t("; its own last retry had started " + report_gap(latest_arrival - *(before - 1)) + " before");
+    if (before != starts.begin())
+      g.t("; its own last retry had started " + report_gap(latest_arrival - *(before - 1)) + " before");
     g.t(".");
     st.lines.push_back(std::move(g));
     const size_t trig_after = TimelineIndex::count_after(ix.triggers, latest_arrival);
     const size_t probes_after = ix.probes_after(latest_arrival);
     if (trig_after == 0 && probes_after == 0)
-      st.lines.emplace_back("Nothing triggered a retry afterwards: no device bound and no driver registered after it, so "
-                            "nothing probed afterwards.");
+      st.lines.emplace_back(
+          "Nothing triggered a retry afterwards: no device bound and no driver registered after it, so "
+          "nothing probed afterwards.");
     else if (trig_after == 0)
-      st.lines.emplace_back(fmt::format("Nothing triggered a retry afterwards: {} ran later (new devices or drivers), but "
-                                        "only a trigger retries the deferred-probe list.",
-                                        count_of(probes_after, "probe attempt", "probe attempts")));
+      st.lines.emplace_back(
+          fmt::format("Nothing triggered a retry afterwards: {} ran later (new devices or drivers), but "
+                      "only a trigger retries the deferred-probe list.",
+                      count_of(probes_after, "probe attempt", "probe attempts")));
     else
-      st.lines.emplace_back(fmt::format("{} ran after it without binding the device.",
-                                        count_of(trig_after, "trigger", "triggers")));
+      st.lines.emplace_back(
+          fmt::format("{} ran after it without binding the device.", count_of(trig_after, "trigger", "triggers")));
   }
   // The timeout.
   if (stock.timeout_s <= 0) {
-    st.lines.emplace_back(fmt::format("deferred_probe_timeout is 0 with kernel profile {}: no timeout retry.", rep.profile.name));
+    st.lines.emplace_back(
+        fmt::format("deferred_probe_timeout is 0 with kernel profile {}: no timeout retry.", rep.profile.name));
   } else if (s.timeout_fired) {
     Line t;
-    t.t(fmt::format("The one-shot deferred_probe_timeout ({} s) fired at {}", stock.timeout_s, report_instant(s.timeout_fired_at)));
-    if (latest_arrival > s.timeout_fired_at) t.t(", " + report_gap(latest_arrival - s.timeout_fired_at) + " before the arrival");
+    t.t(fmt::format("The one-shot deferred_probe_timeout ({} s) fired at {}", stock.timeout_s,
+                    report_instant(s.timeout_fired_at)));
+    if (latest_arrival > s.timeout_fired_at)
+      t.t(", " + report_gap(latest_arrival - s.timeout_fired_at) + " before the arrival");
     t.t(".");
     st.lines.push_back(std::move(t));
   } else if (!m.observed.has_late_initcall) {
-    st.lines.emplace_back("The capture started after boot and shows no pending deferred_probe_timeout: it had expired before.");
+    st.lines.emplace_back(
+        "The capture started after boot and shows no pending deferred_probe_timeout: it had expired before.");
   } else {
     st.lines.emplace_back(fmt::format("The deferred_probe_timeout ({} s) did not fire.", stock.timeout_s));
   }
@@ -378,8 +417,8 @@ void explain_stranded(const ReplayReport& rep, const SimState& s, const Timeline
 
 }  // namespace
 
-std::vector<TargetStory> explain_stock_outcome(const ReplayReport& rep, const SimState& stock,
-                                               const Policy& policy, size_t max_targets) {
+std::vector<TargetStory> explain_stock_outcome(const ReplayReport& rep, const SimState& stock, const Policy& policy,
+                                               size_t max_targets) {
   const Model& m = rep.model;
   const TimelineIndex ix(m, stock);
   // Stranded targets that only missed a retry (everything they wait for is
@@ -405,8 +444,10 @@ std::vector<TargetStory> explain_stock_outcome(const ReplayReport& rep, const Si
     TargetStory st;
     st.dev = d;
     st.bound = stock.devs[d].bound;
-    if (st.bound) explain_bound(rep, stock, ix, d, st);
-    else explain_stranded(rep, stock, ix, policy, d, st);
+    if (st.bound)
+      explain_bound(rep, stock, ix, d, st);
+    else
+      explain_stranded(rep, stock, ix, policy, d, st);
     Line rescue = rescue_line(rep, d, st.bound);
     if (!rescue.empty()) st.lines.push_back(std::move(rescue));
     out.push_back(std::move(st));

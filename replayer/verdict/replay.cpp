@@ -42,8 +42,9 @@ PolicyVerdict verdict_for(const Model& m, const Policy& p, const std::vector<Dev
   if (!v.target_bound) v.target_bound_at.reset();
   for (DevId d = 0; d < s.devs.size(); ++d) {
     const DevState& ds = s.devs[d];
-    if (!ds.present || ds.bound || ds.list == DeferList::none) continue;  // off the lists: never deferred, or
-                                                                         // deferred, then failed for good
+    if (!ds.present || ds.bound || ds.list == DeferList::none)
+      continue;  // off the lists: never deferred, or
+                 // deferred, then failed for good
     Stranded st;
     st.dev = d;
     const DeviceModel& dm = m.devices[d];
@@ -52,11 +53,16 @@ PolicyVerdict verdict_for(const Model& m, const Policy& p, const std::vector<Dev
       if (!s.resource_up[n.resource]) st.waiting_for.push_back(m.resource_name(n.resource));
     if (st.waiting_for.empty()) {
       switch (dm.need_mode) {
-        case Evidence::unknown: st.waiting_for.push_back("unknown (never bound, no deferral reason recorded)"); break;
-        case Evidence::count: st.waiting_for.push_back("unknown (nothing in the trace separates its deferrals from its success)"); break;
+        case Evidence::unknown:
+          st.waiting_for.push_back("unknown (never bound, no deferral reason recorded)");
+          break;
+        case Evidence::count:
+          st.waiting_for.push_back("unknown (nothing in the trace separates its deferrals from its success)");
+          break;
         default:
           // Everything it needs is there: it only misses a retry.
-          for (const Need& n : dm.needs) st.waiting_for.push_back(m.resource_name(n.resource) + " (available; no retry since)");
+          for (const Need& n : dm.needs)
+            st.waiting_for.push_back(m.resource_name(n.resource) + " (available; no retry since)");
           if (st.waiting_for.empty()) st.waiting_for.push_back("a retry (it needs nothing missing)");
           break;
       }
@@ -84,7 +90,8 @@ Fidelity check_fidelity(const Model& m, const Trace& tr, const SimState& st) {
       f.divergences.push_back(fmt::format("{}: observed {}, replay {}", name, dm.observed_bound ? "bound" : "unbound",
                                           ds.ever_bound ? "bound" : "unbound"));
     if (dm.observed_attempts != ds.attempts)
-      f.divergences.push_back(fmt::format("{}: observed {} probe attempt(s), replay {}", name, dm.observed_attempts, ds.attempts));
+      f.divergences.push_back(
+          fmt::format("{}: observed {} probe attempt(s), replay {}", name, dm.observed_attempts, ds.attempts));
   }
   if (m.observed.has_trigger_events && m.observed.timeout_fired != r.state.timeout_fired)
     f.divergences.push_back(fmt::format("deferred_probe_timeout: observed {}, replay {}",
@@ -114,8 +121,9 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
     } else if (auto p = profile_for_release(trace.kernel_release)) {
       rep.profile = *p;
     } else {
-      return Error{trace.path, 1, fmt::format("cannot tell the kernel profile from release '{}'; pass --kernel",
-                                              trace.kernel_release)};
+      return Error{
+          trace.path, 1,
+          fmt::format("cannot tell the kernel profile from release '{}'; pass --kernel", trace.kernel_release)};
     }
   } else {
     auto p = kernel_profile(opt.kernel);
@@ -178,8 +186,10 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
     if (r.state.truncated)
       rep.warnings.push_back(fmt::format("policy {}: simulation stopped after {} steps (runaway triggers?)",
                                          policies[i].spec, r.state.steps));
-    if (i == 0) stock_final = std::move(r.state);
-    else if (opt.keep_timelines) rep.verdicts.back().timeline = std::move(r.state.timeline);
+    if (i == 0)
+      stock_final = std::move(r.state);
+    else if (opt.keep_timelines)
+      rep.verdicts.back().timeline = std::move(r.state.timeline);
   }
   // The explanation names the other policies that would bind a target: it comes after every run.
   rep.stories = explain_stock_outcome(rep, stock_final, policies.front(), SIZE_MAX);

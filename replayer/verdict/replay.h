@@ -8,32 +8,32 @@
 #include <string>
 #include <vector>
 
-#include "replayer/trace/error.h"
 #include "replayer/model/kernel_profile.h"
 #include "replayer/model/model.h"
 #include "replayer/model/policy.h"
 #include "replayer/model/simulator.h"
+#include "replayer/trace/error.h"
 #include "replayer/verdict/story.h"
 
 namespace reprobe {
 
 struct ReplayOptions {
-  std::vector<std::string> policies;    // empty = stock only
+  std::vector<std::string> policies;  // empty = stock only
   bool all_policies = false;
   std::string kernel = "auto";
-  std::vector<std::string> targets;     // device labels; empty = card devices
-  bool require_target = true;           // false: a trace with no card device replays with no target (export)
-  bool keep_timelines = false;          // keep each policy's simulated timeline (PolicyVerdict::timeline);
-                                        // without it only the stock run records one (for the explanation)
+  std::vector<std::string> targets;  // device labels; empty = card devices
+  bool require_target = true;        // false: a trace with no card device replays with no target (export)
+  bool keep_timelines = false;       // keep each policy's simulated timeline (PolicyVerdict::timeline);
+                                     // without it only the stock run records one (for the explanation)
 };
 
 struct TargetOutcome {
   DevId dev = kNoDev;
   bool bound = false;
   std::optional<uint64_t> bound_at;
-  std::optional<uint64_t> card_at;      // snd_card_register replayed
+  std::optional<uint64_t> card_at;  // snd_card_register replayed
   uint32_t attempts = 0, deferrals = 0;
-  bool assumed_success = false;         // bound, but the trace never showed how this probe succeeds
+  bool assumed_success = false;  // bound, but the trace never showed how this probe succeeds
 };
 
 struct Stranded {
@@ -53,12 +53,12 @@ struct PolicyVerdict {
   uint64_t blocked_total_ns = 0, blocked_max_ns = 0;
   std::optional<uint64_t> timeout_fired_at;
   bool truncated = false;
-  std::vector<SimRecord> timeline;       // the simulated run, only with ReplayOptions::keep_timelines
+  std::vector<SimRecord> timeline;  // the simulated run, only with ReplayOptions::keep_timelines
 };
 
 struct Fidelity {
   bool exact = true;
-  std::string confidence;                // "high" (bpf capture), "lower" (log-derived or synthetic)
+  std::string confidence;  // "high" (bpf capture), "lower" (log-derived or synthetic)
   std::vector<std::string> divergences;
 };
 
@@ -66,12 +66,12 @@ struct ReplayReport {
   std::string trace_path;
   std::string source;
   KernelProfile profile;
-  std::optional<int> capture_timeout;    // deferred_probe_timeout= from the header cmdline
+  std::optional<int> capture_timeout;  // deferred_probe_timeout= from the header cmdline
   std::vector<DevId> targets;
   std::vector<PolicyVerdict> verdicts;
   Fidelity fidelity;
-  std::vector<TargetStory> stories;      // the stock outcome in plain words, per target (explanation.h)
-  std::vector<std::string> why;          // the stories' lines as plain text, in order
+  std::vector<TargetStory> stories;  // the stock outcome in plain words, per target (explanation.h)
+  std::vector<std::string> why;      // the stories' lines as plain text, in order
   std::vector<std::string> warnings;
   Model model;
 };

@@ -25,7 +25,7 @@ struct Line {
 
   Line() = default;
   Line(std::string prose) { t(std::move(prose)); }  // NOLINT: implicit, prose is the common case
-  Line(const char* prose) { t(prose); }            // NOLINT
+  Line(const char* prose) { t(prose); }             // NOLINT
   Line& t(std::string prose) {
     if (!prose.empty()) spans.push_back({std::move(prose), false});
     return *this;

@@ -55,7 +55,7 @@ inline std::string show_line(std::string_view text, size_t from, size_t column) 
 
 // Equal, or what differs first: line and column, the golden line and the actual one.
 inline ::testing::AssertionResult same_as_golden(const std::filesystem::path& golden_path, std::string_view golden,
-                                                  std::string_view actual) {
+                                                 std::string_view actual) {
   if (golden == actual) return ::testing::AssertionSuccess();
   const auto at = std::mismatch(golden.begin(), golden.end(), actual.begin(), actual.end());
   const size_t offset = static_cast<size_t>(at.first - golden.begin());
@@ -64,13 +64,13 @@ inline ::testing::AssertionResult same_as_golden(const std::filesystem::path& go
   const size_t line_start = last_nl == std::string_view::npos ? 0 : last_nl + 1;
   const size_t line = golden_detail::count_lines(before) + 1;
   const size_t column = offset - line_start;
-  return ::testing::AssertionFailure()
-         << "golden mismatch: " << golden_path << "\n  first difference at line " << line << ", column " << column + 1
-         << " (golden: " << golden.size() << " bytes, " << golden_detail::count_lines(golden)
-         << " lines; actual: " << actual.size() << " bytes, " << golden_detail::count_lines(actual) << " lines)"
-         << "\n  - golden: " << golden_detail::show_line(golden, line_start, column)
-         << "\n  + actual: " << golden_detail::show_line(actual, line_start, column)
-         << "\n  (REPROBE_UPDATE_GOLDEN=1 rewrites the golden file; review the diff)";
+  return ::testing::AssertionFailure() << "golden mismatch: " << golden_path << "\n  first difference at line " << line
+                                       << ", column " << column + 1 << " (golden: " << golden.size() << " bytes, "
+                                       << golden_detail::count_lines(golden) << " lines; actual: " << actual.size()
+                                       << " bytes, " << golden_detail::count_lines(actual) << " lines)"
+                                       << "\n  - golden: " << golden_detail::show_line(golden, line_start, column)
+                                       << "\n  + actual: " << golden_detail::show_line(actual, line_start, column)
+                                       << "\n  (REPROBE_UPDATE_GOLDEN=1 rewrites the golden file; review the diff)";
 }
 
 // Compares `actual` with the golden file byte for byte, or rewrites the file in update mode.

@@ -43,11 +43,16 @@ int main(int argc, char** argv) {  // NOLINT(readability-function-size): a linea
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
     if (a == "record" && i == 1) continue;
-    if ((a == "-o" || a == "--output") && i + 1 < argc) out = argv[++i];
-    else if (a == "--btf" && i + 1 < argc) btf = argv[++i];
-    else if (a == "--duration" && i + 1 < argc) duration = std::atof(argv[++i]);
-    else if (a == "-v" || a == "--verbose") verbose = true;
-    else if (a == "--smoke") smoke = true;
+    if ((a == "-o" || a == "--output") && i + 1 < argc)
+      out = argv[++i];
+    else if (a == "--btf" && i + 1 < argc)
+      btf = argv[++i];
+    else if (a == "--duration" && i + 1 < argc)
+      duration = std::atof(argv[++i]);
+    else if (a == "-v" || a == "--verbose")
+      verbose = true;
+    else if (a == "--smoke")
+      smoke = true;
     else {
       std::cerr << "usage: reprobe-bpf-selftest [record] [-o FILE] [--btf FILE] [--duration S] [-v] [--smoke]\n";
       return 2;
@@ -86,11 +91,14 @@ int main(int argc, char** argv) {  // NOLINT(readability-function-size): a linea
   auto& tr = *r.value();
   for (const auto& h : tr.hook_status())
     std::cerr << "hook " << h.hook << ": " << (h.tier.empty() ? (h.pending ? "pending" : "-") : h.tier)
-              << (h.targets.empty() ? "" : " [" + [&] {
-                   std::string s;
-                   for (auto& t : h.targets) s += (s.empty() ? "" : ",") + t;
-                   return s;
-                 }() + "]")
+              << (h.targets.empty() ? ""
+                                    : " [" +
+                                          [&] {
+                                            std::string s;
+                                            for (auto& t : h.targets) s += (s.empty() ? "" : ",") + t;
+                                            return s;
+                                          }() +
+                                          "]")
               << (h.note.empty() ? "" : " (" + h.note + ")") << "\n";
   for (const auto& m : tr.missing()) std::cerr << "missing: " << m << "\n";
 
@@ -151,7 +159,7 @@ int main(int argc, char** argv) {  // NOLINT(readability-function-size): a linea
   tr.drain(sink);
   w.end(tr.dropped(), tr.lost() + invalid, reprobe::boottime_ns());
   w.flush();
-  std::cerr << "events " << w.events_written() << ", dropped " << tr.dropped() << ", lost " << tr.lost()
-            << ", invalid " << invalid << "\n";
+  std::cerr << "events " << w.events_written() << ", dropped " << tr.dropped() << ", lost " << tr.lost() << ", invalid "
+            << invalid << "\n";
   return invalid ? 3 : 0;
 }

@@ -48,7 +48,7 @@ constexpr int kCapPerfmon = 38;
 constexpr int kCapBpf = 39;
 
 bool path_exists(const std::string& p) {
-  struct stat st{};
+  struct stat st {};
   return ::stat(p.c_str(), &st) == 0;
 }
 
@@ -182,10 +182,14 @@ bool probe_trampoline(const btf* b, int btf_obj_fd, const std::string& func, boo
 enum class Tier { none, fentry, kprobe, tracepoint };
 const char* tier_name(Tier t) {
   switch (t) {
-    case Tier::fentry: return "fentry";
-    case Tier::kprobe: return "kprobe";
-    case Tier::tracepoint: return "tracepoint";
-    case Tier::none: break;
+    case Tier::fentry:
+      return "fentry";
+    case Tier::kprobe:
+      return "kprobe";
+    case Tier::tracepoint:
+      return "tracepoint";
+    case Tier::none:
+      break;
   }
   return "";
 }
@@ -203,59 +207,178 @@ struct HookDef {
 
 const std::vector<HookDef>& hook_defs() {
   static const std::vector<HookDef> defs = {
-      {"really_probe", nullptr, "fe_really_probe", "fx_really_probe", "kp_really_probe", "kr_really_probe",
-       {"probe_start", "probe_end"}, false},
-      {"driver_bound", nullptr, "fe_driver_bound", "fx_driver_bound", "kp_driver_bound", "kr_driver_bound",
-       {"bound"}, false},
+      {"really_probe",
+       nullptr,
+       "fe_really_probe",
+       "fx_really_probe",
+       "kp_really_probe",
+       "kr_really_probe",
+       {"probe_start", "probe_end"},
+       false},
+      {"driver_bound",
+       nullptr,
+       "fe_driver_bound",
+       "fx_driver_bound",
+       "kp_driver_bound",
+       "kr_driver_bound",
+       {"bound"},
+       false},
       {"driver_deferred_probe_add", nullptr, "fe_defer_add", nullptr, "kp_defer_add", nullptr, {"defer_add"}, false},
       {"driver_deferred_probe_del", nullptr, "fe_defer_del", nullptr, "kp_defer_del", nullptr, {"defer_del"}, false},
       {"driver_deferred_probe_trigger", nullptr, "fe_trigger", nullptr, "kp_trigger", nullptr, {"trigger"}, false},
-      {"device_set_deferred_probe_reason", nullptr, nullptr, "fx_defer_reason", "kp_defer_reason",
-       "kr_defer_reason", {"defer_reason"}, false},
-      {"deferred_probe_work_func", nullptr, "fe_dwork", "fx_dwork", "kp_dwork", "kr_dwork",
-       {"deferred_work_start", "deferred_work_end"}, false},
-      {"deferred_probe_timeout_work_func", nullptr, "fe_timeout_work", "fx_timeout_work", "kp_timeout_work",
-       "kr_timeout_work", {"timeout_fired"}, false},
-      {"deferred_probe_extend_timeout", nullptr, "fe_extend_timeout", nullptr, "kp_extend_timeout", nullptr,
-       {"timeout_extended"}, true},
+      {"device_set_deferred_probe_reason",
+       nullptr,
+       nullptr,
+       "fx_defer_reason",
+       "kp_defer_reason",
+       "kr_defer_reason",
+       {"defer_reason"},
+       false},
+      {"deferred_probe_work_func",
+       nullptr,
+       "fe_dwork",
+       "fx_dwork",
+       "kp_dwork",
+       "kr_dwork",
+       {"deferred_work_start", "deferred_work_end"},
+       false},
+      {"deferred_probe_timeout_work_func",
+       nullptr,
+       "fe_timeout_work",
+       "fx_timeout_work",
+       "kp_timeout_work",
+       "kr_timeout_work",
+       {"timeout_fired"},
+       false},
+      {"deferred_probe_extend_timeout",
+       nullptr,
+       "fe_extend_timeout",
+       nullptr,
+       "kp_extend_timeout",
+       nullptr,
+       {"timeout_extended"},
+       true},
       {"device_add", nullptr, "fe_device_add", nullptr, "kp_device_add", nullptr, {"device_add"}, false},
       {"device_del", nullptr, "fe_device_del", nullptr, "kp_device_del", nullptr, {"device_del"}, false},
-      {"driver_register", nullptr, "fe_driver_register", nullptr, "kp_driver_register", nullptr,
-       {"driver_register"}, false},
-      {"driver_unregister", nullptr, "fe_driver_unregister", nullptr, "kp_driver_unregister", nullptr,
-       {"driver_unregister"}, false},
+      {"driver_register",
+       nullptr,
+       "fe_driver_register",
+       nullptr,
+       "kp_driver_register",
+       nullptr,
+       {"driver_register"},
+       false},
+      {"driver_unregister",
+       nullptr,
+       "fe_driver_unregister",
+       nullptr,
+       "kp_driver_unregister",
+       nullptr,
+       {"driver_unregister"},
+       false},
       {"device_release_driver_internal", nullptr, "fe_unbind", nullptr, "kp_unbind", nullptr, {"unbind"}, false},
       {"device_unblock_probing", nullptr, "fe_resume", nullptr, "kp_resume", nullptr, {"resume"}, false},
-      {"request_firmware", nullptr, "fe_fw_sync", "fx_fw_sync", "kp_fw_sync", "kr_fw_sync",
-       {"fw_request", "fw_done"}, false},
-      {"firmware_request_nowarn", nullptr, "fe_fw_nowarn", "fx_fw_nowarn", "kp_fw_nowarn", "kr_fw_nowarn",
-       {"fw_request", "fw_done"}, true},
-      {"request_firmware_nowait", nullptr, "fe_fw_nowait", nullptr, "kp_fw_nowait", nullptr, {"fw_request"}, false},
-      {"request_firmware_work_func", nullptr, "fe_fw_work", "fx_fw_work", "kp_fw_work", "kr_fw_work",
-       {"fw_done", "fw_cb_end"}, false},
-      {"_request_firmware", nullptr, nullptr, "fx_rfw", nullptr, "kr_rfw", {"fw_done"}, false},
-      {"do_init_module", nullptr, "fe_init_module", "fx_init_module", "kp_init_module", "kr_init_module",
-       {"module_init_done"}, false},
-      // probe_start.async: the probe runs from an async helper (static in dd.c; may be inlined)
-      {"__driver_attach_async_helper", nullptr, "fe_async_driver_attach", "fx_async_driver_attach",
-       "kp_async_driver_attach", "kr_async_driver_attach", {"probe_start.async"}, true},
-      {"__device_attach_async_helper", nullptr, "fe_async_device_attach", "fx_async_device_attach",
-       "kp_async_device_attach", "kr_async_device_attach", {"probe_start.async"}, true},
-      {"snd_soc_add_component", "snd_soc_core", "fe_component_add", nullptr, "kp_component_add", nullptr,
-       {"component_add"}, false},
-      {"snd_soc_del_component_unlocked", "snd_soc_core", "fe_component_del", nullptr, "kp_component_del", nullptr,
-       {"component_del"}, true},
-      {"snd_soc_register_card", "snd_soc_core", "fe_card_bind", "fx_card_bind", "kp_card_bind", "kr_card_bind",
-       {"card_bind_start", "card_bind_end"}, false},
-      {"snd_card_register", "snd", nullptr, "fx_snd_card", "kp_snd_card", "kr_snd_card", {"snd_card_register"},
+      {"request_firmware",
+       nullptr,
+       "fe_fw_sync",
+       "fx_fw_sync",
+       "kp_fw_sync",
+       "kr_fw_sync",
+       {"fw_request", "fw_done"},
        false},
-      // which DAI a card bind is missing (the "ASoC: CPU DAI %s not registered" of soc-core.c)
-      {"snd_soc_add_pcm_runtime", "snd_soc_core", "fe_add_pcm_runtime", nullptr, "kp_add_pcm_runtime", nullptr,
-       {}, true},
-      {"snd_soc_find_dai", "snd_soc_core", nullptr, "fx_find_dai", "kp_find_dai", "kr_find_dai", {"defer_reason"},
+      {"firmware_request_nowarn",
+       nullptr,
+       "fe_fw_nowarn",
+       "fx_fw_nowarn",
+       "kp_fw_nowarn",
+       "kr_fw_nowarn",
+       {"fw_request", "fw_done"},
        true},
-      {"soc_find_component", "snd_soc_core", nullptr, "fx_find_component", "kp_find_component",
-       "kr_find_component", {"defer_reason"}, true},
+      {"request_firmware_nowait", nullptr, "fe_fw_nowait", nullptr, "kp_fw_nowait", nullptr, {"fw_request"}, false},
+      {"request_firmware_work_func",
+       nullptr,
+       "fe_fw_work",
+       "fx_fw_work",
+       "kp_fw_work",
+       "kr_fw_work",
+       {"fw_done", "fw_cb_end"},
+       false},
+      {"_request_firmware", nullptr, nullptr, "fx_rfw", nullptr, "kr_rfw", {"fw_done"}, false},
+      {"do_init_module",
+       nullptr,
+       "fe_init_module",
+       "fx_init_module",
+       "kp_init_module",
+       "kr_init_module",
+       {"module_init_done"},
+       false},
+      // probe_start.async: the probe runs from an async helper (static in dd.c; may be inlined)
+      {"__driver_attach_async_helper",
+       nullptr,
+       "fe_async_driver_attach",
+       "fx_async_driver_attach",
+       "kp_async_driver_attach",
+       "kr_async_driver_attach",
+       {"probe_start.async"},
+       true},
+      {"__device_attach_async_helper",
+       nullptr,
+       "fe_async_device_attach",
+       "fx_async_device_attach",
+       "kp_async_device_attach",
+       "kr_async_device_attach",
+       {"probe_start.async"},
+       true},
+      {"snd_soc_add_component",
+       "snd_soc_core",
+       "fe_component_add",
+       nullptr,
+       "kp_component_add",
+       nullptr,
+       {"component_add"},
+       false},
+      {"snd_soc_del_component_unlocked",
+       "snd_soc_core",
+       "fe_component_del",
+       nullptr,
+       "kp_component_del",
+       nullptr,
+       {"component_del"},
+       true},
+      {"snd_soc_register_card",
+       "snd_soc_core",
+       "fe_card_bind",
+       "fx_card_bind",
+       "kp_card_bind",
+       "kr_card_bind",
+       {"card_bind_start", "card_bind_end"},
+       false},
+      {"snd_card_register", "snd", nullptr, "fx_snd_card", "kp_snd_card", "kr_snd_card", {"snd_card_register"}, false},
+      // which DAI a card bind is missing (the "ASoC: CPU DAI %s not registered" of soc-core.c)
+      {"snd_soc_add_pcm_runtime",
+       "snd_soc_core",
+       "fe_add_pcm_runtime",
+       nullptr,
+       "kp_add_pcm_runtime",
+       nullptr,
+       {},
+       true},
+      {"snd_soc_find_dai",
+       "snd_soc_core",
+       nullptr,
+       "fx_find_dai",
+       "kp_find_dai",
+       "kr_find_dai",
+       {"defer_reason"},
+       true},
+      {"soc_find_component",
+       "snd_soc_core",
+       nullptr,
+       "fx_find_component",
+       "kp_find_component",
+       "kr_find_component",
+       {"defer_reason"},
+       true},
   };
   return defs;
 }
@@ -309,17 +432,20 @@ uint64_t fnv1a64(std::string_view s) {
 constexpr size_t kMaxFollowedWork = 16;  // RP_WORK_NAMES in bpf/reprobe.bpf.c
 
 constexpr const char* kRelevantWorkFuncs[] = {
-    "azx_probe_work", "sof_probe_work", "request_firmware_work_func", "deferred_probe_timeout_work_func",
+    "azx_probe_work",
+    "sof_probe_work",
+    "request_firmware_work_func",
+    "deferred_probe_timeout_work_func",
 };
 
 struct Plan {
   const HookDef* def = nullptr;
   Tier tier = Tier::none;
-  bool fentry_plain = false;               // fe/fx on the plain symbol
-  std::vector<std::string> kprobe_targets; // kp/kr on these symbols
-  std::string note;                        // why degraded / how
-  bool module_hook = false;                // lives in a module loaded later (group)
-  bool fentry_failed = false;              // fentry/fexit attach refused: retry as kprobe
+  bool fentry_plain = false;                // fe/fx on the plain symbol
+  std::vector<std::string> kprobe_targets;  // kp/kr on these symbols
+  std::string note;                         // why degraded / how
+  bool module_hook = false;                 // lives in a module loaded later (group)
+  bool fentry_failed = false;               // fentry/fexit attach refused: retry as kprobe
   std::vector<bpf_link*> links;
   std::vector<std::string> attached;
 };
@@ -350,8 +476,8 @@ struct BpfTracer::Impl {
   BpfOptions opts;
   std::string release;
   bool new_conv = true;
-  btf* kbtf = nullptr;       // running kernel's BTF (sysfs), for trampoline probes
-  btf* info_btf = nullptr;   // BTF used for feature checks (--btf or sysfs)
+  btf* kbtf = nullptr;      // running kernel's BTF (sysfs), for trampoline probes
+  btf* info_btf = nullptr;  // BTF used for feature checks (--btf or sysfs)
   bool own_info_btf = false;
   Kallsyms ksyms;
   bool ksyms_dirty = false;
@@ -370,7 +496,7 @@ struct BpfTracer::Impl {
   // treated as refused by the kernel.
   std::set<std::string> refuse_fentry;
   std::string kprobes_why;
-  std::string tracefs;        // tracefs mount point ("" = none)
+  std::string tracefs;             // tracefs mount point ("" = none)
   std::vector<std::string> notes;  // global "missing" lines
   std::vector<Plan> plans;
   std::vector<TpPlan> tps;
@@ -455,10 +581,12 @@ struct BpfTracer::Impl {
     std::vector<std::string> parts;
     for (auto& c : clones)
       if (is_part_clone(c)) parts.push_back(c);
-    const bool plain_exists = ksyms.has(func) || (info_btf && btf__find_by_name_kind(info_btf, func.c_str(), BTF_KIND_FUNC) > 0);
+    const bool plain_exists =
+        ksyms.has(func) || (info_btf && btf__find_by_name_kind(info_btf, func.c_str(), BTF_KIND_FUNC) > 0);
 
     if (!plain_exists && clones.empty()) {
-      p.note = func + " is not in this kernel" + std::string(d.optional ? " (not expected on every version)" : " (inlined or renamed)");
+      p.note = func + " is not in this kernel" +
+               std::string(d.optional ? " (not expected on every version)" : " (inlined or renamed)");
       return;
     }
     if (!parts.empty()) {
@@ -469,8 +597,8 @@ struct BpfTracer::Impl {
         p.kprobe_targets = clones;
         p.note = func + " is split by the compiler; hooking " + join(clones, ", ");
       } else {
-        p.note = func + " is split by the compiler into " + join(parts, ", ") +
-                 ", which only kprobes reach (" + kprobes_why + ")";
+        p.note = func + " is split by the compiler into " + join(parts, ", ") + ", which only kprobes reach (" +
+                 kprobes_why + ")";
       }
       return;
     }
@@ -493,8 +621,8 @@ struct BpfTracer::Impl {
       } else {
         if (!trampolines_work) {
           trampolines_work = probe_trampoline(kbtf, 0, func, d.fe == nullptr, &trampolines_why);
-          vlog("fentry trampolines " + std::string(*trampolines_work ? "work" : "do not work") + " (probed on " +
-               func + (*trampolines_work ? "" : ": " + trampolines_why) + ")");
+          vlog("fentry trampolines " + std::string(*trampolines_work ? "work" : "do not work") + " (probed on " + func +
+               (*trampolines_work ? "" : ": " + trampolines_why) + ")");
         }
         fentry_ok = *trampolines_work;
         if (!fentry_ok) why_not_fentry = "fentry trampolines do not work on this kernel (" + trampolines_why + ")";
@@ -795,8 +923,8 @@ struct BpfTracer::Impl {
       std::vector<std::string> clones = clones_of(d.func);
       bool plain = ksyms.find(d.func, g.module) != nullptr;
       if (!plain && clones.empty()) {
-        p.note = std::string(d.func) + " not found in module " + g.module +
-                 (d.optional ? " (static, may be inlined)" : "");
+        p.note =
+            std::string(d.func) + " not found in module " + g.module + (d.optional ? " (static, may be inlined)" : "");
         continue;
       }
       if (g.tier == Tier::fentry && plain && mod_btf && mod_btf_fd > 0) {
@@ -812,8 +940,10 @@ struct BpfTracer::Impl {
       if (g.tier == Tier::kprobe) {
         if (plain && kprobeable(d.func)) p.kprobe_targets.push_back(d.func);
         for (auto& c : clones) p.kprobe_targets.push_back(c);
-        if (!p.kprobe_targets.empty()) p.tier = Tier::kprobe;
-        else p.note = std::string(d.func) + " cannot be kprobed";
+        if (!p.kprobe_targets.empty())
+          p.tier = Tier::kprobe;
+        else
+          p.note = std::string(d.func) + " cannot be kprobed";
       }
     }
     if (mod_btf) btf__free(mod_btf);
@@ -911,7 +1041,8 @@ struct BpfTracer::Impl {
     if (r.hdr.kind == RP_MODULE_LOAD || r.hdr.kind == RP_MODULE_FREE) {
       self->ksyms_dirty = true;
       for (auto& g : self->groups)
-        if (g.module == r.str) (r.hdr.kind == RP_MODULE_LOAD ? self->modules_loaded_seen : self->modules_freed_seen).insert(r.str);
+        if (g.module == r.str)
+          (r.hdr.kind == RP_MODULE_LOAD ? self->modules_loaded_seen : self->modules_freed_seen).insert(r.str);
     }
     self->decoder->push(std::move(r));
     return ret;
@@ -980,13 +1111,16 @@ struct BpfTracer::Impl {
     }
 
     // symbols
-    if (auto k = Kallsyms::load()) ksyms = std::move(*k);
-    else notes.push_back("cannot read /proc/kallsyms: " + k.error().str());
+    if (auto k = Kallsyms::load())
+      ksyms = std::move(*k);
+    else
+      notes.push_back("cannot read /proc/kallsyms: " + k.error().str());
   }
 
   void read_filter_functions() {
     if (!tracefs.empty()) {
-      if (auto a = FilterFunctions::load(tracefs + "/available_filter_functions"); a && a->size() > 0) aff = std::move(*a);
+      if (auto a = FilterFunctions::load(tracefs + "/available_filter_functions"); a && a->size() > 0)
+        aff = std::move(*a);
     }
   }
 
@@ -1008,8 +1142,9 @@ struct BpfTracer::Impl {
       cfg_timeout_secs = ksyms.address("driver_deferred_probe_timeout", "vmlinux").value_or(0);
       cfg_timeout_work = ksyms.address("deferred_probe_timeout_work", "vmlinux").value_or(0);
     } else {
-      notes.push_back("trigger.count, timeout_extended: /proc/kallsyms addresses are hidden (kptr_restrict; needs "
-                        "CAP_SYSLOG)");
+      notes.push_back(
+          "trigger.count, timeout_extended: /proc/kallsyms addresses are hidden (kptr_restrict; needs "
+          "CAP_SYSLOG)");
     }
     if (!cfg_trigger && ksyms.addresses_visible())
       notes.push_back("trigger.count: deferred_trigger_count not in /proc/kallsyms (CONFIG_KALLSYMS_ALL=n)");
@@ -1017,16 +1152,17 @@ struct BpfTracer::Impl {
       notes.push_back("timeout_extended: driver_deferred_probe_timeout not in /proc/kallsyms");
 
     if (followed_work_funcs().size() > kMaxFollowedWork)
-      return Error{"", 0, "--follow-work: at most " + std::to_string(kMaxFollowedWork - std::size(kRelevantWorkFuncs)) +
-                              " work functions besides the built-in ones"};
+      return Error{"", 0,
+                   "--follow-work: at most " + std::to_string(kMaxFollowedWork - std::size(kRelevantWorkFuncs)) +
+                       " work functions besides the built-in ones"};
     ksym_in_bpf = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_snprintf, nullptr) == 1;
     vlog(ksym_in_bpf ? "bpf_snprintf available: the kernel names work functions and callbacks in the records"
-                         : "no bpf_snprintf (kernel < 5.13): work functions and callbacks are named from /proc/kallsyms, "
-                           "re-read after module loads");
+                     : "no bpf_snprintf (kernel < 5.13): work functions and callbacks are named from /proc/kallsyms, "
+                       "re-read after module loads");
     refuse_fentry = env_names("REPROBE_BPF_REFUSE_FENTRY");
     if (!refuse_fentry.empty())
       log("REPROBE_BPF_REFUSE_FENTRY: fentry/fexit attach of " + std::string(getenv("REPROBE_BPF_REFUSE_FENTRY")) +
-            " treated as refused (fault injection)");
+          " treated as refused (fault injection)");
     if (const char* w = getenv("REPROBE_BPF_WORK_ALL"); w && std::string(w) == "1") {
       work_all = true;
       log("REPROBE_BPF_WORK_ALL=1: recording every work item");
@@ -1102,10 +1238,14 @@ struct BpfTracer::Impl {
     for (const auto& t : tp_defs()) {
       TpPlan tp;
       tp.def = &t;
-      if (tracefs.empty()) tp.note = "tracefs is not mounted and could not be mounted";
-      else if (!path_exists(tracefs + "/events/" + t.cat + "/" + t.name)) tp.note = std::string("no tracepoint ") + t.cat + ":" + t.name;
-      else if (skip.count(t.name)) tp.note = "left out by REPROBE_BPF_SKIP";
-      else tp.enabled = true;
+      if (tracefs.empty())
+        tp.note = "tracefs is not mounted and could not be mounted";
+      else if (!path_exists(tracefs + "/events/" + t.cat + "/" + t.name))
+        tp.note = std::string("no tracepoint ") + t.cat + ":" + t.name;
+      else if (skip.count(t.name))
+        tp.note = "left out by REPROBE_BPF_SKIP";
+      else
+        tp.enabled = true;
       tps.push_back(tp);
     }
   }
@@ -1117,8 +1257,10 @@ struct BpfTracer::Impl {
     std::vector<size_t> fentry_refused;
     for (size_t i : main_scope) {
       attach_plan(skel, plans[i]);
-      if (plans[i].fentry_failed) fentry_refused.push_back(i);
-      else attached += plans[i].links.empty() ? 0 : 1;
+      if (plans[i].fentry_failed)
+        fentry_refused.push_back(i);
+      else
+        attached += plans[i].links.empty() ? 0 : 1;
     }
     if (!fentry_refused.empty()) {
       fallback_to_kprobes(fentry_refused);
@@ -1245,7 +1387,8 @@ Result<std::unique_ptr<BpfTracer>> BpfTracer::start(const BpfOptions& opts) {
     if (m.try_attach_group(g)) attached++;
   m.phase_done("attaching the hooks of loaded sound modules");
 
-  if (attached == 0) return Error{"", 0, "no BPF hook could be attached on kernel " + m.release + ": " + m.nothing_attached_why()};
+  if (attached == 0)
+    return Error{"", 0, "no BPF hook could be attached on kernel " + m.release + ": " + m.nothing_attached_why()};
   return std::unique_ptr<BpfTracer>(new BpfTracer(std::move(impl)));
 }
 
@@ -1255,8 +1398,10 @@ json BpfTracer::hooks_json() const {
   std::map<std::string, Tier> best;
   auto put = [&](const std::string& kind, Tier t) {
     auto it = best.find(kind);
-    if (it == best.end()) best[kind] = t;
-    else if (t == Tier::kprobe) it->second = Tier::kprobe;  // mixed: the weaker tier
+    if (it == best.end())
+      best[kind] = t;
+    else if (t == Tier::kprobe)
+      it->second = Tier::kprobe;  // mixed: the weaker tier
   };
   for (const auto& p : m.plans) {
     Tier t = p.links.empty() ? Tier::none : p.tier;
@@ -1339,26 +1484,30 @@ std::vector<std::string> BpfTracer::missing() const {
     if (g.attached) {
       for (size_t i : g.plans)
         if (m.plans[i].links.empty())
-          out.push_back(join(m.plans[i].def->kinds, ", ") + ": " + m.plans[i].def->func + " not hooked: " + m.plans[i].note);
+          out.push_back(join(m.plans[i].def->kinds, ", ") + ": " + m.plans[i].def->func +
+                        " not hooked: " + m.plans[i].note);
     } else if (g.tier == Tier::none) {
-      out.push_back(join(kinds, ", ") + ": " + join(funcs, ", ") + " (module " + g.module + ") cannot be hooked: " + g.note);
+      out.push_back(join(kinds, ", ") + ": " + join(funcs, ", ") + " (module " + g.module +
+                    ") cannot be hooked: " + g.note);
     } else {
-      out.push_back(join(kinds, ", ") + ": " + join(funcs, ", ") + " live in module " + g.module +
-                    ", not loaded now" + (g.note.empty() ? "" : " (" + g.note + ")") +
+      out.push_back(join(kinds, ", ") + ": " + join(funcs, ", ") + " live in module " + g.module + ", not loaded now" +
+                    (g.note.empty() ? "" : " (" + g.note + ")") +
                     "; they attach when it loads, so registrations by modules loaded in the same modprobe run may "
-                    "be missed: load " + g.module + " before recording");
+                    "be missed: load " +
+                    g.module + " before recording");
     }
   }
   for (const auto& t : m.tps)
-    if (!t.link && !t.def->kinds.empty())
-      out.push_back(join(t.def->kinds, ", ") + ": " + t.note);
+    if (!t.link && !t.def->kinds.empty()) out.push_back(join(t.def->kinds, ", ") + ": " + t.note);
   if (!m.new_conv)
-    out.push_back("probe_end: kernel < 5.14 swallows ->probe() errors (really_probe returns 0); such failures are "
-                  "written as ret -19 'rejected' with x-raw_ret 0");
+    out.push_back(
+        "probe_end: kernel < 5.14 swallows ->probe() errors (really_probe returns 0); such failures are "
+        "written as ret -19 'rejected' with x-raw_ret 0");
   for (const auto& p : m.plans)
     if (std::string(p.def->func) == "_request_firmware" && p.links.empty())
-      out.push_back("fw_done of request_firmware_nowait(): written when the firmware work starts (ret 0), the load "
-                    "result is not visible");
+      out.push_back(
+          "fw_done of request_firmware_nowait(): written when the firmware work starts (ret 0), the load "
+          "result is not visible");
   return out;
 }
 

@@ -73,10 +73,10 @@ class BpfTracer {
   Result<size_t> poll_events(int timeout_ms, const std::function<void(DecodedEvent&&)>& sink);
   void drain_events(const std::function<void(DecodedEvent&&)>& sink);
 
-  uint64_t dropped() const;  // records lost in BPF (ring full), summed over CPUs
-  uint64_t records() const;  // ring records read so far
+  uint64_t dropped() const;     // records lost in BPF (ring full), summed over CPUs
+  uint64_t records() const;     // ring records read so far
   uint32_t ring_bytes() const;  // ring buffer size in use
-  uint64_t lost() const;     // decoder clamps and malformed records
+  uint64_t lost() const;        // decoder clamps and malformed records
   std::string kernel_release() const;
   bool new_probe_convention() const;
 

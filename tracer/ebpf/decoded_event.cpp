@@ -4,12 +4,18 @@ namespace reprobe {
 
 nlohmann::ordered_json DecodedValue::to_json() const {
   switch (type_) {
-    case Type::str: return s_;
-    case Type::i64: return i_;
-    case Type::u64: return u_;
-    case Type::boolean: return b_;
-    case Type::list: return list_;
-    case Type::none: break;
+    case Type::str:
+      return s_;
+    case Type::i64:
+      return i_;
+    case Type::u64:
+      return u_;
+    case Type::boolean:
+      return b_;
+    case Type::list:
+      return list_;
+    case Type::none:
+      break;
   }
   return nullptr;
 }

@@ -32,8 +32,7 @@ class DecodedValue {
     return *this;
   }
   template <class T>
-    requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
-  DecodedValue& operator=(T v) {
+  requires(std::is_integral_v<T> && !std::is_same_v<T, bool>) DecodedValue& operator=(T v) {
     if constexpr (std::is_signed_v<T>) {
       type_ = Type::i64;
       i_ = static_cast<int64_t>(v);

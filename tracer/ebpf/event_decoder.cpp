@@ -26,10 +26,17 @@ size_t utf8_len(const unsigned char* s, size_t i, size_t n) {
   if (c < 0x80) return 1;
   size_t len;
   uint32_t cp;
-  if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
-  else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
-  else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
-  else return 0;
+  if ((c & 0xE0) == 0xC0) {
+    len = 2;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    len = 3;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    len = 4;
+    cp = c & 0x07;
+  } else
+    return 0;
   if (i + len > n) return 0;
   for (size_t k = 1; k < len; k++) {
     if ((s[i + k] & 0xC0) != 0x80) return 0;
@@ -116,16 +123,29 @@ bool parse_raw_record(const void* data, size_t size, RawRecord* out) {
     if (off + 2 + len > e.size) return false;
     off += 2 + len;
     switch (field) {
-      case RP_S_DEV: out->dev = raw_string(bytes, len); break;
-      case RP_S_PARENT: out->parent = raw_string(bytes, len); break;
-      case RP_S_BUS: out->bus = raw_string(bytes, len); break;
-      case RP_S_DRV: out->drv = raw_string(bytes, len); break;
-      case RP_S_STR: out->str = raw_string(bytes, len); break;
+      case RP_S_DEV:
+        out->dev = raw_string(bytes, len);
+        break;
+      case RP_S_PARENT:
+        out->parent = raw_string(bytes, len);
+        break;
+      case RP_S_BUS:
+        out->bus = raw_string(bytes, len);
+        break;
+      case RP_S_DRV:
+        out->drv = raw_string(bytes, len);
+        break;
+      case RP_S_STR:
+        out->str = raw_string(bytes, len);
+        break;
       case RP_S_DAI:
         if (out->dais.size() < RP_MAX_DAIS) out->dais.push_back(raw_string(bytes, len));
         break;
-      case RP_S_SYM: out->sym = raw_string(bytes, len); break;
-      default: return false;
+      case RP_S_SYM:
+        out->sym = raw_string(bytes, len);
+        break;
+      default:
+        return false;
     }
   }
   return true;
@@ -473,8 +493,7 @@ void EventDecoder::on_defer_reason(const RawRecord& rec, uint64_t t, const Event
   const std::string& str = rec.str;
   if (auto it = attempts_.find(e.dev); it != attempts_.end()) it->second.saw_defer = true;
   std::string reason = str;
-  while (!reason.empty() && (reason.back() == '\n' || reason.back() == '\r' || reason.back() == ' '))
-    reason.pop_back();
+  while (!reason.empty() && (reason.back() == '\n' || reason.back() == '\r' || reason.back() == ' ')) reason.pop_back();
   if (reason.empty()) {
     stats_.ignored++;
     return;
@@ -489,9 +508,12 @@ void EventDecoder::on_defer_reason(const RawRecord& rec, uint64_t t, const Event
 void EventDecoder::on_trigger(const RawRecord& rec, uint64_t t, const EventSink& sink, uint32_t prev_kind) {
   const rp_event& e = rec.hdr;
   json j = base(e, t, "trigger");
-  if (e.flags & RP_F_IN_TIMEOUT) j["cause"] = "timeout";
-  else if (e.flags & RP_F_IN_BOUND) j["cause"] = "bound";
-  else if ((e.flags & RP_F_IN_PROBE) || prev_kind == RP_DEFER_ADD) j["cause"] = "race";
+  if (e.flags & RP_F_IN_TIMEOUT)
+    j["cause"] = "timeout";
+  else if (e.flags & RP_F_IN_BOUND)
+    j["cause"] = "bound";
+  else if ((e.flags & RP_F_IN_PROBE) || prev_kind == RP_DEFER_ADD)
+    j["cause"] = "race";
   if (e.flags & RP_F_COUNT) j["count"] = e.aux;
   emit(std::move(j), sink);
 }
@@ -821,13 +843,17 @@ void EventDecoder::on_asoc_missing(const RawRecord& rec, uint64_t t, const Event
   }
   if (!need_dev(rec, t, sink)) return;
   const bool comp = e.flags & RP_F_COMPONENT;
-  const char* role = (e.flags & RP_F_LINK_CPU) ? "cpu" : (e.flags & RP_F_LINK_CODEC) ? "codec"
-                   : (e.flags & RP_F_LINK_PLATFORM) ? "platform" : "";
+  const char* role = (e.flags & RP_F_LINK_CPU)        ? "cpu"
+                     : (e.flags & RP_F_LINK_CODEC)    ? "codec"
+                     : (e.flags & RP_F_LINK_PLATFORM) ? "platform"
+                                                      : "";
   std::string reason;
   if (comp) {
-    if (*role) reason = std::string("ASoC: ") + role + " component " + str + " not found" +
-                        (drv.empty() ? "" : " for link " + drv);
-    else reason = "ASoC: Component " + str + " not found";
+    if (*role)
+      reason =
+          std::string("ASoC: ") + role + " component " + str + " not found" + (drv.empty() ? "" : " for link " + drv);
+    else
+      reason = "ASoC: Component " + str + " not found";
   } else {
     std::string r = std::string(role) == "cpu" ? "CPU DAI " : std::string(role) == "codec" ? "CODEC DAI " : "DAI ";
     reason = "ASoC: " + r + str + " not registered";

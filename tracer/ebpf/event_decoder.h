@@ -184,14 +184,14 @@ class EventDecoder {
   uint64_t seq_ = 0;
   uint64_t last_t_ = 0;
 
-  std::set<std::string> known_;    // ever declared (header or device_add)
-  std::set<std::string> present_;  // currently present
-  std::unordered_map<uint64_t, Attempt> attempts_;  // struct device * -> probe in progress
+  std::set<std::string> known_;                       // ever declared (header or device_add)
+  std::set<std::string> present_;                     // currently present
+  std::unordered_map<uint64_t, Attempt> attempts_;    // struct device * -> probe in progress
   std::unordered_map<uint32_t, uint32_t> last_kind_;  // tid -> last raw kind decoded
   std::unordered_map<uint64_t, uint64_t> fw_sync_;    // cookie -> id
   std::deque<NowaitReq> fw_nowait_;
-  std::unordered_map<uint64_t, FwWork> fw_work_;      // struct firmware_work * -> request
-  std::unordered_map<uint64_t, WorkIds> works_;       // work_struct * -> ids
+  std::unordered_map<uint64_t, FwWork> fw_work_;  // struct firmware_work * -> request
+  std::unordered_map<uint64_t, WorkIds> works_;   // work_struct * -> ids
   std::vector<ModReq> mod_reqs_;
   uint64_t next_fw_id_ = 1, next_mod_id_ = 1, next_work_id_ = 1;
 };

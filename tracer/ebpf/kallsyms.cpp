@@ -1,10 +1,10 @@
 #include "tracer/ebpf/kallsyms.h"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace reprobe {
 namespace {
@@ -172,7 +172,8 @@ Kallsyms Kallsyms::from_text(std::string&& owned) {
   auto by_addr = [&](uint32_t a, uint32_t b) {
     return k.syms_[a].addr != k.syms_[b].addr ? k.syms_[a].addr < k.syms_[b].addr : a < b;
   };
-  if (!std::is_sorted(k.by_addr_.begin(), k.by_addr_.end(), by_addr)) std::sort(k.by_addr_.begin(), k.by_addr_.end(), by_addr);
+  if (!std::is_sorted(k.by_addr_.begin(), k.by_addr_.end(), by_addr))
+    std::sort(k.by_addr_.begin(), k.by_addr_.end(), by_addr);
   sort_unique(k.clones_);
   return k;
 }
@@ -183,7 +184,7 @@ template <class F>
 void Kallsyms::for_each_named(std::string_view name, F&& f) const {
   if (by_name_.empty()) return;
   const size_t mask = by_name_.size() - 1;
-  for (size_t h = std::hash<std::string_view>{}(name) & mask; by_name_[h]; h = (h + 1) & mask)
+  for (size_t h = std::hash<std::string_view>{}(name)&mask; by_name_[h]; h = (h + 1) & mask)
     if (syms_[by_name_[h] - 1].name == name) f(by_name_[h] - 1);
 }
 

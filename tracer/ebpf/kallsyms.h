@@ -32,7 +32,7 @@ bool is_part_clone(std::string_view name);
 // (shared between copies): valid as long as any copy of that Kallsyms lives.
 struct KSym {
   uint64_t addr = 0;
-  char type = '?';          // nm-style type letter (t, T, d, D, b, ...)
+  char type = '?';  // nm-style type letter (t, T, d, D, b, ...)
   std::string_view name;
   std::string_view module;  // "" = vmlinux
 };
@@ -66,9 +66,9 @@ class Kallsyms {
   size_t malformed_lines() const { return malformed_; }
 
  private:
-  std::shared_ptr<const std::string> text_;                // what the views point into
-  std::vector<KSym> syms_;                                 // file order
-  std::vector<uint32_t> by_addr_;                          // text symbols sorted by address
+  std::shared_ptr<const std::string> text_;  // what the views point into
+  std::vector<KSym> syms_;                   // file order
+  std::vector<uint32_t> by_addr_;            // text symbols sorted by address
   // Name index, open addressing with linear probing: slot = symbol index + 1
   // (0 empty); duplicate names (static functions) occupy several slots.
   std::vector<uint32_t> by_name_;
@@ -92,7 +92,7 @@ class FilterFunctions {
   size_t size() const { return names_.size(); }
 
  private:
-  std::shared_ptr<const std::string> text_;       // what names_ points into
+  std::shared_ptr<const std::string> text_;  // what names_ points into
   std::unordered_set<std::string_view> names_;
   std::map<std::string, std::vector<std::string>, std::less<>> clones_;
 };

@@ -69,13 +69,27 @@ bool append_json_string(std::string_view s, std::string& out) {
     if (j == s.size()) break;
     const auto c = static_cast<unsigned char>(s[j]);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         out += "\\u00";
         out += kHex[c >> 4];
@@ -137,7 +151,7 @@ Result<void> RecordLineWriter::append(const DecodedEvent& e, std::string& out) {
   redactor_.scrub_json(j);
   Result<std::string> line = Error{};
   try {
-    line = canonical_event_line(j);  // a bad event: `out` untouched
+    line = canonical_event_line(j);               // a bad event: `out` untouched
   } catch (const nlohmann::json::exception& x) {  // dump(): invalid UTF-8 in a string
     return Error{"", 0, x.what()};
   }
@@ -171,10 +185,17 @@ bool RecordLineWriter::append_fast(const DecodedEvent& e, std::string& out) {
 
   auto value = [&](const DecodedValue& v) {
     switch (v.type()) {
-      case Type::str: return append_json_string(scrubbed(v.str()), out);
-      case Type::i64: append_number(v.i64(), out); return true;
-      case Type::u64: append_number(v.u64(), out); return true;
-      case Type::boolean: out += v.boolean() ? "true" : "false"; return true;
+      case Type::str:
+        return append_json_string(scrubbed(v.str()), out);
+      case Type::i64:
+        append_number(v.i64(), out);
+        return true;
+      case Type::u64:
+        append_number(v.u64(), out);
+        return true;
+      case Type::boolean:
+        out += v.boolean() ? "true" : "false";
+        return true;
       case Type::list: {
         out += '[';
         bool first = true;
@@ -186,7 +207,8 @@ bool RecordLineWriter::append_fast(const DecodedEvent& e, std::string& out) {
         out += ']';
         return true;
       }
-      case Type::none: break;
+      case Type::none:
+        break;
     }
     return false;
   };
@@ -238,7 +260,8 @@ bool RecordLineWriter::append_fast(const DecodedEvent& e, std::string& out) {
     }
     if (!key(f.name) || !value(*v)) return false;
   }
-  if (const DecodedValue* v = e.find("inferred"); v && v->type() == Type::boolean && v->boolean()) out += ",\"inferred\":true";
+  if (const DecodedValue* v = e.find("inferred"); v && v->type() == Type::boolean && v->boolean())
+    out += ",\"inferred\":true";
   std::sort(extra.begin(), extra.end(), [](auto* a, auto* b) { return a->first < b->first; });
   for (const auto* f : extra)
     if (!key(f->first) || !value(f->second)) return false;

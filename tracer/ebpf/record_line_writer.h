@@ -52,7 +52,7 @@ class RecordLineWriter {
 
   Redactor& redactor_;
   bool redact_;
-  bool serial_keys_;                                  // redactor replaces serial-like keys whole
+  bool serial_keys_;                                     // redactor replaces serial-like keys whole
   std::array<bool, kEventKindCount> kind_has_serial_{};  // a schema field name looks serial-like
   std::unordered_map<std::string, std::string> cache_;   // raw -> scrubbed
   std::size_t names_known_ = 0;

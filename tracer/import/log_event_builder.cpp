@@ -65,7 +65,8 @@ void LogImporter::Impl::open_attempt(sv name, Dev& d, sv drv, uint64_t t, bool i
   ++d.attempts;
 }
 
-void LogImporter::Impl::close_attempt(sv name, Dev& d, sv drv_hint, uint64_t t, int64_t ret, bool end_inferred, bool bound_observed) {
+void LogImporter::Impl::close_attempt(sv name, Dev& d, sv drv_hint, uint64_t t, int64_t ret, bool end_inferred,
+                                      bool bound_observed) {
   std::string drv = driver_for(d, drv_hint);
   if (!d.open) open_attempt(name, d, drv, t, true, false);
   if (d.open_drv != drv && !drv_hint.empty()) drv = d.open_drv.empty() ? drv : d.open_drv;
@@ -242,7 +243,8 @@ bool LogImporter::Impl::on_driver_core_message(const Message& m, uint64_t t) {
     case MsgKind::probe_deferral: {
       dyndbg_seen = true;
       Dev& d = dev(m.dev);
-      if (!d.open && d.has_close && d.last_close_deferred && d.last_close_t + kSec / 100 >= t) break;  // "Added" came first (<=5.13)
+      if (!d.open && d.has_close && d.last_close_deferred && d.last_close_t + kSec / 100 >= t)
+        break;  // "Added" came first (<=5.13)
       close_attempt(m.dev, d, m.drv, t, kEprobeDefer, false);
       break;
     }
@@ -292,8 +294,8 @@ bool LogImporter::Impl::on_driver_core_message(const Message& m, uint64_t t) {
       new_form_seen |= m.new_form;
       Dev& d = dev(m.dev);
       const int64_t ret = m.has_ret ? m.ret : (m.kind == MsgKind::rejects ? -19 : -22);
-      close_attempt(m.dev, d, m.drv, t, m.kind == MsgKind::rejects && outcome_of(ret) != ProbeOutcome::rejected ? -19 : ret,
-                    false);
+      close_attempt(m.dev, d, m.drv, t,
+                    m.kind == MsgKind::rejects && outcome_of(ret) != ProbeOutcome::rejected ? -19 : ret, false);
       break;
     }
     default:
@@ -311,10 +313,13 @@ bool LogImporter::Impl::on_deferral_message(const Message& m, uint64_t t) {
       if (!m.text.empty()) pending_reason_seen = true;
       // The line is printed after the timeout's trigger and the retries it caused: without
       // dyndbg those are placed 1 ms before the first pending line.
-      const uint64_t before = dyndbg_seen || t < kSec / 1000 ? t : std::max(t - kSec / 1000, last_written_or_buffered());
+      const uint64_t before =
+          dyndbg_seen || t < kSec / 1000 ? t : std::max(t - kSec / 1000, last_written_or_buffered());
       timeout_fired_at(before);
-      if (d.open) close_attempt(m.dev, d, {}, t, kEprobeDefer, true);
-      else if (d.attempts == 0 || !dyndbg_seen) close_attempt(m.dev, d, {}, before, kEprobeDefer, true);  // the timeout's retry
+      if (d.open)
+        close_attempt(m.dev, d, {}, t, kEprobeDefer, true);
+      else if (d.attempts == 0 || !dyndbg_seen)
+        close_attempt(m.dev, d, {}, before, kEprobeDefer, true);  // the timeout's retry
       if (!m.text.empty()) reason(m.dev, t, m.text);
       break;
     }
@@ -350,7 +355,8 @@ bool LogImporter::Impl::on_deferral_message(const Message& m, uint64_t t) {
       devices_deferred.emplace_back(std::string(m.dev), redactor.scrub_string(m.text));
       const size_t colon = m.text.find(": ");
       const sv drv = colon == sv::npos ? sv{} : m.text.substr(0, colon);  // reason = "drv: msg"
-      if (!d.open && d.attempts == 0) open_attempt(m.dev, d, drv.empty() ? driver_for(d, {}) : std::string(drv), t, true, false);
+      if (!d.open && d.attempts == 0)
+        open_attempt(m.dev, d, drv.empty() ? driver_for(d, {}) : std::string(drv), t, true, false);
       // ASoC lookups and the card registration failure (dev_err_probe of snd_soc_register_card
       // callers) are card evidence.
       if (d.open && !d.card_bind_open &&
@@ -377,7 +383,8 @@ bool LogImporter::Impl::on_module_message(const Message& m, uint64_t t) {
       initcall_seen = true;
       Dev& d = dev(m.dev);
       const uint64_t dur = std::min<uint64_t>(m.usecs, 1000000000000ull) * 1000;
-      if (!d.open && d.has_close && d.last_close_t + dur >= t && d.last_close_t <= t) break;  // already closed by its messages
+      if (!d.open && d.has_close && d.last_close_t + dur >= t && d.last_close_t <= t)
+        break;  // already closed by its messages
       if (!d.open) {
         const uint64_t start = t >= dur ? t - dur : 0;
         open_attempt(m.dev, d, driver_for(d, {}), start, true, false);
@@ -442,8 +449,10 @@ bool LogImporter::Impl::on_sound_message(const Message& m, uint64_t t) {
         d.card_bind_open = true;
       }
       reason(m.dev, t, m.text);
-      if (m.kind == MsgKind::asoc_not_registered) deferring(m.dev, d, m.first, t);
-      else if (!d.open && !is_bus(m.first)) open_attempt(m.dev, d, m.first, t, true, false);
+      if (m.kind == MsgKind::asoc_not_registered)
+        deferring(m.dev, d, m.first, t);
+      else if (!d.open && !is_bus(m.first))
+        open_attempt(m.dev, d, m.first, t, true, false);
       break;
     }
     case MsgKind::card_failed: {

@@ -2,28 +2,41 @@
 // and docs/import.md (mapping table, inference rules, limits).
 #include "tracer/import/log_importer.h"
 
+#include <stdexcept>
+
 #include "tracer/import/log_importer_impl.h"
 
 namespace reprobe {
 
 std::string_view to_string(SkipKind k) {
   switch (k) {
-    case SkipKind::blank: return "blank";
-    case SkipKind::other_message: return "other kernel message";
-    case SkipKind::other_program: return "syslog: other program";
-    case SkipKind::elision: return "elision";
-    case SkipKind::oops: return "oops fragment";
-    case SkipKind::console_echo: return "console echo";
-    case SkipKind::wrapped: return "wrapped line (joined)";
-    case SkipKind::kmsg_continuation: return "kmsg continuation";
-    case SkipKind::journal_marker: return "journal marker";
-    case SkipKind::driver_core_unparsed: return "driver-core (unparsed)";
-    case SkipKind::earlier_boot: return "earlier boot";
-    case SkipKind::count_: break;
+    case SkipKind::blank:
+      return "blank";
+    case SkipKind::other_message:
+      return "other kernel message";
+    case SkipKind::other_program:
+      return "syslog: other program";
+    case SkipKind::elision:
+      return "elision";
+    case SkipKind::oops:
+      return "oops fragment";
+    case SkipKind::console_echo:
+      return "console echo";
+    case SkipKind::wrapped:
+      return "wrapped line (joined)";
+    case SkipKind::kmsg_continuation:
+      return "kmsg continuation";
+    case SkipKind::journal_marker:
+      return "journal marker";
+    case SkipKind::driver_core_unparsed:
+      return "driver-core (unparsed)";
+    case SkipKind::earlier_boot:
+      return "earlier boot";
+    case SkipKind::count_:
+      break;
   }
   return "?";
 }
-
 
 LogImporter::LogImporter(ImportOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 LogImporter::~LogImporter() = default;
@@ -53,7 +66,8 @@ void LogImporter::write_trace(std::ostream& out) {
   for (auto& [n, d] : im.devs)
     if (!d.declared) im.inferred_kind[static_cast<size_t>(EventKind::device_add)] = true;
   TraceWriter w(out);
-  if (auto r = w.header(im.header()); !r) throw std::logic_error("the importer built an invalid header: " + r.error().message);
+  if (auto r = w.header(im.header()); !r)
+    throw std::logic_error("the importer built an invalid header: " + r.error().message);
   im.write_range(out, im.buf.size());
   // The log covers up to its last timestamped line, which may be later than the last event.
   w.end(0, im.stats.skipped[static_cast<size_t>(SkipKind::driver_core_unparsed)], std::max(im.written_t, im.last_t));

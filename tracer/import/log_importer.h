@@ -33,16 +33,16 @@ namespace reprobe {
 // Why a line produced no event (counted; `--explain` prints the counts).
 enum class SkipKind : uint8_t {
   blank,
-  other_message,      // a kernel message that says nothing about probing
-  other_program,      // syslog/journal line of another program
-  elision,            // "...", "[...]", "<snip>"
-  oops,               // oops/WARN fragment (Call Trace, RIP:, frames)
-  console_echo,       // shell prompt or command echoed in front of a kernel message
-  wrapped,            // continuation of a line hard-wrapped by e-mail (joined to the previous line)
-  kmsg_continuation,  // /dev/kmsg " SUBSYSTEM=" / " DEVICE=" lines (used for bus names)
-  journal_marker,     // "-- Boot ... --", "-- Logs begin at ... --", "-- Reboot --"
+  other_message,         // a kernel message that says nothing about probing
+  other_program,         // syslog/journal line of another program
+  elision,               // "...", "[...]", "<snip>"
+  oops,                  // oops/WARN fragment (Call Trace, RIP:, frames)
+  console_echo,          // shell prompt or command echoed in front of a kernel message
+  wrapped,               // continuation of a line hard-wrapped by e-mail (joined to the previous line)
+  kmsg_continuation,     // /dev/kmsg " SUBSYSTEM=" / " DEVICE=" lines (used for bus names)
+  journal_marker,        // "-- Boot ... --", "-- Logs begin at ... --", "-- Reboot --"
   driver_core_unparsed,  // looks like drivers/base output but does not parse (--strict fails)
-  earlier_boot,       // lines of an earlier boot in the same input (only the last boot is imported)
+  earlier_boot,          // lines of an earlier boot in the same input (only the last boot is imported)
   count_,
 };
 std::string_view to_string(SkipKind k);

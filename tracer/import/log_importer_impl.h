@@ -37,22 +37,30 @@ struct SvHash {
 // Buses whose name dev_printk shows for an unbound device (dev_driver_string falls back to the bus).
 inline const std::unordered_set<std::string, SvHash, std::equal_to<>>& static_buses() {
   static const std::unordered_set<std::string, SvHash, std::equal_to<>> k = {
-      "pci", "platform", "hdaudio", "soundwire", "i2c", "spi", "usb", "acpi", "serio", "pnp", "virtio", "mdio_bus",
-      "hid", "scsi", "ac97", "snd_seq", "auxiliary", "mei", "thunderbolt", "nvmem", "cpu", "memory", "container",
-      "node", "workqueue", "xen", "gpio", "wmi", "typec", "dax", "nd", "machinecheck", "edac", "pci_express",
-      "sdw", "serial", "serial-base", "ishtp", "intel-ish-ipc", "mipi-dsi", "cec", "iio", "media", "nvdimm"};
+      "pci",    "platform",    "hdaudio",   "soundwire",     "i2c",         "spi",         "usb",
+      "acpi",   "serio",       "pnp",       "virtio",        "mdio_bus",    "hid",         "scsi",
+      "ac97",   "snd_seq",     "auxiliary", "mei",           "thunderbolt", "nvmem",       "cpu",
+      "memory", "container",   "node",      "workqueue",     "xen",         "gpio",        "wmi",
+      "typec",  "dax",         "nd",        "machinecheck",  "edac",        "pci_express", "sdw",
+      "serial", "serial-base", "ishtp",     "intel-ish-ipc", "mipi-dsi",    "cec",         "iio",
+      "media",  "nvdimm"};
   return k;
 }
 
 // Class names: the first token of class devices (never a driver).
 inline const std::unordered_set<std::string, SvHash, std::equal_to<>>& static_classes() {
   static const std::unordered_set<std::string, SvHash, std::equal_to<>> k = {
-      "input", "sound", "net", "block", "tty", "rtc", "drm", "hwmon", "thermal", "power_supply", "leds", "bluetooth",
-      "ieee80211", "misc", "mem", "graphics", "backlight", "firmware", "iommu", "dma", "wakeup", "ptp", "watchdog",
-      "regulator", "bdi", "scsi_host", "scsi_disk", "scsi_device", "scsi_generic", "usbmisc", "video4linux", "nvme",
-      "pcmcia_socket", "card", "devlink", "tpm", "tpmrm", "dmi", "efi", "vc", "vtconsole", "hidraw", "i2c-dev",
-      "spi_master", "mtd", "gpiochip", "pwm", "extcon", "usb_role", "typec_mux", "mdio", "virtio-ports", "dca",
-      "intel_scu_ipc", "accel", "remoteproc", "rfkill", "phy", "udc", "devfreq", "powercap", "cxl", "snd", "pci_bus"};
+      "input",       "sound",      "net",           "block",        "tty",          "rtc",
+      "drm",         "hwmon",      "thermal",       "power_supply", "leds",         "bluetooth",
+      "ieee80211",   "misc",       "mem",           "graphics",     "backlight",    "firmware",
+      "iommu",       "dma",        "wakeup",        "ptp",          "watchdog",     "regulator",
+      "bdi",         "scsi_host",  "scsi_disk",     "scsi_device",  "scsi_generic", "usbmisc",
+      "video4linux", "nvme",       "pcmcia_socket", "card",         "devlink",      "tpm",
+      "tpmrm",       "dmi",        "efi",           "vc",           "vtconsole",    "hidraw",
+      "i2c-dev",     "spi_master", "mtd",           "gpiochip",     "pwm",          "extcon",
+      "usb_role",    "typec_mux",  "mdio",          "virtio-ports", "dca",          "intel_scu_ipc",
+      "accel",       "remoteproc", "rfkill",        "phy",          "udc",          "devfreq",
+      "powercap",    "cxl",        "snd",           "pci_bus"};
   return k;
 }
 
@@ -128,10 +136,10 @@ struct Dev {
   bool open_heuristic = false;  // opened from a driver-prefixed line only
   std::string open_drv;
   uint64_t open_t = 0;
-  uint64_t last_t = 0;          // last line printed by this device with a driver prefix
+  uint64_t last_t = 0;  // last line printed by this device with a driver prefix
   bool bound = false;
   std::string bound_drv;
-  bool bound_event = false;     // a bound event was written for the current binding
+  bool bound_event = false;  // a bound event was written for the current binding
   std::string matched_drv;
   std::string last_drv;
   uint64_t attempts = 0;
@@ -141,7 +149,7 @@ struct Dev {
   bool card_bind_open = false;  // an ASoC card bind is in progress in the open attempt
   uint64_t defer_t = 0;         // last time it was seen deferring (Added to deferred list / deferred probe end)
   bool deferred_once = false;
-  uint32_t last_input = 0;      // input and line of the last line that showed this device (--explain)
+  uint32_t last_input = 0;  // input and line of the last line that showed this device (--explain)
   uint64_t last_line = 0;
 };
 
@@ -218,10 +226,10 @@ struct LogImporter::Impl {
   uint64_t pend_line = 0;
   bool pend_timed = false;
   size_t pend_raw_len = 0;
-  bool pend_kmsg = false;   // the pending message is a /dev/kmsg record
-  bool pend_dict = false;   // ... followed by SUBSYSTEM=/DEVICE= (dev_printk)
+  bool pend_kmsg = false;                   // the pending message is a /dev/kmsg record
+  bool pend_dict = false;                   // ... followed by SUBSYSTEM=/DEVICE= (dev_printk)
   bool cur_kmsg = false, cur_dict = false;  // the same for the message being handled
-  std::string last_kmsg_dev;  // device of the last kmsg record (for DEVICE=)
+  std::string last_kmsg_dev;                // device of the last kmsg record (for DEVICE=)
 
   std::string last_host;  // last host name given to the redactor
 
@@ -251,7 +259,8 @@ struct LogImporter::Impl {
   void open_attempt(sv name, Dev& d, sv drv, uint64_t t, bool inferred, bool heuristic);
 
   // Closes the open attempt (or an inferred zero-length one when none is open).
-  void close_attempt(sv name, Dev& d, sv drv_hint, uint64_t t, int64_t ret, bool end_inferred, bool bound_observed = false);
+  void close_attempt(sv name, Dev& d, sv drv_hint, uint64_t t, int64_t ret, bool end_inferred,
+                     bool bound_observed = false);
 
   void reason(sv name, uint64_t t, sv text);
 

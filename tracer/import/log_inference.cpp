@@ -23,7 +23,8 @@ void LogImporter::Impl::timeout_fired_at(uint64_t t, bool inferred) {
     return;
   }
   timeout_fired = true;
-  if (!inferred && retry_run_open && retry_run_start <= t) t = retry_run_start;  // it fired before the retries it caused
+  if (!inferred && retry_run_open && retry_run_start <= t)
+    t = retry_run_start;  // it fired before the retries it caused
   add(EventKind::timeout_fired, t, inferred);
   OutEvent& tr = add(EventKind::trigger, t, true);
   tr.s2 = "timeout";

@@ -20,10 +20,14 @@ namespace reprobe {
 
 std::string_view to_string(LogCompression c) {
   switch (c) {
-    case LogCompression::none: return "none";
-    case LogCompression::gzip: return "gzip";
-    case LogCompression::xz: return "xz";
-    case LogCompression::zstd: return "zstd";
+    case LogCompression::none:
+      return "none";
+    case LogCompression::gzip:
+      return "gzip";
+    case LogCompression::xz:
+      return "xz";
+    case LogCompression::zstd:
+      return "zstd";
   }
   return "?";
 }
@@ -31,7 +35,10 @@ std::string_view to_string(LogCompression c) {
 LogCompression detect_compression(std::string_view h) {
   if (h.size() >= 2 && static_cast<unsigned char>(h[0]) == 0x1f && static_cast<unsigned char>(h[1]) == 0x8b)
     return LogCompression::gzip;
-  if (h.size() >= 6 && h.substr(0, 6) == std::string_view("\xfd" "7zXZ\0", 6)) return LogCompression::xz;
+  if (h.size() >= 6 && h.substr(0, 6) == std::string_view("\xfd"
+                                                          "7zXZ\0",
+                                                          6))
+    return LogCompression::xz;
   if (h.size() >= 4 && h.substr(0, 4) == std::string_view("\x28\xb5\x2f\xfd", 4)) return LogCompression::zstd;
   return LogCompression::none;
 }
@@ -102,7 +109,8 @@ class DecodedInput final : public LogInput {
     if (!r) return r.error();
     compression_ = detect_compression(std::string_view(in_.data() + in_pos_, in_len_ - in_pos_));
     switch (compression_) {
-      case LogCompression::none: break;
+      case LogCompression::none:
+        break;
       case LogCompression::gzip:
         std::memset(&z_, 0, sizeof z_);
         if (inflateInit2(&z_, 16 + MAX_WBITS) != Z_OK) return Error{label(), 0, "gzip: cannot initialise zlib"};
@@ -153,7 +161,8 @@ class DecodedInput final : public LogInput {
           const int rc = inflate(&z_, Z_NO_FLUSH);
           in_pos_ = in_len_ - z_.avail_in;
           const size_t produced = n - z_.avail_out;
-          if (rc == Z_STREAM_END) stream_end_ = true;
+          if (rc == Z_STREAM_END)
+            stream_end_ = true;
           else if (rc != Z_OK && rc != Z_BUF_ERROR)
             return Error{label(), 0, fmt::format("gzip: corrupt compressed data ({})", z_.msg ? z_.msg : "zlib error")};
           if (produced) return produced;
@@ -173,7 +182,8 @@ class DecodedInput final : public LogInput {
             return size_t{0};
           }
           if (rc != LZMA_OK && rc != LZMA_BUF_ERROR)
-            return Error{label(), 0, fmt::format("xz: corrupt compressed data (liblzma error {})", static_cast<int>(rc))};
+            return Error{label(), 0,
+                         fmt::format("xz: corrupt compressed data (liblzma error {})", static_cast<int>(rc))};
           if (produced) return produced;
           if (raw_eof_ && avail == 0) return Error{label(), 0, "xz: truncated compressed data"};
           break;
@@ -187,7 +197,8 @@ class DecodedInput final : public LogInput {
           ZSTD_outBuffer out{buf, n, 0};
           const size_t rc = ZSTD_decompressStream(zs_, &out, &in);
           in_pos_ += in.pos;
-          if (ZSTD_isError(rc)) return Error{label(), 0, fmt::format("zstd: corrupt compressed data ({})", ZSTD_getErrorName(rc))};
+          if (ZSTD_isError(rc))
+            return Error{label(), 0, fmt::format("zstd: corrupt compressed data ({})", ZSTD_getErrorName(rc))};
           zstd_hint_ = rc;
           if (out.pos) return out.pos;
           break;
@@ -291,15 +302,19 @@ std::unique_ptr<LogInput> LogInput::from_memory(std::string data, std::string la
 Result<bool> LogInput::check_text(std::string_view head) {
   size_t nul = 0, odd = 0;
   for (unsigned char c : head) {
-    if (c == 0) ++nul;
-    else if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != 0x1b && c != '\f') ++odd;
+    if (c == 0)
+      ++nul;
+    else if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != 0x1b && c != '\f')
+      ++odd;
   }
   // A stray NUL from a serial console is tolerated; a binary file has many.
   if (nul * 100 > head.size() || (nul > 0 && head.size() < 64) || odd * 10 > head.size())
     return Error{label_, 0,
                  fmt::format("binary data ({} NUL and {} control bytes in the first {} bytes{}): not a text kernel log",
                              nul, odd, head.size(),
-                             compression_ == LogCompression::none ? "" : " after " + std::string(to_string(compression_)) + " decompression")};
+                             compression_ == LogCompression::none
+                                 ? ""
+                                 : " after " + std::string(to_string(compression_)) + " decompression")};
   return true;
 }
 
@@ -336,12 +351,16 @@ Result<bool> LogInput::next_in_whole(std::string_view& line) {
   const char* base = whole_.data() + start_;
   const void* nl = std::memchr(base, '\n', std::min(have, limits_.max_line_bytes + 1));
   size_t len;
-  if (nl) len = static_cast<size_t>(static_cast<const char*>(nl) - base);
-  else if (have <= limits_.max_line_bytes) len = have;  // last line without '\n'
+  if (nl)
+    len = static_cast<size_t>(static_cast<const char*>(nl) - base);
+  else if (have <= limits_.max_line_bytes)
+    len = have;  // last line without '\n'
   else
-    return Error{label_, static_cast<unsigned>(line_no_ + 1),
-                 fmt::format("line longer than {} MiB: not a kernel log (a log flattened onto one line is accepted up to that size)",
-                             limits_.max_line_bytes >> 20)};
+    return Error{
+        label_, static_cast<unsigned>(line_no_ + 1),
+        fmt::format(
+            "line longer than {} MiB: not a kernel log (a log flattened onto one line is accepted up to that size)",
+            limits_.max_line_bytes >> 20)};
   line = std::string_view(base, len);
   start_ += nl ? len + 1 : len;
   ++line_no_;
@@ -377,9 +396,11 @@ Result<bool> LogInput::next(std::string_view& line) {
     auto r = fill();
     if (!r) return r.error();
   }
-  return Error{label_, static_cast<unsigned>(line_no_ + 1),
-               fmt::format("line longer than {} MiB: not a kernel log (a log flattened onto one line is accepted up to that size)",
-                           limits_.max_line_bytes >> 20)};
+  return Error{
+      label_, static_cast<unsigned>(line_no_ + 1),
+      fmt::format(
+          "line longer than {} MiB: not a kernel log (a log flattened onto one line is accepted up to that size)",
+          limits_.max_line_bytes >> 20)};
 }
 
 }  // namespace reprobe

@@ -65,8 +65,8 @@ class LogInput {
   std::string label_;
   LogInputLimits limits_;
   std::string buf_;
-  size_t start_ = 0;   // first unread byte in buf_
-  size_t scan_ = 0;    // bytes from start_ already searched for '\n'
+  size_t start_ = 0;  // first unread byte in buf_
+  size_t scan_ = 0;   // bytes from start_ already searched for '\n'
   bool eof_ = false;
   bool sniffed_ = false;
   uint64_t line_no_ = 0;

@@ -172,7 +172,9 @@ void find_embedded_timestamps(std::string_view line, std::vector<size_t>& offset
   }
 }
 
-void parse_line_prefix(std::string_view s, LinePrefix& out) {  // NOLINT(readability-function-size): the prefix formats nest in this order and share one cursor
+void parse_line_prefix(
+    std::string_view s,
+    LinePrefix& out) {  // NOLINT(readability-function-size): the prefix formats nest in this order and share one cursor
   out = LinePrefix{};
   size_t i = 0;
   // /dev/kmsg record: "6,1234,4305403,-;" (level/facility, seq, usec, flags[,caller])
@@ -214,10 +216,13 @@ void parse_line_prefix(std::string_view s, LinePrefix& out) {  // NOLINT(readabi
             ++j;
           }
         }
-        if (j < s.size() && (s[j] == '+' || s[j] == '-')) j = std::min(s.size(), j + 6);
-        else if (j < s.size() && s[j] == 'Z') ++j;
+        if (j < s.size() && (s[j] == '+' || s[j] == '-'))
+          j = std::min(s.size(), j + 6);
+        else if (j < s.size() && s[j] == 'Z')
+          ++j;
         // Only differences are used: the year within its century keeps the value far from overflow.
-        const int64_t days = static_cast<int64_t>(y % 100) * 372 + static_cast<int64_t>(mo) * 31 + static_cast<int64_t>(d);
+        const int64_t days =
+            static_cast<int64_t>(y % 100) * 372 + static_cast<int64_t>(mo) * 31 + static_cast<int64_t>(d);
         out.wall_ns = (days * 86400 + secs) * 1000000000ll + static_cast<int64_t>(frac);
         out.wall_has_date = true;
         i = skip_spaces(s, j);
@@ -229,10 +234,10 @@ void parse_line_prefix(std::string_view s, LinePrefix& out) {  // NOLINT(readabi
           const size_t c = rest.find(": ");
           const std::string_view head = rest.substr(0, c);
           if (!tmp.non_kernel || (!head.empty() && head.back() == ']' && head.find(':') == std::string_view::npos)) {
-          out.host = tmp.host;
-          out.syslog = true;
-          out.non_kernel = tmp.non_kernel;
-          i = m;
+            out.host = tmp.host;
+            out.syslog = true;
+            out.non_kernel = tmp.non_kernel;
+            i = m;
           }
         }
       }
@@ -256,7 +261,8 @@ void parse_line_prefix(std::string_view s, LinePrefix& out) {  // NOLINT(readabi
       while (l < s.size() && is_alpha(s[l])) ++l;
       const std::string_view lvl = s.substr(l0, l - l0);
       size_t m = skip_spaces(s, l);
-      static constexpr std::string_view kLevels[] = {"emerg", "alert", "crit", "err", "warn", "notice", "info", "debug"};
+      static constexpr std::string_view kLevels[] = {"emerg", "alert",  "crit", "err",
+                                                     "warn",  "notice", "info", "debug"};
       if (m < s.size() && s[m] == ':' && m + 1 < s.size() && s[m + 1] == ' ') {
         for (int lv = 0; lv < 8; ++lv)
           if (lvl == kLevels[lv]) {
@@ -315,7 +321,9 @@ void parse_line_prefix(std::string_view s, LinePrefix& out) {  // NOLINT(readabi
         int64_t secs;
         if (d && read_clock(in, j + d + 1, secs) && read_uint(in, j + d + 10, year, 4) == 4) {
           const int mon = month_number(in.substr(sp1 + 1, sp2 - sp1 - 1));
-          out.wall_ns = ((static_cast<int64_t>(year % 100) * 372 + mon * 31 + static_cast<int64_t>(day)) * 86400 + secs) * 1000000000ll;
+          out.wall_ns =
+              ((static_cast<int64_t>(year % 100) * 372 + mon * 31 + static_cast<int64_t>(day)) * 86400 + secs) *
+              1000000000ll;
           out.wall_has_date = true;
           i = skip_spaces(s, close + 1);
         }
@@ -327,7 +335,8 @@ void parse_line_prefix(std::string_view s, LinePrefix& out) {  // NOLINT(readabi
   if (size_t b = parse_bracket_time(s.substr(i), ns)) {
     out.mono_ns = ns;
     i += b;
-    if (size_t c = caller_id(s, i)) i += c;
+    if (size_t c = caller_id(s, i))
+      i += c;
     else if (i < s.size() && s[i] == ' ')
       if (size_t c2 = caller_id(s, i + 1)) i += 1 + c2;
     // journalctl -o short-monotonic: "[    2.160000] host kernel: msg" / "[ 2.16] kernel: msg"
@@ -345,9 +354,9 @@ void parse_line_prefix(std::string_view s, LinePrefix& out) {  // NOLINT(readabi
             out.host = s.substr(j, host_end - j);
             out.syslog = true;
             i = host_end + 1 + 8;
-          } else if (size_t m = syslog_tail(s, j, tmp); m && tmp.non_kernel && tmp.host.find(':') == std::string_view::npos &&
-                                                            after.find('[') != std::string_view::npos &&
-                                                            after.find('[') < after.find(": ")) {
+          } else if (size_t m = syslog_tail(s, j, tmp);
+                     m && tmp.non_kernel && tmp.host.find(':') == std::string_view::npos &&
+                     after.find('[') != std::string_view::npos && after.find('[') < after.find(": ")) {
             // "[ 2.1] host systemd[1]: ..." another program in a short-monotonic journal
             out.host = tmp.host;
             out.syslog = true;
@@ -378,8 +387,9 @@ bool has_html(std::string_view line) {
       if (!tag.empty() && tag[0] == '/') tag.remove_prefix(1);
       const size_t e = tag.find_first_of(" />");
       const std::string_view name = tag.substr(0, e);
-      static constexpr std::string_view kTags[] = {"br", "p", "pre", "code", "span", "div", "a", "b", "i", "tt",
-                                                   "font", "td", "tr", "li", "em", "strong", "samp", "kbd", "blockquote"};
+      static constexpr std::string_view kTags[] = {"br", "p",      "pre",  "code", "span",      "div", "a",
+                                                   "b",  "i",      "tt",   "font", "td",        "tr",  "li",
+                                                   "em", "strong", "samp", "kbd",  "blockquote"};
       for (auto t : kTags)
         if (name == t) return true;
     }
@@ -397,8 +407,9 @@ void clean_html(std::string_view line, std::string& out) {
         std::string_view tag = line.substr(i + 1, gt - i - 1);
         if (!tag.empty() && tag[0] == '/') tag.remove_prefix(1);
         const std::string_view name = tag.substr(0, tag.find_first_of(" />"));
-        static constexpr std::string_view kTags[] = {"br", "p", "pre", "code", "span", "div", "a", "b", "i", "tt",
-                                                     "font", "td", "tr", "li", "em", "strong", "samp", "kbd", "blockquote"};
+        static constexpr std::string_view kTags[] = {"br", "p",      "pre",  "code", "span",      "div", "a",
+                                                     "b",  "i",      "tt",   "font", "td",        "tr",  "li",
+                                                     "em", "strong", "samp", "kbd",  "blockquote"};
         bool html = false;
         for (auto t : kTags) html |= name == t;
         if (html) {
@@ -411,21 +422,30 @@ void clean_html(std::string_view line, std::string& out) {
       if (semi != std::string_view::npos && semi - i <= 10) {
         const std::string_view ent = line.substr(i + 1, semi - i - 1);
         int code = -1;
-        if (ent == "lt") code = '<';
-        else if (ent == "gt") code = '>';
-        else if (ent == "amp") code = '&';
-        else if (ent == "quot") code = '"';
-        else if (ent == "apos") code = '\'';
-        else if (ent == "nbsp") code = ' ';
+        if (ent == "lt")
+          code = '<';
+        else if (ent == "gt")
+          code = '>';
+        else if (ent == "amp")
+          code = '&';
+        else if (ent == "quot")
+          code = '"';
+        else if (ent == "apos")
+          code = '\'';
+        else if (ent == "nbsp")
+          code = ' ';
         else if (ent.size() >= 2 && ent[0] == '#') {
           uint64_t v = 0;
           bool ok = true;
           if (ent[1] == 'x' || ent[1] == 'X') {
             for (size_t k = 2; k < ent.size() && ok; ++k) {
               const char h = ent[k];
-              if (is_digit(h)) v = v * 16 + static_cast<uint64_t>(h - '0');
-              else if ((h | 0x20) >= 'a' && (h | 0x20) <= 'f') v = v * 16 + static_cast<uint64_t>((h | 0x20) - 'a' + 10);
-              else ok = false;
+              if (is_digit(h))
+                v = v * 16 + static_cast<uint64_t>(h - '0');
+              else if ((h | 0x20) >= 'a' && (h | 0x20) <= 'f')
+                v = v * 16 + static_cast<uint64_t>((h | 0x20) - 'a' + 10);
+              else
+                ok = false;
             }
             ok = ok && ent.size() > 2;
           } else {
@@ -433,8 +453,10 @@ void clean_html(std::string_view line, std::string& out) {
             ok = read_uint(ent, 1, dv, 7) == ent.size() - 1;
             v = dv;
           }
-          if (ok && v > 0 && v < 128) code = static_cast<int>(v);
-          else if (ok && v == 160) code = ' ';
+          if (ok && v > 0 && v < 128)
+            code = static_cast<int>(v);
+          else if (ok && v == 160)
+            code = ' ';
         }
         if (code >= 0) {
           out.push_back(static_cast<char>(code));
@@ -461,16 +483,26 @@ bool is_elision(std::string_view m) {
   // Every form below starts with one of these bytes ('\xe2': UTF-8 lead byte of "…"):
   // any other message is decided by one comparison (this runs on most unrecognised lines).
   switch (m.front()) {
-    case '.': case '[': case '<': case '(': case '-': case '=': case '*': case '\xe2': break;
-    default: return false;
+    case '.':
+    case '[':
+    case '<':
+    case '(':
+    case '-':
+    case '=':
+    case '*':
+    case '\xe2':
+      break;
+    default:
+      return false;
   }
   while (!m.empty() && (m.back() == ' ' || m.back() == '\t')) m.remove_suffix(1);
-  static constexpr std::string_view kForms[] = {"...", "[...]", "[ ... ]", "<snip>", "[snip]", "(...)", "…", "[…]",
-                                                "<...>", "[ snip ]", "<snipped>", "[snipped]"};
+  static constexpr std::string_view kForms[] = {"...", "[...]", "[ ... ]", "<snip>",   "[snip]",    "(...)",
+                                                "…",   "[…]",   "<...>",   "[ snip ]", "<snipped>", "[snipped]"};
   for (auto f : kForms)
     if (m == f) return true;
   // "--- snip ---", "-----8<-----", "..." repeated
-  if (m.find("snip") != std::string_view::npos && (m.front() == '-' || m.front() == '=' || m.front() == '*')) return true;
+  if (m.find("snip") != std::string_view::npos && (m.front() == '-' || m.front() == '=' || m.front() == '*'))
+    return true;
   if (m.find("8<") != std::string_view::npos && m.front() == '-') return true;
   bool dots = m.size() >= 3;
   for (char c : m) dots &= c == '.';

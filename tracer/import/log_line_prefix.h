@@ -16,16 +16,16 @@
 namespace reprobe {
 
 struct LinePrefix {
-  std::optional<uint64_t> mono_ns;   // [seconds.fraction] since boot (dmesg, kmsg, short-monotonic)
-  std::optional<int64_t> wall_ns;    // wall clock (syslog, journal short, ISO, ctime): only differences are used
-  bool wall_has_date = false;        // wall_ns includes a full date (ISO, ctime) rather than month/day only
-  std::string_view host;             // syslog/journal host name
-  std::string_view msg;              // the message after every prefix
-  int level = -1;                    // console level 0..7 when the prefix shows it
-  bool kmsg = false;                 // /dev/kmsg record
-  bool syslog = false;               // syslog / journal line
-  bool non_kernel = false;           // syslog line of another program (not `kernel:`)
-  bool dmesg_x = false;              // `kern  :info  : ` prefix
+  std::optional<uint64_t> mono_ns;  // [seconds.fraction] since boot (dmesg, kmsg, short-monotonic)
+  std::optional<int64_t> wall_ns;   // wall clock (syslog, journal short, ISO, ctime): only differences are used
+  bool wall_has_date = false;       // wall_ns includes a full date (ISO, ctime) rather than month/day only
+  std::string_view host;            // syslog/journal host name
+  std::string_view msg;             // the message after every prefix
+  int level = -1;                   // console level 0..7 when the prefix shows it
+  bool kmsg = false;                // /dev/kmsg record
+  bool syslog = false;              // syslog / journal line
+  bool non_kernel = false;          // syslog line of another program (not `kernel:`)
+  bool dmesg_x = false;             // `kern  :info  : ` prefix
 };
 
 // Parses the prefixes of `line` (already without '\n'/'\r', HTML cleaned).

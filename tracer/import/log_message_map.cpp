@@ -7,43 +7,80 @@ namespace reprobe {
 
 std::string_view to_string(MsgKind k) {
   switch (k) {
-    case MsgKind::none: return "other";
-    case MsgKind::dev_line: return "dev_line";
-    case MsgKind::retry: return "retry";
-    case MsgKind::defer_added: return "defer_added";
-    case MsgKind::defer_removed: return "defer_removed";
-    case MsgKind::probe_deferral: return "probe_deferral";
-    case MsgKind::match_deferral: return "match_deferral";
-    case MsgKind::matched: return "matched";
-    case MsgKind::probing: return "probing";
-    case MsgKind::bound_driver: return "bound_driver";
-    case MsgKind::bound_bus: return "bound_bus";
-    case MsgKind::already_bound: return "already_bound";
-    case MsgKind::rejects: return "rejects";
-    case MsgKind::failed: return "failed";
-    case MsgKind::pending: return "pending";
-    case MsgKind::defer_reason: return "defer_reason";
-    case MsgKind::ignoring_dependency: return "ignoring_dependency";
-    case MsgKind::async_scheduled: return "async_scheduled";
-    case MsgKind::async_done: return "async_done";
-    case MsgKind::timeout_extended: return "timeout_extended";
-    case MsgKind::probe_returned: return "probe_returned";
-    case MsgKind::initcall_calling: return "initcall_calling";
-    case MsgKind::initcall_returned: return "initcall_returned";
-    case MsgKind::devices_deferred: return "devices_deferred";
-    case MsgKind::asoc_not_registered: return "asoc_not_registered";
-    case MsgKind::asoc_not_found: return "asoc_not_found";
-    case MsgKind::card_failed: return "card_failed";
-    case MsgKind::asoc_mapping_ok: return "asoc_mapping_ok";
-    case MsgKind::card_input: return "card_input";
-    case MsgKind::sof_milestone: return "sof_milestone";
-    case MsgKind::sof_error: return "sof_error";
-    case MsgKind::fw_loaded: return "fw_loaded";
-    case MsgKind::fw_failed: return "fw_failed";
-    case MsgKind::module_request: return "module_request";
-    case MsgKind::pci_device: return "pci_device";
-    case MsgKind::kernel_version: return "kernel_version";
-    case MsgKind::command_line: return "command_line";
+    case MsgKind::none:
+      return "other";
+    case MsgKind::dev_line:
+      return "dev_line";
+    case MsgKind::retry:
+      return "retry";
+    case MsgKind::defer_added:
+      return "defer_added";
+    case MsgKind::defer_removed:
+      return "defer_removed";
+    case MsgKind::probe_deferral:
+      return "probe_deferral";
+    case MsgKind::match_deferral:
+      return "match_deferral";
+    case MsgKind::matched:
+      return "matched";
+    case MsgKind::probing:
+      return "probing";
+    case MsgKind::bound_driver:
+      return "bound_driver";
+    case MsgKind::bound_bus:
+      return "bound_bus";
+    case MsgKind::already_bound:
+      return "already_bound";
+    case MsgKind::rejects:
+      return "rejects";
+    case MsgKind::failed:
+      return "failed";
+    case MsgKind::pending:
+      return "pending";
+    case MsgKind::defer_reason:
+      return "defer_reason";
+    case MsgKind::ignoring_dependency:
+      return "ignoring_dependency";
+    case MsgKind::async_scheduled:
+      return "async_scheduled";
+    case MsgKind::async_done:
+      return "async_done";
+    case MsgKind::timeout_extended:
+      return "timeout_extended";
+    case MsgKind::probe_returned:
+      return "probe_returned";
+    case MsgKind::initcall_calling:
+      return "initcall_calling";
+    case MsgKind::initcall_returned:
+      return "initcall_returned";
+    case MsgKind::devices_deferred:
+      return "devices_deferred";
+    case MsgKind::asoc_not_registered:
+      return "asoc_not_registered";
+    case MsgKind::asoc_not_found:
+      return "asoc_not_found";
+    case MsgKind::card_failed:
+      return "card_failed";
+    case MsgKind::asoc_mapping_ok:
+      return "asoc_mapping_ok";
+    case MsgKind::card_input:
+      return "card_input";
+    case MsgKind::sof_milestone:
+      return "sof_milestone";
+    case MsgKind::sof_error:
+      return "sof_error";
+    case MsgKind::fw_loaded:
+      return "fw_loaded";
+    case MsgKind::fw_failed:
+      return "fw_failed";
+    case MsgKind::module_request:
+      return "module_request";
+    case MsgKind::pci_device:
+      return "pci_device";
+    case MsgKind::kernel_version:
+      return "kernel_version";
+    case MsgKind::command_line:
+      return "command_line";
   }
   return "?";
 }
@@ -53,12 +90,15 @@ namespace {
 using sv = std::string_view;
 
 bool starts(sv s, sv p) { return s.size() >= p.size() && std::memcmp(s.data(), p.data(), p.size()) == 0; }
-bool ends(sv s, sv p) { return s.size() >= p.size() && std::memcmp(s.data() + s.size() - p.size(), p.data(), p.size()) == 0; }
+bool ends(sv s, sv p) {
+  return s.size() >= p.size() && std::memcmp(s.data() + s.size() - p.size(), p.data(), p.size()) == 0;
+}
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 sv trim(sv s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -82,7 +122,8 @@ bool parse_int(sv s, int64_t& v) {
 bool parse_u64(sv s, uint64_t& v) {
   if (s.empty() || !is_digit(s[0])) return false;
   uint64_t x = 0;
-  for (size_t i = 0; i < s.size() && is_digit(s[i]) && x < (uint64_t{1} << 58); ++i) x = x * 10 + static_cast<uint64_t>(s[i] - '0');
+  for (size_t i = 0; i < s.size() && is_digit(s[i]) && x < (uint64_t{1} << 58); ++i)
+    x = x * 10 + static_cast<uint64_t>(s[i] - '0');
   v = x;
   return true;
 }
@@ -200,11 +241,13 @@ bool parse_added_or_asoc(sv rest, Message& m) {
   return false;
 }
 
-// "Driver ... probe deferral", "Device match ...", "Direct firmware load ...", SOF milestones. True when the line is decided.
+// "Driver ... probe deferral", "Device match ...", "Direct firmware load ...", SOF milestones. True when the line is
+// decided.
 bool parse_upper_d_rest(sv rest, Message& m) {
   if (starts(rest, "Driver ") && (ends(rest, " requests probe deferral") || ends(rest, " force probe deferral"))) {
     m.kind = MsgKind::probe_deferral;
-    const size_t e = rest.rfind(ends(rest, " requests probe deferral") ? " requests probe deferral" : " force probe deferral");
+    const size_t e =
+        rest.rfind(ends(rest, " requests probe deferral") ? " requests probe deferral" : " force probe deferral");
     m.drv = rest.substr(7, e - 7);
     return true;
   }
@@ -230,7 +273,8 @@ bool parse_upper_d_rest(sv rest, Message& m) {
   return false;
 }
 
-// new-form bus/driver lines, "deferred probe pending/timeout", "direct-loading", async completion. True when the line is decided.
+// new-form bus/driver lines, "deferred probe pending/timeout", "direct-loading", async completion. True when the line
+// is decided.
 bool parse_lower_d_rest(sv rest, Message& m) {
   if (parse_bus_driver_family(rest, m, true)) {
     m.new_form = true;
@@ -267,7 +311,8 @@ bool parse_lower_d_rest(sv rest, Message& m) {
   return false;
 }
 
-// "probe with driver X rejects match / failed with error", "probing driver X asynchronously". True when the line is decided.
+// "probe with driver X rejects match / failed with error", "probing driver X asynchronously". True when the line is
+// decided.
 bool parse_probe_with_driver(sv rest, Message& m) {
   if (starts(rest, "probe with driver ")) {
     sv r = rest.substr(18);
@@ -305,13 +350,15 @@ bool parse_error_rest(sv rest, Message& m) {
       m.ret = e;
       m.has_ret = true;
       m.text = trim(r.substr(c + 2));
-      if (e == -517) m.kind = MsgKind::defer_reason;
-      else m.kind = MsgKind::none;
+      if (e == -517)
+        m.kind = MsgKind::defer_reason;
+      else
+        m.kind = MsgKind::none;
       return true;
     }
   }
-  if (starts(rest, "error: ") &&
-      (rest.find("DSP firmware") != sv::npos || rest.find("machine driver") != sv::npos || rest.find(" failed err: ") != sv::npos)) {
+  if (starts(rest, "error: ") && (rest.find("DSP firmware") != sv::npos || rest.find("machine driver") != sv::npos ||
+                                  rest.find(" failed err: ") != sv::npos)) {
     m.kind = MsgKind::sof_error;
     m.text = trim(rest);
     return true;
@@ -364,8 +411,10 @@ void parse_dev_rest(sv rest, Message& m) {
   if (rest.empty()) return;
   switch (rest[0]) {
     case 'R':
-      if (starts(rest, "Retrying from deferred list")) m.kind = MsgKind::retry;
-      else if (starts(rest, "Removed from deferred list")) m.kind = MsgKind::defer_removed;
+      if (starts(rest, "Retrying from deferred list"))
+        m.kind = MsgKind::retry;
+      else if (starts(rest, "Removed from deferred list"))
+        m.kind = MsgKind::defer_removed;
       return;
     case 'A':
       if (parse_added_or_asoc(rest, m)) return;
@@ -478,7 +527,8 @@ void parse_dev_rest(sv rest, Message& m) {
         return;
       }
       break;
-    default: break;
+    default:
+      break;
   }
   parse_register_card_failure(rest, m);
 }
@@ -518,10 +568,10 @@ bool parse_errno(sv s, int64_t& v) {
     sv name;
     int64_t v;
   };
-  static constexpr E kNames[] = {{"-EPROBE_DEFER", -517}, {"-ENODEV", -19}, {"-ENXIO", -6},     {"-ENOMEM", -12},
-                                 {"-EINVAL", -22},        {"-ENOENT", -2},  {"-ETIMEDOUT", -110}, {"-EBUSY", -16},
-                                 {"-EIO", -5},            {"-EAGAIN", -11}, {"-EPERM", -1},     {"-ENOSYS", -38},
-                                 {"-EOPNOTSUPP", -95},    {"-ENOSPC", -28}, {"-EEXIST", -17},   {"-EFAULT", -14}};
+  static constexpr E kNames[] = {
+      {"-EPROBE_DEFER", -517}, {"-ENODEV", -19}, {"-ENXIO", -6},   {"-ENOMEM", -12}, {"-EINVAL", -22}, {"-ENOENT", -2},
+      {"-ETIMEDOUT", -110},    {"-EBUSY", -16},  {"-EIO", -5},     {"-EAGAIN", -11}, {"-EPERM", -1},   {"-ENOSYS", -38},
+      {"-EOPNOTSUPP", -95},    {"-ENOSPC", -28}, {"-EEXIST", -17}, {"-EFAULT", -14}};
   for (const auto& e : kNames)
     if (s == e.name) {
       v = e.v;
@@ -554,8 +604,10 @@ sv strip_dyndbg_prefix(sv msg, bool& stripped) {
     size_t colons = 0;
     bool ok = true;
     for (char c : tok) {
-      if (c == ':') ++colons;
-      else if (!(is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '.' || c == '/' || c == '-'))
+      if (c == ':')
+        ++colons;
+      else if (!(is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '.' || c == '/' ||
+                 c == '-'))
         ok = false;
     }
     // A device name such as "0000:00:1f.3:" is never followed by a driver-core message
@@ -568,7 +620,8 @@ sv strip_dyndbg_prefix(sv msg, bool& stripped) {
   return msg;
 }
 
-void parse_message(sv msg, Message& m) {  // NOLINT(readability-function-size): one first-byte switch over the pr_* forms
+void parse_message(sv msg,
+                   Message& m) {  // NOLINT(readability-function-size): one first-byte switch over the pr_* forms
   m = Message{};
   if (msg.empty()) return;
   // pr_* forms first: they start with a fixed word.
@@ -663,8 +716,10 @@ void parse_message(sv msg, Message& m) {  // NOLINT(readability-function-size): 
         sv r = msg.substr(16);
         size_t p = r.find("for module ");
         sv name;
-        if (p != sv::npos) name = r.substr(p + 11);
-        else if ((p = r.find("modprobe ")) != sv::npos) name = r.substr(p + 9);
+        if (p != sv::npos)
+          name = r.substr(p + 11);
+        else if ((p = r.find("modprobe ")) != sv::npos)
+          name = r.substr(p + 9);
         name = name.substr(0, name.find_first_of(" ,"));
         if (name.empty()) break;
         m.text = name;
@@ -672,10 +727,12 @@ void parse_message(sv msg, Message& m) {  // NOLINT(readability-function-size): 
         return;
       }
       break;
-    default: break;
+    default:
+      break;
   }
   sv first, dev, rest;
-  // "<drv>: probe of <dev> failed with error N" (pr_warn <=6.8), "... rejects match N", "<drv>: device <dev> already bound"
+  // "<drv>: probe of <dev> failed with error N" (pr_warn <=6.8), "... rejects match N", "<drv>: device <dev> already
+  // bound"
   {
     const size_t c = msg.find(": ");
     if (c != sv::npos && c > 0 && c < 96 && msg.find(' ') > c) {
@@ -740,9 +797,10 @@ void parse_message(sv msg, Message& m) {  // NOLINT(readability-function-size): 
 bool looks_like_driver_core(sv msg) {
   // Every pattern below contains "defer", "rob" or "': ": one pass each decides most lines.
   if (msg.find("defer") == sv::npos && msg.find("rob") == sv::npos && msg.find("': ") == sv::npos) return false;
-  return msg.find("to deferred") != sv::npos || msg.find("from deferred") != sv::npos || msg.find("probe deferral") != sv::npos ||
-         msg.find("deferred probe") != sv::npos || msg.find("bus: '") != sv::npos || msg.find("driver: '") != sv::npos ||
-         msg.find("probe of ") != sv::npos || msg.find("probe with driver") != sv::npos;
+  return msg.find("to deferred") != sv::npos || msg.find("from deferred") != sv::npos ||
+         msg.find("probe deferral") != sv::npos || msg.find("deferred probe") != sv::npos ||
+         msg.find("bus: '") != sv::npos || msg.find("driver: '") != sv::npos || msg.find("probe of ") != sv::npos ||
+         msg.find("probe with driver") != sv::npos;
 }
 
 }  // namespace reprobe

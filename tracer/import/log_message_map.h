@@ -14,8 +14,8 @@
 namespace reprobe {
 
 enum class MsgKind : uint8_t {
-  none,                 // not about probing (counted as "other kernel message")
-  dev_line,             // any other "<drv|bus> <dev>: ..." line (driver-name inference); text = the message after "<dev>: "
+  none,      // not about probing (counted as "other kernel message")
+  dev_line,  // any other "<drv|bus> <dev>: ..." line (driver-name inference); text = the message after "<dev>: "
   // drivers/base/dd.c
   retry,                // Retrying from deferred list
   defer_added,          // Added to deferred list
@@ -36,10 +36,10 @@ enum class MsgKind : uint8_t {
   async_done,           // async probe completed / driver %s async attach completed: %d
   timeout_extended,     // Extended deferred probe timeout by %d secs
   // init/main.c + dd.c initcall_debug
-  probe_returned,       // probe of %s returned %d after %lld usecs
-  initcall_calling,     // calling  fn+0x0/0x10 [mod] @ pid
-  initcall_returned,    // initcall fn+0x0/0x10 [mod] returned %d after %lld usecs
-  devices_deferred,     // debugfs devices_deferred dump: "name\treason"
+  probe_returned,     // probe of %s returned %d after %lld usecs
+  initcall_calling,   // calling  fn+0x0/0x10 [mod] @ pid
+  initcall_returned,  // initcall fn+0x0/0x10 [mod] returned %d after %lld usecs
+  devices_deferred,   // debugfs devices_deferred dump: "name\treason"
   // sound
   asoc_not_registered,  // ASoC: CPU DAI %s not registered / CODEC DAI %s not registered / ...
   asoc_not_found,       // ASoC: (codec|platform|cpu) component %s not found for link %s / Component %s not found ...
@@ -49,13 +49,14 @@ enum class MsgKind : uint8_t {
   sof_milestone,        // SOF/HDA progress lines (DSP detected, codecs found, machine driver, firmware info/ABI)
   sof_error,            // SOF/HDA failures (failed to load/boot DSP firmware, probe work errors, couldn't bind)
   // firmware / modules
-  fw_loaded,            // firmware: direct-loading firmware %s (Debian) / direct-loading %s
-  fw_failed,            // Direct firmware load for %s failed with error %d / firmware: failed to load %s (%d) / loading %s failed with error %d
-  module_request,       // request_module: ... (kmod throttling hints)
+  fw_loaded,  // firmware: direct-loading firmware %s (Debian) / direct-loading %s
+  fw_failed,  // Direct firmware load for %s failed with error %d / firmware: failed to load %s (%d) / loading %s failed
+              // with error %d
+  module_request,  // request_module: ... (kmod throttling hints)
   // whole-log facts
-  pci_device,           // pci %s: [vvvv:dddd] type %02x class %#08x (PCI enumeration); text = from '['
-  kernel_version,       // Linux version %s ...
-  command_line,         // Command line: / Kernel command line:
+  pci_device,      // pci %s: [vvvv:dddd] type %02x class %#08x (PCI enumeration); text = from '['
+  kernel_version,  // Linux version %s ...
+  command_line,    // Command line: / Kernel command line:
 };
 std::string_view to_string(MsgKind k);
 

@@ -20,8 +20,8 @@ bool LogImporter::Impl::is_oops(sv m) {
   // Every prefix below starts with one of these bytes: other lines skip the ~30 comparisons.
   static constexpr sv kPrefixFirst = "-BWOgC<RFDPMH?";
   if (m.empty() || kPrefixFirst.find(m[0]) == sv::npos) return is_stack_frame(m) || in_oops;
-  if ((m.size() > 12 && m[0] == '-' && m.find("[ cut here ]") != sv::npos) || starts(m, "BUG: ") || starts(m, "WARNING: CPU:") || starts(m, "Oops: ") ||
-      starts(m, "general protection fault")) {
+  if ((m.size() > 12 && m[0] == '-' && m.find("[ cut here ]") != sv::npos) || starts(m, "BUG: ") ||
+      starts(m, "WARNING: CPU:") || starts(m, "Oops: ") || starts(m, "general protection fault")) {
     in_oops = true;
     return true;
   }
@@ -33,8 +33,8 @@ bool LogImporter::Impl::is_oops(sv m) {
       starts(m, "</IRQ>") || starts(m, "RIP: ") || starts(m, "Code: ") || starts(m, "RSP: ") || starts(m, "RAX: ") ||
       starts(m, "RDX: ") || starts(m, "RBP: ") || starts(m, "R10: ") || starts(m, "R13: ") || starts(m, "FS: ") ||
       starts(m, "CS: ") || starts(m, "CR2: ") || starts(m, "DR0: ") || starts(m, "DR3: ") || starts(m, "PKRU: ") ||
-      starts(m, "Modules linked in:") || starts(m, "Hardware name: ") || starts(m, "Workqueue: ") ||
-      starts(m, "? ") || starts(m, "CPU: "))
+      starts(m, "Modules linked in:") || starts(m, "Hardware name: ") || starts(m, "Workqueue: ") || starts(m, "? ") ||
+      starts(m, "CPU: "))
     return true;
   return is_stack_frame(m) || in_oops;
 }

@@ -1,5 +1,7 @@
 // LogImporter, output: the trace header, event lines in time order and the
 // declarations of devices the log implies. See log_importer_impl.h.
+#include <stdexcept>
+
 #include "tracer/import/log_importer_impl.h"
 
 namespace reprobe {
@@ -44,8 +46,12 @@ nlohmann::ordered_json LogImporter::Impl::event_json(const OutEvent& e) {
       j["dev"] = utf8(e.dev);
       j["reason"] = utf8(e.name);
       break;
-    case EventKind::trigger: j["cause"] = utf8(e.s2); break;
-    case EventKind::timeout_extended: j["secs"] = e.num; break;
+    case EventKind::trigger:
+      j["cause"] = utf8(e.s2);
+      break;
+    case EventKind::timeout_extended:
+      j["secs"] = e.num;
+      break;
     case EventKind::fw_request:
       j["id"] = e.id;
       j["mode"] = "sync";
@@ -60,12 +66,16 @@ nlohmann::ordered_json LogImporter::Impl::event_json(const OutEvent& e) {
       j["name"] = utf8(e.name);
       j["wait"] = e.flag;
       break;
-    case EventKind::module_load: j["module"] = utf8(e.name); break;
+    case EventKind::module_load:
+      j["module"] = utf8(e.name);
+      break;
     case EventKind::module_init_done:
       j["module"] = utf8(e.name);
       j["ret"] = e.num;
       break;
-    case EventKind::card_bind_start: j["dev"] = utf8(e.dev); break;
+    case EventKind::card_bind_start:
+      j["dev"] = utf8(e.dev);
+      break;
     case EventKind::card_bind_end:
       j["dev"] = utf8(e.dev);
       j["ret"] = e.num;
@@ -88,7 +98,8 @@ nlohmann::ordered_json LogImporter::Impl::event_json(const OutEvent& e) {
       j["index"] = e.num;
       j["id"] = utf8(e.name);
       break;
-    default: break;
+    default:
+      break;
   }
   if (e.inferred) j["inferred"] = true;
   return j;
@@ -99,7 +110,8 @@ void LogImporter::Impl::write_one(TraceWriter& w, const OutEvent& e) {
   std::string where = e.input < labels.size() ? labels[e.input] : "?";
   where += ":" + std::to_string(e.line);
   // The importer builds every event from the schema: a refusal is a bug, named by the log line.
-  if (auto r = w.event(j); !r) throw std::logic_error(where + ": the importer built an invalid event: " + r.error().message);
+  if (auto r = w.event(j); !r)
+    throw std::logic_error(where + ": the importer built an invalid event: " + r.error().message);
   ++stats.events;
   if (e.inferred) ++stats.inferred;
   if (opt.explain) opt.explain(where, canonical_event_line(j).value());
@@ -142,9 +154,8 @@ void LogImporter::Impl::write_range(std::ostream& out, size_t n) {
 }
 
 void LogImporter::Impl::sort_buffer() {
-  std::stable_sort(buf.begin(), buf.end(), [](const OutEvent& a, const OutEvent& b) {
-    return a.t != b.t ? a.t < b.t : a.seq < b.seq;
-  });
+  std::stable_sort(buf.begin(), buf.end(),
+                   [](const OutEvent& a, const OutEvent& b) { return a.t != b.t ? a.t < b.t : a.seq < b.seq; });
 }
 
 std::string LogImporter::Impl::profile_guess() const {
@@ -162,8 +173,10 @@ nlohmann::ordered_json LogImporter::Impl::header() {
   std::string rel = release;
   std::string profile;
   if (!opt.kernel.empty()) {
-    if (opt.kernel == "5.10" || opt.kernel == "6.1" || opt.kernel == "6.6" || opt.kernel == "6.12") profile = opt.kernel;
-    else rel = opt.kernel;
+    if (opt.kernel == "5.10" || opt.kernel == "6.1" || opt.kernel == "6.6" || opt.kernel == "6.12")
+      profile = opt.kernel;
+    else
+      rel = opt.kernel;
   }
   k["release"] = rel.empty() ? "unknown" : utf8(rel);
   if (profile.empty() && rel.empty()) profile = profile_guess();
@@ -176,8 +189,10 @@ nlohmann::ordered_json LogImporter::Impl::header() {
   for (const auto& spec : all_event_specs()) {
     if (spec.kind == EventKind::extension) continue;
     const size_t i = static_cast<size_t>(spec.kind);
-    if (observed[i]) hooks[std::string(spec.name)] = "dmesg";
-    else if (inferred_kind[i]) hooks[std::string(spec.name)] = "inferred";
+    if (observed[i])
+      hooks[std::string(spec.name)] = "dmesg";
+    else if (inferred_kind[i])
+      hooks[std::string(spec.name)] = "inferred";
   }
   for (const auto& spec : all_event_specs()) {
     if (spec.kind == EventKind::extension) continue;
@@ -215,26 +230,37 @@ nlohmann::ordered_json LogImporter::Impl::header() {
 std::string LogImporter::Impl::unobserved_reason(EventKind k) const {
   switch (k) {
     case EventKind::probe_start:
-      return dyndbg_seen ? "partly: only attempts after dyndbg was enabled"
-                         : "needs dyndbg for drivers/base/dd.c (probing driver lines); inferred from driver-prefixed lines, "
-                           "initcall_debug durations and deferral messages";
+      return dyndbg_seen
+                 ? "partly: only attempts after dyndbg was enabled"
+                 : "needs dyndbg for drivers/base/dd.c (probing driver lines); inferred from driver-prefixed lines, "
+                   "initcall_debug durations and deferral messages";
     case EventKind::probe_end:
       return "partly: only bound/deferral/failure lines; other ends are inferred";
     case EventKind::bound:
       return dyndbg_seen ? "partly: binds before dyndbg was enabled are inferred"
                          : "needs dyndbg for drivers/base/dd.c; inferred from driver-prefixed lines";
     case EventKind::defer_add:
-    case EventKind::defer_del: return "needs dyndbg for drivers/base/dd.c";
-    case EventKind::trigger: return "never printed by the kernel; inferred from binds and the timeout";
-    case EventKind::timeout_fired: return "only printed when a device is still deferred (deferred probe pending)";
-    case EventKind::timeout_armed: return "not printed by the kernel";
-    case EventKind::timeout_extended: return "needs dyndbg for drivers/base/dd.c (>= 5.19)";
+    case EventKind::defer_del:
+      return "needs dyndbg for drivers/base/dd.c";
+    case EventKind::trigger:
+      return "never printed by the kernel; inferred from binds and the timeout";
+    case EventKind::timeout_fired:
+      return "only printed when a device is still deferred (deferred probe pending)";
+    case EventKind::timeout_armed:
+      return "not printed by the kernel";
+    case EventKind::timeout_extended:
+      return "needs dyndbg for drivers/base/dd.c (>= 5.19)";
     case EventKind::module_load:
-    case EventKind::module_init_done: return "needs initcall_debug";
-    case EventKind::fw_request: return "only failures and Debian's direct-loading lines are printed; requests are inferred";
-    case EventKind::device_add: return "only PCI enumeration is printed; other devices are declared at their first message";
-    case EventKind::snd_card_register: return "inferred from the card's input devices";
-    default: return "not printed by the kernel";
+    case EventKind::module_init_done:
+      return "needs initcall_debug";
+    case EventKind::fw_request:
+      return "only failures and Debian's direct-loading lines are printed; requests are inferred";
+    case EventKind::device_add:
+      return "only PCI enumeration is printed; other devices are declared at their first message";
+    case EventKind::snd_card_register:
+      return "inferred from the card's input devices";
+    default:
+      return "not printed by the kernel";
   }
 }
 

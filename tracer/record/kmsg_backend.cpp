@@ -19,8 +19,8 @@
 #include "tracer/import/log_importer.h"
 #include "tracer/record/recording_output.h"
 #include "tracer/record/recording_session.h"
-#include "tracer/snapshot/snapshot.h"
 #include "tracer/record/workload.h"
+#include "tracer/snapshot/snapshot.h"
 
 namespace reprobe {
 
@@ -109,7 +109,8 @@ Result<DyndbgSession> DyndbgSession::enable(const fs::path& control, const std::
   return enable(dyndbg_control_file(control), queries, log);
 }
 
-Result<DyndbgSession> DyndbgSession::enable(std::shared_ptr<DyndbgControl> control, const std::vector<std::string>& queries,
+Result<DyndbgSession> DyndbgSession::enable(std::shared_ptr<DyndbgControl> control,
+                                            const std::vector<std::string>& queries,
                                             const std::function<void(const std::string&)>& log) {
   auto before = control->read();
   if (!before) return before.error();
@@ -121,8 +122,10 @@ Result<DyndbgSession> DyndbgSession::enable(std::shared_ptr<DyndbgControl> contr
   bool any = false;
   for (const auto& q : queries) {
     auto r = control->write(q);
-    if (r) any = true;
-    else if (log) log(r.error().str() + " (module not loaded?)");
+    if (r)
+      any = true;
+    else if (log)
+      log(r.error().str() + " (module not loaded?)");
   }
   if (!any) {
     session.active_ = false;
@@ -236,7 +239,8 @@ int record_with_kmsg(const KmsgRecordOptions& o) {
       ::close(fd);
       return 2;
     }
-    auto s = DyndbgSession::enable(*control, default_dyndbg_queries(), o.verbose ? log : std::function<void(const std::string&)>{});
+    auto s = DyndbgSession::enable(*control, default_dyndbg_queries(),
+                                   o.verbose ? log : std::function<void(const std::string&)>{});
     if (!s) {
       log("--dyndbg: " + s.error().str());
       ::close(fd);

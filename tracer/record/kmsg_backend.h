@@ -71,8 +71,8 @@ class DyndbgSession {
 };
 
 // Finds the dynamic_debug control file: <debugfs>/dynamic_debug/control, then /proc/dynamic_debug/control.
-std::optional<std::filesystem::path> find_dyndbg_control(const std::filesystem::path& debugfs_root = "/sys/kernel/debug",
-                                                         const std::filesystem::path& proc_root = "/proc");
+std::optional<std::filesystem::path> find_dyndbg_control(
+    const std::filesystem::path& debugfs_root = "/sys/kernel/debug", const std::filesystem::path& proc_root = "/proc");
 
 struct KmsgRecordOptions : RecordOptions {
   bool dyndbg = false;

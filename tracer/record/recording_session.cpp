@@ -46,13 +46,20 @@ CommandWatch process_command_watch() {
 
 const char* to_string(StopReason r) {
   switch (r) {
-    case StopReason::running: return "running";
-    case StopReason::signal: return "signal";
-    case StopReason::duration: return "duration";
-    case StopReason::idle: return "idle";
-    case StopReason::command_exited: return "command exited";
-    case StopReason::write_failed: return "write failed";
-    case StopReason::source_failed: return "source failed";
+    case StopReason::running:
+      return "running";
+    case StopReason::signal:
+      return "signal";
+    case StopReason::duration:
+      return "duration";
+    case StopReason::idle:
+      return "idle";
+    case StopReason::command_exited:
+      return "command exited";
+    case StopReason::write_failed:
+      return "write failed";
+    case StopReason::source_failed:
+      return "source failed";
   }
   return "?";
 }

@@ -104,8 +104,7 @@ bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.
 bool contains(std::string_view s, std::string_view p) { return s.find(p) != std::string_view::npos; }
 
 bool is_sound_module(std::string_view name) {
-  return starts_with(name, "snd") || contains(name, "sof") || starts_with(name, "soundwire") ||
-         name == "soundcore";
+  return starts_with(name, "snd") || contains(name, "sof") || starts_with(name, "soundwire") || name == "soundcore";
 }
 
 uint64_t boottime_ns() {
@@ -186,13 +185,19 @@ ojson relevant_cmdline_options(std::string_view cmdline) {
     if (dot != std::string::npos) std::replace(key.begin(), key.end(), '-', '_');
     const std::string module = dot == std::string::npos ? "" : key.substr(0, dot);
     const std::string param = dot == std::string::npos ? key : key.substr(dot + 1);
-    static constexpr std::string_view kCore[] = {"deferred_probe_timeout", "driver_async_probe", "dyndbg",
-                                                 "fw_devlink",             "fw_devlink.strict",  "fw_devlink.sync_state",
-                                                 "initcall_debug",         "initcall_blacklist", "module_blacklist",
-                                                 "modprobe.blacklist",     "module.async_probe"};
+    static constexpr std::string_view kCore[] = {"deferred_probe_timeout",
+                                                 "driver_async_probe",
+                                                 "dyndbg",
+                                                 "fw_devlink",
+                                                 "fw_devlink.strict",
+                                                 "fw_devlink.sync_state",
+                                                 "initcall_debug",
+                                                 "initcall_blacklist",
+                                                 "module_blacklist",
+                                                 "modprobe.blacklist",
+                                                 "module.async_probe"};
     const bool relevant = std::find(std::begin(kCore), std::end(kCore), key) != std::end(kCore) ||
-                          (!module.empty() && (param == "dyndbg" || param == "async_probe" ||
-                                               is_sound_module(module)));
+                          (!module.empty() && (param == "dyndbg" || param == "async_probe" || is_sound_module(module)));
     if (!relevant) continue;
     if (eq == std::string::npos)
       out[key] = true;
@@ -392,8 +397,7 @@ Result<std::vector<SoundDevice>> sound_devices_sysfs(const fs::path& sysfs_root)
   std::error_code ec;
   fs::directory_iterator it(dir, ec);
   if (ec) {
-    if (ec == std::errc::no_such_file_or_directory)
-      return Error{dir.string(), 0, "missing (sound core not loaded?)"};
+    if (ec == std::errc::no_such_file_or_directory) return Error{dir.string(), 0, "missing (sound core not loaded?)"};
     return Error{dir.string(), 0, "cannot list: " + ec.message()};
   }
   const fs::path devices_root = fs::canonical(sysfs_root / "devices", ec);
@@ -472,8 +476,8 @@ Result<std::vector<AlsaCard>> alsa_cards_lib(std::vector<Error>& errors) {
       if (dev < 0) break;
       AlsaPcm pcm;
       pcm.device = dev;
-      for (const auto& [stream, name] : {std::pair{SND_PCM_STREAM_PLAYBACK, "playback"},
-                                        std::pair{SND_PCM_STREAM_CAPTURE, "capture"}}) {
+      for (const auto& [stream, name] :
+           {std::pair{SND_PCM_STREAM_PLAYBACK, "playback"}, std::pair{SND_PCM_STREAM_CAPTURE, "capture"}}) {
         snd_pcm_info_set_device(pinfo, static_cast<unsigned>(dev));
         snd_pcm_info_set_subdevice(pinfo, 0);
         snd_pcm_info_set_stream(pinfo, stream);
@@ -606,195 +610,213 @@ ojson to_json(const AlsaCard& c) {
 
 // ---------------------------------------------------------------- snapshot
 
+namespace {
+
+// The snapshot's "kernel" section.
+void snapshot_kernel(const SnapshotOptions& opt, ojson& snap, std::vector<Error>& errors) {
+  utsname u{};
+  const bool have_uname = uname(&u) == 0;
+  ojson k = ojson::object();
+  if (auto r = read_attr(opt.proc_root / "sys/kernel/osrelease"))
+    k["release"] = *r;
+  else if (have_uname)
+    k["release"] = u.release;
+  else
+    errors.push_back(r.error());
+  if (auto v = read_attr(opt.proc_root / "sys/kernel/version"))
+    k["version"] = *v;
+  else if (have_uname)
+    k["version"] = u.version;
+  if (have_uname) k["machine"] = u.machine;
+  snap["kernel"] = std::move(k);
+}
+
+// The snapshot's "cmdline" section.
+void snapshot_cmdline(const SnapshotOptions& opt, ojson& snap, std::vector<Error>& errors) {
+  ojson c = ojson::object();
+  if (auto r = read_attr(opt.proc_root / "cmdline")) {
+    c["raw"] = *r;
+    c["options"] = relevant_cmdline_options(*r);
+  } else {
+    errors.push_back(r.error());
+  }
+  snap["cmdline"] = std::move(c);
+}
+
+// The snapshot's "dmi" section.
+void snapshot_dmi(const SnapshotOptions& opt, ojson& snap, std::vector<Error>& errors) {
+  // Never the serial numbers or product_uuid.
+  static constexpr const char* kFields[] = {"sys_vendor",     "product_name", "product_version", "product_family",
+                                            "product_sku",    "board_vendor", "board_name",      "board_version",
+                                            "bios_vendor",    "bios_version", "bios_date",       "bios_release",
+                                            "chassis_vendor", "chassis_type"};
+  const fs::path dir = opt.sysfs_root / "class/dmi/id";
+  ojson d = ojson::object();
+  for (const char* f : kFields)
+    if (auto v = read_attr(dir / f)) d[f] = *v;
+  if (d.empty()) {
+    std::error_code ec;
+    errors.push_back({dir.string(), 0, fs::exists(dir, ec) ? "no readable DMI field" : "missing (no DMI)"});
+  }
+  snap["dmi"] = std::move(d);
+}
+
+// The snapshot's "lockdown" section.
+void snapshot_lockdown(const SnapshotOptions& opt, ojson& snap, std::vector<Error>& errors) {
+  const fs::path p = opt.sysfs_root / "kernel/security/lockdown";
+  if (auto r = read_attr(p)) {
+    snap["lockdown"] = parse_lockdown(*r);
+  } else {
+    Error e = r.error();
+    if (e.message == errno_text(ENOENT)) e.message = "missing (securityfs not mounted or no lockdown LSM)";
+    errors.push_back(e);
+  }
+}
+
+// The snapshot's "btf" section.
+void snapshot_btf(const SnapshotOptions& opt, ojson& snap, std::vector<Error>& errors) {
+  const fs::path dir = opt.sysfs_root / "kernel/btf";
+  ojson b = ojson::object();
+  std::error_code ec;
+  b["vmlinux"] = fs::exists(dir / "vmlinux", ec);
+  std::vector<std::string> mods;
+  fs::directory_iterator it(dir, ec);
+  if (ec) {
+    errors.push_back({dir.string(), 0,
+                      ec == std::errc::no_such_file_or_directory
+                          ? "missing: kernel without CONFIG_DEBUG_INFO_BTF (record with --btf FILE)"
+                          : "cannot list: " + ec.message()});
+  } else {
+    for (const fs::directory_iterator end; it != end; it.increment(ec)) {
+      if (ec) break;
+      const std::string n = it->path().filename().string();
+      if (starts_with(n, "snd") || contains(n, "sof")) mods.push_back(n);
+    }
+    std::sort(mods.begin(), mods.end());
+  }
+  b["sound_modules"] = mods;
+  snap["btf"] = std::move(b);
+}
+
+// The snapshot's "modules" section.
+void snapshot_modules(const SnapshotOptions& opt, ojson& snap, std::vector<Error>& errors) {
+  std::vector<std::string> mods;
+  if (auto r = read_text(opt.proc_root / "modules")) {
+    for (const auto& line : split_lines(*r)) {
+      const std::string name = line.substr(0, line.find(' '));
+      if (!name.empty() && is_sound_module(name)) mods.push_back(name);
+    }
+    std::sort(mods.begin(), mods.end());
+  } else {
+    Error e = r.error();
+    if (e.message == errno_text(ENOENT)) e.message = "missing (kernel without module support?)";
+    errors.push_back(e);
+  }
+  snap["modules"] = mods;
+}
+
+// The snapshot's "udev" section.
+void snapshot_udev(const SnapshotOptions& opt, ojson& snap, std::vector<Error>& errors) {
+  const bool default_sysfs = opt.sysfs_root == fs::path("/sys");
+  const bool udev = opt.use_libudev && default_sysfs;
+  ojson u = ojson::object();
+  u["source"] = udev ? "libudev" : "sysfs";
+  ojson pci = ojson::array();
+  if (auto r = udev ? pci_audio_devices_udev() : pci_audio_devices_sysfs(opt.sysfs_root)) {
+    for (const auto& d : *r) pci.push_back(to_json(d));
+  } else {
+    errors.push_back(r.error());
+  }
+  u["pci_audio"] = std::move(pci);
+  ojson snd = ojson::array();
+  if (auto r = udev ? sound_devices_udev() : sound_devices_sysfs(opt.sysfs_root)) {
+    for (const auto& d : *r) snd.push_back(to_json(d));
+  } else {
+    errors.push_back(r.error());
+  }
+  u["sound"] = std::move(snd);
+  snap["udev"] = std::move(u);
+}
+
+// The snapshot's "alsa" section.
+void snapshot_alsa(const SnapshotOptions& opt, ojson& snap, std::vector<Error>& errors) {
+  const bool default_sysfs = opt.sysfs_root == fs::path("/sys");
+  const bool default_proc = opt.proc_root == fs::path("/proc");
+  ojson a = ojson::object();
+  std::optional<std::vector<AlsaCard>> cards;
+  std::string source = "procfs";
+  auto procfs = alsa_cards_procfs(opt.proc_root);
+  if (opt.use_alsa_lib && default_sysfs && default_proc) {
+    std::vector<Error> card_errors;
+    auto lib = alsa_cards_lib(card_errors);
+    errors.insert(errors.end(), card_errors.begin(), card_errors.end());
+    if (!lib) {
+      errors.push_back(lib.error());
+    } else if (lib->empty() && procfs && !procfs->empty()) {
+      errors.push_back({"alsa-lib", 0,
+                        "saw no card but /proc/asound lists " + std::to_string(procfs->size()) +
+                            " (is /dev/snd populated and accessible?)"});
+    } else {
+      if (lib->empty() && !procfs) errors.push_back(procfs.error());  // why there is no card at all
+      cards = std::move(*lib);
+      source = "alsa-lib";
+    }
+  }
+  if (!cards) {
+    if (procfs)
+      cards = *procfs;
+    else
+      errors.push_back(procfs.error());
+  }
+  a["source"] = source;
+  ojson arr = ojson::array();
+  if (cards)
+    for (const auto& c : *cards) arr.push_back(to_json(c));
+  a["cards"] = std::move(arr);
+  snap["alsa"] = std::move(a);
+}
+
+// The snapshot's "devices_deferred" section.
+void snapshot_devices_deferred(const SnapshotOptions& opt, ojson& snap, std::vector<Error>& errors) {
+  ojson d = ojson::object();
+  if (auto r = read_devices_deferred(opt.debugfs_root, opt.proc_root)) {
+    d["readable"] = true;
+    ojson arr = ojson::array();
+    for (const auto& x : *r) {
+      ojson o = ojson::object();
+      o["dev"] = x.dev;
+      o["reason"] = x.reason;
+      arr.push_back(std::move(o));
+    }
+    d["devices"] = std::move(arr);
+  } else {
+    d["readable"] = false;
+    d["why"] = r.error().message;
+    errors.push_back(r.error());
+  }
+  snap["devices_deferred"] = std::move(d);
+}
+
+}  // namespace
+
 ojson take_snapshot(const SnapshotOptions& opt) {
   ojson snap = ojson::object();
   std::vector<Error> errors;
+  snap["t"] = boottime_ns();
   // Never let one section take the snapshot down.
-  auto section = [&](const char* name, const std::function<void()>& f) {
+  using Section = void (*)(const SnapshotOptions&, ojson&, std::vector<Error>&);
+  static constexpr std::pair<const char*, Section> kSections[] = {
+      {"kernel", snapshot_kernel},     {"cmdline", snapshot_cmdline}, {"dmi", snapshot_dmi},
+      {"lockdown", snapshot_lockdown}, {"btf", snapshot_btf},         {"modules", snapshot_modules},
+      {"udev", snapshot_udev},         {"alsa", snapshot_alsa},       {"devices_deferred", snapshot_devices_deferred},
+  };
+  for (const auto& [name, section] : kSections) {
     try {
-      f();
+      section(opt, snap, errors);
     } catch (const std::exception& e) {
       errors.push_back({name, 0, std::string("internal error: ") + e.what()});
     }
-  };
-  const bool default_sysfs = opt.sysfs_root == fs::path("/sys");
-  const bool default_proc = opt.proc_root == fs::path("/proc");
-
-  snap["t"] = boottime_ns();
-
-  section("kernel", [&] {
-    utsname u{};
-    const bool have_uname = uname(&u) == 0;
-    ojson k = ojson::object();
-    if (auto r = read_attr(opt.proc_root / "sys/kernel/osrelease"))
-      k["release"] = *r;
-    else if (have_uname)
-      k["release"] = u.release;
-    else
-      errors.push_back(r.error());
-    if (auto v = read_attr(opt.proc_root / "sys/kernel/version"))
-      k["version"] = *v;
-    else if (have_uname)
-      k["version"] = u.version;
-    if (have_uname) k["machine"] = u.machine;
-    snap["kernel"] = std::move(k);
-  });
-
-  section("cmdline", [&] {
-    ojson c = ojson::object();
-    if (auto r = read_attr(opt.proc_root / "cmdline")) {
-      c["raw"] = *r;
-      c["options"] = relevant_cmdline_options(*r);
-    } else {
-      errors.push_back(r.error());
-    }
-    snap["cmdline"] = std::move(c);
-  });
-
-  section("dmi", [&] {
-    // Never the serial numbers or product_uuid.
-    static constexpr const char* kFields[] = {"sys_vendor",     "product_name",  "product_version", "product_family",
-                                              "product_sku",    "board_vendor",  "board_name",      "board_version",
-                                              "bios_vendor",    "bios_version",  "bios_date",       "bios_release",
-                                              "chassis_vendor", "chassis_type"};
-    const fs::path dir = opt.sysfs_root / "class/dmi/id";
-    ojson d = ojson::object();
-    for (const char* f : kFields)
-      if (auto v = read_attr(dir / f)) d[f] = *v;
-    if (d.empty()) {
-      std::error_code ec;
-      errors.push_back({dir.string(), 0, fs::exists(dir, ec) ? "no readable DMI field" : "missing (no DMI)"});
-    }
-    snap["dmi"] = std::move(d);
-  });
-
-  section("lockdown", [&] {
-    const fs::path p = opt.sysfs_root / "kernel/security/lockdown";
-    if (auto r = read_attr(p)) {
-      snap["lockdown"] = parse_lockdown(*r);
-    } else {
-      Error e = r.error();
-      if (e.message == errno_text(ENOENT)) e.message = "missing (securityfs not mounted or no lockdown LSM)";
-      errors.push_back(e);
-    }
-  });
-
-  section("btf", [&] {
-    const fs::path dir = opt.sysfs_root / "kernel/btf";
-    ojson b = ojson::object();
-    std::error_code ec;
-    b["vmlinux"] = fs::exists(dir / "vmlinux", ec);
-    std::vector<std::string> mods;
-    fs::directory_iterator it(dir, ec);
-    if (ec) {
-      errors.push_back({dir.string(), 0,
-                        ec == std::errc::no_such_file_or_directory
-                            ? "missing: kernel without CONFIG_DEBUG_INFO_BTF (record with --btf FILE)"
-                            : "cannot list: " + ec.message()});
-    } else {
-      for (const fs::directory_iterator end; it != end; it.increment(ec)) {
-        if (ec) break;
-        const std::string n = it->path().filename().string();
-        if (starts_with(n, "snd") || contains(n, "sof")) mods.push_back(n);
-      }
-      std::sort(mods.begin(), mods.end());
-    }
-    b["sound_modules"] = mods;
-    snap["btf"] = std::move(b);
-  });
-
-  section("modules", [&] {
-    std::vector<std::string> mods;
-    if (auto r = read_text(opt.proc_root / "modules")) {
-      for (const auto& line : split_lines(*r)) {
-        const std::string name = line.substr(0, line.find(' '));
-        if (!name.empty() && is_sound_module(name)) mods.push_back(name);
-      }
-      std::sort(mods.begin(), mods.end());
-    } else {
-      Error e = r.error();
-      if (e.message == errno_text(ENOENT)) e.message = "missing (kernel without module support?)";
-      errors.push_back(e);
-    }
-    snap["modules"] = mods;
-  });
-
-  section("udev", [&] {
-    const bool udev = opt.use_libudev && default_sysfs;
-    ojson u = ojson::object();
-    u["source"] = udev ? "libudev" : "sysfs";
-    ojson pci = ojson::array();
-    if (auto r = udev ? pci_audio_devices_udev() : pci_audio_devices_sysfs(opt.sysfs_root)) {
-      for (const auto& d : *r) pci.push_back(to_json(d));
-    } else {
-      errors.push_back(r.error());
-    }
-    u["pci_audio"] = std::move(pci);
-    ojson snd = ojson::array();
-    if (auto r = udev ? sound_devices_udev() : sound_devices_sysfs(opt.sysfs_root)) {
-      for (const auto& d : *r) snd.push_back(to_json(d));
-    } else {
-      errors.push_back(r.error());
-    }
-    u["sound"] = std::move(snd);
-    snap["udev"] = std::move(u);
-  });
-
-  section("alsa", [&] {
-    ojson a = ojson::object();
-    std::optional<std::vector<AlsaCard>> cards;
-    std::string source = "procfs";
-    auto procfs = alsa_cards_procfs(opt.proc_root);
-    if (opt.use_alsa_lib && default_sysfs && default_proc) {
-      std::vector<Error> card_errors;
-      auto lib = alsa_cards_lib(card_errors);
-      errors.insert(errors.end(), card_errors.begin(), card_errors.end());
-      if (!lib) {
-        errors.push_back(lib.error());
-      } else if (lib->empty() && procfs && !procfs->empty()) {
-        errors.push_back({"alsa-lib", 0,
-                          "saw no card but /proc/asound lists " + std::to_string(procfs->size()) +
-                              " (is /dev/snd populated and accessible?)"});
-      } else {
-        if (lib->empty() && !procfs) errors.push_back(procfs.error());  // why there is no card at all
-        cards = std::move(*lib);
-        source = "alsa-lib";
-      }
-    }
-    if (!cards) {
-      if (procfs)
-        cards = *procfs;
-      else
-        errors.push_back(procfs.error());
-    }
-    a["source"] = source;
-    ojson arr = ojson::array();
-    if (cards)
-      for (const auto& c : *cards) arr.push_back(to_json(c));
-    a["cards"] = std::move(arr);
-    snap["alsa"] = std::move(a);
-  });
-
-  section("devices_deferred", [&] {
-    ojson d = ojson::object();
-    if (auto r = read_devices_deferred(opt.debugfs_root, opt.proc_root)) {
-      d["readable"] = true;
-      ojson arr = ojson::array();
-      for (const auto& x : *r) {
-        ojson o = ojson::object();
-        o["dev"] = x.dev;
-        o["reason"] = x.reason;
-        arr.push_back(std::move(o));
-      }
-      d["devices"] = std::move(arr);
-    } else {
-      d["readable"] = false;
-      d["why"] = r.error().message;
-      errors.push_back(r.error());
-    }
-    snap["devices_deferred"] = std::move(d);
-  });
-
+  }
   ojson errs = ojson::array();
   for (const auto& e : errors) errs.push_back(e.str());
   snap["errors"] = std::move(errs);
@@ -814,8 +836,10 @@ ojson take_snapshot(const SnapshotOptions& opt) {
 ojson header_kernel_json(const ojson& snapshot) {
   ojson k = ojson::object();
   const auto kern = snapshot.find("kernel");
-  if (kern != snapshot.end() && kern->contains("release")) k["release"] = (*kern)["release"];
-  else k["release"] = "unknown";
+  if (kern != snapshot.end() && kern->contains("release"))
+    k["release"] = (*kern)["release"];
+  else
+    k["release"] = "unknown";
   const auto cmd = snapshot.find("cmdline");
   if (cmd != snapshot.end() && cmd->contains("raw")) k["cmdline"] = (*cmd)["raw"];
   return k;

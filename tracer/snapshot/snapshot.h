@@ -73,7 +73,7 @@ Result<std::vector<DeferredDevice>> read_devices_deferred(const std::filesystem:
 std::string parse_lockdown(std::string_view text);
 
 struct PciAudioDevice {
-  std::string slot;  // 0000:00:1f.3
+  std::string slot;                                                                      // 0000:00:1f.3
   std::string class_code, vendor, device, subsystem_vendor, subsystem_device, revision;  // "0x040300", "0x8086"...
   std::optional<std::string> driver;
   std::string modalias;
@@ -84,9 +84,9 @@ Result<std::vector<PciAudioDevice>> pci_audio_devices_udev();
 Result<std::vector<PciAudioDevice>> pci_audio_devices_sysfs(const std::filesystem::path& sysfs_root);
 
 struct SoundDevice {
-  std::string name;                          // card0, controlC0, pcmC0D0p, ...
-  std::optional<std::string> driver;         // class devices normally have none
-  std::optional<std::string> parent;         // nearest parent device: 0000:00:1f.3, card0, ...
+  std::string name;                   // card0, controlC0, pcmC0D0p, ...
+  std::optional<std::string> driver;  // class devices normally have none
+  std::optional<std::string> parent;  // nearest parent device: 0000:00:1f.3, card0, ...
   std::optional<std::string> parent_subsystem;
   std::optional<std::string> parent_driver;
 };

@@ -9,11 +9,11 @@
 
 #include <gtest/gtest.h>
 
-#include "replayer/verdict/replay.h"
 #include "replayer/trace/trace_reader.h"
+#include "replayer/verdict/replay.h"
+#include "tests/support/golden_file.h"
 #include "tracer/import/log_importer.h"
 #include "tracer/import/log_input.h"
-#include "tests/support/golden_file.h"
 
 namespace reprobe {
 namespace {
@@ -64,13 +64,12 @@ TEST_P(ImportGolden, ReadsBackAndReplaysWithLowerConfidence) {
   EXPECT_EQ(rep->fidelity.confidence, "lower");
 }
 
-INSTANTIATE_TEST_SUITE_P(Variants, ImportGolden, ::testing::ValuesIn(variants()),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (char& c : n)
-                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Variants, ImportGolden, ::testing::ValuesIn(variants()), [](const auto& info) {
+  std::string n = info.param;
+  for (char& c : n)
+    if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+  return n;
+});
 
 // The same boot in every format: the events (everything after the header) are the
 // same trace; only timestamps of second-resolution formats and the synthetic clock differ.
@@ -106,7 +105,8 @@ TEST(ImportGolden, DyndbgLogsReplayExactly) {
     o.policies = {"stock"};
     auto rep = replay(*tr, o);
     ASSERT_TRUE(rep.ok()) << rep.error().str();
-    EXPECT_TRUE(rep->fidelity.exact) << v << ": " << (rep->fidelity.divergences.empty() ? "" : rep->fidelity.divergences[0]);
+    EXPECT_TRUE(rep->fidelity.exact) << v << ": "
+                                     << (rep->fidelity.divergences.empty() ? "" : rep->fidelity.divergences[0]);
   }
 }
 

@@ -183,8 +183,9 @@ TEST(LogImporter, DevicesDeclaredBeforeUseAndTimesNeverDecrease) {
   const std::string t = import_text(
       "[    5.000000] probe of 0000:00:1f.3 returned 0 after 2000000 usecs\n"
       "[    4.000000] platform late: deferred probe pending\n");
-  EXPECT_NE(t.find("{\"t\":3000000000,\"ev\":\"device_add\",\"dev\":\"0000:00:1f.3\",\"bus\":\"pci\",\"inferred\":true}"),
-            std::string::npos)
+  EXPECT_NE(
+      t.find("{\"t\":3000000000,\"ev\":\"device_add\",\"dev\":\"0000:00:1f.3\",\"bus\":\"pci\",\"inferred\":true}"),
+      std::string::npos)
       << t;
   EXPECT_NE(t.find("\"ev\":\"timeout_fired\""), std::string::npos);
 }
@@ -194,7 +195,8 @@ TEST(LogImporter, LastBootOnlyAndUntimedLinesKeepOrder) {
   LogImporter imp(o);
   auto in = LogInput::from_memory(
       "[    0.000000] Linux version 6.1.0-1-amd64 (x)\n[    3.000000] a b.0: probe with driver a failed with error -5\n"
-      "[    0.000000] Linux version 6.1.0-2-amd64 (x)\n[    2.000000] c d.0: probe with driver c failed with error -5\n",
+      "[    0.000000] Linux version 6.1.0-2-amd64 (x)\n[    2.000000] c d.0: probe with driver c failed with error "
+      "-5\n",
       "two-boots.log");
   ASSERT_TRUE(imp.import(*in).ok());
   std::ostringstream os;
@@ -202,13 +204,15 @@ TEST(LogImporter, LastBootOnlyAndUntimedLinesKeepOrder) {
   EXPECT_EQ(imp.stats().boots, 2u);
   EXPECT_EQ(os.str().find("b.0"), std::string::npos);
   EXPECT_NE(os.str().find("6.1.0-2-amd64"), std::string::npos);
-  const std::string untimed = import_text("x a.0: ASoC: CPU DAI P not registered\nplatform a.0: deferred probe pending\n");
+  const std::string untimed =
+      import_text("x a.0: ASoC: CPU DAI P not registered\nplatform a.0: deferred probe pending\n");
   EXPECT_NE(untimed.find("synthetic"), std::string::npos);
 }
 
 TEST(LogImporter, RedactsHostsAndSerials) {
   const std::string t = import_text(
-      "May 30 13:32:21 janes-laptop kernel: [    1.0] x 0000:00:1f.3: firmware: failed to load janes-laptop/fw.bin (-2)\n");
+      "May 30 13:32:21 janes-laptop kernel: [    1.0] x 0000:00:1f.3: firmware: failed to load janes-laptop/fw.bin "
+      "(-2)\n");
   EXPECT_EQ(t.find("janes-laptop"), std::string::npos) << t;
 }
 
@@ -233,10 +237,12 @@ TEST(LogImporter, NonDeviceLinesAreNotDevices) {
       "[ 0.1] Zone ranges:\n[ 0.2] Dynamic Preempt: voluntary\n[ 0.3] NMI watchdog: Enabled\n"
       "[ 0.4] pinctrl core: initialized pinctrl subsystem\n[ 0.5] EDAC MC: Ver: 3.0.0\n"
       "[ 0.6] Policy zone: Normal\n[ 0.7] pci_bus 0000:00: root bus resource [io  0x0000-0x0cf7 window]\n");
-  for (const char* bogus : {"\"ranges\"", "\"Preempt\"", "\"watchdog\"", "\"core\"", "\"MC\"", "\"zone\"", "\"0000:00\""})
+  for (const char* bogus :
+       {"\"ranges\"", "\"Preempt\"", "\"watchdog\"", "\"core\"", "\"MC\"", "\"zone\"", "\"0000:00\""})
     EXPECT_EQ(t.find(bogus), std::string::npos) << bogus << "\n" << t;
-  const std::string k = import_text("6,1,100000,-;pinctrl core: x\n6,2,200000,-;serio serio1: x\n SUBSYSTEM=serio\n DEVICE=+serio:serio1\n"
-                                    "6,3,300000,-;foo bar1: no dictionary\n");
+  const std::string k = import_text(
+      "6,1,100000,-;pinctrl core: x\n6,2,200000,-;serio serio1: x\n SUBSYSTEM=serio\n DEVICE=+serio:serio1\n"
+      "6,3,300000,-;foo bar1: no dictionary\n");
   EXPECT_EQ(k.find("\"core\""), std::string::npos) << k;
   EXPECT_EQ(k.find("bar1"), std::string::npos) << k;
 }
@@ -256,11 +262,12 @@ TEST(LogImporter, RetryWithoutTriggerImpliesTheTimeout) {
             std::string::npos)
       << t;
   // the driver is registered at its first match line, never after
-  EXPECT_NE(t.find("{\"t\":41259053000,\"ev\":\"driver_register\",\"drv\":\"m\",\"bus\":\"platform\",\"inferred\":true}"),
-            std::string::npos)
+  EXPECT_NE(
+      t.find("{\"t\":41259053000,\"ev\":\"driver_register\",\"drv\":\"m\",\"bus\":\"platform\",\"inferred\":true}"),
+      std::string::npos)
       << t;
-  const std::string other = import_text(
-      "[ 1.0] platform m: Added to deferred list\n[ 3.0] platform m: Retrying from deferred list\n");
+  const std::string other =
+      import_text("[ 1.0] platform m: Added to deferred list\n[ 3.0] platform m: Retrying from deferred list\n");
   EXPECT_NE(other.find("\"cause\":\"other\""), std::string::npos) << other;
 }
 
@@ -269,7 +276,9 @@ TEST(LogImporter, HdaCodecImpliesItsControllerBoundAndRegisteredTheCard) {
       "[ 1.135117] pci 0000:00:01.0: [8086:2668] type 00 class 0x040300\n"
       "[ 1.135200] pci 0000:00:02.0: [1234:1111] type 00 class 0x030000\n"
       "[ 37.453572] snd_hda_codec_generic hdaudioC0D0: autoconfig for Generic: line_outs=1\n");
-  EXPECT_NE(t.find("\"ev\":\"bound\",\"dev\":\"0000:00:01.0\",\"drv\":\"snd_hda_intel\",\"inferred\":true"), std::string::npos) << t;
+  EXPECT_NE(t.find("\"ev\":\"bound\",\"dev\":\"0000:00:01.0\",\"drv\":\"snd_hda_intel\",\"inferred\":true"),
+            std::string::npos)
+      << t;
   EXPECT_NE(t.find("\"ev\":\"snd_card_register\",\"dev\":\"0000:00:01.0\",\"index\":0"), std::string::npos) << t;
   EXPECT_EQ(t.find("\"dev\":\"0000:00:02.0\",\"drv\""), std::string::npos) << t;
   // without the PCI class line nothing is inferred about a controller
@@ -301,7 +310,8 @@ std::vector<std::string> all_lines(LogInput& in, std::string* error);
 TEST(LogImporter, LiveFlushingWritesTheSameEventsAsTheFileImport) {
   // The kmsg backend's path: feed record by record, flush what is final, finish.
   namespace fs = std::filesystem;
-  for (const char* run : {"timeout-rescue-kmsg", "kick-kmsg", "hda-kmsg", "sof-late-component-kmsg", "sof-fw-callback-kmsg"}) {
+  for (const char* run :
+       {"timeout-rescue-kmsg", "kick-kmsg", "hda-kmsg", "sof-late-component-kmsg", "sof-fw-callback-kmsg"}) {
     SCOPED_TRACE(run);
     const fs::path log = fs::path(REPROBE_SOURCE_ROOT) / "tests" / "data" / "logs" / run / "kmsg.log";
     if (!fs::exists(log)) GTEST_FAIL() << log << " missing";
@@ -419,7 +429,8 @@ std::vector<std::string> all_lines(LogInput& in, std::string* error) {
 }
 
 std::string write_temp(const std::string& name, const std::string& data) {
-  const auto p = std::filesystem::temp_directory_path() / ("reprobe-log-input-" + std::to_string(::getpid()) + "-" + name);
+  const auto p =
+      std::filesystem::temp_directory_path() / ("reprobe-log-input-" + std::to_string(::getpid()) + "-" + name);
   std::ofstream(p, std::ios::binary) << data;
   return p.string();
 }

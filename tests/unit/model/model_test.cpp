@@ -89,7 +89,8 @@ TEST(Attribution, ModuleRequestAndFirmwareCallbackLinks) {
   b.at(ms(3.6), kMod2).ev("module_load", {{"module", "snd_codec_x"}});
   b.at(ms(3.7), kMod2).ev("driver_register", {{"drv", "codec"}, {"bus", "hdaudio"}});
   b.at(ms(3.8), kMod2).ev("module_init_done", {{"module", "snd_codec_x"}, {"ret", 0}});
-  b.at(ms(4), kMod).ev("fw_request", {{"id", 1}, {"mode", "nowait"}, {"name", "fw.bin"}, {"dev", "P"}, {"cb", "p_fw_cb"}});
+  b.at(ms(4), kMod)
+      .ev("fw_request", {{"id", 1}, {"mode", "nowait"}, {"name", "fw.bin"}, {"dev", "P"}, {"cb", "p_fw_cb"}});
   b.at(ms(5), kMod).ev("probe_end", {{"dev", "P"}, {"drv", "pdrv"}, {"ret", 0}, {"outcome", "bound"}});
   b.at(ms(9), cb).ev("fw_done", {{"id", 1}, {"ret", 0}});
   b.at(ms(10), cb).ev("component_add", {{"name", "dsp"}, {"dev", "P"}});
@@ -118,7 +119,8 @@ TEST(NeedInference, FromReason) {
   EXPECT_EQ(dm.need_mode, Evidence::reason);
   ASSERT_EQ(dm.needs.size(), 1u);
   EXPECT_EQ(m.resource_name(dm.needs[0].resource), "dai:d");
-  EXPECT_NE(dm.needs[0].detail.find("appeared at 50.000 ms (work context of P"), std::string::npos) << dm.needs[0].detail;
+  EXPECT_NE(dm.needs[0].detail.find("appeared at 50.000 ms (work context of P"), std::string::npos)
+      << dm.needs[0].detail;
 }
 
 TEST(NeedInference, BySeparationWhenNoReason) {

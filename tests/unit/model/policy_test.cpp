@@ -20,7 +20,8 @@ TEST(KernelProfile, ReleasesMapToNearestModelledProfile) {
   EXPECT_EQ(profile_for_release("7.1.0")->name, "6.12");
   EXPECT_FALSE(profile_for_release("garbage").has_value());
   EXPECT_FALSE(kernel_profile("4.19").ok());
-  EXPECT_EQ(kernel_profile("4.19").error().message, "unknown kernel profile '4.19' (known: 5.10, 6.1, 6.6, 6.12, auto)");
+  EXPECT_EQ(kernel_profile("4.19").error().message,
+            "unknown kernel profile '4.19' (known: 5.10, 6.1, 6.6, 6.12, auto)");
 }
 
 TEST(KernelProfile, TimeoutDefaultsFollowKernelHistory) {
@@ -80,12 +81,15 @@ TEST(Policy, Parameters) {
 
 TEST(Policy, Errors) {
   EXPECT_EQ(parse_policy("kick-everything", k61()).error().message.substr(0, 34), "unknown policy 'kick-everything' (");
-  EXPECT_EQ(parse_policy("stock:timeout=abc", k61()).error().message, "policy 'stock:timeout=abc': timeout='abc' is not an integer");
+  EXPECT_EQ(parse_policy("stock:timeout=abc", k61()).error().message,
+            "policy 'stock:timeout=abc': timeout='abc' is not an integer");
   EXPECT_EQ(parse_policy("stock:colour=3", k61()).error().message,
             "policy 'stock:colour=3': unknown parameter 'colour' (timeout, extend, race_fix)");
-  EXPECT_EQ(parse_policy("stock:timeout", k61()).error().message, "policy 'stock:timeout': parameter 'timeout' needs a value (key=value)");
+  EXPECT_EQ(parse_policy("stock:timeout", k61()).error().message,
+            "policy 'stock:timeout': parameter 'timeout' needs a value (key=value)");
   EXPECT_EQ(parse_policy("stock:", k61()).error().message, "policy 'stock:': empty parameter list");
-  EXPECT_EQ(parse_policy("no-timeout:timeout=5", k61()).error().message, "policy 'no-timeout:timeout=5': no-timeout takes no timeout");
+  EXPECT_EQ(parse_policy("no-timeout:timeout=5", k61()).error().message,
+            "policy 'no-timeout:timeout=5': no-timeout takes no timeout");
   EXPECT_EQ(parse_policy("stock:extend=2", k61()).error().message, "policy 'stock:extend=2': extend must be 0 or 1");
   EXPECT_EQ(parse_policy("periodic:0", k61()).error().message, "policy 'periodic:0': ms must be 1..3600000");
 }

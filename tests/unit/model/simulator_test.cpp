@@ -1,9 +1,9 @@
 // Trigger rules of the dd.c simulator, on small hand-made traces.
 #include <gtest/gtest.h>
 
-#include "replayer/verdict/replay.h"
-#include "replayer/trace/scenario_builder.h"
 #include "replayer/model/simulator.h"
+#include "replayer/trace/scenario_builder.h"
+#include "replayer/verdict/replay.h"
 
 namespace reprobe {
 namespace {
@@ -259,7 +259,8 @@ TEST(Simulator, RunMatchesStepByStep) {
       ASSERT_EQ(ra.state.timeline.size(), sb.timeline.size()) << spec;
       for (size_t i = 0; i < sb.timeline.size(); ++i) {
         const SimRecord &x = ra.state.timeline[i], &y = sb.timeline[i];
-        EXPECT_TRUE(x.t == y.t && x.kind == y.kind && x.dev == y.dev && x.subject == y.subject && x.value == y.value) << spec << " #" << i;
+        EXPECT_TRUE(x.t == y.t && x.kind == y.kind && x.dev == y.dev && x.subject == y.subject && x.value == y.value)
+            << spec << " #" << i;
       }
       EXPECT_EQ(ra.state.steps, sb.steps) << spec;
       EXPECT_EQ(ra.state.now, sb.now) << spec;

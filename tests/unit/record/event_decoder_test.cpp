@@ -263,12 +263,12 @@ TEST(Decoder, UnknownDeviceGetsInferredDeviceAdd) {
 
 TEST(Decoder, DuplicateDeviceAddDroppedAndReAddAfterDel) {
   Harness h(with_devices({"dmic-codec"}));
-  h.push(Rec(RP_DEVICE_ADD, 10).dev("dmic-codec", 1));                         // present at start: dropped
-  h.push(Rec(RP_DEVICE_ADD, 20).dev("reprobe-dsp", 2).parent("platform"));    // new
-  h.push(Rec(RP_DEVICE_ADD, 30).dev("reprobe-dsp", 2));                       // again: dropped
+  h.push(Rec(RP_DEVICE_ADD, 10).dev("dmic-codec", 1));                      // present at start: dropped
+  h.push(Rec(RP_DEVICE_ADD, 20).dev("reprobe-dsp", 2).parent("platform"));  // new
+  h.push(Rec(RP_DEVICE_ADD, 30).dev("reprobe-dsp", 2));                     // again: dropped
   h.push(Rec(RP_DEVICE_DEL, 40).dev("reprobe-dsp", 2));
-  h.push(Rec(RP_DEVICE_ADD, 50).dev("reprobe-dsp", 3));                       // new instance
-  h.push(Rec(RP_DEVICE_DEL, 60).dev("never-seen", 4));                        // unknown: dropped
+  h.push(Rec(RP_DEVICE_ADD, 50).dev("reprobe-dsp", 3));  // new instance
+  h.push(Rec(RP_DEVICE_DEL, 60).dev("never-seen", 4));   // unknown: dropped
   h.drain();
   ASSERT_EQ(h.kinds(), (std::vector<std::string>{"device_add", "device_del", "device_add"}));
   EXPECT_EQ(h.out[0]["parent"], "platform");
@@ -384,7 +384,7 @@ TEST(Decoder, DeferListReasonTriggerTimeout) {
   h.push(Rec(RP_DEFER_DEL, 7).dev("m", 1).flags(RP_F_ON_LIST));
   h.push(Rec(RP_TIMEOUT_EXTENDED, 8).ret(10).flags(RP_F_COUNT));
   h.push(Rec(RP_TIMEOUT_EXTENDED, 9).ret(10).flags(RP_F_COUNT | RP_F_NOT_PENDING));  // no-op
-  h.push(Rec(RP_TIMEOUT_EXTENDED, 10));                                               // secs unknown
+  h.push(Rec(RP_TIMEOUT_EXTENDED, 10));                                              // secs unknown
   h.push(Rec(RP_TIMEOUT_FIRED, 11));
   h.push(Rec(RP_RESUME, 12));
   h.drain();
@@ -410,7 +410,11 @@ TEST(Decoder, RaceTriggerRightAfterDeferAddInSameTask) {
 
 TEST(Decoder, DriverRegisterFields) {
   Harness h(with_devices({}));
-  h.push(Rec(RP_DRIVER_REGISTER, 1).drv("reprobe_machine").str("reprobe_machine").flags(RP_F_ASYNC).dev("", 0, "platform"));
+  h.push(Rec(RP_DRIVER_REGISTER, 1)
+             .drv("reprobe_machine")
+             .str("reprobe_machine")
+             .flags(RP_F_ASYNC)
+             .dev("", 0, "platform"));
   h.push(Rec(RP_DRIVER_REGISTER, 2).drv("snd_hda_intel").dev("", 0, "pci"));
   h.push(Rec(RP_DRIVER_UNREGISTER, 3).drv("snd_hda_intel"));
   h.drain();
@@ -447,7 +451,7 @@ TEST(Decoder, ProbeStartAsyncFlag) {
 TEST(Decoder, FirmwareSyncAndNowaitIds) {
   Harness h(with_devices({"reprobe-dsp"}));
   const uint64_t fw_work = 0xffff888012345678ull, cont = 0x2000, ctx = 0x77;
-  h.push(Rec(RP_FW_REQUEST, 10).dev("reprobe-dsp", 1).str("intel/sof/a.ri").ptr(41));      // sync, cookie 41
+  h.push(Rec(RP_FW_REQUEST, 10).dev("reprobe-dsp", 1).str("intel/sof/a.ri").ptr(41));  // sync, cookie 41
   h.push(Rec(RP_FW_SYNC_DONE, 20).ptr(41).ret(-2));
   h.push(Rec(RP_FW_REQUEST, 30).dev("reprobe-dsp", 1).str("reprobe/dsp.bin").flags(RP_F_NOWAIT).ptr(cont, ctx));
   h.push(Rec(RP_FW_WORK_START, 40).dev("reprobe-dsp", 1).str("reprobe/dsp.bin").ptr(fw_work, ctx).aux(cont));
@@ -530,7 +534,7 @@ TEST(Decoder, WorkIdsAcrossRequeueWhileRunning) {
   h.push(Rec(RP_WORK_END, 4).ptr(w));
   h.push(Rec(RP_WORK_START, 5).ptr(w).aux(0x1000));
   h.push(Rec(RP_WORK_END, 6).ptr(w));
-  h.push(Rec(RP_WORK_END, 7).ptr(w));                 // unmatched
+  h.push(Rec(RP_WORK_END, 7).ptr(w));                     // unmatched
   h.push(Rec(RP_WORK_QUEUE, 8).ptr(0x1234).aux(0x3000));  // unknown symbol
   h.drain();
   ASSERT_EQ(h.kinds(), (std::vector<std::string>{"work_queue", "work_start", "work_queue", "work_end", "work_start",
@@ -603,8 +607,12 @@ TEST(Decoder, SymItemRoundTripsThroughThePackedLayout) {
 TEST(Decoder, ComponentAddWithDais) {
   Harness h(with_devices({"reprobe-dsp"}));
   // A DAI whose name is NULL in the driver is not in the record at all.
-  h.push(Rec(RP_COMPONENT_ADD, 10).dev("reprobe-dsp", 1).str("reprobe-dsp").aux(3).dai("reprobe-dsp-dai").dai(
-      "reprobe-dsp-dai2"));
+  h.push(Rec(RP_COMPONENT_ADD, 10)
+             .dev("reprobe-dsp", 1)
+             .str("reprobe-dsp")
+             .aux(3)
+             .dai("reprobe-dsp-dai")
+             .dai("reprobe-dsp-dai2"));
   h.push(Rec(RP_COMPONENT_ADD, 20).dev("reprobe-dsp", 1).str("reprobe-dsp").aux(0));
   h.push(Rec(RP_COMPONENT_DEL, 30).dev("reprobe-dsp", 1).str("reprobe-dsp"));
   h.drain();
@@ -649,7 +657,10 @@ TEST(Decoder, AsocMissingDaiOrComponentBecomesReason) {
   h.push(Rec(RP_ASOC_MISSING, 2).dev("reprobe-machine", 1).str("dmic-hifi").flags(RP_F_LINK_CODEC));
   h.push(Rec(RP_ASOC_MISSING, 3).dev("reprobe-machine", 1).str("x"));
   h.push(Rec(RP_ASOC_MISSING, 4).dev("reprobe-machine", 1));  // no name: nothing to say
-  h.push(Rec(RP_ASOC_MISSING, 5).dev("reprobe-machine", 1).str("reprobe-dsp").drv("reprobe-link")
+  h.push(Rec(RP_ASOC_MISSING, 5)
+             .dev("reprobe-machine", 1)
+             .str("reprobe-dsp")
+             .drv("reprobe-link")
              .flags(RP_F_LINK_PLATFORM | RP_F_COMPONENT));
   h.push(Rec(RP_ASOC_MISSING, 6).dev("reprobe-machine", 1).str("aux-amp").flags(RP_F_COMPONENT));
   h.drain();
@@ -669,7 +680,9 @@ TEST(Decoder, RawStringsAreBoundedValidUtf8) {
   char buf[8] = {'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'};  // no NUL: bounded by the array
   EXPECT_EQ(raw_string(buf, sizeof buf), "abcdefgh");
   const char bad[] = "x\xff\xc3(y";
-  EXPECT_EQ(raw_string(bad, sizeof bad), "x?" "?(y");
+  EXPECT_EQ(raw_string(bad, sizeof bad),
+            "x?"
+            "?(y");
   const char ok[] = "caf\xc3\xa9";
   EXPECT_EQ(raw_string(ok, sizeof ok), "caf\xc3\xa9");
   const char cut[] = "ab\xe2\x82";  // truncated 3-byte sequence

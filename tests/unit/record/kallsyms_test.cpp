@@ -115,8 +115,7 @@ TEST(Kallsyms, CopiesOutliveTheOriginalAndManyDuplicatesResolve) {
   std::string text;
   for (int i = 0; i < 5000; i++) {
     char line[96];
-    std::snprintf(line, sizeof line, "ffffffffc%07x t dup\t[m%d]\nffffffff8%07x T sym_%d\n", i * 16, i,
-                  i * 16, i);
+    std::snprintf(line, sizeof line, "ffffffffc%07x t dup\t[m%d]\nffffffff8%07x T sym_%d\n", i * 16, i, i * 16, i);
     text += line;
   }
   std::optional<Kallsyms> copy;

@@ -24,7 +24,8 @@ const char* kBefore =
     "drivers/base/dd.c:135 [dd]driver_deferred_probe_add =_ \"Added to deferred list\\n\"\n"
     "drivers/base/dd.c:590 [dd]really_probe =p \"bus: '%s': %s: probing driver %s with device %s\\n\"\n"
     "drivers/base/core.c:4920 [core]dev_err_probe =_ \"error %pe: %pV\"\n"
-    "sound/soc/soc-core.c:880 [snd_soc_core]soc_dai_link_sanity_check =_ \"ASoC: %s component %s not found for link %s\\n\"\n";
+    "sound/soc/soc-core.c:880 [snd_soc_core]soc_dai_link_sanity_check =_ \"ASoC: %s component %s not found for link "
+    "%s\\n\"\n";
 
 TEST(DyndbgControl, ParsesSites) {
   auto sites = parse_dyndbg_control(kBefore);
@@ -48,12 +49,16 @@ class FakeKernelControl final : public DyndbgControl {
     std::string key, file, module, format, op;
     unsigned line = 0;
     while (in >> key) {
-      if (key == "file") in >> file;
-      else if (key == "module") in >> module;
-      else if (key == "line") in >> line;
+      if (key == "file")
+        in >> file;
+      else if (key == "module")
+        in >> module;
+      else if (key == "line")
+        in >> line;
       else if (key == "format") {
         in >> std::quoted(format);
-      } else op = key;
+      } else
+        op = key;
     }
     bool matched = false;
     std::istringstream tin(table_);
@@ -89,7 +94,8 @@ TEST(DyndbgSession, RestoreTurnsOffExactlyTheSitesItTurnedOn) {
     ASSERT_EQ(s->changed().size(), 4u);
     for (const auto& c : s->changed()) EXPECT_NE(c.line, 590u);
     EXPECT_EQ(parse_dyndbg_control(fake->table_).size(), 5u);
-    for (const auto& site : parse_dyndbg_control(fake->table_)) EXPECT_TRUE(site.printing()) << site.file << ":" << site.line;
+    for (const auto& site : parse_dyndbg_control(fake->table_))
+      EXPECT_TRUE(site.printing()) << site.file << ":" << site.line;
     ASSERT_TRUE(s->restore().ok());
     EXPECT_EQ(fake->table_, kBefore);  // byte-identical to the state before
     ASSERT_TRUE(s->restore().ok());    // idempotent
@@ -121,14 +127,16 @@ TEST(DyndbgSession, ControlFilePathWritesOneQueryPerWrite) {
   const fs::path control = dir / "control";
   std::ofstream(control) << kBefore;
   {
-    auto s = DyndbgSession::enable(control, {"file drivers/base/dd.c +p", "module snd_soc_core format \"not found\" +p"});
+    auto s =
+        DyndbgSession::enable(control, {"file drivers/base/dd.c +p", "module snd_soc_core format \"not found\" +p"});
     ASSERT_TRUE(s.ok()) << s.error().str();
     EXPECT_TRUE(s->changed().empty());  // a plain file does not apply queries
   }
   std::ifstream in(control);
   std::ostringstream os;
   os << in.rdbuf();
-  EXPECT_EQ(os.str(), std::string(kBefore) + "file drivers/base/dd.c +p\nmodule snd_soc_core format \"not found\" +p\n");
+  EXPECT_EQ(os.str(),
+            std::string(kBefore) + "file drivers/base/dd.c +p\nmodule snd_soc_core format \"not found\" +p\n");
   EXPECT_EQ(find_dyndbg_control(dir / "nonexistent", dir / "nonexistent"), std::nullopt);
   fs::remove_all(dir);
 }

@@ -157,9 +157,15 @@ TEST(RecordLineWriter, SameBytesAsJsonPathForEveryKindAndEdgeString) {
           switch (wrong ? FieldType::boolean : f.type) {
             case FieldType::dev_ref:
             case FieldType::dev_decl:
-            case FieldType::str: v = pick(); break;
-            case FieldType::outcome: v = std::string(rng() % 10 ? "bound" : pick()); break;
-            case FieldType::fw_mode: v = std::string(rng() % 2 ? "sync" : (rng() % 4 ? "nowait" : pick())); break;
+            case FieldType::str:
+              v = pick();
+              break;
+            case FieldType::outcome:
+              v = std::string(rng() % 10 ? "bound" : pick());
+              break;
+            case FieldType::fw_mode:
+              v = std::string(rng() % 2 ? "sync" : (rng() % 4 ? "nowait" : pick()));
+              break;
             case FieldType::i64:
               if (rng() % 2) {
                 v = static_cast<int64_t>(rng() % 3 == 0 ? INT64_MIN : -static_cast<int64_t>(rng()));
@@ -174,7 +180,9 @@ TEST(RecordLineWriter, SameBytesAsJsonPathForEveryKindAndEdgeString) {
                 v = rng() % 2 ? UINT64_MAX : static_cast<uint64_t>(rng());
               }
               break;
-            case FieldType::boolean: v = rng() % 2 == 0; break;
+            case FieldType::boolean:
+              v = rng() % 2 == 0;
+              break;
             case FieldType::str_list: {
               std::vector<std::string> l;
               for (unsigned i = rng() % 4; i > 0; --i) l.push_back(pick());
@@ -188,12 +196,12 @@ TEST(RecordLineWriter, SameBytesAsJsonPathForEveryKindAndEdgeString) {
         if (rng() % 6 == 0) e["x-source"] = std::string("asoc");
         if (rng() % 6 == 0) e["x-raw_ret"] = static_cast<int64_t>(-(rng() % 100));
         if (rng() % 10 == 0) e["x-a\"key"] = pick();
-        if (rng() % 50 == 0) e["unknown"] = 1;  // rejected both ways
+        if (rng() % 50 == 0) e["unknown"] = 1;        // rejected both ways
         if (rng() % 50 == 0) e["x-serial"] = pick();  // serial-like key: replaced whole (slow path)
         const auto ref = slow_line(e, rb);
         const auto got = fast_line(e, w);
         ASSERT_EQ(show(got), show(ref)) << "variant " << variant << " kind " << spec.name << "\n"
-                                       << e.to_json().dump(-1, ' ', false, json::error_handler_t::replace);
+                                        << e.to_json().dump(-1, ' ', false, json::error_handler_t::replace);
         ++total;
         accepted += ref.has_value();
       }

@@ -151,7 +151,10 @@ TEST(RecordingSession, DurationBeforeCommandAndTheCommandIsEndedOnce) {
   EXPECT_EQ(cmd.terminated, 1);
 
   FakeCommand forgotten;
-  { RecordingSession s({}, kStart, sig, forgotten.watch()); s.watch_command(98); }
+  {
+    RecordingSession s({}, kStart, sig, forgotten.watch());
+    s.watch_command(98);
+  }
   EXPECT_EQ(forgotten.terminated, 1);  // a command is never left running behind the recorder
 }
 

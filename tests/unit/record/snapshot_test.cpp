@@ -46,9 +46,8 @@ bool has_error_containing(const ojson& snap, const std::string& needle) {
 class FixtureTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() /
-            ("reprobe-snapshot-" + std::to_string(getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    root_ = fs::temp_directory_path() / ("reprobe-snapshot-" + std::to_string(getpid()) + "-" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(root_);
     fs::create_directories(root_);
     fs::copy(kFixture, root_, fs::copy_options::recursive);
@@ -96,8 +95,7 @@ TEST_F(FixtureTest, ScanSysfsListsEveryBusDeviceSortedWithParentAndDriver) {
   std::vector<std::string> got;
   for (const auto& d : inv->devices)
     got.push_back(d.bus + " " + d.dev + " parent=" + d.parent.value_or("-") + " driver=" + d.driver.value_or("-"));
-  EXPECT_THAT(got, ElementsAre("acpi INT34C5:00 parent=LNXSYSTM:00 driver=-",
-                               "acpi LNXSYSTM:00 parent=- driver=-",
+  EXPECT_THAT(got, ElementsAre("acpi INT34C5:00 parent=LNXSYSTM:00 driver=-", "acpi LNXSYSTM:00 parent=- driver=-",
                                "hdaudio hdaudioC0D0 parent=0000:00:1f.3 driver=snd_hda_codec_realtek",
                                "pci 0000:00:02.0 parent=pci0000:00 driver=i915",
                                "pci 0000:00:1f.3 parent=pci0000:00 driver=snd_hda_intel",
@@ -204,10 +202,9 @@ TEST_F(FixtureTest, SnapshotFields) {
             R"("dyndbg":"file drivers/base/dd.c +p","snd_soc_core.dyndbg":"+p","initcall_debug":true,)"
             R"("fw_devlink":"permissive","driver_async_probe":"*"})");
 
-  EXPECT_EQ(s["dmi"].dump(),
-            R"({"sys_vendor":"Dell Inc.","product_name":"XPS 13 9315","product_family":"XPS",)"
-            R"("board_vendor":"Dell Inc.","board_name":"0N3P4F","bios_vendor":"Dell Inc.",)"
-            R"("bios_version":"1.20.0","bios_date":"03/12/2024","chassis_type":"10"})");
+  EXPECT_EQ(s["dmi"].dump(), R"({"sys_vendor":"Dell Inc.","product_name":"XPS 13 9315","product_family":"XPS",)"
+                             R"("board_vendor":"Dell Inc.","board_name":"0N3P4F","bios_vendor":"Dell Inc.",)"
+                             R"("bios_version":"1.20.0","bios_date":"03/12/2024","chassis_type":"10"})");
   EXPECT_EQ(s["lockdown"], "none");
   EXPECT_EQ(s["btf"].dump(),
             R"({"vmlinux":true,"sound_modules":["snd_hda_intel","snd_soc_core","snd_sof","snd_sof_pci_intel_tgl"]})");
@@ -306,8 +303,8 @@ TEST_F(FixtureTest, DevicesDeferredWhenDebugfsIsNotMounted) {
 
 TEST_F(FixtureTest, DevicesDeferredMissingAlthoughMounted) {
   fs::remove(root_ / "debug/devices_deferred");
-  std::ofstream(root_ / "proc/mounts", std::ios::app) << "debugfs " << (root_ / "debug").string()
-                                                      << " debugfs rw,relatime 0 0\n";
+  std::ofstream(root_ / "proc/mounts", std::ios::app)
+      << "debugfs " << (root_ / "debug").string() << " debugfs rw,relatime 0 0\n";
   auto r = read_devices_deferred(root_ / "debug", root_ / "proc");
   ASSERT_FALSE(r);
   EXPECT_THAT(r.error().message, HasSubstr("although debugfs is mounted"));

@@ -20,16 +20,17 @@
 
 #include "examples/scenarios.h"
 #include "replayer/timeline/perfetto_export.h"
-#include "replayer/verdict/replay.h"
 #include "replayer/timeline/timeline.h"
 #include "replayer/trace/trace_reader.h"
+#include "replayer/verdict/replay.h"
 #include "tests/support/golden_file.h"
 
 namespace reprobe {
 namespace {
 
 const std::filesystem::path kRoot = REPROBE_SOURCE_ROOT;
-const char* const kCaptures[] = {"hda", "sof-late-component", "sof-fw-callback", "kick", "timeout-rescue", "replug-hda"};
+const char* const kCaptures[] = {"hda",  "sof-late-component", "sof-fw-callback",
+                                 "kick", "timeout-rescue",     "replug-hda"};
 
 Trace load(const std::string& rel) {
   auto t = read_trace_text(slurp(kRoot / rel), rel);
@@ -38,7 +39,8 @@ Trace load(const std::string& rel) {
 }
 
 // What `reprobe export --perfetto` writes: policies empty = the capture only.
-std::string export_json(const Trace& tr, const std::vector<std::string>& policies, bool all = false, bool redact = true) {
+std::string export_json(const Trace& tr, const std::vector<std::string>& policies, bool all = false,
+                        bool redact = true) {
   ReplayOptions o;
   o.policies = policies;
   o.all_policies = all;
@@ -127,7 +129,8 @@ std::map<std::string, size_t> check_invariants(const std::string& text) {
   // Complete events nest on each track: sorted by (start, longer first), each
   // one either starts after the innermost open slice ends or ends inside it.
   for (auto& [track, v] : slices) {
-    std::sort(v.begin(), v.end(), [](auto a, auto b) { return a.first != b.first ? a.first < b.first : a.second > b.second; });
+    std::sort(v.begin(), v.end(),
+              [](auto a, auto b) { return a.first != b.first ? a.first < b.first : a.second > b.second; });
     std::vector<int64_t> open;
     for (auto [b, e] : v) {
       while (!open.empty() && open.back() <= b) open.pop_back();
@@ -172,7 +175,8 @@ class PerfettoCapture : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(PerfettoCapture, MatchesGolden) {
   const Trace tr = load(std::string("tests/data/captures/") + GetParam() + ".trace");
-  compare_or_update(kRoot / "tests/golden/perfetto/captures" / (std::string(GetParam()) + ".json"), export_json(tr, {}));
+  compare_or_update(kRoot / "tests/golden/perfetto/captures" / (std::string(GetParam()) + ".json"),
+                    export_json(tr, {}));
 }
 
 TEST_P(PerfettoCapture, InvariantsHoldForEveryPolicy) {
@@ -192,8 +196,10 @@ TEST(PerfettoContent, SofLateComponentShowsReasonsFirmwareAndRetryFlows) {
   std::map<int64_t, std::string> pname;
   std::map<std::pair<int64_t, int64_t>, std::string> tname;
   for (const auto& e : j["traceEvents"])
-    if (e["ph"] == "M" && e["name"] == "process_name") pname[e["pid"]] = e["args"]["name"];
-    else if (e["ph"] == "M" && e["name"] == "thread_name") tname[{e["pid"], e["tid"]}] = e["args"]["name"];
+    if (e["ph"] == "M" && e["name"] == "process_name")
+      pname[e["pid"]] = e["args"]["name"];
+    else if (e["ph"] == "M" && e["name"] == "thread_name")
+      tname[{e["pid"], e["tid"]}] = e["args"]["name"];
   ASSERT_EQ(pname.size(), 2u);
   EXPECT_EQ(pname[1], "observed (synthetic capture)");
   EXPECT_EQ(pname[2], "replay: component-kick");

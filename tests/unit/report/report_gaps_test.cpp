@@ -5,10 +5,10 @@
 
 #include <gtest/gtest.h>
 
-#include "replayer/verdict/replay.h"
 #include "replayer/report/report_markdown.h"
 #include "replayer/trace/scenario_builder.h"
 #include "replayer/trace/trace_reader.h"
+#include "replayer/verdict/replay.h"
 
 namespace reprobe {
 namespace {
@@ -16,14 +16,15 @@ namespace {
 std::string log_trace_text() {
   ScenarioBuilder b("from-dmesg", "6.1.0-27-amd64", "imported from a bug report's dmesg");
   b.header()["source"] = "dmesg";
-  b.header()["hooks"] = {{"device_add", "dmesg"}, {"driver_register", "inferred"}, {"probe_start", "dmesg"},
-                         {"probe_end", "dmesg"},  {"defer_reason", "dmesg"},        {"bound", "dmesg"},
+  b.header()["hooks"] = {{"device_add", "dmesg"},   {"driver_register", "inferred"}, {"probe_start", "dmesg"},
+                         {"probe_end", "dmesg"},    {"defer_reason", "dmesg"},       {"bound", "dmesg"},
                          {"defer_add", "inferred"}, {"trigger", "inferred"},         {"card_bind_start", "dmesg"},
                          {"card_bind_end", "dmesg"}};
   const Task k{-1, ""};
   b.at(ms(500), k).ev("device_add", {{"dev", "sof_sdw"}, {"bus", "platform"}});
   b.at(sec(2), k).ev("driver_register", {{"drv", "sof_sdw"}, {"bus", "platform"}});
-  b.probe(sec(2) + ms(1), sec(2) + ms(2), k, "sof_sdw", "sof_sdw", -517, "ASoC: CODEC DAI rt711-aif1 not registered", true);
+  b.probe(sec(2) + ms(1), sec(2) + ms(2), k, "sof_sdw", "sof_sdw", -517, "ASoC: CODEC DAI rt711-aif1 not registered",
+          true);
   return b.text(sec(20)).value();
 }
 
@@ -56,7 +57,8 @@ TEST(ReportGaps, LogDerivedTraceSaysLowerConfidenceAndWeakHooks) {
 }
 
 TEST(ReportGaps, DropsAndLossesAreSaid) {
-  const std::string md = report_of(replace_end(log_trace_text(), "{\"ev\":\"end\",\"t\":20000000000,\"dropped\":3,\"lost\":2}\n"));
+  const std::string md =
+      report_of(replace_end(log_trace_text(), "{\"ev\":\"end\",\"t\":20000000000,\"dropped\":3,\"lost\":2}\n"));
   EXPECT_NE(md.find("The producer dropped 3 and lost 2 events"), std::string::npos) << md;
   EXPECT_EQ(md.find("No events dropped or lost."), std::string::npos);
 }

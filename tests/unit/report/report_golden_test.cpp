@@ -11,10 +11,10 @@
 #include <gtest/gtest.h>
 
 #include "examples/scenarios.h"
-#include "replayer/verdict/replay.h"
 #include "replayer/report/report_markdown.h"
 #include "replayer/report/report_text.h"
 #include "replayer/trace/trace_reader.h"
+#include "replayer/verdict/replay.h"
 #include "tests/support/golden_file.h"
 
 namespace reprobe {
@@ -23,7 +23,8 @@ namespace {
 const std::filesystem::path kRoot = REPROBE_SOURCE_ROOT;
 
 // Listed, not globbed: a capture that goes missing fails here.
-const char* const kCaptures[] = {"hda", "sof-late-component", "sof-fw-callback", "kick", "timeout-rescue", "replug-hda"};
+const char* const kCaptures[] = {"hda",  "sof-late-component", "sof-fw-callback",
+                                 "kick", "timeout-rescue",     "replug-hda"};
 
 struct Case {
   std::string kind;  // "examples" or "captures"
@@ -84,7 +85,8 @@ TEST_P(ReportGolden, OutputIsDeterministic) {
   const std::string md = format_report_markdown(report_, trace_, golden_options());
   EXPECT_EQ(md, format_report_markdown(report_, trace_, golden_options()));
   EXPECT_EQ(md, format_report_markdown(*again, trace_, golden_options()));
-  EXPECT_EQ(format_report_text(report_, trace_, golden_options()), format_report_text(*again, trace_, golden_options()));
+  EXPECT_EQ(format_report_text(report_, trace_, golden_options()),
+            format_report_text(*again, trace_, golden_options()));
 }
 
 TEST_P(ReportGolden, HasEverySection) {
@@ -117,7 +119,9 @@ TEST(ReportWhy, SofLateComponentExplainsTheMissedTrigger) {
   EXPECT_NE(md.find("It waits for `dai:Analog CPU DAI` (named by its deferral reason), which appeared at 25.349900 s"),
             std::string::npos)
       << md;
-  EXPECT_NE(md.find("it arrived 180 ms after the last bind (`ehdaudio0D2` at 25.169800 s), the last trigger before it"), std::string::npos) << md;
+  EXPECT_NE(md.find("it arrived 180 ms after the last bind (`ehdaudio0D2` at 25.169800 s), the last trigger before it"),
+            std::string::npos)
+      << md;
   EXPECT_NE(md.find("so nothing probed afterwards"), std::string::npos) << md;
   EXPECT_NE(md.find("fired at 11.000000 s, 14.35 s before the arrival"), std::string::npos) << md;
   EXPECT_NE(md.find("Replayed policies that bind it: `provider-kick`"), std::string::npos) << md;

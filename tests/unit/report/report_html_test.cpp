@@ -10,11 +10,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "replayer/verdict/replay.h"
 #include "replayer/timeline/report_html.h"
 #include "replayer/timeline/report_html_data.h"
 #include "replayer/timeline/timeline.h"
 #include "replayer/trace/trace_reader.h"
+#include "replayer/verdict/replay.h"
 
 namespace reprobe {
 namespace {
@@ -60,12 +60,15 @@ nlohmann::json embedded_data(const std::string& page) {
 }
 
 TEST(ReportHtml, IsOneSelfContainedFileUnderAStrictPolicy) {
-  const std::string page = html(parse(slurp(kRoot / "tests/data/captures/sof-late-component.trace"), "sof-late-component.trace"));
+  const std::string page =
+      html(parse(slurp(kRoot / "tests/data/captures/sof-late-component.trace"), "sof-late-component.trace"));
   EXPECT_EQ(page.rfind("<!DOCTYPE html>", 0), 0u);
-  EXPECT_NE(page.find("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-                      "script-src 'unsafe-inline'; img-src data:\">"),
-            std::string::npos);
-  for (const char* external : {"<link", "@import", " src=", "url(http", "https://", "<iframe", "<object", "fetch(", "XMLHttpRequest"})
+  EXPECT_NE(
+      page.find("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+                "script-src 'unsafe-inline'; img-src data:\">"),
+      std::string::npos);
+  for (const char* external :
+       {"<link", "@import", " src=", "url(http", "https://", "<iframe", "<object", "fetch(", "XMLHttpRequest"})
     EXPECT_EQ(page.find(external), std::string::npos) << external;
   // The only URL is the SVG namespace (an identifier, never fetched).
   EXPECT_EQ(count(page, "http://"), count(page, "http://www.w3.org/2000/svg"));
@@ -154,7 +157,8 @@ TEST(ReportHtmlData, FoldsLongLanesIntoRunsThatAddUp) {
   EXPECT_EQ(o["p"][0][1], 0) << "the first attempt is kept";
   EXPECT_EQ(o["p"][7][3], 0) << "the last (bound) attempt is kept";
   size_t folded = 0;
-  for (const auto& r : o["pr"]) folded += r[3].get<size_t>() + r[4].get<size_t>() + r[5].get<size_t>() + r[6].get<size_t>() + r[7].get<size_t>();
+  for (const auto& r : o["pr"])
+    folded += r[3].get<size_t>() + r[4].get<size_t>() + r[5].get<size_t>() + r[6].get<size_t>() + r[7].get<size_t>();
   EXPECT_EQ(folded, 992u);
   EXPECT_EQ(o["pr"].size(), 4u);
   size_t marks_folded = 0;

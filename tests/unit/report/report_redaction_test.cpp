@@ -7,27 +7,28 @@
 
 #include <gtest/gtest.h>
 
-#include "replayer/verdict/replay.h"
 #include "replayer/report/report_markdown.h"
 #include "replayer/report/report_text.h"
 #include "replayer/trace/scenario_builder.h"
+#include "replayer/verdict/replay.h"
 
 namespace reprobe {
 namespace {
 
 const char* const kSecrets[] = {
-    "SN-4C0FFEE42",         // serial number (USB SerialNumber:, ID_SERIAL=)
-    "5f3e9a10-77c2-4e11",   // root=UUID=...
-    "a4:bb:6d:11:22:33",    // MAC address
-    "a4-bb-6d-44-55-66",    // MAC address, dash form
-    "alice-xps",            // host name (snapshot "hostname")
-    "alice",                // user name (/home/alice, user=alice)
+    "SN-4C0FFEE42",        // serial number (USB SerialNumber:, ID_SERIAL=)
+    "5f3e9a10-77c2-4e11",  // root=UUID=...
+    "a4:bb:6d:11:22:33",   // MAC address
+    "a4-bb-6d-44-55-66",   // MAC address, dash form
+    "alice-xps",           // host name (snapshot "hostname")
+    "alice",               // user name (/home/alice, user=alice)
 };
 
 Trace private_trace() {
   ScenarioBuilder b("private", "6.1.0-27-amd64", "a capture recorded with --no-redact");
   auto& h = b.header();
-  h["kernel"]["cmdline"] = "BOOT_IMAGE=/home/alice/vmlinuz root=UUID=5f3e9a10-77c2-4e11 quiet deferred_probe_timeout=10";
+  h["kernel"]["cmdline"] =
+      "BOOT_IMAGE=/home/alice/vmlinuz root=UUID=5f3e9a10-77c2-4e11 quiet deferred_probe_timeout=10";
   h["snapshot"] = nlohmann::ordered_json::parse(R"json({
     "kernel": {"release": "6.1.0-27-amd64", "version": "#1 SMP PREEMPT_DYNAMIC Debian 6.1.115-1", "machine": "x86_64"},
     "hostname": "alice-xps",

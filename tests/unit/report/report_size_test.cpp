@@ -10,10 +10,10 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "replayer/verdict/replay.h"
 #include "replayer/report/report_markdown.h"
 #include "replayer/report/report_text.h"
 #include "replayer/trace/scenario_builder.h"
+#include "replayer/verdict/replay.h"
 
 namespace reprobe {
 namespace {
@@ -22,7 +22,8 @@ constexpr int kMachines = 1500;
 
 Trace huge_trace() {
   ScenarioBuilder b("huge", "6.1.0-27-amd64", "report size test: 1 500 sound cards");
-  const Task init{1, "swapper/0", 0}, mod{400, "modprobe", 1}, work{60, "kworker/u8:2", 1}, defer{61, "kworker/u8:3", 0};
+  const Task init{1, "swapper/0", 0}, mod{400, "modprobe", 1}, work{60, "kworker/u8:2", 1},
+      defer{61, "kworker/u8:3", 0};
   b.at(ms(100), init).ev("device_add", {{"dev", "0000:00:1f.3"}, {"bus", "pci"}});
   for (int i = 0; i < kMachines; ++i)
     b.at(ms(200) + static_cast<uint64_t>(i) * 1000, init)
@@ -40,7 +41,8 @@ Trace huge_trace() {
   b.at(sec(3), mod).ev("driver_register", {{"drv", "sof-pci"}, {"bus", "pci"}});
   b.at(sec(3) + ms(0.1), mod).ev("probe_start", {{"dev", "0000:00:1f.3"}, {"drv", "sof-pci"}});
   b.at(sec(3) + ms(0.2), mod).ev("work_queue", {{"work", 1}, {"func", "sof_probe_work"}});
-  b.at(sec(3) + ms(0.3), mod).ev("probe_end", {{"dev", "0000:00:1f.3"}, {"drv", "sof-pci"}, {"ret", 0}, {"outcome", "bound"}});
+  b.at(sec(3) + ms(0.3), mod)
+      .ev("probe_end", {{"dev", "0000:00:1f.3"}, {"drv", "sof-pci"}, {"ret", 0}, {"outcome", "bound"}});
   b.at(sec(3) + ms(0.3), mod).ev("bound", {{"dev", "0000:00:1f.3"}, {"drv", "sof-pci"}});
   b.trigger(sec(3) + ms(0.3), mod, "bound");
   b.at(sec(4), work).ev("work_start", {{"work", 1}, {"func", "sof_probe_work"}});
@@ -48,8 +50,9 @@ Trace huge_trace() {
   for (int batch = 0; batch * 100 < kMachines; ++batch) {
     for (int i = batch * 100; i < (batch + 1) * 100 && i < kMachines; ++i) {
       if (i % 4 == 3) continue;  // nobody registers this DAI
-      b.at(t, work).ev("component_add", {{"name", fmt::format("codec{}", i)}, {"dev", "0000:00:1f.3"},
-                                         {"dais", {fmt::format("codec{}-dai", i)}}});
+      b.at(t, work).ev(
+          "component_add",
+          {{"name", fmt::format("codec{}", i)}, {"dev", "0000:00:1f.3"}, {"dais", {fmt::format("codec{}-dai", i)}}});
       t += ms(0.05);
     }
     // A bind (some helper device) triggers a retry round of the deferred list.
@@ -64,7 +67,9 @@ Trace huge_trace() {
       const bool ok = i % 4 != 3;
       b.probe(t, t + ms(0.01), defer, fmt::format("sof-mach.{}", i), "sof-mach", ok ? 0 : -517,
               ok ? std::string() : fmt::format("ASoC: CODEC DAI codec{}-dai not registered", i), true);
-      if (ok) b.at(t + ms(0.005), defer).ev("snd_card_register", {{"dev", fmt::format("sof-mach.{}", i)}, {"index", i}, {"id", "sofmach"}});
+      if (ok)
+        b.at(t + ms(0.005), defer)
+            .ev("snd_card_register", {{"dev", fmt::format("sof-mach.{}", i)}, {"index", i}, {"id", "sofmach"}});
       t += ms(0.02);
     }
     b.at(t, defer).ev("deferred_work_end");

@@ -9,10 +9,10 @@
 
 #include <gtest/gtest.h>
 
-#include "replayer/verdict/replay.h"
 #include "replayer/report/replay_output.h"
 #include "replayer/timeline/timeline.h"
 #include "replayer/trace/trace_reader.h"
+#include "replayer/verdict/replay.h"
 
 namespace reprobe {
 namespace {
@@ -88,7 +88,8 @@ TEST(Timeline, ObservedProbesDeferralsTriggersRoundsFirmwareResources) {
   ASSERT_NE(reason, o.marks.end());
   EXPECT_EQ(reason->text, "ASoC: CPU DAI Analog CPU DAI not registered");
   // The codec's bind (trigger #5) caused the card's retry, which ran in a deferred-work round.
-  const auto g = std::find_if(o.triggers.begin(), o.triggers.end(), [](const TimelineTrigger& t) { return t.count == 5; });
+  const auto g =
+      std::find_if(o.triggers.begin(), o.triggers.end(), [](const TimelineTrigger& t) { return t.count == 5; });
   ASSERT_NE(g, o.triggers.end());
   EXPECT_EQ(g->cause, "bound");
   ASSERT_EQ(g->retries.size(), 1u);
@@ -122,7 +123,8 @@ TEST(Timeline, ReplayedTimelinesShowWhatEachPolicyChanges) {
   ASSERT_EQ(tm.replayed.size(), rep.verdicts.size());
   const uint32_t card = lane_of(tm, "skl_hda_dsp_generic");
   const auto binds = [&](const Timeline& t) {
-    return std::count_if(t.marks.begin(), t.marks.end(), [&](const auto& m) { return m.lane == card && m.kind == MarkKind::bind; });
+    return std::count_if(t.marks.begin(), t.marks.end(),
+                         [&](const auto& m) { return m.lane == card && m.kind == MarkKind::bind; });
   };
   EXPECT_EQ(binds(replayed(tm, "stock")), 0);
   const Timeline& kick = replayed(tm, "component-kick");
@@ -134,7 +136,8 @@ TEST(Timeline, ReplayedTimelinesShowWhatEachPolicyChanges) {
   ASSERT_NE(g, kick.triggers.end());
   EXPECT_EQ(kick.probes[g->retries.back()].lane, card);
   const Timeline& aware = replayed(tm, "resource-aware");
-  EXPECT_TRUE(std::any_of(aware.triggers.begin(), aware.triggers.end(), [](const auto& t) { return t.cause == "targeted"; }));
+  EXPECT_TRUE(
+      std::any_of(aware.triggers.begin(), aware.triggers.end(), [](const auto& t) { return t.cause == "targeted"; }));
   // Replayed deferrals carry the observed reasons.
   EXPECT_TRUE(std::any_of(kick.marks.begin(), kick.marks.end(), [&](const auto& m) {
     return m.lane == card && m.kind == MarkKind::deferral && m.text == "ASoC: CPU DAI Analog CPU DAI not registered";

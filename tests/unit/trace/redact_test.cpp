@@ -58,13 +58,13 @@ TEST(RedactMac, NullAndBroadcastAreKept) {
 TEST(RedactMac, LongerHexRunsAndMixedSeparatorsAreNotMacs) {
   Redactor r(opts());
   for (const std::string s : {
-           "00:1b:21:ab:cd:ef:01",           // 7 groups (EUI-64 fragment)
-           "01:00:1b:21:ab:cd:ef",           // MAC-shaped tail of a longer run
-           "00:1b:21-ab:cd:ef",              // mixed separators
-           "x00:1b:21:ab:cd:ef",             // glued to a word
-           "00:1b:21:ab:cd:efg",             //
-           "0000:00:1f.3",                   // PCI address
-           "00:1b:21:ab:cd",                 // 5 groups
+           "00:1b:21:ab:cd:ef:01",                       // 7 groups (EUI-64 fragment)
+           "01:00:1b:21:ab:cd:ef",                       // MAC-shaped tail of a longer run
+           "00:1b:21-ab:cd:ef",                          // mixed separators
+           "x00:1b:21:ab:cd:ef",                         // glued to a word
+           "00:1b:21:ab:cd:efg",                         //
+           "0000:00:1f.3",                               // PCI address
+           "00:1b:21:ab:cd",                             // 5 groups
            "uuid 8c5d7a8b-2c1e-4e1c-9b3f-0123456789ab",  // GUID groups are longer
        }) {
     EXPECT_EQ(r.scrub_string(s), s) << s;
@@ -166,7 +166,8 @@ TEST(RedactHost, PublicNamesAreNeverPrivate) {
 
 TEST(RedactUser, ConfiguredUserAsWholeToken) {
   Redactor r(opts({}, {"bob"}));
-  EXPECT_EQ(r.scrub_string("bob bobby kabob bob's /tmp/bob-1 bob.txt"), "<user-1> bobby kabob <user-1>'s /tmp/bob-1 <user-1>.txt");
+  EXPECT_EQ(r.scrub_string("bob bobby kabob bob's /tmp/bob-1 bob.txt"),
+            "<user-1> bobby kabob <user-1>'s /tmp/bob-1 <user-1>.txt");
 }
 
 TEST(RedactUser, LearntFromHomePaths) {
@@ -222,7 +223,8 @@ TEST(RedactUser, ThisMachine) {
 
 TEST(RedactIp, OffByDefault) {
   Redactor r(opts());
-  EXPECT_EQ(r.scrub_string("dhcp 192.168.1.20 fe80::1c2b:3cff:fe4d:5e6f"), "dhcp 192.168.1.20 fe80::1c2b:3cff:fe4d:5e6f");
+  EXPECT_EQ(r.scrub_string("dhcp 192.168.1.20 fe80::1c2b:3cff:fe4d:5e6f"),
+            "dhcp 192.168.1.20 fe80::1c2b:3cff:fe4d:5e6f");
 }
 
 TEST(RedactIp, Ipv4AndIpv6WhenEnabled) {
@@ -254,14 +256,32 @@ TEST(RedactKernelStrings, NoFalsePositives) {
   RedactOptions o = opts({"alice-xps"}, {"alice"});
   o.ip_addresses = true;
   Redactor r(o);
-  for (const std::string s : {
-           "0000:00:1f.3", "snd_hda_intel", "hdaudioC0D0", "ehdaudio0D0", "intel/sof/sof-adl.ri",
-           "intel/sof-tplg/sof-hda-generic-2ch.tplg", "skl_hda_dsp_generic", "sof-audio-pci-intel-tgl",
-           "iDisp1 Pin", "Analog CPU DAI", "dmic-hifi", "snd-soc-dmic", "hda-dsp-analog-dai",
-           "ALC3246 Analog", "HDA Intel PCH at 0x6001190000 irq 148", "pci:v00008086d000051C8sv00001028sd00000B1Abc04sc03i80",
-           "INT34C5:00", "platform:skl_hda_dsp_generic", "6.1.0-27-amd64", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.115-1 (2024-11-01)",
-           "deferred_probe_timeout=1", "snd_intel_dspcfg.dsp_driver=3", "dyndbg=file drivers/base/dd.c +p",
-           "skl_hda_dsp_generic: snd_soc_register_card failed -517", "sof-hda-dsp", "HDA:8086281c,80860101,00100000"}) {
+  for (const std::string s : {"0000:00:1f.3",
+                              "snd_hda_intel",
+                              "hdaudioC0D0",
+                              "ehdaudio0D0",
+                              "intel/sof/sof-adl.ri",
+                              "intel/sof-tplg/sof-hda-generic-2ch.tplg",
+                              "skl_hda_dsp_generic",
+                              "sof-audio-pci-intel-tgl",
+                              "iDisp1 Pin",
+                              "Analog CPU DAI",
+                              "dmic-hifi",
+                              "snd-soc-dmic",
+                              "hda-dsp-analog-dai",
+                              "ALC3246 Analog",
+                              "HDA Intel PCH at 0x6001190000 irq 148",
+                              "pci:v00008086d000051C8sv00001028sd00000B1Abc04sc03i80",
+                              "INT34C5:00",
+                              "platform:skl_hda_dsp_generic",
+                              "6.1.0-27-amd64",
+                              "#1 SMP PREEMPT_DYNAMIC Debian 6.1.115-1 (2024-11-01)",
+                              "deferred_probe_timeout=1",
+                              "snd_intel_dspcfg.dsp_driver=3",
+                              "dyndbg=file drivers/base/dd.c +p",
+                              "skl_hda_dsp_generic: snd_soc_register_card failed -517",
+                              "sof-hda-dsp",
+                              "HDA:8086281c,80860101,00100000"}) {
     EXPECT_EQ(r.scrub_string(s), s) << s;
   }
   EXPECT_EQ(r.replacements(), 0u);
@@ -279,12 +299,13 @@ TEST(RedactJson, RecursesIntoValuesAndKeepsKeys) {
     "alice-xps": "key names are not redacted"
   })");
   r.scrub_json(j);
-  EXPECT_EQ(j.dump(),
-            R"({"cmdline":{"raw":"root=UUID=<serial-1> systemd.hostname=<host-1>","options":{"deferred_probe_timeout":"1"}},)"
-            R"("dmi":{"sys_vendor":"Dell Inc.","product_serial":"<serial-2>","product_uuid":"<serial-3>"},)"
-            R"("net":[{"mac":"<mac-1>"},["<host-1>",3,true,null]],)"
-            R"("ID_SERIAL":{"short":"<serial-4>","n":"<serial-5>"},)"
-            R"("alice-xps":"key names are not redacted"})");
+  EXPECT_EQ(
+      j.dump(),
+      R"({"cmdline":{"raw":"root=UUID=<serial-1> systemd.hostname=<host-1>","options":{"deferred_probe_timeout":"1"}},)"
+      R"("dmi":{"sys_vendor":"Dell Inc.","product_serial":"<serial-2>","product_uuid":"<serial-3>"},)"
+      R"("net":[{"mac":"<mac-1>"},["<host-1>",3,true,null]],)"
+      R"("ID_SERIAL":{"short":"<serial-4>","n":"<serial-5>"},)"
+      R"("alice-xps":"key names are not redacted"})");
 }
 
 TEST(RedactJson, UserLearntLaterInTheTreeIsRedactedEarlierToo) {
@@ -319,8 +340,9 @@ TEST(RedactJson, Deterministic) {
     if (i == 0) first = out;
     EXPECT_EQ(out, first);
   }
-  EXPECT_EQ(first,
-            R"({"x":["<mac-1> serial=<serial-1>","<mac-2> serial=<serial-2>"],"y":{"z":"<mac-2> <mac-1> serial=<serial-2>"}})");
+  EXPECT_EQ(
+      first,
+      R"({"x":["<mac-1> serial=<serial-1>","<mac-2> serial=<serial-2>"],"y":{"z":"<mac-2> <mac-1> serial=<serial-2>"}})");
 }
 
 TEST(RedactJson, NumberingContinuesAcrossCalls) {

@@ -4,16 +4,16 @@
 #include <fstream>
 #include <functional>
 #include <initializer_list>
+#include <set>
 #include <string>
 #include <string_view>
-#include <set>
 #include <vector>
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <simdjson.h>
+#include <nlohmann/json.hpp>
 
 #include "replayer/trace/trace_event.h"
 #include "replayer/trace/trace_reader.h"
@@ -94,15 +94,24 @@ std::string simdjson_error(std::string_view text) {
 // A valid value for field `f` (device references use "d0" from kHeaderD0).
 json sample_value(const FieldSpec& f) {
   switch (f.type) {
-    case FieldType::dev_ref: return "d0";
-    case FieldType::dev_decl: return "newdev";
-    case FieldType::str: return "v-" + std::string(f.name);
-    case FieldType::i64: return -517;
-    case FieldType::u64: return 7;
-    case FieldType::boolean: return true;
-    case FieldType::str_list: return json::array({"a", "b"});
-    case FieldType::outcome: return "deferred";
-    case FieldType::fw_mode: return "nowait";
+    case FieldType::dev_ref:
+      return "d0";
+    case FieldType::dev_decl:
+      return "newdev";
+    case FieldType::str:
+      return "v-" + std::string(f.name);
+    case FieldType::i64:
+      return -517;
+    case FieldType::u64:
+      return 7;
+    case FieldType::boolean:
+      return true;
+    case FieldType::str_list:
+      return json::array({"a", "b"});
+    case FieldType::outcome:
+      return "deferred";
+    case FieldType::fw_mode:
+      return "nowait";
   }
   return nullptr;
 }
@@ -127,11 +136,16 @@ std::vector<const EventSpec*> real_specs() {
 
 StrId slot_str(const Event& e, Slot s) {
   switch (s) {
-    case Slot::drv: return e.drv;
-    case Slot::name: return e.name;
-    case Slot::s2: return e.s2;
-    case Slot::s3: return e.s3;
-    default: return 0;
+    case Slot::drv:
+      return e.drv;
+    case Slot::name:
+      return e.name;
+    case Slot::s2:
+      return e.s2;
+    case Slot::s3:
+      return e.s3;
+    default:
+      return 0;
   }
 }
 
@@ -149,7 +163,9 @@ void expect_fields_in_slots(const Trace& tr, const Event& ev, const EventSpec& s
         ASSERT_NE(ev.dev, kNoDev);
         EXPECT_EQ(tr.dev_name(ev.dev), v.get<std::string>());
         break;
-      case FieldType::str: EXPECT_EQ(tr.str(slot_str(ev, f.slot)), v.get<std::string>()); break;
+      case FieldType::str:
+        EXPECT_EQ(tr.str(slot_str(ev, f.slot)), v.get<std::string>());
+        break;
       case FieldType::i64:
         EXPECT_TRUE(ev.has_num());
         EXPECT_EQ(ev.num, v.get<int64_t>());
@@ -170,8 +186,12 @@ void expect_fields_in_slots(const Trace& tr, const Event& ev, const EventSpec& s
         EXPECT_EQ(got, v.get<std::vector<std::string>>());
         break;
       }
-      case FieldType::outcome: EXPECT_EQ(to_string(ev.outcome), v.get<std::string>()); break;
-      case FieldType::fw_mode: EXPECT_EQ(ev.flag, v == "nowait"); break;
+      case FieldType::outcome:
+        EXPECT_EQ(to_string(ev.outcome), v.get<std::string>());
+        break;
+      case FieldType::fw_mode:
+        EXPECT_EQ(ev.flag, v == "nowait");
+        break;
     }
   }
 }
@@ -291,7 +311,8 @@ TEST(TraceReaderHeader, DevicesMalformed) {
 
 TEST(TraceReaderHeader, DeviceListedTwice) {
   EXPECT_EQ(header_error([](json& h) {
-              h["devices"] = json::parse(R"([{"dev":"d0","bus":"pci"},{"dev":"d1","bus":"pci"},{"dev":"d0","bus":"usb"}])");
+              h["devices"] =
+                  json::parse(R"([{"dev":"d0","bus":"pci"},{"dev":"d1","bus":"pci"},{"dev":"d0","bus":"usb"}])");
             }),
             "t.trace:1: header: device 'd0' listed twice");
 }
@@ -308,10 +329,10 @@ TEST(TraceReaderHeader, DriversMalformed) {
 
 TEST(TraceReaderHeader, DevicesAndDriversAreLoaded) {
   json h = json::parse(kHeader);
-  h["devices"] = json::parse(
-      R"([{"dev":"0000:00:1f.3","bus":"pci","driver":"snd_hda_intel"},)"
-      R"({"dev":"ehdaudio0D0","bus":"hdaudio","parent":"0000:00:1f.3","driver":null}])");
-  h["drivers"] = json::parse(R"([{"drv":"snd_hda_intel","bus":"pci","async":true},{"drv":"snd_hda_codec","bus":"hdaudio"}])");
+  h["devices"] = json::parse(R"([{"dev":"0000:00:1f.3","bus":"pci","driver":"snd_hda_intel"},)"
+                             R"({"dev":"ehdaudio0D0","bus":"hdaudio","parent":"0000:00:1f.3","driver":null}])");
+  h["drivers"] =
+      json::parse(R"([{"drv":"snd_hda_intel","bus":"pci","async":true},{"drv":"snd_hda_codec","bus":"hdaudio"}])");
   auto r = read_ok(trace_text({R"({"t":5,"ev":"probe_start","dev":"ehdaudio0D0","drv":"snd_hda_codec"})"}, h.dump()));
   ASSERT_TRUE(r.ok());
   const Trace& tr = *r;
@@ -354,7 +375,10 @@ TEST(TraceReaderFraming, NulByte) {
   std::string text = trace_text({R"({"t":1,"ev":"resume"})"});
   text += std::string("{\"t\":2,\"ev\":\"resume\"}\0\n", 23);
   EXPECT_EQ(read_error(text), "t.trace:3: binary data (NUL byte) in line: not a reprobe trace");
-  EXPECT_EQ(read_error(std::string("\0\x7f" "ELF\n", 6)), "t.trace:1: binary data (NUL byte) in line: not a reprobe trace");
+  EXPECT_EQ(read_error(std::string("\0\x7f"
+                                   "ELF\n",
+                                   6)),
+            "t.trace:1: binary data (NUL byte) in line: not a reprobe trace");
 }
 
 TEST(TraceReaderFraming, EmptyLineInTheMiddle) {
@@ -365,8 +389,8 @@ TEST(TraceReaderFraming, EmptyLineInTheMiddle) {
 }
 
 TEST(TraceReaderFraming, CrlfLinesAreAccepted) {
-  std::string text = std::string(kHeader) + "\r\n" + R"({"t":1,"cpu":2,"ev":"resume"})" + "\r\n" +
-                     R"({"ev":"end","t":3})" + "\r\n";
+  std::string text =
+      std::string(kHeader) + "\r\n" + R"({"t":1,"cpu":2,"ev":"resume"})" + "\r\n" + R"({"ev":"end","t":3})" + "\r\n";
   auto r = read_ok(text);
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->events.size(), 1u);
@@ -489,8 +513,8 @@ TEST(TraceReaderEvent, UnknownField) {
 }
 
 TEST(TraceReaderEvent, ExtensionFieldIsAccepted) {
-  auto r = read_ok(trace_text(
-      {R"({"t":1,"ev":"probe_start","dev":"d0","drv":"x","x-prio":3,"x-note":{"a":[1,2]}})"}, kHeaderD0));
+  auto r = read_ok(
+      trace_text({R"({"t":1,"ev":"probe_start","dev":"d0","drv":"x","x-prio":3,"x-note":{"a":[1,2]}})"}, kHeaderD0));
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->events.size(), 1u);
   EXPECT_EQ(r->events[0].kind, EventKind::probe_start);
@@ -548,7 +572,8 @@ TEST(TraceReaderEvent, MissingRequiredFieldOfEveryKind) {
 TEST(TraceReaderEvent, MissingRequiredFieldExamples) {
   EXPECT_EQ(event_error(R"({"t":1,"ev":"probe_end","dev":"d0","drv":"x","ret":0})"),
             "t.trace:2: event 'probe_end' is missing field 'outcome'");
-  EXPECT_EQ(event_error(R"({"t":1,"ev":"device_add","dev":"d1"})"), "t.trace:2: event 'device_add' is missing field 'bus'");
+  EXPECT_EQ(event_error(R"({"t":1,"ev":"device_add","dev":"d1"})"),
+            "t.trace:2: event 'device_add' is missing field 'bus'");
   EXPECT_EQ(event_error(R"({"t":1,"ev":"fw_request","id":1,"name":"i915/tgl_dmc.bin"})"),
             "t.trace:2: event 'fw_request' is missing field 'mode'");
   EXPECT_EQ(event_error(R"({"t":1,"ev":"module_request","name":"snd-soc-rt5682"})"),
@@ -601,9 +626,11 @@ TEST(TraceReaderEvent, WrongTypes) {
             "t.trace:2: field 'ret' must be an integer, got a string");
   EXPECT_EQ(event_error(R"({"t":1,"ev":"probe_end","dev":"d0","drv":"x","ret":-5.0,"outcome":"failed"})"),
             "t.trace:2: field 'ret' must be an integer, got a number with a fraction");
-  EXPECT_EQ(event_error(R"({"t":1,"ev":"probe_end","dev":"d0","drv":"x","ret":9223372036854775808,"outcome":"failed"})"),
-            "t.trace:2: field 'ret' is out of range for a signed integer");
-  EXPECT_EQ(event_error(R"({"t":1,"ev":"fw_cb_end","id":-1})"), "t.trace:2: field 'id' must be an unsigned integer, got -1");
+  EXPECT_EQ(
+      event_error(R"({"t":1,"ev":"probe_end","dev":"d0","drv":"x","ret":9223372036854775808,"outcome":"failed"})"),
+      "t.trace:2: field 'ret' is out of range for a signed integer");
+  EXPECT_EQ(event_error(R"({"t":1,"ev":"fw_cb_end","id":-1})"),
+            "t.trace:2: field 'id' must be an unsigned integer, got -1");
   EXPECT_EQ(event_error(R"({"t":1,"ev":"fw_cb_end","id":1.5})"),
             "t.trace:2: field 'id' must be an unsigned integer, got a number with a fraction");
   EXPECT_EQ(event_error(R"({"t":1,"ev":"fw_cb_end","id":null})"),
@@ -611,12 +638,14 @@ TEST(TraceReaderEvent, WrongTypes) {
   EXPECT_EQ(event_error(R"({"t":-1,"ev":"resume"})"), "t.trace:2: field 't' must be an unsigned integer, got -1");
   EXPECT_EQ(event_error(R"({"t":1.5,"ev":"resume"})"),
             "t.trace:2: field 't' must be an unsigned integer, got a number with a fraction");
-  EXPECT_EQ(event_error(R"({"t":"1","ev":"resume"})"), "t.trace:2: field 't' must be an unsigned integer, got a string");
+  EXPECT_EQ(event_error(R"({"t":"1","ev":"resume"})"),
+            "t.trace:2: field 't' must be an unsigned integer, got a string");
   EXPECT_EQ(event_error(R"({"t":1,"ev":"bound","dev":"d0","drv":null})"),
             "t.trace:2: field 'drv' must be a string, got null");
   EXPECT_EQ(event_error(R"({"t":1,"ev":"bound","dev":{"name":"d0"},"drv":"x"})"),
             "t.trace:2: field 'dev' must be a string, got an object");
-  EXPECT_EQ(event_error(R"({"t":1,"ev":"resume","comm":7})"), "t.trace:2: field 'comm' must be a string, got a signed integer");
+  EXPECT_EQ(event_error(R"({"t":1,"ev":"resume","comm":7})"),
+            "t.trace:2: field 'comm' must be a string, got a signed integer");
 }
 
 TEST(TraceReaderEvent, BooleanFields) {
@@ -662,9 +691,9 @@ TEST(TraceReaderEvent, StringLists) {
 TEST(TraceReaderEvent, TooManyListItems) {
   ReadLimits limits;
   limits.max_list_items = 2;
-  EXPECT_TRUE(read_ok(trace_text({R"({"t":1,"ev":"component_add","name":"c","dev":"d0","dais":["a","b"]})"}, kHeaderD0),
-                      limits)
-                  .ok());
+  EXPECT_TRUE(
+      read_ok(trace_text({R"({"t":1,"ev":"component_add","name":"c","dev":"d0","dais":["a","b"]})"}, kHeaderD0), limits)
+          .ok());
   EXPECT_EQ(event_error(R"({"t":1,"ev":"component_add","name":"c","dev":"d0","dais":["a","b","c"]})", limits),
             "t.trace:2: field 'dais' has more than 2 items");
 }
@@ -708,14 +737,15 @@ TEST(TraceReaderEvent, CpuAndTidRange) {
   EXPECT_EQ(r->events[0].tid, 0);
   EXPECT_EQ(event_error(R"({"t":1,"cpu":2147483648,"ev":"resume"})"), "t.trace:2: absurd cpu 2147483648");
   EXPECT_EQ(event_error(R"({"t":1,"tid":4294967296,"ev":"resume"})"), "t.trace:2: absurd tid 4294967296");
-  EXPECT_EQ(event_error(R"({"t":1,"cpu":-1,"ev":"resume"})"), "t.trace:2: field 'cpu' must be an unsigned integer, got -1");
+  EXPECT_EQ(event_error(R"({"t":1,"cpu":-1,"ev":"resume"})"),
+            "t.trace:2: field 'cpu' must be an unsigned integer, got -1");
   EXPECT_EQ(event_error(R"({"t":1,"tid":"42","ev":"resume"})"),
             "t.trace:2: field 'tid' must be an unsigned integer, got a string");
 }
 
 TEST(TraceReaderEvent, TimeGoingBackwards) {
-  EXPECT_EQ(read_error(trace_text({R"({"t":10,"ev":"resume"})", R"({"t":10,"ev":"resume"})", R"({"t":20,"ev":"resume"})",
-                                   R"({"t":19,"ev":"resume"})"})),
+  EXPECT_EQ(read_error(trace_text({R"({"t":10,"ev":"resume"})", R"({"t":10,"ev":"resume"})",
+                                   R"({"t":20,"ev":"resume"})", R"({"t":19,"ev":"resume"})"})),
             "t.trace:5: time goes backwards: t=19 is before t=20 at line 4");
 }
 
@@ -767,14 +797,14 @@ TEST(TraceReaderDevices, DeviceInHeaderThenDeviceAdd) {
 
 TEST(TraceReaderDevices, NameReusedAfterDeviceDelGetsANewInstance) {
   auto r = read_ok(trace_text({
-      R"({"t":1,"ev":"device_add","dev":"a","bus":"pci"})",        // 2
-      R"({"t":2,"ev":"probe_start","dev":"a","drv":"x"})",         // 3
-      R"({"t":3,"ev":"device_del","dev":"a"})",                    // 4
+      R"({"t":1,"ev":"device_add","dev":"a","bus":"pci"})",                 // 2
+      R"({"t":2,"ev":"probe_start","dev":"a","drv":"x"})",                  // 3
+      R"({"t":3,"ev":"device_del","dev":"a"})",                             // 4
       R"({"t":4,"ev":"device_add","dev":"a","bus":"usb","parent":"hub"})",  // 5
-      R"({"t":5,"ev":"probe_start","dev":"a","drv":"y"})",         // 6
-      R"({"t":6,"ev":"device_del","dev":"a"})",                    // 7
-      R"({"t":7,"ev":"device_add","dev":"a","bus":"usb"})",        // 8
-      R"({"t":8,"ev":"bound","dev":"a","drv":"y"})",               // 9
+      R"({"t":5,"ev":"probe_start","dev":"a","drv":"y"})",                  // 6
+      R"({"t":6,"ev":"device_del","dev":"a"})",                             // 7
+      R"({"t":7,"ev":"device_add","dev":"a","bus":"usb"})",                 // 8
+      R"({"t":8,"ev":"bound","dev":"a","drv":"y"})",                        // 9
   }));
   ASSERT_TRUE(r.ok());
   const Trace& tr = *r;
@@ -801,10 +831,10 @@ TEST(TraceReaderDevices, NameReusedAfterDeviceDelGetsANewInstance) {
 }
 
 TEST(TraceReaderDevices, HeaderDeviceRemovedAndAddedAgain) {
-  auto r = read_ok(trace_text({R"({"t":1,"ev":"device_del","dev":"d0"})",
-                               R"({"t":2,"ev":"device_add","dev":"d0","bus":"platform"})",
-                               R"({"t":3,"ev":"defer_add","dev":"d0"})"},
-                              kHeaderD0));
+  auto r = read_ok(
+      trace_text({R"({"t":1,"ev":"device_del","dev":"d0"})", R"({"t":2,"ev":"device_add","dev":"d0","bus":"platform"})",
+                  R"({"t":3,"ev":"defer_add","dev":"d0"})"},
+                 kHeaderD0));
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->devices.size(), 2u);
   EXPECT_TRUE(r->devices[0].from_header);
@@ -818,8 +848,8 @@ TEST(TraceReaderDevices, HeaderDeviceRemovedAndAddedAgain) {
 // ---------------------------------------------------------------- end line
 
 TEST(TraceReaderEnd, EndLineFields) {
-  auto r = read_ok(trace_text({R"({"t":5,"ev":"resume"})",
-                               R"({"lost":2,"ev":"end","t":9,"dropped":1,"reason":"sigint","x-cpus":[0,1]})"}));
+  auto r = read_ok(trace_text(
+      {R"({"t":5,"ev":"resume"})", R"({"lost":2,"ev":"end","t":9,"dropped":1,"reason":"sigint","x-cpus":[0,1]})"}));
   ASSERT_TRUE(r.ok());
   ASSERT_TRUE(r->end.has_value());
   EXPECT_EQ(r->end->t, 9u);
@@ -948,11 +978,12 @@ TEST(TraceReaderValues, FirmwareRequest) {
 }
 
 TEST(TraceReaderValues, ComponentAddDais) {
-  auto r = read_ok(trace_text({R"({"t":1,"ev":"component_add","name":"rt5682.0-001a","dev":"d0","dais":["rt5682-aif1","rt5682-aif2"]})",
-                               R"({"t":2,"ev":"component_add","name":"pcm","dev":"d0","dais":[]})",
-                               R"({"t":3,"ev":"component_add","name":"dmic","dev":"d0"})",
-                               R"({"t":4,"ev":"component_add","name":"x","dev":"d0","dais":["rt5682-aif1"]})"},
-                              kHeaderD0));
+  auto r = read_ok(trace_text(
+      {R"({"t":1,"ev":"component_add","name":"rt5682.0-001a","dev":"d0","dais":["rt5682-aif1","rt5682-aif2"]})",
+       R"({"t":2,"ev":"component_add","name":"pcm","dev":"d0","dais":[]})",
+       R"({"t":3,"ev":"component_add","name":"dmic","dev":"d0"})",
+       R"({"t":4,"ev":"component_add","name":"x","dev":"d0","dais":["rt5682-aif1"]})"},
+      kHeaderD0));
   ASSERT_TRUE(r.ok());
   const auto& ev = r->events;
   EXPECT_EQ(r->str(ev[0].name), "rt5682.0-001a");
@@ -1006,11 +1037,12 @@ TEST(TraceReaderValues, SndCardRegister) {
 }
 
 TEST(TraceReaderValues, OptionalFieldsAreMarkedAbsent) {
-  auto r = read_ok(trace_text({R"({"t":1,"ev":"driver_register","drv":"rt5682","bus":"i2c"})",
-                               R"({"t":2,"ev":"driver_register","drv":"sof","bus":"pci","async":false,"module":"snd_sof_pci"})",
-                               R"({"t":3,"ev":"trigger"})", R"({"t":4,"ev":"trigger","cause":"bound","count":5})",
-                               R"({"t":5,"ev":"unbind","dev":"d0"})", R"({"t":6,"ev":"timeout_armed","secs":10})"},
-                              kHeaderD0));
+  auto r = read_ok(
+      trace_text({R"({"t":1,"ev":"driver_register","drv":"rt5682","bus":"i2c"})",
+                  R"({"t":2,"ev":"driver_register","drv":"sof","bus":"pci","async":false,"module":"snd_sof_pci"})",
+                  R"({"t":3,"ev":"trigger"})", R"({"t":4,"ev":"trigger","cause":"bound","count":5})",
+                  R"({"t":5,"ev":"unbind","dev":"d0"})", R"({"t":6,"ev":"timeout_armed","secs":10})"},
+                 kHeaderD0));
   ASSERT_TRUE(r.ok());
   const auto& ev = r->events;
   EXPECT_FALSE(ev[0].has_flag());
@@ -1029,8 +1061,8 @@ TEST(TraceReaderValues, OptionalFieldsAreMarkedAbsent) {
 }
 
 TEST(TraceReaderValues, KeyOrderDoesNotMatter) {
-  auto r = read_ok(trace_text({R"({"outcome":"bound","ret":0,"drv":"x","dev":"d0","ev":"probe_end","comm":"c","t":4})"},
-                              kHeaderD0));
+  auto r = read_ok(
+      trace_text({R"({"outcome":"bound","ret":0,"drv":"x","dev":"d0","ev":"probe_end","comm":"c","t":4})"}, kHeaderD0));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->events[0].kind, EventKind::probe_end);
   EXPECT_EQ(r->events[0].t, 4u);

@@ -42,7 +42,9 @@ std::string rejection_of(const Result<std::string>& r) {
   return r.error().message;
 }
 
-std::string event_rejection(std::string_view event_json) { return rejection_of(canonical_event_line(json::parse(event_json))); }
+std::string event_rejection(std::string_view event_json) {
+  return rejection_of(canonical_event_line(json::parse(event_json)));
+}
 
 std::string header_rejection(const json& h) { return rejection_of(canonical_header_line(h)); }
 
@@ -54,15 +56,24 @@ std::string write_to_string(const Trace& tr) {
 
 json sample_value(const FieldSpec& f) {
   switch (f.type) {
-    case FieldType::dev_ref: return "d0";
-    case FieldType::dev_decl: return "newdev";
-    case FieldType::str: return "v-" + std::string(f.name);
-    case FieldType::i64: return -517;
-    case FieldType::u64: return 7;
-    case FieldType::boolean: return false;
-    case FieldType::str_list: return json::array({"a", "b"});
-    case FieldType::outcome: return "rejected";
-    case FieldType::fw_mode: return "sync";
+    case FieldType::dev_ref:
+      return "d0";
+    case FieldType::dev_decl:
+      return "newdev";
+    case FieldType::str:
+      return "v-" + std::string(f.name);
+    case FieldType::i64:
+      return -517;
+    case FieldType::u64:
+      return 7;
+    case FieldType::boolean:
+      return false;
+    case FieldType::str_list:
+      return json::array({"a", "b"});
+    case FieldType::outcome:
+      return "rejected";
+    case FieldType::fw_mode:
+      return "sync";
   }
   return nullptr;
 }
@@ -70,9 +81,9 @@ json sample_value(const FieldSpec& f) {
 // ---------------------------------------------------------------- canonical_event_line
 
 TEST(CanonicalEventLine, KeyOrder) {
-  const json e = json::parse(
-      R"({"x-b":1,"inferred":true,"outcome":"bound","ret":0,"drv":"rt5682","dev":"i2c-10EC5682:00",)"
-      R"("ev":"probe_end","comm":"kworker/0:1","tid":12,"cpu":3,"t":100,"x-a":"z"})");
+  const json e =
+      json::parse(R"({"x-b":1,"inferred":true,"outcome":"bound","ret":0,"drv":"rt5682","dev":"i2c-10EC5682:00",)"
+                  R"("ev":"probe_end","comm":"kworker/0:1","tid":12,"cpu":3,"t":100,"x-a":"z"})");
   EXPECT_EQ(canonical_event_line(e).value(),
             R"({"t":100,"cpu":3,"tid":12,"comm":"kworker/0:1","ev":"probe_end","dev":"i2c-10EC5682:00",)"
             R"("drv":"rt5682","ret":0,"outcome":"bound","inferred":true,"x-a":"z","x-b":1})");
@@ -103,14 +114,17 @@ TEST(CanonicalEventLine, FieldsFollowSchemaOrderForEveryKind) {
 TEST(CanonicalEventLine, OptionalPartsAreOmitted) {
   EXPECT_EQ(canonical_event_line(json::parse(R"({"ev":"resume","t":7})")).value(), R"({"t":7,"ev":"resume"})");
   // inferred:false is the default and is not written.
-  EXPECT_EQ(canonical_event_line(json::parse(R"({"inferred":false,"ev":"resume","t":7})")).value(), R"({"t":7,"ev":"resume"})");
+  EXPECT_EQ(canonical_event_line(json::parse(R"({"inferred":false,"ev":"resume","t":7})")).value(),
+            R"({"t":7,"ev":"resume"})");
   EXPECT_EQ(canonical_event_line(json::parse(R"({"ev":"unbind","dev":"d0","t":7})")).value(),
             R"({"t":7,"ev":"unbind","dev":"d0"})");
 }
 
 TEST(CanonicalEventLine, ExtensionEventKeysAreSorted) {
-  EXPECT_EQ(canonical_event_line(json::parse(R"({"zeta":[1],"ev":"x-irq","alpha":{"b":1,"a":2},"t":5,"cpu":2,"x-q":0})")).value(),
-            R"({"t":5,"cpu":2,"ev":"x-irq","alpha":{"b":1,"a":2},"x-q":0,"zeta":[1]})");
+  EXPECT_EQ(
+      canonical_event_line(json::parse(R"({"zeta":[1],"ev":"x-irq","alpha":{"b":1,"a":2},"t":5,"cpu":2,"x-q":0})"))
+          .value(),
+      R"({"t":5,"cpu":2,"ev":"x-irq","alpha":{"b":1,"a":2},"x-q":0,"zeta":[1]})");
 }
 
 TEST(CanonicalEventLine, AcceptsAnyNonNegativeIntegerTime) {
@@ -193,9 +207,10 @@ TEST(CanonicalHeaderLine, KeyOrder) {
   const json h = json::parse(
       R"({"x-host":"lab3","drivers":[],"devices":[],"snapshot":{},"hooks":{"probe_start":"fentry"},)"
       R"("clock":"boottime_ns","kernel":{"release":"6.8.0"},"source":"bpf","version":1,"format":"reprobe-trace","a":0})");
-  EXPECT_EQ(canonical_header_line(h).value(),
-            R"({"format":"reprobe-trace","version":1,"source":"bpf","kernel":{"release":"6.8.0"},"clock":"boottime_ns",)"
-            R"("hooks":{"probe_start":"fentry"},"snapshot":{},"devices":[],"drivers":[],"x-host":"lab3","a":0})");
+  EXPECT_EQ(
+      canonical_header_line(h).value(),
+      R"({"format":"reprobe-trace","version":1,"source":"bpf","kernel":{"release":"6.8.0"},"clock":"boottime_ns",)"
+      R"("hooks":{"probe_start":"fentry"},"snapshot":{},"devices":[],"drivers":[],"x-host":"lab3","a":0})");
   EXPECT_EQ(canonical_header_line(json::parse(kHeader)).value(), kHeader);
 }
 
@@ -228,7 +243,8 @@ TEST(TraceWriter, WritesHeaderEventsAndEnd) {
 TEST(TraceWriter, EndWithoutTime) {
   std::ostringstream out;
   TraceWriter(out).end(0, 0);
-  EXPECT_EQ(out.str(), R"({"ev":"end","dropped":0,"lost":0})" "\n");
+  EXPECT_EQ(out.str(), R"({"ev":"end","dropped":0,"lost":0})"
+                       "\n");
 }
 
 TEST(TraceWriter, InvalidEventWritesNothing) {
@@ -350,9 +366,10 @@ TEST(RoundTrip, TraceWithoutEndLineIsWrittenWithoutOne) {
 }
 
 TEST(RoundTrip, HeaderDevicesAndDriversAreRegenerated) {
-  const std::string text = std::string(R"({"format":"reprobe-trace","version":1,"source":"dmesg","kernel":{"release":"6.1"},)") +
-                           R"("clock":"boottime_ns","hooks":{"probe_end":"dmesg"},)" +
-                           R"("devices":[{"parent":"p","bus":"pci","dev":"a"}],"drivers":[{"bus":"pci","drv":"x"}]})" + "\n";
+  const std::string text =
+      std::string(R"({"format":"reprobe-trace","version":1,"source":"dmesg","kernel":{"release":"6.1"},)") +
+      R"("clock":"boottime_ns","hooks":{"probe_end":"dmesg"},)" +
+      R"("devices":[{"parent":"p","bus":"pci","dev":"a"}],"drivers":[{"bus":"pci","drv":"x"}]})" + "\n";
   auto r = read_trace_text(text, "t.trace");
   ASSERT_TRUE(r.ok()) << r.error().str();
   const json h = trace_header_json(*r);

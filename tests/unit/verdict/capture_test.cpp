@@ -16,9 +16,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "replayer/verdict/replay.h"
 #include "replayer/report/replay_output.h"
 #include "replayer/trace/trace_reader.h"
+#include "replayer/verdict/replay.h"
 #include "tests/support/golden_file.h"
 
 namespace reprobe {
@@ -28,8 +28,8 @@ const std::filesystem::path kRoot = REPROBE_SOURCE_ROOT;
 
 // Listed, not globbed: a capture that goes missing fails here instead of
 // silently shrinking the suite.
-const char* const kCaptures[] = {"hda", "sof-late-component", "sof-fw-callback", "kick", "timeout-rescue", "replug-hda",
-                                   "async-probe"};
+const char* const kCaptures[] = {"hda",        "sof-late-component", "sof-fw-callback", "kick", "timeout-rescue",
+                                 "replug-hda", "async-probe"};
 
 struct Capture {
   Trace trace;

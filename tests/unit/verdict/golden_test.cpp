@@ -10,10 +10,10 @@
 #include <gtest/gtest.h>
 
 #include "examples/scenarios.h"
-#include "replayer/verdict/replay.h"
 #include "replayer/report/replay_output.h"
 #include "replayer/report/report_text.h"
 #include "replayer/trace/trace_reader.h"
+#include "replayer/verdict/replay.h"
 #include "tests/support/golden_file.h"
 
 namespace reprobe {
@@ -107,13 +107,12 @@ TEST_P(Golden, ReplayAndReportTellTheSameStory) {
             text_section(format_report_text(*r, tr, ro), "Verdict per policy"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Examples, Golden, ::testing::ValuesIn(examples::all()),
-                         [](const auto& info) {
-                           std::string n = info.param.name;
-                           for (auto& c : n)
-                             if (c == '-') c = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Examples, Golden, ::testing::ValuesIn(examples::all()), [](const auto& info) {
+  std::string n = info.param.name;
+  for (auto& c : n)
+    if (c == '-') c = '_';
+  return n;
+});
 
 // The outcomes kernel-model.md predicts, asserted directly (not only through goldens).
 TEST(ExpectedOutcomes, SofLateComponent) {
@@ -121,7 +120,8 @@ TEST(ExpectedOutcomes, SofLateComponent) {
   EXPECT_FALSE(verdict(tr, "stock").target_bound);
   EXPECT_FALSE(verdict(tr, "no-timeout").target_bound);
   EXPECT_FALSE(verdict(tr, "no-race-fix").target_bound);
-  for (const char* p : {"provider-kick", "component-kick", "resource-kick", "resource-aware", "periodic", "sync-provider"})
+  for (const char* p :
+       {"provider-kick", "component-kick", "resource-kick", "resource-aware", "periodic", "sync-provider"})
     EXPECT_TRUE(verdict(tr, p).target_bound) << p;
   const auto stock = verdict(tr, "stock");
   ASSERT_EQ(stock.stranded.size(), 1u);
