@@ -221,10 +221,11 @@ class Generator {
 };
 
 // One chunk starting at t0; returns the time of its last event.
+// NOLINTNEXTLINE(readability-function-size): one synthetic scenario group, written as a script of events
 uint64_t Generator::chunk(uint32_t c, uint64_t t0) {
   const uint32_t G = 16;
   const std::string sfx = suffix(c);
-  const std::string plat = kPlatforms[c % kPlatforms.size()];
+  const std::string& plat = kPlatforms[c % kPlatforms.size()];
   const std::string prov_drv = "sof-audio-pci-intel-" + plat + sfx;
   const std::string msfx = c == 0 ? std::string() : fmt::format("_{}", c);
   const std::string prov_mod = "snd_sof_pci_intel_" + plat + msfx;

@@ -378,6 +378,7 @@ class Builder {
   }
 
   // One trace event, in trace order: context bookkeeping, actions to replay, observed statistics.
+  // NOLINTNEXTLINE(readability-function-size): a dispatch over event kinds; the long cases are their own functions
   void event(uint32_t idx, const Event& e) {
     const uint32_t ctx = current(e);
     switch (e.kind) {

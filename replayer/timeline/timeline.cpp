@@ -119,6 +119,7 @@ void link_observed_retries(const Trace& tr, const Model& m, Timeline& tl) {
   }
 }
 
+// NOLINTNEXTLINE(readability-function-size): one pass over the trace fills every track
 Timeline observed_timeline(const ReplayReport& rep, const Trace& tr) {
   const Model& m = rep.model;
   Timeline tl;
@@ -244,6 +245,7 @@ Timeline observed_timeline(const ReplayReport& rep, const Trace& tr) {
   return tl;
 }
 
+// NOLINTNEXTLINE(readability-function-size): one pass over the simulated run fills every track
 Timeline replayed_timeline(const Model& m, const Trace& tr, const PolicyVerdict& v) {
   Timeline tl;
   tl.name = v.policy.spec;

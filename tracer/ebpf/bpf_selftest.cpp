@@ -36,7 +36,8 @@ std::string read_line(const std::string& p) {
 
 }  // namespace
 
-int main(int argc, char** argv) {  // NOLINT(readability-function-size): a linear test script
+// NOLINTNEXTLINE(readability-function-size): a linear test script
+int main(int argc, char** argv) {
   std::string out = "-", btf;
   bool verbose = false, smoke = false;
   double duration = 0;

@@ -438,11 +438,11 @@ TEST_F(WriteFileAtomically, WritesAWholeTrace) {
 
 TEST_F(WriteFileAtomically, BodyThrowingLeavesNoFile) {
   const std::string path = (dir_ / "out.trace").string();
-  EXPECT_THROW(write_file_atomically(path,
-                                     [](std::ostream& o) {
-                                       o << "{\"t\":1,\"ev\":\"resume\"}\n";
-                                       throw std::invalid_argument("unknown event 'bogus'");
-                                     }),
+  EXPECT_THROW((void)write_file_atomically(path,
+                                           [](std::ostream& o) {
+                                             o << "{\"t\":1,\"ev\":\"resume\"}\n";
+                                             throw std::invalid_argument("unknown event 'bogus'");
+                                           }),
                std::invalid_argument);
   EXPECT_THAT(files(), IsEmpty());
 }
@@ -450,7 +450,7 @@ TEST_F(WriteFileAtomically, BodyThrowingLeavesNoFile) {
 TEST_F(WriteFileAtomically, BodyThrowingKeepsTheOldFile) {
   const std::string path = (dir_ / "out.trace").string();
   std::ofstream(path) << "old\n";
-  EXPECT_THROW(write_file_atomically(path, [](std::ostream&) { throw std::runtime_error("boom"); }),
+  EXPECT_THROW((void)write_file_atomically(path, [](std::ostream&) { throw std::runtime_error("boom"); }),
                std::runtime_error);
   EXPECT_THAT(files(), ElementsAre("out.trace"));
   EXPECT_EQ(slurp(path), "old\n");
