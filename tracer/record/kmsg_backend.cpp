@@ -330,7 +330,9 @@ int record_with_kmsg(const KmsgRecordOptions& o) {
   extra["snapshot"] = take_snapshot(so);
   session.add_end_fields(extra);
   extra["x-records"] = records;
-  writer.end(0, lost, std::max(imp.last_time(), now_boottime_ns()), extra);
+  for (const auto& w : imp.warnings()) log("warning: " + w);
+  writer.end(0, lost + imp.stats().bad_timestamps + imp.stats().overlong, std::max(imp.last_time(), now_boottime_ns()),
+             extra);
   writer.flush();
   ::close(fd);
   log(fmt::format("{} kmsg records, {} events, {} overwritten before read{}", records, imp.stats().events, lost,
