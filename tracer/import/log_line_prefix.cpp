@@ -196,9 +196,8 @@ void find_embedded_timestamps(std::string_view line, std::vector<size_t>& offset
   }
 }
 
-void parse_line_prefix(
-    std::string_view s,
-    LinePrefix& out) {  // NOLINT(readability-function-size): the prefix formats nest in this order and share one cursor
+// NOLINTNEXTLINE(readability-function-size): the prefix formats nest in this order and share one cursor
+void parse_line_prefix(std::string_view s, LinePrefix& out) {
   out = LinePrefix{};
   size_t i = 0;
   // /dev/kmsg record: "6,1234,4305403,-;" (level/facility, seq, usec, flags[,caller])

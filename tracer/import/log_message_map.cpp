@@ -407,6 +407,7 @@ void parse_register_card_failure(sv rest, Message& m) {
 }
 
 // Firmware/milestone lines are about the device whose dev_printk prefix they carry.
+// NOLINTNEXTLINE(readability-function-size): one first-byte switch over the dev_printk forms
 void parse_dev_rest(sv rest, Message& m) {
   if (rest.empty()) return;
   switch (rest[0]) {
@@ -620,8 +621,8 @@ sv strip_dyndbg_prefix(sv msg, bool& stripped) {
   return msg;
 }
 
-void parse_message(sv msg,
-                   Message& m) {  // NOLINT(readability-function-size): one first-byte switch over the pr_* forms
+// NOLINTNEXTLINE(readability-function-size): one first-byte switch over the pr_* forms
+void parse_message(sv msg, Message& m) {
   m = Message{};
   if (msg.empty()) return;
   // pr_* forms first: they start with a fixed word.
