@@ -119,5 +119,75 @@ check export-bad-target 2 "$R" export --perfetto "$tmp/nocard.trace" --target no
 grep_err export-bad-target-msg "no such device"
 check replay-no-card 2 "$R" replay "$tmp/nocard.trace"
 grep_err replay-no-card-msg "name one with --target"
+
+# ---------------------------------------------------------------- issue 15: outputs, inputs, errors, signals
+h="$tmp/h15"; mkdir -p "$h"
+printf '[    1.000000] platform a: Added to deferred list\n[    2.000000] platform b: Added to deferred list\n' >"$h/dmesg.txt"
+cp "$h/dmesg.txt" "$h/keep.txt"
+# -o naming an input (also through ./, a symlink or stdin) is refused and the input kept
+check out-is-input-import 2 "$R" import "$h/dmesg.txt" -o "$h/dmesg.txt"
+grep_err out-is-input-import-msg "reprobe import: -o $h/dmesg.txt is an input"
+cmp -s "$h/dmesg.txt" "$h/keep.txt"; ok out-is-input-import-kept $?
+check out-is-input-dot 2 "$R" import "$h/dmesg.txt" -o "$h/./../h15/dmesg.txt"
+ln -s dmesg.txt "$h/link.txt"
+check out-is-input-link 2 "$R" import "$h/link.txt" -o "$h/dmesg.txt"
+check out-is-input-stdin 2 sh -c '"$0" import - -o "$1" < "$1"' "$R" "$h/dmesg.txt"
+cmp -s "$h/dmesg.txt" "$h/keep.txt"; ok out-is-input-all-kept $?
+check import-ok 0 "$R" import "$h/dmesg.txt" -o "$h/x.trace"
+cp "$h/x.trace" "$h/keep.trace"
+for verb in replay report; do
+  check "out-is-input-$verb" 2 "$R" $verb "$h/x.trace" -o "$h/x.trace"
+  grep_err "out-is-input-$verb-msg" "reprobe $verb: -o $h/x.trace is an input"
+done
+check out-is-input-export 2 "$R" export --perfetto "$h/x.trace" -o "$h/x.trace"
+cmp -s "$h/x.trace" "$h/keep.trace"; ok out-is-input-trace-kept $?
+# bad timestamps are reported, not joined to the line before
+printf '[    1.000000] platform a: Added to deferred list\n[nan] platform b: Added to deferred list\n[    3.000000] platform c: Added to deferred list\n' >"$h/nan.txt"
+check bad-timestamp 0 "$R" import "$h/nan.txt" -o "$h/nan.trace"
+grep_err bad-timestamp-msg "$h/nan.txt:2: timestamp '[nan]' is not a time"
+grep -q '"lost":1' "$h/nan.trace"; ok bad-timestamp-lost $?
+check bad-timestamp-strict 2 "$R" import --strict "$h/nan.txt" -o "$h/nan2.trace"
+grep_err bad-timestamp-strict-msg "$h/nan.txt:2: timestamp '[nan]'"
+# over-long names name the log's line
+awk 'BEGIN { s = sprintf("%5000s", ""); gsub(/ /, "d", s); print "[ 1.0] platform a: Added to deferred list"; print "[ 2.0] bus: '"'"'platform'"'"': really_probe: probing driver " s " with device a" }' >"$h/long.txt"
+check long-name 0 "$R" import "$h/long.txt" -o "$h/long.trace"
+grep_err long-name-msg "$h/long.txt:2: a name in this message is 5000 bytes long"
+! grep -q "internal error" "$tmp/err"; ok long-name-no-internal-error $?
+# inputs that are not files
+check dir-trace 2 "$R" replay "$h"
+grep_err dir-trace-msg "is a directory"
+check dir-log 2 "$R" import "$h"
+grep_err dir-log-msg "is a directory"
+check stdin-trace 0 sh -c '"$0" replay - --target a < "$1"' "$R" "$h/x.trace"
+mkfifo "$h/fifo"
+(cat "$h/x.trace" >"$h/fifo" &)
+check fifo-trace 0 "$R" replay "$h/fifo" --target a
+# write errors say why; an existing output keeps its mode
+if [ -w /dev/full ]; then
+  check full-disk 2 "$R" replay "$h/x.trace" --target a -o /dev/full
+  grep_err full-disk-msg "No space left on device"
+fi
+: >"$h/private.md"; chmod 600 "$h/private.md"
+check keep-mode 0 "$R" report "$h/x.trace" --target a -o "$h/private.md"
+[ "$(stat -c %a "$h/private.md")" = 600 ]; ok keep-mode-600 $?
+# a temporary file of an interrupted write is flagged
+cp "$h/x.trace" "$h/y.trace.tmp.4242"
+check tmp-warning 0 "$R" replay "$h/y.trace.tmp.4242" --target a
+grep_err tmp-warning-msg "looks like the temporary file of an interrupted reprobe write"
+# SIGTERM while importing: "OUT was not written", exit 143, nothing left behind (a background
+# job of a script ignores SIGINT, which reprobe keeps ignored)
+sleep 3 | "$R" import - -o "$h/sig.trace" 2>"$tmp/err" &
+rp=$!
+sleep 1; kill -TERM "$rp"; wait "$rp" 2>/dev/null; st=$?
+[ "$st" = 143 ]; ok sigterm-exit $?
+grep_err sigterm-msg "reprobe: interrupted: $h/sig.trace was not written"
+! ls "$h" | grep -q 'sig.trace'; ok sigterm-no-files $?
+# record without the hooks of probe attempts and binds: refused (exit 2) unless --allow-partial
+if [ "$(id -u)" = 0 ] && "$R" record --help >/dev/null 2>&1; then
+  "$R" record --duration 1 -o "$h/rec.trace" >/dev/null 2>"$tmp/err"; st=$?
+  if grep -q "cannot record a replayable trace" "$tmp/err"; then
+    [ "$st" = 2 ] && [ ! -e "$h/rec.trace" ]; ok record-refused $?
+  fi
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -12,6 +12,7 @@
 #include "replayer/trace/trace_reader.h"
 #include "replayer/trace/trace_writer.h"
 #include "tools/commands.h"
+#include "tools/output_guard.h"
 #include "tracer/import/log_importer.h"
 #include "tracer/import/log_input.h"
 
@@ -59,6 +60,8 @@ int cmd_import(const std::vector<std::string>& args) {
     std::cerr << "reprobe import: missing LOG (see 'reprobe import --help')\n";
     return 2;
   }
+  if (output_is_an_input("import", output, logs)) return 2;
+  install_interrupt_cleanup(output);
   ImportOptions io;
   io.kernel = kernel;
   io.strict = vm.count("strict") > 0;
@@ -81,7 +84,8 @@ int cmd_import(const std::vector<std::string>& args) {
   std::ostringstream text;
   importer.write_trace(text);
   // The importer's output must be a valid trace: check it with the reader before writing.
-  auto check = read_trace_text(text.str(), output == "-" ? "<import>" : output);
+  for (const auto& w : importer.warnings()) std::cerr << "reprobe import: warning: " << w << "\n";
+  auto check = read_trace_text(text.str(), "<built trace>");
   if (!check) {
     std::cerr << "reprobe import: internal error: the trace built from the log does not read back: "
               << check.error().str() << "\n";

@@ -26,6 +26,7 @@
 #include "replayer/trace/redact.h"
 #include "replayer/trace/trace_writer.h"
 #include "tools/commands.h"
+#include "tools/output_guard.h"
 #include "tracer/ebpf/bpf_tracer.h"
 #include "tracer/ebpf/record_line_writer.h"
 #include "tracer/record/kmsg_backend.h"
@@ -54,6 +55,7 @@ struct Options : RecordOptions {  // tracer/record/recording_session.h
   std::string btf;
   double ring_mib = static_cast<double>(kDefaultRingBytes >> 20);
   std::vector<std::string> follow_work;
+  bool allow_partial = false;
 };
 
 using LogFn = std::function<void(const std::string&)>;
@@ -78,20 +80,22 @@ po::options_description record_options(Options& o) {
       "dyndbg",
       "kmsg backend: enable dynamic debug for drivers/base/dd.c and the sound probe messages while recording (restored "
       "on exit)")("kmsg-from-now", "kmsg backend: start at the end of the kernel ring buffer instead of its start")(
+      "allow-partial", "record even when the hooks a replayable trace needs (probe attempts and binds) cannot attach")(
       "verbose,v", "print every hook and the tier it attached with");
   return opts;
 }
 
 void print_usage(const po::options_description& opts) {
   std::cout << "usage: reprobe record [-o FILE] [--duration S | --until-idle S | -- COMMAND...]\n"
-               "                      [--replug MODULE]... [--btf FILE] [--no-redact] [-v]\n\n"
+               "                      [--replug MODULE]... [--btf FILE] [--no-redact] [--allow-partial] [-v]\n\n"
                "Capture driver-core probe, deferral and trigger events, firmware, module, workqueue,\n"
                "ASoC and ALSA card events with eBPF into a reprobe trace (docs/trace-format.md).\n"
                "Needs root (or CAP_BPF + CAP_PERFMON) and kernel BTF.\n\n"
             << opts
             << "\nStops on SIGINT/SIGTERM, after --duration, after --until-idle, or when COMMAND exits;\n"
                "the trace then ends with the end line (drops, lost records, end snapshot).\n"
-               "\nexit status: 0 trace written, 2 bad usage or the tracer could not start\n"
+               "\nexit status: 0 trace written, 2 bad usage or the tracer could not start (also when the hooks\n"
+               "of probe attempts and binds cannot attach, unless --allow-partial)\n"
                "\nexamples:\n"
                "  sudo reprobe record -o boot.trace --replug snd_sof_pci_intel_tgl\n"
                "  sudo reprobe record -o hda.trace -- modprobe snd-hda-intel\n"
@@ -267,9 +271,20 @@ int record_with_bpf(const Options& o, const std::string& backend, KmsgRecordOpti
     }
     return 2;
   }
-  if (backend == "auto") log("backend auto: using bpf");
   BpfTracer& tr = **tracer;
   for (const auto& m : tr.missing()) log("missing: " + m);
+  if (const auto essential = missing_essential_hooks(tr.hook_status()); !essential.empty() && !o.allow_partial) {
+    for (const auto& m : essential) log("cannot record a replayable trace: " + m);
+    if (backend == "auto") {
+      log("backend auto: the essential eBPF hooks cannot attach; using the kmsg backend");
+      tracer->reset();
+      ko.why = "auto: bpf lacks " + fmt::format("{}", fmt::join(essential, "; "));
+      return record_with_kmsg(ko);
+    }
+    log("nothing written; --allow-partial records anyway, --backend kmsg records from the kernel log");
+    return 2;
+  }
+  if (backend == "auto") log("backend auto: using bpf");
   if (o.verbose)
     for (const auto& h : tr.hook_status())
       log(fmt::format("hook {:<40} {:<10} {}{}", h.hook, h.tier.empty() ? "-" : h.tier, fmt::join(h.targets, ","),
@@ -352,8 +367,10 @@ int cmd_record(const std::vector<std::string>& args_in) {
   }
   o.redact = vm.count("no-redact") == 0;
   o.verbose = vm.count("verbose") > 0;
+  o.allow_partial = vm.count("allow-partial") > 0;
   const std::string backend = vm["backend"].as<std::string>();
   if (auto status = check_options(vm, backend, o)) return *status;
+  if (!o.btf.empty() && output_is_an_input("record", o.output, {o.btf})) return 2;
   KmsgRecordOptions ko;  // tracer/record/kmsg_backend.h
   ko.dyndbg = vm.count("dyndbg") > 0;
   ko.from_now = vm.count("kmsg-from-now") > 0;

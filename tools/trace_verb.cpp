@@ -5,10 +5,21 @@
 #include "replayer/trace/redact.h"
 #include "replayer/trace/trace_reader.h"
 #include "replayer/trace/trace_writer.h"
+#include "tools/output_guard.h"
 
 namespace po = boost::program_options;
 
 namespace reprobe {
+namespace {
+
+// "NAME.tmp.1234": the temporary file write_file_atomically() renames into place.
+bool looks_like_temp_file(std::string_view path) {
+  const size_t dot = path.rfind(".tmp.");
+  if (dot == std::string_view::npos || dot + 5 == path.size()) return false;
+  return path.find_first_not_of("0123456789", dot + 5) == std::string_view::npos;
+}
+
+}  // namespace
 
 po::variables_map parse_trace_verb_args(const std::vector<std::string>& args, const po::options_description& opts,
                                         std::string& trace_path) {
@@ -29,6 +40,10 @@ std::unique_ptr<Trace> load_trace_arg(std::string_view verb, const std::string& 
     std::cerr << "reprobe " << verb << ": missing TRACE (see 'reprobe " << verb << " --help')\n";
     return nullptr;
   }
+  if (looks_like_temp_file(trace_path))
+    std::cerr << "warning: " << trace_path
+              << " looks like the temporary file of an interrupted reprobe write (NAME.tmp.PID): it may be "
+                 "incomplete\n";
   auto trace = read_trace_file(trace_path);
   if (!trace) {
     std::cerr << trace.error().str() << "\n";
@@ -88,6 +103,12 @@ TraceVerbArgs& TraceVerbArgs::add_switch(const char* name, const char* help) {
 
 void TraceVerbArgs::parse(const std::vector<std::string>& args) {
   vm_ = parse_trace_verb_args(args, opts_, trace_path_);
+  if (!help()) install_interrupt_cleanup(output_);
+}
+
+std::unique_ptr<Trace> TraceVerbArgs::load_trace() const {
+  if (!trace_path_.empty() && output_is_an_input(verb_, output_, {trace_path_})) return nullptr;
+  return load_trace_arg(verb_, trace_path_);
 }
 
 bool TraceVerbArgs::format_ok() const {

@@ -28,8 +28,9 @@ boost::program_options::variables_map parse_trace_verb_args(const std::vector<st
                                                             const boost::program_options::options_description& opts,
                                                             std::string& trace_path);
 
-// Reads the TRACE argument strictly and prints the reader's warnings; nullptr
-// (error printed) when it is missing or bad. The trace lives on the heap so
+// Reads the TRACE argument strictly ("-": stdin) and prints the reader's warnings, and a
+// warning when TRACE looks like the temporary file of an interrupted write (NAME.tmp.PID);
+// nullptr (error printed) when it is missing or bad. The trace lives on the heap so
 // that models built from it can keep pointers to it.
 std::unique_ptr<Trace> load_trace_arg(std::string_view verb, const std::string& trace_path);
 
@@ -61,7 +62,8 @@ class TraceVerbArgs {
   // Any other switch (e.g. --perfetto, --fail-if-stranded); see has().
   TraceVerbArgs& add_switch(const char* name, const char* help);
 
-  // Parses args (TRACE is the one positional argument).
+  // Parses args (TRACE is the one positional argument) and installs the interrupt cleanup
+  // for the --output FILE (tools/output_guard.h).
   void parse(const std::vector<std::string>& args);
   bool help() const { return has("help"); }
   bool has(const char* option) const { return vm_.count(option) > 0; }
@@ -78,8 +80,9 @@ class TraceVerbArgs {
   // Redacted unless --no-redact, then also this machine's host and user names.
   ReportOptions report_options() const;
 
-  // load_trace_arg / replay_trace for this verb.
-  std::unique_ptr<Trace> load_trace() const { return load_trace_arg(verb_, trace_path_); }
+  // load_trace_arg / replay_trace for this verb; load_trace also refuses an --output that is
+  // the TRACE itself ("reprobe VERB: -o FILE is an input", nullptr).
+  std::unique_ptr<Trace> load_trace() const;
   std::optional<ReplayReport> replay(const Trace& trace, const ReplayOptions& options) const {
     return replay_trace(verb_, trace, options);
   }

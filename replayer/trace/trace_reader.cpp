@@ -2,6 +2,12 @@
 
 #include "replayer/trace/trace_line_scanner.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -576,8 +582,42 @@ Result<Trace> read_trace_text(std::string_view text, const std::string& label, c
   return r.run(padded.data(), padded.size());
 }
 
+namespace {
+
+// A pipe, FIFO or character device: read to its end (no seeking).
+Result<std::string> read_stream(int fd, const std::string& label) {
+  std::string text;
+  std::array<char, 1 << 16> buf{};
+  for (;;) {
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n == 0) return text;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error{label, 0, fmt::format("cannot read: {}", std::strerror(errno))};
+    text.append(buf.data(), static_cast<size_t>(n));
+  }
+}
+
+}  // namespace
+
 Result<Trace> read_trace_file(const std::string& path, const ReadLimits& limits) {
+  if (path == "-") {  // stdin
+    auto text = read_stream(STDIN_FILENO, "<stdin>");
+    if (!text) return text.error();
+    return read_trace_text(*text, "<stdin>", limits);
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return Error{path, 0, fmt::format("cannot read: {}", std::strerror(errno))};
+  if (S_ISDIR(st.st_mode)) return Error{path, 0, "cannot read: is a directory, not a trace file"};
+  if (!S_ISREG(st.st_mode)) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Error{path, 0, fmt::format("cannot read: {}", std::strerror(errno))};
+    auto text = read_stream(fd, path);
+    ::close(fd);
+    if (!text) return text.error();
+    return read_trace_text(*text, path, limits);
+  }
   simdjson::padded_string padded;
+  errno = 0;
   if (simdjson::padded_string::load(path).get(padded))
     return Error{path, 0, fmt::format("cannot read: {}", std::strerror(errno ? errno : EIO))};
   Reader r(path, limits);

@@ -1,13 +1,17 @@
 #include "replayer/trace/trace_writer.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
+#include <streambuf>
 
 #include <fmt/format.h>
 
@@ -235,45 +239,156 @@ Result<void> write_trace(const Trace& tr, std::ostream& out) {
   return {};
 }
 
+namespace {
+
+// A streambuf over a file descriptor that keeps the errno of the first failed write (std::ofstream
+// only says "failed"). After a failure it discards the rest.
+class FdStreamBuf final : public std::streambuf {
+ public:
+  explicit FdStreamBuf(int fd) : fd_(fd) { setp(buf_.data(), buf_.data() + buf_.size()); }
+  FdStreamBuf(const FdStreamBuf&) = delete;
+  FdStreamBuf& operator=(const FdStreamBuf&) = delete;
+  // 0, or the errno of the first write that failed.
+  int error() const { return err_; }
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (drain() != 0) return traits_type::eof();
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(c);
+      pbump(1);
+    }
+    return traits_type::not_eof(c);
+  }
+  int sync() override { return drain(); }
+
+ private:
+  int drain() {
+    const char* p = pbase();
+    size_t n = static_cast<size_t>(pptr() - pbase());
+    setp(buf_.data(), buf_.data() + buf_.size());
+    while (n > 0 && err_ == 0) {
+      const ssize_t w = ::write(fd_, p, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        err_ = w < 0 ? errno : EIO;
+        break;
+      }
+      p += w;
+      n -= static_cast<size_t>(w);
+    }
+    return err_ == 0 ? 0 : -1;
+  }
+  int fd_;
+  int err_ = 0;
+  std::array<char, 1 << 16> buf_{};
+};
+
+// Runs body into fd; an Error naming path and strerror on a failed write.
+Result<void> write_fd(int fd, const std::string& path, const std::function<void(std::ostream&)>& body) {
+  FdStreamBuf sb(fd);
+  std::ostream os(&sb);
+  body(os);
+  os.flush();
+  if (sb.error() != 0) return Error{path, 0, fmt::format("write failed: {}", std::strerror(sb.error()))};
+  if (!os) return Error{path, 0, "write failed"};
+  return {};
+}
+
+// The temporary files being written, for the signal handlers of the CLI: fixed storage, no
+// allocation, slots published with a flag after their path is complete.
+constexpr size_t kPendingSlots = 8;
+constexpr size_t kPendingPathMax = 4200;
+struct PendingTemp {
+  volatile std::sig_atomic_t used = 0;
+  std::array<char, kPendingPathMax> path{};
+};
+std::array<PendingTemp, kPendingSlots> g_pending;
+
+// The slot that now holds tmp, or -1 when there is none free (the file is then not cleaned on a signal).
+int register_pending(const std::string& tmp) {
+  if (tmp.size() >= kPendingPathMax) return -1;
+  for (size_t i = 0; i < g_pending.size(); ++i) {
+    if (g_pending[i].used) continue;
+    std::memcpy(g_pending[i].path.data(), tmp.c_str(), tmp.size() + 1);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    g_pending[i].used = 1;
+    return static_cast<int>(i);
+  }
+  return -1;
+}
+
+void unregister_pending(int slot) {
+  if (slot >= 0) g_pending[static_cast<size_t>(slot)].used = 0;
+}
+
+// Devices, FIFOs (/dev/null, /dev/stdout): written in place, never renamed over.
+Result<void> write_in_place(const std::string& path, const std::function<void(std::ostream&)>& body) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return Error{path, 0, fmt::format("cannot open: {}", std::strerror(errno))};
+  auto r = write_fd(fd, path, body);
+  ::close(fd);
+  return r;
+}
+
+}  // namespace
+
+size_t remove_pending_temp_files() {
+  size_t n = 0;
+  for (auto& p : g_pending) {
+    if (!p.used) continue;
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    ::unlink(p.path.data());
+    ++n;
+  }
+  return n;
+}
+
 Result<void> write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& body) {
   if (path == "-") {
-    body(std::cout);
     std::cout.flush();
-    if (!std::cout) return Error{"<stdout>", 0, "write failed"};
-    return {};
+    return write_fd(STDOUT_FILENO, "<stdout>", body);
   }
-  // Devices, FIFOs (/dev/null, /dev/stdout): write in place, never rename over them.
-  if (std::error_code ec; std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec) &&
-                          !std::filesystem::is_directory(path, ec)) {
-    std::ofstream f(path, std::ios::binary);
-    if (!f) return Error{path, 0, fmt::format("cannot open: {}", std::strerror(errno))};
-    body(f);
-    f.flush();
-    if (!f) return Error{path, 0, "write failed"};
-    return {};
-  }
+  struct stat st {};
+  const bool exists = ::stat(path.c_str(), &st) == 0;
+  if (exists && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) return write_in_place(path, body);
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) return Error{path, 0, fmt::format("cannot create: {}", std::strerror(errno))};
-    try {
-      body(f);
-    } catch (...) {
-      f.close();
-      std::remove(tmp.c_str());
-      throw;
-    }  // no half-written .tmp left
-    f.flush();
-    if (!f) {
-      std::remove(tmp.c_str());
-      return Error{path, 0, "write failed"};
-    }
+  const int slot = register_pending(tmp);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0 && errno == EEXIST && ::unlink(tmp.c_str()) == 0)  // left by an earlier process of this pid
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    const int e = errno;
+    unregister_pending(slot);
+    return Error{path, 0, fmt::format("cannot create: {}", std::strerror(e))};
   }
+  auto fail = [&](Error err) -> Result<void> {
+    ::unlink(tmp.c_str());
+    unregister_pending(slot);
+    return err;
+  };
+  // Replacing a file keeps its permissions (a 0600 report stays 0600).
+  if (exists && S_ISREG(st.st_mode) && ::fchmod(fd, st.st_mode & 07777) != 0) {
+    const int e = errno;
+    ::close(fd);
+    return fail(Error{path, 0, fmt::format("cannot keep the file's mode: {}", std::strerror(e))});
+  }
+  Result<void> w;
+  try {
+    w = write_fd(fd, path, body);
+  } catch (...) {  // no half-written .tmp left
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    unregister_pending(slot);
+    throw;
+  }
+  if (::close(fd) != 0 && w) w = Error{path, 0, fmt::format("write failed: {}", std::strerror(errno))};
+  if (!w) return fail(w.error());
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int e = errno;
-    std::remove(tmp.c_str());
-    return Error{path, 0, fmt::format("cannot rename into place: {}", std::strerror(e))};
+    const int e = errno;
+    return fail(Error{path, 0, fmt::format("cannot rename into place: {}", std::strerror(e))});
   }
+  unregister_pending(slot);
   return {};
 }
 

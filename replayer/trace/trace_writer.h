@@ -4,6 +4,7 @@
 // order, inferred, x- fields sorted), one event per line.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -49,8 +50,14 @@ nlohmann::ordered_json trace_header_json(const Trace& trace);
 // Writes a whole parsed trace canonically.
 Result<void> write_trace(const Trace& trace, std::ostream& out);
 
-// Writes `path` through a temporary file in the same directory and renames it
-// into place, so a failure never leaves a half-written file. "-" = stdout.
+// Writes `path` through a temporary file in the same directory (`path.tmp.PID`) and renames
+// it into place, so a failure never leaves a half-written file. "-" = stdout; devices and
+// FIFOs are written in place. Replacing a file keeps its mode. A failed write names the
+// reason (strerror: "No space left on device").
 Result<void> write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& body);
+
+// Async-signal-safe: unlinks the temporary files of the write_file_atomically() calls in
+// progress (for a SIGINT/SIGTERM/SIGHUP handler, which then re-raises). Returns how many.
+size_t remove_pending_temp_files();
 
 }  // namespace reprobe

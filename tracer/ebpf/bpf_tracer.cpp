@@ -1579,4 +1579,20 @@ uint64_t BpfTracer::lost() const { return impl_->decoder->lost(); }
 std::string BpfTracer::kernel_release() const { return impl_->release; }
 bool BpfTracer::new_probe_convention() const { return impl_->new_conv; }
 
+std::vector<std::string> missing_essential_hooks(const std::vector<HookStatus>& hooks) {
+  static constexpr const char* kEssential[] = {"probe_start", "probe_end", "bound"};
+  std::vector<std::string> out;
+  for (const char* kind : kEssential) {
+    bool attached = false;
+    std::string why;
+    for (const auto& h : hooks) {
+      if (std::find(h.kinds.begin(), h.kinds.end(), kind) == h.kinds.end()) continue;
+      if (!h.tier.empty() && !h.pending) attached = true;
+      if (why.empty()) why = h.hook + " not attached" + (h.note.empty() ? "" : " (" + h.note + ")");
+    }
+    if (!attached) out.push_back(std::string(kind) + ": " + (why.empty() ? "no hook produces it" : why));
+  }
+  return out;
+}
+
 }  // namespace reprobe

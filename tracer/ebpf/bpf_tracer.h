@@ -43,6 +43,12 @@ struct HookStatus {
   bool pending = false;              // module hook waiting for its module
 };
 
+// The event kinds a replayable trace cannot do without: the probe attempts and binds of
+// drivers/base/dd.c (really_probe, driver_bound). For each one that no attached hook
+// produces: "KIND: HOOK not attached (NOTE)". Empty: the trace can be replayed. `record`
+// refuses to run without them unless --allow-partial.
+std::vector<std::string> missing_essential_hooks(const std::vector<HookStatus>& hooks);
+
 class BpfTracer {
  public:
   ~BpfTracer();

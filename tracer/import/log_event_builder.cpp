@@ -30,7 +30,14 @@ void LogImporter::Impl::ext(uint64_t t, sv kind, sv dev, sv text) {
 
 Dev& LogImporter::Impl::dev(sv name) {
   auto it = devs.find(name);
-  if (it == devs.end()) it = devs.emplace(std::string(name), Dev{}).first;
+  if (it == devs.end()) {
+    if (devs.size() >= opt.max_devices && too_many_devices.empty())
+      too_many_devices = fmt::format(
+          "more than {} distinct devices in one boot: the importer holds each device of a boot in memory (about "
+          "1.2 KB each; docs/import.md, \"Limits\"); is this a kernel log?",
+          opt.max_devices);
+    it = devs.emplace(std::string(name), Dev{}).first;
+  }
   return it->second;
 }
 
@@ -154,6 +161,7 @@ void LogImporter::Impl::handle(sv text, uint64_t t, bool timed) {
     skip_unrecognised(m0);
     return;
   }
+  if (overlong(m)) return;
   if (m.kind == MsgKind::dev_line) {
     if (in_oops || (m.first == "Call" && m.dev == "Trace")) return count(SkipKind::oops);
     if (!dev_evidence(m)) return count(SkipKind::other_message);

@@ -70,7 +70,9 @@ void LogImporter::write_trace(std::ostream& out) {
     throw std::logic_error("the importer built an invalid header: " + r.error().message);
   im.write_range(out, im.buf.size());
   // The log covers up to its last timestamped line, which may be later than the last event.
-  w.end(0, im.stats.skipped[static_cast<size_t>(SkipKind::driver_core_unparsed)], std::max(im.written_t, im.last_t));
+  const uint64_t lost = im.stats.skipped[static_cast<size_t>(SkipKind::driver_core_unparsed)] +
+                        im.stats.bad_timestamps + im.stats.overlong;
+  w.end(0, lost, std::max(im.written_t, im.last_t));
 }
 
 nlohmann::ordered_json LogImporter::header_json() { return impl_->header(); }
@@ -94,6 +96,18 @@ void LogImporter::finish_events(std::ostream& out) {
 uint64_t LogImporter::last_time() const { return std::max(impl_->last_t, impl_->written_t); }
 
 const ImportStats& LogImporter::stats() const { return impl_->stats; }
+
+std::vector<std::string> LogImporter::warnings() const {
+  const ImportStats& s = impl_->stats;
+  std::vector<std::string> out;
+  if (s.bad_timestamps)
+    out.push_back(fmt::format("{}; {} line(s) with such a timestamp skipped (counted as lost in the trace's end line)",
+                              s.first_bad_timestamp, s.bad_timestamps));
+  if (s.overlong)
+    out.push_back(fmt::format("{}; {} message(s) like it skipped (counted as lost in the trace's end line)",
+                              s.first_overlong, s.overlong));
+  return out;
+}
 
 std::string LogImporter::summary() const {
   const ImportStats& s = impl_->stats;

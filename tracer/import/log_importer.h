@@ -52,6 +52,9 @@ struct ImportOptions {
   std::string kernel;            // --kernel: a release (6.1.0-27-amd64) or a profile (5.10, 6.1, 6.6, 6.12)
   bool strict = false;           // fail on driver-core lines that do not parse
   bool redact = true;
+  // Distinct devices of one boot held in memory (~1.2 KB each while the boot is imported);
+  // more fail the import (docs/import.md, "Limits").
+  uint64_t max_devices = 1000000;
   // Called for every event written with the input position that produced it (--explain).
   std::function<void(const std::string& where, const std::string& event_line)> explain;
 };
@@ -64,6 +67,11 @@ struct ImportStats {
   uint64_t inferred = 0;    // of which inferred
   uint64_t boots = 1;       // boots seen in the input (the last is imported)
   uint64_t backwards = 0;   // timestamps that went backwards (clamped)
+  // Lines skipped and counted in the end line's `lost`: a timestamp that is not a time
+  // ("[nan]", 11+ digits of seconds), a message naming something longer than a trace string.
+  uint64_t bad_timestamps = 0;
+  uint64_t overlong = 0;
+  std::string first_bad_timestamp, first_overlong;  // "file:line: what" of the first of each
   std::array<uint64_t, static_cast<size_t>(SkipKind::count_)> skipped{};
   std::map<std::string, uint64_t, std::less<>> recognised_by_kind;
 };
@@ -95,6 +103,9 @@ class LogImporter {
   uint64_t last_time() const;
 
   const ImportStats& stats() const;
+  // What was skipped with a loss (bad timestamps, over-long names): one line each, naming the
+  // first such input line ("file:line: ...") and how many there were; empty when nothing was lost.
+  std::vector<std::string> warnings() const;
   // Per-kind counts of recognised messages and skipped lines, for --explain.
   std::string summary() const;
 

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "replayer/trace/kernel_vocabulary.h"
+#include "replayer/trace/trace_reader.h"
 #include "replayer/trace/trace_writer.h"
 #include "tracer/import/log_importer.h"
 
@@ -362,7 +363,16 @@ struct LogImporter::Impl {
   bool strict_error = false;
   std::string strict_label;
   uint64_t strict_line = 0;
+  std::string strict_message;  // empty: the unparsed driver-core line
   Result<bool> check_strict(sv);
+  // "label:line" of the message being handled.
+  std::string where() const;
+  // A line whose "[...]" prefix is not a time: skipped and counted (an Error under --strict).
+  Result<bool> bad_timestamp(sv raw, sv label, uint64_t line_no);
+  // A message naming something longer than a trace string can hold: counted, true (skip it).
+  bool overlong(const Message& m);
+  // Set when a new device would pass opt.max_devices: feed() then fails.
+  std::string too_many_devices;
 
   // ---------- output ----------
   nlohmann::ordered_json event_json(const OutEvent& e);

@@ -282,6 +282,10 @@ Result<std::unique_ptr<LogInput>> LogInput::open(const std::string& path, LogInp
   } else {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return Error{path, 0, fmt::format("cannot open: {}", std::strerror(errno))};
+    if (struct stat st{}; ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+      ::close(fd);
+      return Error{path, 0, "cannot read: is a directory, not a log file"};
+    }
     if (auto mapped = try_map(fd, label, limits)) {
       ::close(fd);  // the mapping stays valid
       return mapped;

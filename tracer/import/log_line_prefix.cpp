@@ -159,6 +159,30 @@ size_t parse_bracket_time(std::string_view s, uint64_t& ns) {
   return i + 1;
 }
 
+bool is_bad_timestamp(std::string_view s) {
+  uint64_t ns;
+  if (s.empty() || s[0] != '[' || parse_bracket_time(s, ns)) return false;
+  const size_t close = s.find(']');
+  if (close == std::string_view::npos || close > 40) return false;
+  std::string_view tok = s.substr(1, close - 1);
+  while (!tok.empty() && tok.front() == ' ') tok.remove_prefix(1);
+  while (!tok.empty() && tok.back() == ' ') tok.remove_suffix(1);
+  if (!tok.empty() && (tok[0] == '-' || tok[0] == '+')) {
+    tok.remove_prefix(1);
+    if (!tok.empty() && is_digit(tok[0])) return true;  // "[-1.5]": a negative time
+  }
+  std::string lower;
+  for (char c : tok.substr(0, 8)) lower.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+  if (lower == "nan" || lower == "inf" || lower == "infinity") return true;
+  uint64_t sec;
+  const size_t d = read_uint(tok, 0, sec, 64);
+  if (d == 0) return false;
+  if (d >= 11) return true;  // overflows the 64-bit ns clock
+  // "[12.5x]", "[12.]": a fraction, then something that is not a time
+  return d < tok.size() && tok[d] == '.' &&
+         (d + 1 == tok.size() || tok.find_first_not_of("0123456789", d + 1) != std::string_view::npos);
+}
+
 void find_embedded_timestamps(std::string_view line, std::vector<size_t>& offsets) {
   offsets.clear();
   size_t pos = 1;

@@ -35,6 +35,10 @@ void parse_line_prefix(std::string_view line, LinePrefix& out);
 // "[    4.305403]" / "[ 34.7]" / "[ 4.475548 < 0.000350>]" at the start of s:
 // the time in ns and the length consumed (0 if s does not start with one).
 size_t parse_bracket_time(std::string_view s, uint64_t& ns);
+// True when s starts with a "[...]" that is meant as a timestamp but is not one
+// parse_bracket_time() reads: 11 or more digits of seconds, a sign, "nan", "inf", a
+// fraction followed by garbage ("[12.5x]"). "[123]" (a pid) and "[drm]" are not.
+bool is_bad_timestamp(std::string_view s);
 // Seconds with an optional fraction ("4.305403", "34.7") -> ns; false if not a number.
 bool parse_seconds(std::string_view s, uint64_t& ns);
 

@@ -407,7 +407,7 @@ void parse_register_card_failure(sv rest, Message& m) {
 }
 
 // Firmware/milestone lines are about the device whose dev_printk prefix they carry.
-// NOLINTNEXTLINE(readability-function-size): a dispatch over the dev_printk line families, each a few lines
+// NOLINTNEXTLINE(readability-function-size): one first-byte switch over the dev_printk forms
 void parse_dev_rest(sv rest, Message& m) {
   if (rest.empty()) return;
   switch (rest[0]) {

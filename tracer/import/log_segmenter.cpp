@@ -199,6 +199,10 @@ Result<bool> LogImporter::Impl::feed(sv raw, sv label, uint64_t line_no) {
     count(SkipKind::blank);
     return check_strict(label);
   }
+  if (raw[0] == '[' && is_bad_timestamp(raw)) {
+    flush_pending();
+    return bad_timestamp(raw, label, line_no);
+  }
   const uint64_t line_for_events = line_no;
   find_embedded_timestamps(raw, offsets);
   bool parsed = false;
@@ -238,10 +242,41 @@ Result<bool> LogImporter::Impl::feed(sv raw, sv label, uint64_t line_no) {
   return check_strict(label);
 }
 
-Result<bool> LogImporter::Impl::check_strict(sv) {
+Result<bool> LogImporter::Impl::check_strict(sv label) {
+  if (!too_many_devices.empty()) return Error{std::string(label), static_cast<unsigned>(pend_line), too_many_devices};
   if (!opt.strict || !strict_error) return true;
   return Error{strict_label, static_cast<unsigned>(strict_line),
-               "looks like driver-core output but does not parse (--strict); see docs/import.md for the formats"};
+               strict_message.empty()
+                   ? "looks like driver-core output but does not parse (--strict); see docs/import.md for the formats"
+                   : strict_message};
+}
+
+std::string LogImporter::Impl::where() const {
+  return fmt::format("{}:{}", cur_input < labels.size() ? labels[cur_input] : std::string("?"), pend_line);
+}
+
+Result<bool> LogImporter::Impl::bad_timestamp(sv raw, sv label, uint64_t line_no) {
+  const sv stamp = raw.substr(0, std::min(raw.find(']') + 1, size_t{40}));
+  const std::string what = fmt::format("timestamp '{}' is not a time (seconds: at most 10 digits)", utf8(stamp));
+  if (opt.strict) return Error{std::string(label), static_cast<unsigned>(line_no), what + " (--strict)"};
+  if (stats.bad_timestamps++ == 0) stats.first_bad_timestamp = fmt::format("{}:{}: {}", label, line_no, what);
+  return check_strict(label);
+}
+
+bool LogImporter::Impl::overlong(const Message& m) {
+  const size_t limit = ReadLimits{}.max_string_bytes;
+  const size_t n = std::max({m.first.size(), m.dev.size(), m.drv.size(), m.bus.size(), m.text.size()});
+  if (n <= limit) return false;
+  const std::string what =
+      fmt::format("a name in this message is {} bytes long (a trace string holds at most {})", n, limit);
+  if (stats.overlong++ == 0) stats.first_overlong = where() + ": " + what;
+  if (opt.strict && !strict_error) {
+    strict_error = true;
+    strict_label = cur_input < labels.size() ? labels[cur_input] : std::string();
+    strict_line = pend_line;
+    strict_message = what + " (--strict)";
+  }
+  return true;
 }
 
 }  // namespace reprobe

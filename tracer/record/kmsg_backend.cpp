@@ -186,6 +186,13 @@ uint64_t now_boottime_ns() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
+// Lines the importer skipped with a loss (bad timestamps, over-long names): warned about, and
+// counted in the end line's lost.
+uint64_t import_losses(const LogImporter& imp, const std::function<void(const std::string&)>& log) {
+  for (const auto& w : imp.warnings()) log("warning: " + w);
+  return imp.stats().bad_timestamps + imp.stats().overlong;
+}
+
 // Reads every record available now; false on a fatal read error.
 bool drain_kmsg(int fd, LogImporter& imp, uint64_t& records, uint64_t& lost, uint64_t& line_no, std::string& err) {
   char buf[8192];
@@ -330,7 +337,7 @@ int record_with_kmsg(const KmsgRecordOptions& o) {
   extra["snapshot"] = take_snapshot(so);
   session.add_end_fields(extra);
   extra["x-records"] = records;
-  writer.end(0, lost, std::max(imp.last_time(), now_boottime_ns()), extra);
+  writer.end(0, lost + import_losses(imp, log), std::max(imp.last_time(), now_boottime_ns()), extra);
   writer.flush();
   ::close(fd);
   log(fmt::format("{} kmsg records, {} events, {} overwritten before read{}", records, imp.stats().events, lost,

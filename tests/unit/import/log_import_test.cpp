@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -474,6 +475,120 @@ TEST(LogInput, MappedFileErrors) {
   EXPECT_EQ(lines.size(), 1u);
   EXPECT_NE(err.find("huge.log:2: line longer than 1 MiB"), std::string::npos) << err;
   std::filesystem::remove(huge_path);
+}
+
+// ---------------------------------------------------------------- issue 15: hardening
+
+namespace hardening {
+
+// The trace the importer writes for `log`, with its end line's "lost".
+std::string import_all(LogImporter& imp, const std::string& log, const std::string& label) {
+  auto in = LogInput::from_memory(log, label);
+  EXPECT_TRUE(imp.import(*in).ok());
+  std::ostringstream out;
+  imp.write_trace(out);
+  return out.str();
+}
+
+// 40 deferral lines around one with a timestamp that is not a time.
+std::string log_with_stamp(std::string_view bad) {
+  std::string log;
+  for (int i = 1; i <= 40; ++i) {
+    if (i == 20)
+      log += std::string(bad) + " platform dev19: Added to deferred list\n";
+    else
+      log += fmt::format("[    {}.000000] platform dev{}: Added to deferred list\n", i, i);
+  }
+  return log;
+}
+
+}  // namespace hardening
+
+TEST(LogLinePrefix, BadTimestampsAreRecognised) {
+  EXPECT_TRUE(is_bad_timestamp("[12345678901.000000] x"));
+  EXPECT_TRUE(is_bad_timestamp("[123456789012] x"));
+  EXPECT_TRUE(is_bad_timestamp("[nan] x"));
+  EXPECT_TRUE(is_bad_timestamp("[   -nan] x"));
+  EXPECT_TRUE(is_bad_timestamp("[ INF] x"));
+  EXPECT_TRUE(is_bad_timestamp("[-1.500000] x"));
+  EXPECT_TRUE(is_bad_timestamp("[12.5x] x"));
+  EXPECT_FALSE(is_bad_timestamp("[    4.305403] x"));
+  EXPECT_FALSE(is_bad_timestamp("[ 1234] pid"));  // OOM task dump: a pid
+  EXPECT_FALSE(is_bad_timestamp("[drm] Initialized"));
+  EXPECT_FALSE(is_bad_timestamp("[Firmware Bug]: x"));
+  EXPECT_FALSE(is_bad_timestamp("[...]"));
+}
+
+// Issue 15 #4: a line with "[nan]" or 11+ digits of seconds was joined to the line before as
+// an e-mail wrap, silently: each is now skipped, counted in "lost" and named in a warning.
+TEST(LogImportErrors, BadTimestampsAreCountedNotJoined) {
+  for (std::string_view bad : {"[12345678901.000000]", "[nan]"}) {
+    LogImporter imp{ImportOptions{}};
+    const std::string t = hardening::import_all(imp, hardening::log_with_stamp(bad), "bad.log");
+    EXPECT_EQ(imp.stats().bad_timestamps, 1u) << bad;
+    EXPECT_EQ(imp.stats().skipped[static_cast<size_t>(SkipKind::wrapped)], 0u) << bad;
+    EXPECT_NE(t.find("\"lost\":1"), std::string::npos) << t;
+    EXPECT_NE(t.find("\"dev\":\"dev21\""), std::string::npos) << t;  // the line after is kept
+    ASSERT_EQ(imp.warnings().size(), 1u);
+    EXPECT_EQ(imp.warnings()[0].rfind("bad.log:20: timestamp '" + std::string(bad) + "' is not a time", 0), 0u)
+        << imp.warnings()[0];
+    EXPECT_TRUE(read_trace_text(t, "out").ok());
+  }
+  ImportOptions o;
+  o.strict = true;
+  LogImporter imp(o);
+  auto in = LogInput::from_memory(hardening::log_with_stamp("[nan]"), "strict.log");
+  auto r = imp.import(*in);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().str().rfind("strict.log:20: timestamp '[nan]' is not a time", 0), 0u) << r.error().str();
+}
+
+// Issue 15 #5: a 5000-byte driver name failed as "internal error ... OUT:21: field 'drv' is
+// 5000 bytes long"; the message is now skipped with a warning naming the log's line.
+TEST(LogImportErrors, OverlongNamesNameTheLogLine) {
+  const std::string name(5000, 'd');
+  const std::string log =
+      "[ 1.0] platform a: Added to deferred list\n[ 2.0] bus: 'platform': really_probe: probing "
+      "driver " +
+      name + " with device a\n[ 3.0] platform b: Added to deferred list\n";
+  LogImporter imp{ImportOptions{}};
+  const std::string t = hardening::import_all(imp, log, "long.log");
+  EXPECT_TRUE(read_trace_text(t, "out").ok()) << read_trace_text(t, "out").error().str();
+  EXPECT_EQ(t.find(name), std::string::npos);
+  EXPECT_NE(t.find("\"lost\":1"), std::string::npos);
+  ASSERT_EQ(imp.warnings().size(), 1u);
+  EXPECT_EQ(imp.warnings()[0].rfind("long.log:2: a name in this message is 5000 bytes long", 0), 0u)
+      << imp.warnings()[0];
+  ImportOptions o;
+  o.strict = true;
+  LogImporter strict(o);
+  auto in = LogInput::from_memory(log, "long.log");
+  auto r = strict.import(*in);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().str().rfind("long.log:2: a name in this message is 5000 bytes long", 0), 0u) << r.error().str();
+}
+
+// Issue 15 #11: the devices of one boot are held in memory; past the limit the import fails
+// with the log's line instead of growing without bound.
+TEST(LogImportErrors, TooManyDevicesInOneBootIsAnError) {
+  ImportOptions o;
+  o.max_devices = 10;
+  LogImporter imp(o);
+  std::string log;
+  for (int i = 1; i <= 20; ++i) log += fmt::format("[ {}.0] platform dev{}: Added to deferred list\n", i, i);
+  auto in = LogInput::from_memory(log, "many.log");
+  auto r = imp.import(*in);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().str().find("more than 10 distinct devices in one boot"), std::string::npos) << r.error().str();
+  EXPECT_EQ(r.error().str().rfind("many.log:", 0), 0u) << r.error().str();
+}
+
+// Issue 15 #5: a directory as LOG said "Input/output error".
+TEST(LogImportErrors, DirectoryIsNamedAsSuch) {
+  const std::string dir = ::testing::TempDir();
+  auto in = LogInput::open(dir);
+  ASSERT_FALSE(in.ok());
+  EXPECT_NE(in.error().str().find("is a directory"), std::string::npos) << in.error().str();
 }
 
 }  // namespace

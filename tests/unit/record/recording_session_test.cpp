@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tracer/ebpf/bpf_tracer.h"
 #include "tracer/record/recording_session.h"
 #include "tracer/record/workload.h"
 
@@ -234,6 +235,41 @@ TEST(ProcessCommandWatch, RunningCommandIsTerminated) {
   const pid_t sleeper = spawn_command({"sleep", "600"});
   ASSERT_GT(sleeper, 0);
   EXPECT_EQ(w.terminate(sleeper), 128 + SIGTERM);
+}
+
+// Issue 15 #10: `record` wrote a trace of 0 events and exited 0 when the probe hooks could not
+// attach. missing_essential_hooks (tracer/ebpf/bpf_tracer.h) decides what makes it refuse.
+HookStatus hook(std::string name, std::string tier, std::vector<std::string> kinds, std::string note = "") {
+  HookStatus h;
+  h.hook = std::move(name);
+  h.tier = std::move(tier);
+  h.kinds = std::move(kinds);
+  h.note = std::move(note);
+  return h;
+}
+
+TEST(EssentialHooks, ProbeAndBindHooksAttachedIsEnough) {
+  const std::vector<HookStatus> hooks = {hook("really_probe", "kprobe", {"probe_start", "probe_end"}),
+                                         hook("driver_bound", "fentry", {"bound"}),
+                                         hook("driver_deferred_probe_trigger", "", {"trigger"}, "not in kallsyms"),
+                                         hook("module:module_load", "tracepoint", {"module_load"})};
+  EXPECT_TRUE(missing_essential_hooks(hooks).empty());
+}
+
+TEST(EssentialHooks, OnlyTracepointsAttachedIsRefused) {
+  const std::vector<HookStatus> hooks = {hook("really_probe", "", {"probe_start", "probe_end"}, "kprobes disabled"),
+                                         hook("driver_bound", "", {"bound"}, "kprobes disabled"),
+                                         hook("module:module_load", "tracepoint", {"module_load"})};
+  const auto missing = missing_essential_hooks(hooks);
+  ASSERT_EQ(missing.size(), 3u);
+  EXPECT_EQ(missing[0], "probe_start: really_probe not attached (kprobes disabled)");
+  EXPECT_EQ(missing[2], "bound: driver_bound not attached (kprobes disabled)");
+}
+
+TEST(EssentialHooks, AKindNoHookProducesIsMissing) {
+  const auto missing = missing_essential_hooks({hook("really_probe", "fentry", {"probe_start", "probe_end"})});
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_EQ(missing[0], "bound: no hook produces it");
 }
 
 }  // namespace

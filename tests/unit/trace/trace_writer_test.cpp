@@ -489,5 +489,42 @@ TEST_F(WriteFileAtomically, DashWritesToStdout) {
   EXPECT_THAT(files(), IsEmpty());
 }
 
+// Issue 15 #9: replacing a file reset its mode (a 0600 report became 0644).
+TEST_F(WriteFileAtomically, ReplacingKeepsTheFileMode) {
+  const std::string path = (dir_ / "report.md").string();
+  std::ofstream(path) << "old\n";
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+  auto r = write_file_atomically(path, [](std::ostream& o) { o << "new\n"; });
+  ASSERT_TRUE(r.ok()) << r.error().str();
+  EXPECT_EQ(slurp(path), "new\n");
+  EXPECT_EQ(fs::status(path).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+}
+
+// Issue 15 #5: a full disk said "write failed" without the reason.
+TEST_F(WriteFileAtomically, WriteFailureSaysWhy) {
+  if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  auto r = write_file_atomically("/dev/full", [](std::ostream& o) { o << std::string(1 << 17, 'x'); });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().str(), "/dev/full: write failed: No space left on device");
+}
+
+// Issue 15 #8: the temporary file of a write in progress is known to the signal handlers,
+// which remove it (remove_pending_temp_files); the write then fails and leaves nothing.
+TEST_F(WriteFileAtomically, PendingTempFilesCanBeRemoved) {
+  const std::string path = (dir_ / "out.trace").string();
+  size_t removed = 0;
+  std::vector<std::string> during;
+  auto r = write_file_atomically(path, [&](std::ostream& o) {
+    o << "x\n";
+    during = files();
+    removed = remove_pending_temp_files();
+  });
+  EXPECT_THAT(during, ElementsAre(fmt::format("out.trace.tmp.{}", static_cast<long>(::getpid()))));
+  EXPECT_EQ(removed, 1u);
+  EXPECT_FALSE(r.ok());
+  EXPECT_THAT(files(), IsEmpty());
+  EXPECT_EQ(remove_pending_temp_files(), 0u);  // finished writes are forgotten
+}
+
 }  // namespace
 }  // namespace reprobe
