@@ -23,7 +23,9 @@ Redactor report_redactor(const Trace& trace, const ReportOptions& opts);
 // The header's machine description, redacted once with `red` for every report
 // format (Markdown, text and HTML show these values, never the raw header):
 // the snapshot, the end line's snapshot, the kernel object, and the kernel
-// command line (snapshot cmdline.raw, else kernel.cmdline).
+// command line (snapshot cmdline.raw, else kernel.cmdline). The walks are
+// iterative; the copies (nlohmann's copy is recursive) are of a header the
+// reader has bounded to ReadLimits::max_nesting.
 struct RedactedHeader {
   nlohmann::ordered_json kernel;        // header "kernel" (an object)
   nlohmann::ordered_json snapshot;      // header "snapshot", or null

@@ -44,20 +44,19 @@ std::string summary_html(const ReplayReport& rep, const Trace& tr, ScrubCache& s
   std::string o = "<table class=\"kv\" id=\"machine\">\n";
   const auto& h = tr.header;
   const RedactedHeader rh = redacted_header(tr, scrub.redactor());  // the same pass as Markdown and text
-  nlohmann::ordered_json redacted = {{"snapshot", rh.snapshot}};
   row(o, "trace", scrub(std::filesystem::path(tr.path).filename().string()), true);
   row(o, "source",
       tr.source + (tr.source == "bpf"         ? " (eBPF capture)"
                    : tr.source == "synthetic" ? " (synthetic scenario)"
                                               : " (log-derived)"));
   row(o, "kernel release", scrub(tr.kernel_release), true);
-  row(o, "kernel version", scrub(str_at(redacted, {"snapshot", "kernel", "version"})), true);
+  row(o, "kernel version", scrub(str_at(rh.snapshot, {"kernel", "version"})), true);
   row(o, "command line", scrub(rh.cmdline), true);
-  const std::string vendor = str_at(redacted, {"snapshot", "dmi", "sys_vendor"}),
-                    product = str_at(redacted, {"snapshot", "dmi", "product_name"});
+  const std::string vendor = str_at(rh.snapshot, {"dmi", "sys_vendor"}),
+                    product = str_at(rh.snapshot, {"dmi", "product_name"});
   row(o, "machine", scrub(fmt::format("{}{}{}", vendor, vendor.empty() || product.empty() ? "" : " ", product)));
-  const std::string bios_vendor = str_at(redacted, {"snapshot", "dmi", "bios_vendor"}),
-                    bios = str_at(redacted, {"snapshot", "dmi", "bios_version"});
+  const std::string bios_vendor = str_at(rh.snapshot, {"dmi", "bios_vendor"}),
+                    bios = str_at(rh.snapshot, {"dmi", "bios_version"});
   if (!bios_vendor.empty() || !bios.empty())
     row(o, "BIOS", scrub(bios_vendor + (bios_vendor.empty() ? "" : " ") + bios));
   row(o, "replay profile",
