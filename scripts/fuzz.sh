@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (tests/fuzz, meson -Dfuzz=enabled) with clang++ under ASan + UBSan
 # in build-fuzz/ and runs each from its seed corpus.
-# usage: scripts/fuzz.sh [SECONDS] [TARGET]   (default 60 s, every target; scripts/test.sh runs
+# Targets: import_fuzz (the kernel-log importer), trace_reader_fuzz (the trace reader and the
+# canonical writer), report_fuzz (replay + every report format on generated traces).
+# usage: scripts/fuzz.sh [SECONDS] [TARGET]   (default 60 s per target, every target; scripts/test.sh runs
 # them briefly). Needs clang and libclang-rt-14-dev (scripts/install-deps.sh --test). A crash fails
 # the script and leaves the input in build-fuzz/crash-*.
 set -euo pipefail
@@ -14,7 +16,13 @@ if [ ! -f "$out/build.ninja" ]; then
   CC=clang CXX=clang++ meson setup "$out" -Dfuzz=enabled -Dcapture=disabled -Dtests=disabled -Dbench=disabled \
     -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=false --buildtype=debugoptimized >/dev/null
 fi
-ninja -C "$out" tests/fuzz/import_fuzz >/dev/null
+targets=(import_fuzz trace_reader_fuzz report_fuzz)
+if [ -n "$only" ]; then
+  case " ${targets[*]} " in *" $only "*) ;; *) echo "fuzz: unknown target '$only' (${targets[*]})" >&2; exit 2 ;; esac
+  targets=("$only")
+fi
+ninja -C "$out" "${targets[@]/#/tests/fuzz/}" > "$out/ninja.log" 2>&1 ||
+  { tail -40 "$out/ninja.log" >&2; echo "fuzz: the build failed ($out/ninja.log)" >&2; exit 1; }
 run() {  # NAME SEED_FILE...
   local name=$1; shift
   [ -z "$only" ] || [ "$only" = "$name" ] || return 0
@@ -25,6 +33,11 @@ run() {  # NAME SEED_FILE...
     -artifact_prefix="$out/" "$out/corpus-$name" > "$out/$name.log" 2>&1 ||
     { tail -40 "$out/$name.log" >&2; echo "fuzz: $name FAILED (crash input in $out/crash-*)" >&2; exit 1; }
   tail -2 "$out/$name.log"
-  echo "fuzz: $name ${secs}s without a crash"
+  # libFuzzer's last status line: "#RUNS ... exec/s: N"; its final report: "Done N runs in S second(s)".
+  local done_line
+  done_line=$(grep -E '^Done [0-9]+ runs' "$out/$name.log" | tail -1 || true)
+  echo "fuzz: $name ${secs}s without a crash${done_line:+ ($done_line)}"
 }
 run import_fuzz tests/fuzz/corpus/* tests/data/import/*.log
+run trace_reader_fuzz tests/fuzz/corpus-trace_reader_fuzz/*
+run report_fuzz tests/fuzz/corpus-report_fuzz/*

@@ -342,12 +342,10 @@ void add_machine(ReportDocument& doc, const ReplayReport& rep, const Trace& tr, 
   Section s;
   s.title = "Machine and kernel";
   auto cut = [&](const std::string& x) { return cut_text(x, caps.verbatim_chars); };
-  ojson snap = tr.header.contains("snapshot") ? tr.header["snapshot"] : ojson();
-  ojson end_snap = tr.end_extra.contains("snapshot") ? tr.end_extra["snapshot"] : ojson();
-  ojson kernel = tr.header.contains("kernel") ? tr.header["kernel"] : ojson::object();
-  red.scrub_json(snap);
-  red.scrub_json(end_snap);
-  red.scrub_json(kernel);
+  RedactedHeader rh = redacted_header(tr, red);
+  const ojson& snap = rh.snapshot;
+  const ojson& end_snap = rh.end_snapshot;
+  const ojson& kernel = rh.kernel;
   std::vector<std::pair<std::string, Line>> kv;
   const std::string release = json_str(kernel, "release");
   Line k;
@@ -359,9 +357,7 @@ void add_machine(ReportDocument& doc, const ReplayReport& rep, const Trace& tr, 
     kv.emplace_back("Kernel build", Line().v(cut(ver->get<std::string>())));
   if (const ojson* mach = json_at(snap, {"kernel", "machine"}); mach && mach->is_string())
     kv.emplace_back("Architecture", Line().v(mach->get<std::string>()));
-  std::string cmdline = json_str(kernel, "cmdline");
-  if (const ojson* raw = json_at(snap, {"cmdline", "raw"}); raw && raw->is_string()) cmdline = raw->get<std::string>();
-  if (!cmdline.empty()) kv.emplace_back("Command line", Line().v(cut(cmdline)));
+  if (!rh.cmdline.empty()) kv.emplace_back("Command line", Line().v(cut(rh.cmdline)));
   if (const ojson* o = json_at(snap, {"cmdline", "options"}); o && o->is_object() && !o->empty()) {
     std::vector<std::string> items;
     for (auto it = o->begin(); it != o->end(); ++it)

@@ -5,64 +5,14 @@
 
 #include <fmt/format.h>
 
+#include "replayer/report/escape.h"
+
 namespace reprobe {
 
 namespace {
 
-// Prose: our own sentences; only characters that would turn into markup are escaped.
-std::string prose(const std::string& s, bool in_table) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '|':
-        out += in_table ? "\\|" : "|";
-        break;
-      case '*':
-        out += "\\*";
-        break;
-      case '`':
-        out += "\\`";
-        break;
-      case '\n':
-        out += ' ';
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-// A code span that shows `s` verbatim: the fence is longer than any backtick
-// run inside, padded when `s` starts or ends with a backtick; `|` is escaped
-// inside tables (GFM splits cells before parsing code spans).
-std::string code(const std::string& s, bool in_table) {
-  if (s.empty()) return "(empty)";
-  size_t run = 0, longest = 0;
-  for (char c : s) {
-    run = c == '`' ? run + 1 : 0;
-    longest = std::max(longest, run);
-  }
-  const std::string fence(longest + 1, '`');
-  std::string body;
-  for (char c : s) {
-    if (c == '\n' || c == '\r')
-      body += ' ';
-    else if (c == '|' && in_table)
-      body += "\\|";
-    else
-      body += c;
-  }
-  const bool pad = body.front() == '`' || body.back() == '`' || (body.front() == ' ' && body.back() == ' ');
-  return fence + (pad ? " " : "") + body + (pad ? " " : "") + fence;
-}
+std::string prose(const std::string& s, bool in_table) { return markdown_prose(s, in_table); }
+std::string code(const std::string& s, bool in_table) { return markdown_code(s, in_table); }
 
 std::string line(const Line& l, bool in_table) {
   std::string out;
@@ -70,20 +20,7 @@ std::string line(const Line& l, bool in_table) {
   return out;
 }
 
-std::string html_text(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else if (c == '&')
-      out += "&amp;";
-    else
-      out += c;
-  }
-  return out;
-}
+std::string html_text(const std::string& s) { return escape_html(s); }
 
 void render_block(std::string& out, const Block& b) {
   switch (b.kind) {

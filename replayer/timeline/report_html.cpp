@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "replayer/report/escape.h"
 #include "replayer/report/report_redaction.h"
 #include "replayer/report/scrub_cache.h"
 #include "replayer/timeline/report_html_assets.h"
@@ -17,32 +18,7 @@ namespace reprobe {
 
 namespace {
 
-std::string esc(std::string_view s) {
-  std::string o;
-  o.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        o += "&amp;";
-        break;
-      case '<':
-        o += "&lt;";
-        break;
-      case '>':
-        o += "&gt;";
-        break;
-      case '"':
-        o += "&quot;";
-        break;
-      case '\'':
-        o += "&#39;";
-        break;
-      default:
-        o += c;
-    }
-  }
-  return o;
-}
+std::string esc(std::string_view s) { return escape_html(s); }
 
 const nlohmann::ordered_json* at_path(const nlohmann::ordered_json& j, std::initializer_list<const char*> path) {
   const nlohmann::ordered_json* p = &j;
@@ -67,19 +43,20 @@ void row(std::string& o, std::string_view key, const std::string& value, bool co
 std::string summary_html(const ReplayReport& rep, const Trace& tr, ScrubCache& scrub) {
   std::string o = "<table class=\"kv\" id=\"machine\">\n";
   const auto& h = tr.header;
+  const RedactedHeader rh = redacted_header(tr, scrub.redactor());  // the same pass as Markdown and text
   row(o, "trace", scrub(std::filesystem::path(tr.path).filename().string()), true);
   row(o, "source",
       tr.source + (tr.source == "bpf"         ? " (eBPF capture)"
                    : tr.source == "synthetic" ? " (synthetic scenario)"
                                               : " (log-derived)"));
   row(o, "kernel release", scrub(tr.kernel_release), true);
-  row(o, "kernel version", scrub(str_at(h, {"snapshot", "kernel", "version"})), true);
-  row(o, "command line", scrub(str_at(h, {"kernel", "cmdline"})), true);
-  const std::string vendor = str_at(h, {"snapshot", "dmi", "sys_vendor"}),
-                    product = str_at(h, {"snapshot", "dmi", "product_name"});
+  row(o, "kernel version", scrub(str_at(rh.snapshot, {"kernel", "version"})), true);
+  row(o, "command line", scrub(rh.cmdline), true);
+  const std::string vendor = str_at(rh.snapshot, {"dmi", "sys_vendor"}),
+                    product = str_at(rh.snapshot, {"dmi", "product_name"});
   row(o, "machine", scrub(fmt::format("{}{}{}", vendor, vendor.empty() || product.empty() ? "" : " ", product)));
-  const std::string bios_vendor = str_at(h, {"snapshot", "dmi", "bios_vendor"}),
-                    bios = str_at(h, {"snapshot", "dmi", "bios_version"});
+  const std::string bios_vendor = str_at(rh.snapshot, {"dmi", "bios_vendor"}),
+                    bios = str_at(rh.snapshot, {"dmi", "bios_version"});
   if (!bios_vendor.empty() || !bios.empty())
     row(o, "BIOS", scrub(bios_vendor + (bios_vendor.empty() ? "" : " ") + bios));
   row(o, "replay profile",
@@ -116,7 +93,7 @@ std::string summary_html(const ReplayReport& rep, const Trace& tr, ScrubCache& s
   return o;
 }
 
-std::string verdict_table_html(const ReplayReport& rep) {
+std::string verdict_table_html(const ReplayReport& rep, ScrubCache& scrub) {
   std::string o =
       "<table id=\"verdicts\"><thead><tr><th>policy</th><th>target bound</th><th>bound at</th><th class=\"n\">probe "
       "attempts</th>"
@@ -125,7 +102,7 @@ std::string verdict_table_html(const ReplayReport& rep) {
   for (const auto& v : rep.verdicts) {
     std::string stranded;
     for (const auto& s : v.stranded)
-      stranded += fmt::format("{}{}", stranded.empty() ? "" : ", ", rep.model.dev_label(s.dev));
+      stranded += fmt::format("{}{}", stranded.empty() ? "" : ", ", scrub(rep.model.dev_label(s.dev)));
     o += fmt::format(
         "<tr data-policy=\"{}\" class=\"{}\"><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td "
         "class=\"n\">{}</td>"
@@ -139,18 +116,9 @@ std::string verdict_table_html(const ReplayReport& rep) {
   return o;
 }
 
+// No string in the data can close the script element (escape.h).
 std::string data_script(const nlohmann::json& data) {
-  // "<" is escaped so no string in the data can close the script element.
-  std::string s = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::string o;
-  o.reserve(s.size() + 64);
-  for (char c : s) {
-    if (c == '<')
-      o += "\\u003c";
-    else
-      o += c;
-  }
-  return o;
+  return escape_json_for_html(data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace
@@ -189,7 +157,7 @@ std::string format_report_html(const ReplayReport& rep, const Trace& tr, const R
     if (!rescuers.empty()) body += " Bound under: " + rescuers + ".";
   }
   body += "</p></header>\n<main>\n";
-  body += "<section id=\"verdict-section\"><h2>Verdicts</h2>\n" + verdict_table_html(rep) + "</section>\n";
+  body += "<section id=\"verdict-section\"><h2>Verdicts</h2>\n" + verdict_table_html(rep, scrub) + "</section>\n";
   if (!rep.why.empty()) {
     body += "<section id=\"why\"><h2>Why (stock replay)</h2><ul>\n";
     for (const auto& w : rep.why) body += "<li>" + esc(scrub(w)) + "</li>\n";

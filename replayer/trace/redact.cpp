@@ -110,6 +110,66 @@ std::size_t mac_at(std::string_view s, std::size_t i) {
   return 17;
 }
 
+// True when s[p] starts a token (start of string or after whitespace).
+bool token_start(std::string_view s, std::size_t p) {
+  return p == 0 || s[p - 1] == ' ' || s[p - 1] == '\t' || s[p - 1] == '\n' || s[p - 1] == '\r';
+}
+
+std::size_t token_end(std::string_view s, std::size_t p) {
+  while (p < s.size() && s[p] != ' ' && s[p] != '\t' && s[p] != '\n' && s[p] != '\r' && s[p] != '"' && s[p] != '\'')
+    ++p;
+  return p;
+}
+
+// The <hostname> field of the kernel's ip=<client>:<server>:<gw>:<netmask>:<hostname>:<dev>:...
+// (Documentation/admin-guide/nfs/nfsroot.rst); IPv6 addresses are in brackets.
+std::string_view ip_option_hostname(std::string_view v) {
+  std::size_t field = 0, b = 0;
+  bool bracket = false;
+  for (std::size_t i = 0; i <= v.size(); ++i) {
+    if (i < v.size() && v[i] == '[') bracket = true;
+    if (i < v.size() && v[i] == ']') bracket = false;
+    if (i < v.size() && (v[i] != ':' || bracket)) continue;
+    if (field == 4) return v.substr(b, i - b);
+    ++field;
+    b = i + 1;
+  }
+  return {};
+}
+
+// Keys whose value may hold a MAC without separators (ifname=lan0:001B21AABBCD),
+// or a MAC right after another ':' (ifname=lan0:00:1b:..., ip=...:<mac>).
+bool mac_option_token(std::string_view token) {
+  static constexpr std::array<std::string_view, 8> kKeys = {
+      "ifname=", "ip=", "mac=", "hwaddr=", "macaddr=", "ethaddr=", "ether=", "bootif="};
+  const std::string t = to_lower(token.substr(0, 9));
+  for (const auto k : kKeys)
+    if (starts_with(t, k)) return true;
+  return false;
+}
+
+// Length of a MAC at s[i] inside such a token: 12 hex digits, or 6 groups of 2
+// with one separator (':' or '-'); it must end the value or be followed by a
+// non-alphanumeric character. 0 if none.
+std::size_t option_mac_at(std::string_view s, std::size_t i) {
+  auto ends = [&](std::size_t e) { return e >= s.size() || !(is_alnum(s[e]) || s[e] == '_'); };
+  if (i + 17 <= s.size() && (s[i + 2] == ':' || s[i + 2] == '-')) {
+    bool ok = true;
+    for (std::size_t g = 0; g < 6 && ok; ++g) {
+      const std::size_t p = i + g * 3;
+      ok = is_hex(s[p]) && is_hex(s[p + 1]) && (g == 5 || s[p + 2] == s[i + 2]);
+    }
+    if (ok && ends(i + 17)) return 17;
+  }
+  std::size_t e = i;
+  while (e < s.size() && e - i < 13 && is_hex(s[e])) ++e;
+  return e - i == 12 && ends(e) ? 12 : 0;
+}
+
+// by-id / by-uuid names carry disk serials and filesystem UUIDs.
+constexpr std::array<std::string_view, 3> kDiskLinkDirs = {"/dev/disk/by-id/", "/dev/disk/by-uuid/",
+                                                           "/dev/disk/by-partuuid/"};
+
 }  // namespace
 
 RedactOptions redact_options_for_this_machine(const std::filesystem::path& proc_root) {
@@ -184,7 +244,9 @@ std::string Redactor::placeholder(Kind k, const std::string& normalized) {
 }
 
 void Redactor::learn(std::string_view s) {
-  if (!opt_.enabled || !opt_.users) return;
+  if (!opt_.enabled) return;
+  if (opt_.hosts) learn_hosts(s);
+  if (!opt_.users) return;
   // /home/NAME
   for (std::size_t p = s.find("/home/"); p != std::string_view::npos; p = s.find("/home/", p + 1)) {
     std::size_t b = p + 6, e = b;
@@ -207,13 +269,23 @@ void Redactor::learn(std::string_view s) {
 
 void Redactor::learn_json(const nlohmann::ordered_json& j) { learn_tree(j); }
 
+// Iterative (an explicit stack, preorder): a header may nest deeper than the
+// call stack could follow.
 template <class J>
-void Redactor::learn_tree(const J& j) {
-  if (!opt_.enabled || !opt_.users) return;
-  if (j.is_string()) {
-    learn(j.template get_ref<const std::string&>());
-  } else if (j.is_structured()) {
-    for (const auto& v : j) learn_tree(v);
+void Redactor::learn_tree(const J& root) {
+  if (!opt_.enabled || (!opt_.users && !opt_.hosts)) return;
+  std::vector<const J*> stack{&root};
+  std::vector<const J*> kids;
+  while (!stack.empty()) {
+    const J* j = stack.back();
+    stack.pop_back();
+    if (j->is_string()) {
+      learn(j->template get_ref<const std::string&>());
+    } else if (j->is_structured()) {
+      kids.clear();
+      for (const auto& v : *j) kids.push_back(&v);
+      stack.insert(stack.end(), kids.rbegin(), kids.rend());
+    }
   }
 }
 
@@ -368,33 +440,115 @@ std::string Redactor::scrub_names(std::string_view s) {
   return out;
 }
 
+void Redactor::learn_hosts(std::string_view s) {
+  for (std::size_t p = s.find("ip="); p != std::string_view::npos; p = s.find("ip=", p + 1)) {
+    if (!token_start(s, p)) continue;
+    const std::string_view host = ip_option_hostname(s.substr(p + 3, token_end(s, p + 3) - p - 3));
+    if (!host.empty() && std::all_of(host.begin(), host.end(), is_login_char)) add_host(host);
+  }
+}
+
+std::string Redactor::scrub_option_macs(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  std::size_t i = 0;
+  while (i < s.size()) {
+    if (!token_start(s, i) || !mac_option_token(s.substr(i))) {
+      out += s[i++];
+      continue;
+    }
+    const std::size_t te = token_end(s, i);
+    while (i < te) {
+      const bool boundary = i > 0 && (s[i - 1] == '=' || s[i - 1] == ':' || s[i - 1] == ',' || s[i - 1] == '-');
+      const std::size_t n = boundary ? option_mac_at(s, i) : 0;
+      if (n == 0) {
+        out += s[i++];
+        continue;
+      }
+      std::string norm = to_lower(s.substr(i, n));
+      if (n == 12) {
+        std::string colons;
+        for (std::size_t k = 0; k < 12; k += 2) colons += (k ? ":" : "") + norm.substr(k, 2);
+        norm = colons;
+      }
+      std::replace(norm.begin(), norm.end(), '-', ':');
+      if (norm == "00:00:00:00:00:00" || norm == "ff:ff:ff:ff:ff:ff")
+        out.append(s.substr(i, n));
+      else
+        out += placeholder(Kind::mac, norm);
+      i += n;
+    }
+  }
+  return out;
+}
+
+std::string Redactor::scrub_disk_links(std::string_view s) {
+  std::string out(s);
+  for (const std::string_view dir : kDiskLinkDirs) {
+    for (std::size_t p = out.find(dir); p != std::string::npos; p = out.find(dir, p + 1)) {
+      std::size_t b = p + dir.size();
+      const std::size_t te = token_end(out, b);
+      std::size_t e = te;
+      if (dir == kDiskLinkDirs[0]) {  // by-id: keep the bus ("ata-", "nvme-", ...) and a -partN suffix
+        const std::size_t dash = out.find('-', b);
+        if (dash != std::string::npos && dash < te) b = dash + 1;
+        const std::size_t part = out.rfind("-part", te);
+        if (part != std::string::npos && part >= b && part + 5 < te &&
+            std::all_of(out.begin() + static_cast<std::ptrdiff_t>(part + 5),
+                        out.begin() + static_cast<std::ptrdiff_t>(te), is_digit))
+          e = part;
+      }
+      if (e <= b || is_placeholder(std::string_view(out).substr(b, e - b))) continue;
+      const std::string ph = placeholder(Kind::serial, out.substr(b, e - b));
+      out.replace(b, e - b, ph);
+    }
+  }
+  return out;
+}
+
 std::string Redactor::scrub_string(std::string_view s) {
   if (!opt_.enabled) return std::string(s);
   learn(s);
   std::string r(s);
-  if (opt_.serials) r = scrub_serial_tokens(r);
-  if (opt_.macs) r = scrub_macs(r);
+  if (opt_.serials) r = scrub_disk_links(scrub_serial_tokens(r));
+  if (opt_.macs) r = scrub_macs(scrub_option_macs(r));
   if (opt_.ip_addresses) r = scrub_ips(r);
   if (opt_.hosts || opt_.users) r = scrub_names(r);
   return r;
 }
 
+// Iterative, preorder (placeholders are numbered in the order values are met).
 template <class J>
-void Redactor::scrub_tree(J& j, bool under_serial_key) {
-  if (j.is_object()) {
-    for (auto it = j.begin(); it != j.end(); ++it)
-      scrub_tree(it.value(), under_serial_key || (opt_.serials && is_serial_key(it.key())));
-  } else if (j.is_array()) {
-    for (auto& v : j) scrub_tree(v, under_serial_key);
-  } else if (j.is_string()) {
-    const std::string& v = j.template get_ref<const std::string&>();
-    if (under_serial_key) {
-      if (!v.empty() && !is_placeholder(v)) j = placeholder(Kind::serial, v);
-    } else {
-      j = scrub_string(v);
+void Redactor::scrub_tree(J& root) {
+  struct Item {
+    J* j;
+    bool serial;  // under a serial-like key
+  };
+  std::vector<Item> stack{{&root, false}};
+  std::vector<Item> kids;
+  while (!stack.empty()) {
+    const Item item = stack.back();
+    stack.pop_back();
+    J& j = *item.j;
+    if (j.is_object()) {
+      kids.clear();
+      for (auto it = j.begin(); it != j.end(); ++it)
+        kids.push_back({&it.value(), item.serial || (opt_.serials && is_serial_key(it.key()))});
+      stack.insert(stack.end(), kids.rbegin(), kids.rend());
+    } else if (j.is_array()) {
+      kids.clear();
+      for (auto& v : j) kids.push_back({&v, item.serial});
+      stack.insert(stack.end(), kids.rbegin(), kids.rend());
+    } else if (j.is_string()) {
+      const std::string& v = j.template get_ref<const std::string&>();
+      if (item.serial) {
+        if (!v.empty() && !is_placeholder(v)) j = placeholder(Kind::serial, v);
+      } else {
+        j = scrub_string(v);
+      }
+    } else if (j.is_number() && item.serial) {
+      j = placeholder(Kind::serial, j.dump());
     }
-  } else if (j.is_number() && under_serial_key) {
-    j = placeholder(Kind::serial, j.dump());
   }
 }
 
@@ -402,7 +556,7 @@ template <class J>
 void Redactor::scrub_json_impl(J& j) {
   if (!opt_.enabled) return;
   learn_tree(j);
-  scrub_tree(j, false);
+  scrub_tree(j);
 }
 
 void Redactor::scrub_json(nlohmann::ordered_json& j) { scrub_json_impl(j); }

@@ -53,7 +53,8 @@ class Redactor {
   // on the never-private list).
   void add_host(std::string_view name);
   void add_user(std::string_view name);
-  // Learn user names from /home/NAME paths and user=NAME tokens without
+  // Learn user names from /home/NAME paths and user=NAME tokens, and host
+  // names from the kernel command line's ip=...:HOST:... option, without
   // replacing anything (scrub_string/scrub_json call this themselves).
   void learn(std::string_view s);
   void learn_json(const nlohmann::ordered_json& j);
@@ -87,12 +88,15 @@ class Redactor {
   std::string placeholder(Kind k, const std::string& normalized);
   std::string scrub_serial_tokens(std::string_view s);
   std::string scrub_macs(std::string_view s);
+  std::string scrub_option_macs(std::string_view s);
+  std::string scrub_disk_links(std::string_view s);
+  void learn_hosts(std::string_view s);
   std::string scrub_ips(std::string_view s);
   std::string scrub_names(std::string_view s);
   template <class J>
   void learn_tree(const J& j);
   template <class J>
-  void scrub_tree(J& j, bool under_serial_key);
+  void scrub_tree(J& j);
   template <class J>
   void scrub_json_impl(J& j);
 

@@ -10,8 +10,10 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <unordered_map>
+#include <vector>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -51,6 +53,119 @@ inline bool same(std::string_view a, std::string_view b) {
   for (size_t i = 0; i < a.size(); ++i)
     if (a[i] != b[i]) return false;
   return true;
+}
+
+// A key as JSON spells it (between the quotes) -> its value: the escapes
+// \" \\ \/ \b \f \n \r \t \uXXXX (surrogate pairs joined). Only keys with a
+// backslash need it; a malformed escape is left as is (the parser rejects the line).
+std::string unescape_key(std::string_view raw) {
+  std::string out;
+  auto hex4 = [&](size_t i, uint32_t& v) {
+    if (i + 4 > raw.size()) return false;
+    v = 0;
+    for (size_t k = i; k < i + 4; ++k) {
+      const char c = raw[k];
+      const int d = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
+      if (d < 0) return false;
+      v = v * 16 + static_cast<uint32_t>(d);
+    }
+    return true;
+  };
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] != '\\' || i + 1 >= raw.size()) {
+      out += raw[i];
+      continue;
+    }
+    const char e = raw[++i];
+    static constexpr std::string_view kFrom = "\"\\/bfnrt", kTo = "\"\\/\b\f\n\r\t";
+    if (const size_t k = kFrom.find(e); k != std::string_view::npos) {
+      out += kTo[k];
+      continue;
+    }
+    uint32_t cp = 0;
+    if (e != 'u' || !hex4(i + 1, cp)) {
+      out += '\\';
+      out += e;
+      continue;
+    }
+    i += 4;
+    uint32_t lo = 0;
+    if (cp >= 0xD800 && cp <= 0xDBFF && i + 2 < raw.size() && raw[i + 1] == '\\' && raw[i + 2] == 'u' &&
+        hex4(i + 3, lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+      i += 6;
+    }
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
+  return out;
+}
+
+// What a line's structure breaks, found without a parser (so without the
+// parsers' recursion and memory on hostile input): nesting deeper than
+// `max_depth` objects and arrays, or a key repeated in one object (the spec
+// forbids both, docs/trace-format.md). One pass, iterative; on JSON that is
+// not valid the answer does not matter (the parser rejects the line).
+struct StructureProblem {
+  enum Kind { none, too_deep, duplicate_key } kind = none;
+  std::string key;
+};
+
+StructureProblem check_structure(std::string_view line, size_t max_depth) {
+  struct Frame {
+    bool object;
+    std::set<std::string, std::less<>> keys;
+  };
+  std::vector<Frame> frames;
+  bool expect_key = false;
+  StructureProblem dup;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (c == '"') {
+      const size_t b = ++i;
+      bool escaped = false;
+      while (i < line.size() && line[i] != '"') {
+        if (line[i] == '\\') {
+          escaped = true;
+          ++i;
+        }
+        ++i;
+      }
+      if (expect_key && !frames.empty() && frames.back().object) {
+        expect_key = false;
+        const std::string_view raw = line.substr(b, std::min(i, line.size()) - b);
+        std::string key = escaped ? unescape_key(raw) : std::string(raw);
+        if (!frames.back().keys.insert(key).second && dup.kind == StructureProblem::none)
+          dup = {StructureProblem::duplicate_key, std::move(key)};
+      }
+    } else if (c == '{' || c == '[') {
+      if (frames.size() >= max_depth) return {StructureProblem::too_deep, {}};
+      frames.push_back({c == '{', {}});
+      expect_key = c == '{';
+    } else if (c == '}' || c == ']') {
+      if (!frames.empty()) frames.pop_back();
+      expect_key = false;
+    } else if (c == ',') {
+      expect_key = !frames.empty() && frames.back().object;
+    }
+  }
+  return dup;
 }
 
 class Reader {
@@ -110,13 +225,27 @@ class Reader {
  private:
   Error err(unsigned line, std::string msg) const { return Error{trace_.path, line, std::move(msg)}; }
 
+  // Nesting is refused before any parser sees the line, a duplicate key after
+  // the parser had its say on the syntax.
+  std::optional<Error> structure(const StructureProblem& p, unsigned line_no, bool before_parse) const {
+    if (before_parse && p.kind == StructureProblem::too_deep)
+      return err(line_no,
+                 fmt::format("nesting deeper than {} (objects and arrays within each other)", limits_.max_nesting));
+    if (!before_parse && p.kind == StructureProblem::duplicate_key)
+      return err(line_no, fmt::format("duplicate key '{}'", p.key));
+    return std::nullopt;
+  }
+
   std::optional<Error> header(std::string_view line) {
+    const StructureProblem problem = check_structure(line, limits_.max_nesting);
+    if (auto e = structure(problem, 1, true)) return e;
     nlohmann::ordered_json h;
     try {
       h = nlohmann::ordered_json::parse(line);
     } catch (const nlohmann::json::exception& e) {
       return err(1, fmt::format("header is not valid JSON: {}", e.what()));
     }
+    if (auto e = structure(problem, 1, false)) return e;
     if (!h.is_object()) return err(1, "header must be a JSON object");
     auto need_str = [&](const char* key) -> std::optional<Error> {
       if (!h.contains(key)) return err(1, fmt::format("header: missing field '{}'", key));
@@ -397,9 +526,12 @@ class Reader {
   }
 
   std::optional<Error> event_line_full(std::string_view line, unsigned line_no, bool& saw_end) {
+    const StructureProblem problem = check_structure(line, limits_.max_nesting);
+    if (auto e = structure(problem, line_no, true)) return e;
     element doc;
     auto perr = parser_.parse(line.data(), line.size(), false).get(doc);
     if (perr) return err(line_no, fmt::format("invalid JSON: {}", simdjson::error_message(perr)));
+    if (auto e = structure(problem, line_no, false)) return e;
     if (doc.type() != element_type::OBJECT)
       return err(line_no, fmt::format("event must be a JSON object, got {}", type_name(doc.type())));
     object obj = doc.get_object().value_unsafe();

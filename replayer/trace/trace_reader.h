@@ -16,6 +16,7 @@ struct ReadLimits {
   size_t max_string_bytes = 4096;   // one string value
   size_t max_list_items = 4096;     // one string list
   uint64_t max_time_ns = uint64_t{1} << 62;
+  size_t max_nesting = 32;  // objects and arrays within each other, in any line (docs/trace-format.md)
 };
 
 Result<Trace> read_trace_file(const std::string& path, const ReadLimits& limits = {});

@@ -378,5 +378,57 @@ TEST(RedactDisabled, DefaultConstructedIsEnabledWithoutNames) {
   EXPECT_EQ(r.scrub_string("3c:a9:f4:12:34:56 somehost"), "<mac-1> somehost");
 }
 
+// ---------------------------------------------------------------- issue 15: command-line leaks, deep trees
+
+TEST(RedactCommandLine, DiskSerialInByIdPath) {
+  Redactor r;
+  EXPECT_EQ(r.scrub_string("root=/dev/disk/by-id/ata-WDC_WD10EZEX-08WN4A0_WD-WCC6Y1234567-part2 ro"),
+            "root=/dev/disk/by-id/ata-<serial-1>-part2 ro");
+  EXPECT_EQ(r.scrub_string("resume=/dev/disk/by-id/ata-WDC_WD10EZEX-08WN4A0_WD-WCC6Y1234567-part3"),
+            "resume=/dev/disk/by-id/ata-<serial-1>-part3");
+  EXPECT_EQ(r.scrub_string("/dev/disk/by-uuid/0a1b2c3d-1111-2222-3333-444455556666"), "/dev/disk/by-uuid/<serial-2>");
+  EXPECT_EQ(r.scrub_string("root=/dev/disk/by-id/ata-<serial-1>-part2"), "root=/dev/disk/by-id/ata-<serial-1>-part2");
+}
+
+TEST(RedactCommandLine, BareMacInOptions) {
+  Redactor r;
+  EXPECT_EQ(r.scrub_string("ifname=lan0:001B21AABBCD quiet"), "ifname=lan0:<mac-1> quiet");
+  // The same MAC in the usual form is the same placeholder.
+  EXPECT_EQ(r.scrub_string("lan0 00:1b:21:aa:bb:cd"), "lan0 <mac-1>");
+  EXPECT_EQ(r.scrub_string("ifname=wan0:00:1b:21:aa:bb:ce"), "ifname=wan0:<mac-2>");
+  EXPECT_EQ(r.scrub_string("BOOTIF=001b21aabbcd"), "BOOTIF=<mac-1>");
+  // Not in such an option, twelve hex digits are not a MAC; nor is a longer run.
+  EXPECT_EQ(r.scrub_string("build 001b21aabbcd"), "build 001b21aabbcd");
+  EXPECT_EQ(r.scrub_string("ifname=lan0:001b21aabbcdef"), "ifname=lan0:001b21aabbcdef");
+}
+
+TEST(RedactCommandLine, HostNameInIpOption) {
+  Redactor r;  // no host name given: the ip= option reveals it
+  const std::string cmd = "ip=192.168.1.20::192.168.1.1:255.255.255.0:mybox:eth0:off quiet";
+  EXPECT_EQ(r.scrub_string(cmd), "ip=192.168.1.20::192.168.1.1:255.255.255.0:<host-1>:eth0:off quiet");
+  EXPECT_EQ(r.scrub_string("login on mybox.lan"), "login on <host-1>.lan");
+  Redactor r6;
+  EXPECT_EQ(r6.scrub_string("ip=[fd00::2]::[fd00::1]:64:box6:eth0:none"),
+            "ip=[fd00::2]::[fd00::1]:64:<host-1>:eth0:none");
+  Redactor r2;
+  EXPECT_EQ(r2.scrub_string("ip=dhcp"), "ip=dhcp");
+}
+
+TEST(RedactJson, DeepTreesDoNotRecurse) {
+  // 200 000 levels: a recursive walk overflows the stack (issue 15 saw it at 50 000).
+  ojson j = "/home/zed SerialNumber: SN-123";
+  for (int i = 0; i < 200000; ++i) {
+    ojson o = ojson::object();
+    o["k"] = std::move(j);
+    j = std::move(o);
+  }
+  Redactor r;
+  r.learn_json(j);
+  r.scrub_json(j);
+  const ojson* p = &j;
+  while (p->is_object()) p = &(*p)["k"];
+  EXPECT_EQ(p->get<std::string>(), "/home/<user-1> SerialNumber: <serial-1>");
+}
+
 }  // namespace
 }  // namespace reprobe

@@ -1100,5 +1100,78 @@ TEST(TraceReaderFile, ReadsAFile) {
   std::remove(path.c_str());
 }
 
+// ---------------------------------------------------------------- issue 15: nesting and duplicate keys
+
+// `depth` objects within each other around a string: {"k":{"k":..."v"...}}.
+std::string nested(size_t depth) {
+  std::string s;
+  for (size_t i = 0; i < depth; ++i) s += R"({"k":)";
+  s += R"("v")";
+  s += std::string(depth, '}');
+  return s;
+}
+
+std::string header_with(std::string_view extra) {
+  std::string h(kHeader);
+  h.pop_back();
+  return h + "," + std::string(extra) + "}";
+}
+
+TEST(TraceReaderNesting, DeepHeaderIsRefusedWithItsLine) {
+  // The hostile test's header: a key nested ~50 000 levels deep, well within the 1 MiB line limit.
+  const std::string text = header_with(R"("x-deep":)" + nested(50000)) + "\n";
+  ASSERT_LT(text.size(), size_t{1} << 20);
+  EXPECT_EQ(read_error(text), "t.trace:1: nesting deeper than 32 (objects and arrays within each other)");
+}
+
+TEST(TraceReaderNesting, DeepArraysAreRefusedToo) {
+  const std::string deep = std::string(40, '[') + std::string(40, ']');
+  EXPECT_EQ(read_error(header_with(R"("x-deep":)" + deep) + "\n"),
+            "t.trace:1: nesting deeper than 32 (objects and arrays within each other)");
+}
+
+TEST(TraceReaderNesting, DeepEventAndEndLineAreRefused) {
+  const std::string ev = R"({"t":1,"ev":"x-thing","x-v":)" + nested(100) + "}";
+  EXPECT_EQ(event_error(ev), "t.trace:2: nesting deeper than 32 (objects and arrays within each other)");
+  const std::string end = R"({"ev":"end","t":1,"x-v":)" + nested(40) + "}";
+  EXPECT_EQ(event_error(end), "t.trace:2: nesting deeper than 32 (objects and arrays within each other)");
+}
+
+TEST(TraceReaderNesting, TheLimitItselfIsAccepted) {
+  // The header object is level 1: 31 more levels reach the limit of 32.
+  EXPECT_TRUE(read_ok(trace_text({}, header_with(R"("x-deep":)" + nested(31)))).ok());
+  EXPECT_THAT(read_error(trace_text({}, header_with(R"("x-deep":)" + nested(32)))),
+              HasSubstr("nesting deeper than 32"));
+  ReadLimits lim;
+  lim.max_nesting = 4;
+  EXPECT_THAT(read_error(trace_text({}, header_with(R"("x-deep":)" + nested(4))), lim),
+              HasSubstr("t.trace:1: nesting deeper than 4"));
+}
+
+TEST(TraceReaderDuplicateKeys, Header) {
+  EXPECT_EQ(read_error(header_with(R"("version":2)") + "\n"), "t.trace:1: duplicate key 'version'");
+  EXPECT_EQ(read_error(header_with(R"("x-a":{"b":1,"b":2})") + "\n"), "t.trace:1: duplicate key 'b'");
+  // Keys are compared unescaped.
+  EXPECT_EQ(read_error(header_with(R"("\u0073ource":"bpf")") + "\n"), "t.trace:1: duplicate key 'source'");
+}
+
+TEST(TraceReaderDuplicateKeys, EventsOnBothPaths) {
+  // A line the fast path would take if it were not for the repeated key.
+  EXPECT_EQ(event_error(R"({"t":1,"cpu":0,"tid":1,"comm":"c","ev":"bound","dev":"d0","drv":"a","drv":"b"})"),
+            "t.trace:2: duplicate key 'drv'");
+  EXPECT_EQ(event_error(R"({"t":1,"ev":"late_initcall","ev":"trigger","source":"x"})"),
+            "t.trace:2: duplicate key 'ev'");
+  EXPECT_EQ(event_error(R"({"t":1,"t":2,"ev":"late_initcall"})"), "t.trace:2: duplicate key 't'");
+  EXPECT_EQ(event_error(R"({"t":1,"ev":"late_initcall","\u0074":2})"), "t.trace:2: duplicate key 't'");
+  EXPECT_EQ(event_error(R"({"t":1,"ev":"x-e","x-a":1,"x-a":2})"), "t.trace:2: duplicate key 'x-a'");
+  EXPECT_EQ(event_error(R"({"ev":"end","t":1,"lost":0,"lost":1})"), "t.trace:2: duplicate key 'lost'");
+  // The same key in different objects is fine.
+  EXPECT_TRUE(read_ok(trace_text({R"({"t":1,"ev":"x-e","x-a":{"k":1},"x-b":{"k":2}})"})).ok());
+}
+
+TEST(TraceReaderDuplicateKeys, InvalidJsonStillSaysInvalidJson) {
+  EXPECT_THAT(event_error(R"({"t":1,"t":})"), HasSubstr("invalid JSON"));
+}
+
 }  // namespace
 }  // namespace reprobe
