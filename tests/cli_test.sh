@@ -26,12 +26,20 @@ check no-verb 2 "$R"
 check unknown-verb 2 "$R" frobnicate
 check not-built 2 "$R" explore
 grep_err not-built-msg "not built yet"
+# A -Dcapture=disabled build (meson passes REPROBE_HAVE_CAPTURE=0) has no `record`: it must say so.
+if [ "${REPROBE_HAVE_CAPTURE:-1}" = 0 ]; then
+  check record-not-in-build 2 "$R" record --help
+  grep_err record-not-in-build-msg "built without the capture side (-Dcapture=disabled)"
+  "$R" --help >"$tmp/out" 2>&1
+  if grep -q "^  record " "$tmp/out"; then fail=$((fail + 1)); echo "FAIL help-lists-no-record"; else pass=$((pass + 1)); fi
+else
 check record-help 0 "$R" record --help
 grep -q -- "--replug" "$tmp/out" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL record-help text"; }
 check record-conflict 2 "$R" record --duration 1 --until-idle 1
 grep_err record-conflict-msg "choose one of --duration, --until-idle and -- COMMAND"
 check record-negative 2 "$R" record --duration -1
 check record-backend 2 "$R" record --backend nope
+fi
 check replay-ok 0 "$R" replay "$S/examples/sof-late-component.trace" --all-policies
 # replay text is the report's document: its verdict table and stock story sections (docs/replay-json.md)
 grep -q "^reprobe replay: the card does not bind (stock, kernel profile" "$tmp/out" && grep -q "^What happened (stock)$" "$tmp/out" \
