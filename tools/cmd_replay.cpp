@@ -49,7 +49,7 @@ int cmd_replay(const std::vector<std::string>& args) {
   if (!a.write_output([&](std::ostream& os) { os << text; })) return 2;
   if (a.has("fail-if-stranded"))
     for (const auto& v : rep->verdicts)
-      if (!v.target_bound) return 1;
+      if (v.verdict == Verdict::stranded) return 1;  // undetermined is not a failure
   return 0;
 }
 

@@ -71,6 +71,11 @@ struct Resource {
   std::string name;  // "component:NAME", "dai:NAME", "fw:NAME", "device:LABEL", "named:NAME"
 };
 
+// Whether the trace can show the resource appear: a bpf capture hooks component, firmware and
+// bind events; a kernel log prints none of them (its component registrations are inferred).
+// A synthetic scenario is complete by construction (docs/model.md §2, "What the trace can show").
+bool trace_observes(const Trace& trace, std::string_view resource_name);
+
 // A moment where resources appeared (one component_add gives a component and its DAIs).
 struct Arrival {
   uint64_t t = 0;
@@ -110,6 +115,20 @@ struct Need {
   std::string detail;  // human-readable evidence
 };
 
+// What the trace cannot decide about a device's needs (docs/model.md §2, "Two readings"). The
+// replay runs every policy twice: the optimistic reading needs only what the evidence names
+// (and one of `any_of`), the pessimistic one also every `possible` need and never an unknown one.
+// Where the two readings disagree on the target, the verdict is undetermined.
+struct NeedDoubt {
+  std::vector<uint32_t> any_of;  // optimistic: at least one of these resources must be up (if any)
+  std::vector<Need> possible;    // pessimistic: these must be up as well
+  bool unknown = false;          // a need nothing in the trace names: pessimistic never has it
+  uint64_t unknown_after = 0;    // optimistic, unknown with `any_of` empty: there from just after this
+  bool unseen = false;           // it waits for a resource the trace cannot show appear (a log)
+  std::vector<std::string> why;  // in words, for an undetermined verdict
+  bool empty() const { return any_of.empty() && possible.empty() && !unknown; }
+};
+
 // Probe behaviour of one (device, driver) pair.
 struct Binding {
   DevId dev = kNoDev;
@@ -131,6 +150,9 @@ struct DeviceModel {
   std::vector<uint32_t> bindings;  // Model::bindings, in order of first probe
   std::vector<Need> needs;         // empty + evidence count/unknown => see need_mode
   Evidence need_mode = Evidence::unknown;
+  NeedDoubt doubt;                          // what the evidence leaves open (both readings)
+  std::vector<uint32_t> assumed_provides;   // never bound, but others wait for what its probe would
+                                            // register (ASoC names a component after its device)
   int count_success_after = -1;  // count model: bound from this attempt index on
   bool card = false;             // registered or tried to register a sound card
   bool observed_bound = false;
@@ -182,6 +204,7 @@ struct Model {
   std::vector<Arrival> arrivals;                           // in time order
   std::vector<uint32_t> device_resource;                   // DevId -> its "device:LABEL" resource (kNone if none)
   std::vector<std::vector<DevId>> waiters;                 // resource -> devices whose needs include it
+                                                           // (any reading)
   std::vector<std::string> notes;                          // what the model could not attribute
   ObservedStats observed;
   uint64_t end_t = 0;

@@ -536,8 +536,15 @@ class Builder {
     for (DevId d = 0; d < m_.devices.size(); ++d)
       m_.device_resource[d] = m_.resource_index("device:" + m_.dev_label(d));
     m_.waiters.assign(m_.resources.size(), {});
-    for (const auto& dm : m_.devices)
-      for (const auto& n : dm.needs) m_.waiters[n.resource].push_back(dm.dev);
+    for (const auto& dm : m_.devices) {
+      std::vector<uint32_t> res;
+      for (const auto& n : dm.needs) res.push_back(n.resource);
+      for (const auto& n : dm.doubt.possible) res.push_back(n.resource);
+      res.insert(res.end(), dm.doubt.any_of.begin(), dm.doubt.any_of.end());
+      std::sort(res.begin(), res.end());
+      res.erase(std::unique(res.begin(), res.end()), res.end());
+      for (uint32_t r : res) m_.waiters[r].push_back(dm.dev);
+    }
   }
 
   void build_bindings() {

@@ -30,6 +30,9 @@ struct Policy {
   bool extend_on_register = false;
   bool race_fix = true;
   int period_ms = 1000;
+  // The capture's own timeout (same value and extension rule): when the trace shows the
+  // timeout work running, the replay fires it at that moment (docs/model.md §3).
+  bool timeout_as_observed = false;
 
   bool kicks_after_provider_work() const { return kind == PolicyKind::provider_kick; }
   bool kicks_on_component() const { return kind == PolicyKind::component_kick || kind == PolicyKind::resource_kick; }

@@ -107,6 +107,31 @@ Simulator::Simulator(const Model& model, const Policy& policy, const SimConfig& 
       }
     inline_span_[i] = span;
   }
+  // Pessimistic reading, sync-provider: a userspace loader task (a root) that started after
+  // another one's module init ended is taken to have waited for it (a shell or a udev worker
+  // running modprobe after modprobe), so inline provider work delays it too.
+  if (config_.pessimistic && policy_.inline_provider_work()) {
+    root_pred_.assign(m.contexts.size(), kNone);
+    std::vector<std::pair<uint64_t, uint64_t>> span(m.contexts.size(), {UINT64_MAX, 0});  // root: first, end
+    for (uint32_t c = 0; c < m.contexts.size(); ++c) {
+      const Context& ctx = m.contexts[c];
+      if (ctx.kind != CtxKind::root || ctx.actions.empty()) continue;
+      span[c] = {ctx.actions.front().offset, ctx.actions.back().offset};
+      for (const Action& a : ctx.actions)
+        if (a.kind == ActionKind::spawn && m.contexts[a.child].kind == CtxKind::module_init)
+          span[c].second = std::max(span[c].second, m.contexts[a.child].end_t);
+    }
+    for (uint32_t c = 0; c < m.contexts.size(); ++c) {
+      if (span[c].first == UINT64_MAX) continue;
+      uint64_t best_end = 0;
+      for (uint32_t p = 0; p < m.contexts.size(); ++p)
+        if (p != c && span[p].first != UINT64_MAX && span[p].second <= span[c].first && span[p].second >= best_end &&
+            span[p].first < span[c].first) {
+          best_end = span[p].second;
+          root_pred_[c] = p;
+        }
+    }
+  }
   horizon_ = m.end_t + config.horizon_after_end_ns;
   uint64_t work = m.attempts.size() + m.devices.size() + m.arrivals.size();
   for (const auto& c : m.contexts) work += c.actions.size();
@@ -145,14 +170,19 @@ Simulator::Simulator(const Model& model, const Policy& policy, const SimConfig& 
   s.enabled = !m.observed.has_late_initcall;
   if (policy_.timeout_s > 0)
     if (auto due = pending_timeout_at_start(m.observed, static_cast<uint64_t>(policy_.timeout_s) * 1'000'000'000ull)) {
+      if (policy_.timeout_as_observed && m.observed.timeout_fired) due = m.observed.timeout_fired_at;
       s.timeout_armed = true;
       s.timeout_due = *due;
       push(QItem::timeout, *due, ++s.timeout_version);
     }
   if (s.enabled && policy_.kind == PolicyKind::periodic)
     push(QItem::periodic, static_cast<uint64_t>(policy_.period_ms) * 1'000'000);
+  ctx_instance_.assign(m.contexts.size(), kNone);
   for (uint32_t c = 0; c < m.contexts.size(); ++c)
-    if (m.contexts[c].kind == CtxKind::root) start_instance(c, 0, false);
+    if (m.contexts[c].kind == CtxKind::root) {
+      ctx_instance_[c] = static_cast<uint32_t>(s.instances.size());
+      start_instance(c, 0, false);
+    }
   promote_due();
 }
 
@@ -322,10 +352,15 @@ void Simulator::dispatch(const QItem& q) {
 
 // Starts one execution context of the trace (a module init, a probe's body, a work item, a
 // firmware callback): models the work or callback being queued; its actions follow at their offsets.
-void Simulator::start_instance(uint32_t ctx, uint64_t base, bool inline_children) {
+void Simulator::start_instance(uint32_t ctx, uint64_t base, bool inline_children, uint32_t parent) {
   const Context& c = model_->contexts[ctx];
   const auto inst = static_cast<uint32_t>(state_.instances.size());
-  state_.instances.push_back(CtxInstance{ctx, base, inline_children});
+  CtxInstance ci;
+  ci.ctx = ctx;
+  ci.base = base;
+  ci.inline_children = inline_children;
+  ci.parent = parent;
+  state_.instances.push_back(ci);
   if (!c.actions.empty()) push(QItem::action, base + c.actions[0].offset, inst, 0);
   if (policy_.kicks_after_provider_work() && (c.kind == CtxKind::work || c.kind == CtxKind::fw_callback) &&
       model_->caused_by_probe(ctx))
@@ -335,11 +370,18 @@ void Simulator::start_instance(uint32_t ctx, uint64_t base, bool inline_children
 // One recorded action of a context: device_add() (bus_probe_device()), driver_register()
 // (driver_attach()), a resource registration, snd_card_register(), a resume, deferred_probe_initcall().
 void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
-  const CtxInstance inst = state_.instances[inst_idx];
+  auto& s = state_;
+  if (const uint64_t lag = instance_lag(inst_idx); lag > s.instances[inst_idx].applied) {
+    // A synchronous probe it called (or the loader it waited for) took longer than observed.
+    push(QItem::action, s.now + (lag - s.instances[inst_idx].applied), inst_idx, idx);
+    s.instances[inst_idx].applied = lag;
+    return;
+  }
+  const CtxInstance inst = s.instances[inst_idx];
   const Context& c = model_->contexts[inst.ctx];
   const Action& a = c.actions[idx];
-  if (idx + 1 < c.actions.size()) push(QItem::action, inst.base + c.actions[idx + 1].offset, inst_idx, idx + 1);
-  auto& s = state_;
+  if (idx + 1 < c.actions.size())
+    push(QItem::action, inst.base + inst.applied + c.actions[idx + 1].offset, inst_idx, idx + 1);
   switch (a.kind) {
     case ActionKind::late_initcall:
       // deferred_probe_initcall(): trigger; flush_work; trigger; flush_work; arm the timer.
@@ -359,6 +401,7 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
       candidates(a.dev, kNone, scratch_);
       if (!scratch_.empty()) {
         const uint32_t th = new_thread(false);
+        s.threads[th].owner = inst_idx;
         s.threads[th].jobs.push_back(Job{a.dev, kNone, 0});
         push(QItem::thread_step, s.now, th);
       }
@@ -377,7 +420,8 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
       s.driver_registered[drv] = 1;
       s.driver_reg_order[drv] = ++s.reg_seq;
       record(RecKind::driver_register, kNoDev, drv);
-      if (policy_.extend_on_register && s.timeout_armed && !s.timeout_fired) {
+      if (policy_.extend_on_register && s.timeout_armed && !s.timeout_fired &&
+          !(policy_.timeout_as_observed && model_->observed.timeout_fired)) {
         s.timeout_due = s.now + static_cast<uint64_t>(policy_.timeout_s) * 1'000'000'000ull;
         push(QItem::timeout, s.timeout_due, ++s.timeout_version);
         record(RecKind::timeout_extended, kNoDev, 0, policy_.timeout_s);
@@ -388,6 +432,7 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
         if (!s.devs[dev].present || s.devs[dev].bound) continue;
         if (th == kNone || a.async) {
           th = new_thread(false);
+          if (!a.async) s.threads[th].owner = inst_idx;
           push(QItem::thread_step, s.now, th);
         }
         s.threads[th].jobs.push_back(Job{dev, drv, 0});
@@ -428,7 +473,7 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
     case ActionKind::spawn: {
       const Context& child = model_->contexts[a.child];
       const bool inl = inst.inline_children && (child.kind == CtxKind::work || child.kind == CtxKind::fw_callback);
-      start_instance(a.child, inl ? s.now : s.now + child.delay(), inl);
+      start_instance(a.child, inl ? s.now : s.now + child.delay(), inl, inst_idx);
       break;
     }
     case ActionKind::card_register:
@@ -458,6 +503,8 @@ void Simulator::late_initcall_continue() {
     if (policy_.timeout_s > 0) {
       s.timeout_armed = true;
       s.timeout_due = s.now + static_cast<uint64_t>(policy_.timeout_s) * 1'000'000'000ull;
+      if (policy_.timeout_as_observed && model_->observed.timeout_fired)
+        s.timeout_due = std::max(s.now, model_->observed.timeout_fired_at);
       push(QItem::timeout, s.timeout_due, ++s.timeout_version);
       record(RecKind::timeout_armed, kNoDev, 0, policy_.timeout_s);
     }
@@ -580,10 +627,9 @@ ProbeOutcome Simulator::decide_outcome(uint32_t binding, uint32_t k, bool& assum
     case Evidence::count:
       return B.success >= 0 && static_cast<int>(k) >= dm.count_success_after ? ProbeOutcome::bound
                                                                              : ProbeOutcome::deferred;
-    case Evidence::unknown:
-      return ProbeOutcome::deferred;
     case Evidence::none:
       return observed();
+    case Evidence::unknown:
     case Evidence::reason:
     case Evidence::separation:
     case Evidence::ambiguous:
@@ -615,6 +661,7 @@ void Simulator::probe_decide(DevId dev) {
         if (span > duration) {
           s.blocked_total_ns += span - duration;
           s.blocked_max_ns = std::max(s.blocked_max_ns, span - duration);
+          add_lag(s.threads[p.thread].owner, span - duration);
           duration = span;
         }
       }
@@ -660,6 +707,8 @@ void Simulator::device_bound(DevId d, uint32_t binding) {
   ds.bound_at = state_.now;
   list_remove(d);
   record(RecKind::bound, d, binding);
+  if (ds.assumed_success)  // what its probe would register, by ASoC's naming (need inference)
+    for (uint32_t r : model_->devices[d].assumed_provides) state_.resource_up[r] = 1;
   trigger(TriggerCause::bound);
   if (model_->device_resource[d] != kNone) {
     state_.resource_up[model_->device_resource[d]] = 1;
@@ -748,22 +797,55 @@ void Simulator::add_pending(DevId d) {
 }
 
 // Whether everything the device needs is registered now (need inference; not in dd.c).
+// How far a replayed attempt may run behind the observed one it stands for (work latency, rounding).
+constexpr uint64_t kUnknownSlackNs = 1'000'000;
+
+// Under the optimistic reading only what the evidence names (and one of the arrivals that may
+// explain its last deferral); under the pessimistic one every possible need, and never an unknown one.
 bool Simulator::needs_met(DevId d) const {
   const DeviceModel& dm = model_->devices[d];
-  switch (dm.need_mode) {
-    case Evidence::none:
-      return true;
-    case Evidence::reason:
-    case Evidence::separation:
-    case Evidence::ambiguous:
-      for (const Need& n : dm.needs)
-        if (!state_.resource_up[n.resource]) return false;
-      return true;
-    case Evidence::count:
-    case Evidence::unknown:
-      return false;
+  if (dm.need_mode == Evidence::none) return true;
+  if (dm.need_mode == Evidence::count) return false;
+  const auto up = [&](uint32_t r) { return state_.resource_up[r] != 0; };
+  for (const Need& n : dm.needs)
+    if (!up(n.resource)) return false;
+  const NeedDoubt& u = dm.doubt;
+  if (config_.pessimistic) {
+    if (u.unknown) return false;
+    return std::all_of(u.possible.begin(), u.possible.end(), [&](const Need& n) { return up(n.resource); });
   }
-  return false;
+  if (!u.any_of.empty()) return std::any_of(u.any_of.begin(), u.any_of.end(), up);
+  // After its last observed deferral: a later retry than any the trace shows (not the replayed
+  // image of that deferral, which runs a little after it when the replay's work latency adds up).
+  if (u.unknown)
+    return state_.now > u.unknown_after &&
+           (state_.devs[d].attempts > dm.observed_attempts || state_.now > u.unknown_after + kUnknownSlackNs);
+  return true;
+}
+
+// A synchronous probe called from instance `inst` took `extra` longer than observed
+// (sync-provider): the instance and the synchronous callers above it (module init, the
+// loader task) wait that much longer.
+void Simulator::add_lag(uint32_t inst, uint64_t extra) {
+  while (inst != kNone) {
+    CtxInstance& ci = state_.instances[inst];
+    ci.lag += extra;
+    const CtxKind k = model_->contexts[ci.ctx].kind;
+    if (k != CtxKind::module_init) break;
+    inst = ci.parent;
+  }
+}
+
+// How far behind its observed times an instance runs: its own lag, and under the pessimistic
+// reading (roots) the lag of the loader task it waited for, fixed when its first action runs.
+uint64_t Simulator::instance_lag(uint32_t inst) {
+  CtxInstance& ci = state_.instances[inst];
+  if (!root_pred_.empty() && !ci.started && model_->contexts[ci.ctx].kind == CtxKind::root) {
+    ci.started = true;
+    const uint32_t pred = root_pred_[ci.ctx];
+    if (pred != kNone && ctx_instance_[pred] != kNone) ci.inherited = instance_lag(ctx_instance_[pred]);
+  }
+  return ci.lag + ci.inherited;
 }
 
 // Not in dd.c (policy resource-aware): moves one pending device to the active list and

@@ -79,6 +79,10 @@ struct SimConfig {
   uint64_t horizon_after_end_ns = 60'000'000'000ull;  // periodic triggers stop this long after the trace
   bool record_timeline = true;
   uint64_t max_steps = 0;  // 0 = automatic cap
+  // The pessimistic reading of what the trace leaves open (docs/model.md §2, "Two readings"):
+  // every possible need is needed, unknown needs never appear, and a userspace loader task
+  // that started after another one ended waited for it (inline provider work delays both).
+  bool pessimistic = false;
 };
 
 // A queued simulator event. Ordered by (t, seq); seq is assignment order, so
@@ -145,12 +149,18 @@ struct SimThread {
   uint32_t pos = 0;
   bool busy = false;
   bool is_worker = false;
+  uint32_t owner = kNone;  // context instance blocked in it (a synchronous device_add/driver_register)
 };
 
 struct CtxInstance {
   uint32_t ctx = kNone;
   uint64_t base = 0;
   bool inline_children = false;  // sync-provider: work/fw children run inside the probe
+  uint32_t parent = kNone;       // instance that started it (spawn), kNone for roots and probes
+  uint64_t lag = 0;              // how much longer than observed its synchronous probes took
+  uint64_t applied = 0;          // lag its remaining actions have already been moved by
+  uint64_t inherited = 0;        // root, pessimistic: the lag of the loader it waited for
+  bool started = false;          // root: its first action ran
 };
 
 struct SimState {
@@ -227,7 +237,9 @@ class Simulator {
     if (config_.record_timeline) state_.timeline.push_back(SimRecord{state_.now, dev, subject, value, k});
   }
 
-  void start_instance(uint32_t ctx, uint64_t base, bool inline_children);
+  void start_instance(uint32_t ctx, uint64_t base, bool inline_children, uint32_t parent = kNone);
+  void add_lag(uint32_t inst, uint64_t extra);
+  uint64_t instance_lag(uint32_t inst);
   void run_action(uint32_t inst, uint32_t idx);
   void thread_step(uint32_t th);
   void start_probe(uint32_t th, DevId dev, uint32_t binding);
@@ -257,6 +269,8 @@ class Simulator {
   std::vector<uint32_t> initial_driver_;                // device -> driver index it was bound to before the capture
   std::vector<uint32_t> scratch_;                       // candidates() output, reused
   std::vector<uint64_t> inline_span_;                   // per context (sync-provider only)
+  std::vector<uint32_t> root_pred_;                     // root context -> the root it waited for (or kNone)
+  std::vector<uint32_t> ctx_instance_;                  // root context -> its instance
   uint64_t horizon_ = 0;
   // Inside run() and run_until() only (use_due_now_): items queued for `now`
   // itself (a third of all steps) go to this FIFO instead of the heap. Every

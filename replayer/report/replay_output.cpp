@@ -19,6 +19,12 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
+// Version 2: three-valued verdicts (`verdict`, `target_bound` null when undetermined,
+// `undetermined`, `bound_at_range_ns`, `readings`) and `inference[].doubt` (docs/replay-json.md).
+constexpr int kReplayJsonSchema = 2;
+
+json bound_json(Verdict v) { return v == Verdict::undetermined ? json(nullptr) : json(v == Verdict::bound); }
+
 json cause_json(const PolicyVerdict& v) {
   json c = json::object();
   for (size_t i = 0; i < kTriggerCauseCount; ++i)
@@ -40,14 +46,17 @@ ReportDocument replay_document(const ReplayReport& r) {
     doc.title = bound ? "reprobe replay: the card binds" : "reprobe replay: the card does not bind";
   else
     doc.title = fmt::format("reprobe replay: {} of {} target devices bind", bound, n);
+  if (!r.fidelity.exact) doc.title = "reprobe replay: the replay disagrees with the trace";
   doc.title += " (stock, kernel profile " + r.profile.name + ")";
   Line lead(n == 1 ? "Target: " : "Targets: ");
   for (size_t i = 0; i < n; ++i) lead.t(i ? ", " : "").v(r.model.dev_label(r.targets[i]));
   if (n == 0) lead.t("none");
   lead.t(". Trace ").v(r.trace_path).t(" (source " + r.source + "), kernel profile " + r.profile.name);
   if (r.capture_timeout) lead.t(fmt::format(", deferred_probe_timeout={} from the command line", *r.capture_timeout));
+  if (auto headline = divergence_headline(r)) doc.lead.push_back(std::move(*headline));
   doc.lead.push_back(std::move(lead.t(".")));
   add_verdicts(doc, r, caps);
+  add_policy_outcomes(doc, r, caps);
   add_stories(doc, r, caps);
   Section fid;
   fid.title = "Fidelity";
@@ -77,6 +86,11 @@ std::string format_text(const ReplayReport& r) { return render_text(replay_docum
 std::string format_json(const ReplayReport& r) {
   const Model& m = r.model;
   json o = json::object();
+  o["schema_version"] = kReplayJsonSchema;
+  if (auto headline = divergence_headline(r))
+    o["headline"] = headline->plain();
+  else
+    o["headline"] = nullptr;
   json targets = json::array();
   for (DevId d : r.targets) targets.push_back(m.dev_label(d));
   o["target"] = targets;
@@ -88,8 +102,13 @@ std::string format_json(const ReplayReport& r) {
   for (const auto& v : r.verdicts) {
     json p = json::object();
     p["policy"] = v.policy.spec;
-    p["target_bound"] = v.target_bound;
+    p["verdict"] = to_string(v.verdict);
+    p["target_bound"] = bound_json(v.verdict);
     p["target_bound_at_ns"] = v.target_bound_at ? json(*v.target_bound_at) : json(nullptr);
+    p["bound_at_range_ns"] = v.target_bound_latest ? json::array({*v.target_bound_at, *v.target_bound_latest})
+                                                   : json(nullptr);
+    p["undetermined"] = v.undetermined;
+    p["readings"] = v.two_readings ? 2 : 1;
     p["probe_attempts"] = v.probe_attempts;
     p["deferrals"] = v.deferrals;
     p["triggers"] = v.triggers;
@@ -108,8 +127,12 @@ std::string format_json(const ReplayReport& r) {
     for (const auto& t : v.targets) {
       json x = json::object();
       x["device"] = m.dev_label(t.dev);
-      x["bound"] = t.bound;
+      x["verdict"] = to_string(t.verdict);
+      x["bound"] = bound_json(t.verdict);
       x["bound_at_ns"] = t.bound_at ? json(*t.bound_at) : json(nullptr);
+      x["bound_at_range_ns"] = t.bound_at_latest ? json::array({*t.bound_at, *t.bound_at_latest}) : json(nullptr);
+      if (t.bound_at_latest) x["range_note"] = t.range_note;
+      x["undetermined"] = t.undetermined;
       x["card_registered_at_ns"] = t.card_at ? json(*t.card_at) : json(nullptr);
       x["probe_attempts"] = t.attempts;
       x["deferrals"] = t.deferrals;
@@ -149,6 +172,23 @@ std::string format_json(const ReplayReport& r) {
           {{"resource", m.resource_name(n.resource)}, {"evidence", to_string(n.evidence)}, {"detail", n.detail}}));
     x["needs"] = needs;
     if (dm.need_mode == Evidence::count) x["bound_from_attempt"] = dm.count_success_after;
+    if (!dm.doubt.empty()) {
+      json d = json::object();
+      json any = json::array(), possible = json::array();
+      for (uint32_t res : dm.doubt.any_of) any.push_back(m.resource_name(res));
+      for (const auto& n : dm.doubt.possible)
+        possible.push_back(json::object({{"resource", m.resource_name(n.resource)}, {"detail", n.detail}}));
+      d["any_of"] = any;
+      d["possible"] = possible;
+      d["unknown"] = dm.doubt.unknown;
+      d["why"] = dm.doubt.why;
+      x["doubt"] = d;
+    }
+    if (!dm.assumed_provides.empty()) {
+      json ap = json::array();
+      for (uint32_t res : dm.assumed_provides) ap.push_back(m.resource_name(res));
+      x["assumed_provides"] = ap;
+    }
     inf.push_back(x);
   }
   o["inference"] = inf;

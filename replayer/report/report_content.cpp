@@ -499,8 +499,8 @@ void add_gaps(ReportDocument& doc, const ReplayReport& rep, const Trace& tr, con
 }
 
 void redact_line(Line& l, Redactor& r) {
-  for (auto& sp : l.spans)
-    if (sp.verbatim) sp.text = r.scrub_string(sp.text);
+  // Prose too: some of it quotes the trace (an undetermined verdict cites the reason it could not link).
+  for (auto& sp : l.spans) sp.text = r.scrub_string(sp.text);
 }
 
 void redact_document(ReportDocument& doc, Redactor& r) {
@@ -526,7 +526,9 @@ ReportDocument ReportContent::document(const ReportCaps& caps) const {
     doc.title = bound ? "reprobe report: the card binds" : "reprobe report: the card does not bind";
   else
     doc.title = fmt::format("reprobe report: {} of {} target devices bind", bound, n);
+  if (!rep.fidelity.exact) doc.title = "reprobe report: the replay disagrees with the trace";
   doc.title += " (stock, kernel profile " + rep.profile.name + ")";
+  if (auto headline = divergence_headline(rep)) doc.lead.push_back(std::move(*headline));
   {
     Line l(n == 1 ? "Target: " : "Targets: ");
     for (size_t i = 0; i < n && i < caps.targets_listed; ++i) {
@@ -541,14 +543,14 @@ ReportDocument ReportContent::document(const ReportCaps& caps) const {
     doc.lead.push_back(std::move(l));
   }
   {
-    std::vector<std::string> yes, no;
+    std::vector<std::string> yes, no, open;
     const PolicyVerdict* stock = nullptr;
     for (const auto& v : rep.verdicts) {
       if (v.policy.spec == "stock") {
         stock = &v;
         continue;
       }
-      (v.target_bound ? yes : no).push_back(v.policy.spec);
+      (v.verdict == Verdict::bound ? yes : v.verdict == Verdict::stranded ? no : open).push_back(v.policy.spec);
     }
     Line l("Stock outcome: ");
     if (n == 1)
@@ -557,8 +559,8 @@ ReportDocument ReportContent::document(const ReportCaps& caps) const {
       l.t(fmt::format("{} of {} bound", bound, n));
     if (stock && stock->target_bound_at) l.t(" at " + report_instant(*stock->target_bound_at));
     l.t(".");
-    if (!yes.empty() || !no.empty()) {
-      if (no.empty()) {
+    if (!yes.empty() || !no.empty() || !open.empty()) {
+      if (no.empty() && open.empty()) {
         l.t(fmt::format(" {} under every other replayed policy ({}).", n == 1 ? "Bound" : "All bound", yes.size()));
       } else if (!yes.empty()) {
         l.t(n == 1 ? " Bound under " : " All bound under ");
@@ -570,10 +572,16 @@ ReportDocument ReportContent::document(const ReportCaps& caps) const {
         for (size_t i = 0; i < no.size(); ++i) l.t(i ? ", " : "").v(no[i]);
         l.t(".");
       }
+      if (!open.empty()) {
+        l.t(" Undetermined under ");
+        for (size_t i = 0; i < open.size(); ++i) l.t(i ? ", " : "").v(open[i]);
+        l.t(" (the trace cannot decide; see \"Why each policy binds or not\").");
+      }
     }
     doc.lead.push_back(std::move(l));
   }
   add_verdicts(doc, rep, caps);
+  add_policy_outcomes(doc, rep, caps);
   add_stories(doc, rep, caps);
   add_devices(doc, rep, *pre_, caps);
   add_machine(doc, rep, trace_, opts_, caps, red);

@@ -28,19 +28,27 @@ size_t stock_targets_bound(const ReplayReport& rep) {
 namespace {
 
 std::string bound_cell(const PolicyVerdict& v) {
-  size_t n = 0;
+  size_t n = 0, open = 0;
   bool assumed = false;
   for (const auto& t : v.targets) {
-    if (t.bound) ++n;
-    if (t.assumed_success) assumed = true;
+    if (t.bound()) ++n;
+    if (t.verdict == Verdict::undetermined) ++open;
+    if (t.assumed_success && t.bound()) assumed = true;
   }
   std::string s;
   if (v.targets.size() == 1)
-    s = n ? "yes" : "NO";
+    s = n ? "yes" : open ? "undetermined" : "NO";
   else
-    s = fmt::format("{} of {}", n, v.targets.size());
+    s = fmt::format("{} of {}", n, v.targets.size()) + (open ? fmt::format(" ({} undetermined)", open) : "");
   if (assumed) s += " (assumed)";
   return s;
+}
+
+std::string bound_at_cell(const PolicyVerdict& v) {
+  if (!v.target_bound_at) return "-";
+  if (v.target_bound_latest)
+    return report_instant(*v.target_bound_at) + " – " + report_instant(*v.target_bound_latest);
+  return report_instant(*v.target_bound_at);
 }
 
 // Stranded::waiting_for holds a resource name, "NAME (available; no retry since)"
@@ -98,13 +106,85 @@ void add_verdicts(ReportDocument& doc, const ReplayReport& rep, const ReportCaps
   t.numeric = {false, false, true, true, true, true, false, false};
   for (const auto& v : rep.verdicts)
     t.rows.push_back({Line().v(v.policy.spec), Line(bound_cell(v)),
-                      Line(v.target_bound_at ? report_instant(*v.target_bound_at) : "-"),
+                      Line(bound_at_cell(v)),
                       Line(std::to_string(v.probe_attempts)), Line(std::to_string(v.deferrals)),
                       Line(std::to_string(v.triggers)), stranded_cell(rep.model, v, caps), Line(cost_cell(v))});
   s.table(std::move(t));
   s.paragraph(Line().v("stock").t(" replays the kernel's own behaviour (kernel profile " + rep.profile.name +
                                   "); every other row is a counterfactual replay of the same trace under a candidate "
                                   "trigger policy (docs/policies.md). \"bound at\" is when the last target bound."));
+  doc.sections.push_back(std::move(s));
+}
+
+std::optional<Line> divergence_headline(const ReplayReport& rep) {
+  if (rep.fidelity.exact) return std::nullopt;
+  Line l("The replay disagrees with the trace: ");
+  bool said = false;
+  for (DevId d : rep.targets) {
+    const DeviceModel& dm = rep.model.devices[d];
+    const bool replay_bound =
+        std::any_of(rep.stories.begin(), rep.stories.end(), [&](const TargetStory& s) { return s.dev == d && s.bound; });
+    if (dm.observed_bound == replay_bound) continue;
+    if (said) l.t("; ");
+    said = true;
+    l.t("the trace shows ").v(rep.model.dev_label(d));
+    if (dm.observed_bound)
+      l.t(" bound at " + report_instant(dm.observed_bound_at) + ", the model does not reproduce it");
+    else
+      l.t(" never bound, the model binds it");
+  }
+  if (!said)
+    l.t(fmt::format("{} ({} in all)", rep.fidelity.divergences.front(),
+                    count_of(rep.fidelity.divergences.size(), "difference", "differences")));
+  l.t(" — the verdicts below are lower confidence (see Fidelity).");
+  return l;
+}
+
+void add_policy_outcomes(ReportDocument& doc, const ReplayReport& rep, const ReportCaps& caps) {
+  Section s;
+  s.title = "Why each policy binds or not";
+  std::vector<Line> items;
+  const Model& m = rep.model;
+  for (const auto& v : rep.verdicts) {
+    for (size_t i = 0; i < v.targets.size() && i < caps.targets_explained; ++i) {
+      const TargetOutcome& t = v.targets[i];
+      Line l("Under ");
+      l.v(v.policy.spec).t(", ").v(m.dev_label(t.dev));
+      switch (t.verdict) {
+        case Verdict::bound:
+          if (t.bound_at_latest)
+            l.t(" " + t.range_note);
+          else
+            l.t(" binds at " + report_instant(*t.bound_at));
+          if (t.assumed_success) l.t(" (its success is assumed: the observed run never bound it)");
+          l.t(".");
+          break;
+        case Verdict::undetermined:
+          l.t(" is undetermined: ");
+          for (size_t i = 0; i < t.undetermined.size(); ++i) l.t(i ? "; " : "").t(t.undetermined[i]);
+          if (t.bound_at) l.t(". If it binds, it binds at " + report_instant(*t.bound_at));
+          l.t(".");
+          break;
+        case Verdict::stranded: {
+          auto st = std::find_if(v.stranded.begin(), v.stranded.end(), [&](const Stranded& x) { return x.dev == t.dev; });
+          if (st == v.stranded.end()) {
+            l.t(" does not bind: it is not on the deferred list at the end (never probed, or failed for good).");
+          } else {
+            l.t(" still fails: it waits for ");
+            for (size_t k = 0; k < st->waiting_for.size() && k < 3; ++k) {
+              if (k) l.t(", ");
+              l.add(waiting_for_line(st->waiting_for[k], caps));
+            }
+            l.t(".");
+          }
+          break;
+        }
+      }
+      items.push_back(std::move(l));
+    }
+  }
+  if (items.empty()) return;
+  s.bullets(std::move(items));
   doc.sections.push_back(std::move(s));
 }
 
@@ -119,7 +199,7 @@ void add_stories(ReportDocument& doc, const ReplayReport& rep, const ReportCaps&
     for (const auto& v : rep.verdicts) {
       if (v.policy.spec != "stock") continue;
       for (const auto& t : v.targets) {
-        if (t.bound) continue;
+        if (t.bound()) continue;
         auto st = std::find_if(v.stranded.begin(), v.stranded.end(), [&](const Stranded& x) { return x.dev == t.dev; });
         if (st == v.stranded.end())
           ++failed;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include "replayer/report/report_content.h"
@@ -19,6 +20,14 @@ std::string cut_text(std::string s, size_t max);
 
 // How many targets the stock replay binds (from the stories of the report).
 size_t stock_targets_bound(const ReplayReport& rep);
+
+// The first line of every format when the stock replay does not reproduce the trace
+// (bound vs not, attempt counts): nothing when it does.
+std::optional<Line> divergence_headline(const ReplayReport& rep);
+
+// "Why each policy binds or not": one line per replayed policy, in words (undetermined
+// verdicts with their reasons, bind-time ranges with what the earliest reading assumed).
+void add_policy_outcomes(ReportDocument& doc, const ReplayReport& rep, const ReportCaps& caps);
 
 // "Verdict per policy": one table row per replayed policy.
 void add_verdicts(ReportDocument& doc, const ReplayReport& rep, const ReportCaps& caps);

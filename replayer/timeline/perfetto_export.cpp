@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "replayer/report/report_redaction.h"
+#include "replayer/report/report_sections.h"
 #include "replayer/report/scrub_cache.h"
+#include "replayer/verdict/report_units.h"
 
 namespace reprobe {
 
@@ -212,6 +214,20 @@ void emit_timeline(Emitter& em, const Timeline& tl, bool observed, ScrubCache& s
   }
 }
 
+// " — binds at 16.258 s", " — undetermined", " — stranded": the process name says the verdict.
+std::string verdict_suffix(const ReplayReport& rep, const std::string& policy) {
+  for (const auto& v : rep.verdicts) {
+    if (v.policy.spec != policy) continue;
+    if (v.verdict == Verdict::undetermined) return " — undetermined";
+    if (v.verdict == Verdict::stranded) return " — stranded";
+    if (!v.target_bound_at) return " — bound";
+    if (v.target_bound_latest)
+      return " — binds between " + report_instant(*v.target_bound_at) + " and " + report_instant(*v.target_bound_latest);
+    return " — binds at " + report_instant(*v.target_bound_at);
+  }
+  return "";
+}
+
 }  // namespace
 
 void write_perfetto_json(std::ostream& out, const TimelineModel& tm, const ReplayReport& rep, const Trace& tr,
@@ -228,6 +244,18 @@ void write_perfetto_json(std::ostream& out, const TimelineModel& tm, const Repla
   nlohmann::ordered_json pols = nlohmann::ordered_json::array();
   for (const auto& t : tm.replayed) pols.push_back(t.name);
   meta["replayed_policies"] = pols;
+  // The verdicts in words (undetermined ones with their reasons), and a replay that does not
+  // reproduce the trace said first.
+  if (auto headline = divergence_headline(rep)) meta["divergence"] = scrub(headline->plain());
+  {
+    ReportDocument outcomes;
+    add_policy_outcomes(outcomes, rep, ReportCaps{});
+    nlohmann::ordered_json words = nlohmann::ordered_json::array();
+    if (!outcomes.sections.empty())
+      for (const auto& b : outcomes.sections.front().blocks)
+        for (const auto& l : b.lines) words.push_back(scrub(l.plain()));
+    meta["verdicts"] = words;
+  }
   out << "{\"displayTimeUnit\":\"ms\",\"metadata\":" << meta.dump() << ",\"traceEvents\":[\n";
   bool first = true;
   const auto emit = [&](uint32_t pid, const std::string& pname, const Timeline& tl, bool observed) {
@@ -254,7 +282,8 @@ void write_perfetto_json(std::ostream& out, const TimelineModel& tm, const Repla
   };
   emit(1, "observed (" + tr.source + " capture)", tm.observed, true);
   for (size_t i = 0; i < tm.replayed.size(); ++i)
-    emit(static_cast<uint32_t>(i + 2), "replay: " + tm.replayed[i].name, tm.replayed[i], false);
+    emit(static_cast<uint32_t>(i + 2), "replay: " + tm.replayed[i].name + verdict_suffix(rep, tm.replayed[i].name),
+         tm.replayed[i], false);
   out << "\n]}\n";
 }
 

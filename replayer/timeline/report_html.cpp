@@ -8,6 +8,7 @@
 
 #include "replayer/report/escape.h"
 #include "replayer/report/report_redaction.h"
+#include "replayer/report/report_sections.h"
 #include "replayer/report/scrub_cache.h"
 #include "replayer/timeline/report_html_assets.h"
 #include "replayer/timeline/report_html_data.h"
@@ -107,8 +108,11 @@ std::string verdict_table_html(const ReplayReport& rep, ScrubCache& scrub) {
         "<tr data-policy=\"{}\" class=\"{}\"><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td "
         "class=\"n\">{}</td>"
         "<td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>\n",
-        esc(v.policy.spec), v.target_bound ? "ok" : "bad", esc(v.policy.spec),
-        v.target_bound ? "yes" : "<strong>no</strong>", v.target_bound_at ? report_instant(*v.target_bound_at) : "—",
+        esc(v.policy.spec), v.bound() ? "ok" : v.verdict == Verdict::undetermined ? "open" : "bad", esc(v.policy.spec),
+        v.bound() ? "yes" : v.verdict == Verdict::undetermined ? "<em>undetermined</em>" : "<strong>no</strong>",
+        v.target_bound_at ? report_instant(*v.target_bound_at) +
+                                (v.target_bound_latest ? " – " + report_instant(*v.target_bound_latest) : "")
+                          : "—",
         v.probe_attempts, v.deferrals, v.triggers, v.timeout_fired_at ? report_instant(*v.timeout_fired_at) : "no",
         stranded.empty() ? "—" : esc(stranded));
   }
@@ -138,26 +142,40 @@ std::string format_report_html(const ReplayReport& rep, const Trace& tr, const R
                       report_html_css());
 
   std::string body;
-  bool all_bound = true;
-  for (const auto& v : rep.verdicts) all_bound = all_bound && v.target_bound;
   std::string targets;
   for (DevId d : rep.targets)
     targets += fmt::format("{}<code>{}</code>", targets.empty() ? "" : ", ", esc(scrub(rep.model.dev_label(d))));
-  body += fmt::format("<header><h1>reprobe report <span class=\"file\">{}</span></h1>\n<p class=\"lead\">Target{}: {}.",
-                      esc(trace_name), rep.targets.size() == 1 ? "" : "s", targets);
+  body += fmt::format("<header><h1>reprobe report <span class=\"file\">{}</span></h1>\n", esc(trace_name));
+  if (auto headline = divergence_headline(rep))
+    body += fmt::format("<p class=\"lead divergence\"><strong>{}</strong></p>\n", esc(scrub(headline->plain())));
+  body += fmt::format("<p class=\"lead\">Target{}: {}.", rep.targets.size() == 1 ? "" : "s", targets);
   if (!rep.verdicts.empty()) {
     const auto& first = rep.verdicts.front();
     body += fmt::format(" Under <code>{}</code> the target {} bound{}.", esc(first.policy.spec),
-                        first.target_bound ? "is" : "is <strong>not</strong>",
+                        first.bound()                              ? "is"
+                        : first.verdict == Verdict::undetermined ? "is <em>perhaps</em> (undetermined)"
+                                                                 : "is <strong>not</strong>",
                         first.target_bound_at ? " at " + report_instant(*first.target_bound_at) : std::string());
     std::string rescuers;
     for (const auto& v : rep.verdicts)
-      if (v.target_bound && !first.target_bound)
+      if (v.bound() && !first.bound())
         rescuers += fmt::format("{}<code>{}</code>", rescuers.empty() ? "" : ", ", esc(v.policy.spec));
     if (!rescuers.empty()) body += " Bound under: " + rescuers + ".";
   }
   body += "</p></header>\n<main>\n";
-  body += "<section id=\"verdict-section\"><h2>Verdicts</h2>\n" + verdict_table_html(rep, scrub) + "</section>\n";
+  body += "<section id=\"verdict-section\"><h2>Verdicts</h2>\n" + verdict_table_html(rep, scrub);
+  {
+    ReportDocument outcomes;
+    ReportCaps caps;
+    add_policy_outcomes(outcomes, rep, caps);
+    if (!outcomes.sections.empty()) {
+      body += "<h3>Why each policy binds or not</h3>\n<ul id=\"policy-outcomes\">\n";
+      for (const auto& b : outcomes.sections.front().blocks)
+        for (const auto& l : b.lines) body += "<li>" + esc(scrub(l.plain())) + "</li>\n";
+      body += "</ul>\n";
+    }
+  }
+  body += "</section>\n";
   if (!rep.why.empty()) {
     body += "<section id=\"why\"><h2>Why (stock replay)</h2><ul>\n";
     for (const auto& w : rep.why) body += "<li>" + esc(scrub(w)) + "</li>\n";

@@ -38,7 +38,6 @@ std::optional<std::string> resource_from_reason(std::string_view r) {
       {"ASoC: PLATFORM ", "not registered", "component:"},
       {"supplier ", "not ready", "device:"},
       {"wait for supplier ", "", "device:"},
-      {"waiting for ", "", "named:"},
   };
   for (const auto& p : kPatterns) {
     const auto k = r.find(p.key);

@@ -204,19 +204,38 @@ std::string times(uint64_t n) {
   return fmt::format("{} times", n);
 }
 
+Line rescue_words(const std::vector<std::pair<std::string, std::optional<uint64_t>>>& yes,
+                  const std::vector<std::string>& no, bool stock_bound);
+
 Line rescue_line(const ReplayReport& rep, DevId d, bool stock_bound) {
   std::vector<std::pair<std::string, std::optional<uint64_t>>> yes;
-  std::vector<std::string> no;
+  std::vector<std::string> no, open;
   for (const auto& v : rep.verdicts) {
     if (v.policy.spec == "stock") continue;
     for (const auto& t : v.targets)
       if (t.dev == d) {
-        if (t.bound)
+        if (t.bound())
           yes.emplace_back(v.policy.spec, t.bound_at);
+        else if (t.verdict == Verdict::undetermined)
+          open.push_back(v.policy.spec);
         else
           no.push_back(v.policy.spec);
       }
   }
+  Line l = rescue_words(yes, no, stock_bound);
+  if (!open.empty()) {
+    l.t(l.plain().empty() ? "" : " ").t("The trace cannot decide ");
+    for (size_t i = 0; i < open.size(); ++i) {
+      if (i) l.t(i + 1 == open.size() ? " and " : ", ");
+      l.v(open[i]);
+    }
+    l.t(" (undetermined; see why each policy binds or not).");
+  }
+  return l;
+}
+
+Line rescue_words(const std::vector<std::pair<std::string, std::optional<uint64_t>>>& yes,
+                  const std::vector<std::string>& no, bool stock_bound) {
   Line l;
   if (yes.empty() && no.empty()) return l;
   if (stock_bound) {

@@ -4,15 +4,95 @@
 #include <cstdint>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "replayer/verdict/explanation.h"
 
 namespace reprobe {
 
+std::string_view to_string(Verdict v) {
+  switch (v) {
+    case Verdict::bound:
+      return "bound";
+    case Verdict::stranded:
+      return "stranded";
+    case Verdict::undetermined:
+      return "undetermined";
+  }
+  return "?";
+}
+
 namespace {
 
-PolicyVerdict verdict_for(const Model& m, const Policy& p, const std::vector<DevId>& targets, const SimResult& r) {
+std::string secs(uint64_t ns) { return fmt::format("{:.3f} s", static_cast<double>(ns) / 1e9); }
+
+// Why the two readings disagree about target d: what the trace leaves open about the devices
+// whose outcome differs between them (the target first, then what it depends on).
+std::vector<std::string> doubt_reasons(const Model& m, DevId target, const SimState& opt, const SimState& pes) {
+  std::vector<std::string> out;
+  auto add = [&](DevId d) {
+    const DeviceModel& dm = m.devices[d];
+    for (const auto& w : dm.doubt.why) out.push_back(fmt::format("{}: {}", m.dev_label(d), w));
+    if (!dm.doubt.possible.empty() && opt.devs[d].bound && !pes.devs[d].bound) {
+      std::vector<std::string> late;
+      for (const Need& n : dm.doubt.possible)
+        if (!pes.resource_up[n.resource]) late.push_back(m.resource_name(n.resource));
+      if (!late.empty())
+        out.push_back(fmt::format("{}: the retry that binds it in the earliest reading ({}) comes before {}, which "
+                                  "it may need and which never appears in the latest reading",
+                                  m.dev_label(d), secs(opt.devs[d].bound_at), fmt::join(late, ", ")));
+    }
+  };
+  add(target);
+  // What it depends on: other devices whose outcome differs (a few; the target's own doubt first).
+  size_t others = 0;
+  for (DevId d = 0; d < m.devices.size() && others < 3; ++d)
+    if (d != target && opt.devs[d].bound != pes.devs[d].bound && !m.devices[d].doubt.empty()) {
+      add(d);
+      ++others;
+    }
+  if (out.empty())
+    out.push_back("a userspace loader task may have waited for the one before it, which this policy makes slower");
+  return out;
+}
+
+// Words for a bind time that is a range: what the earliest reading assumed.
+// `first`: each resource's first observed arrival (UINT64_MAX: never).
+std::string range_note(const Model& m, DevId target, const SimState& opt, const SimState& pes,
+                       const std::vector<uint64_t>& first) {
+  const auto lo = opt.devs[target].bound_at, hi = pes.devs[target].bound_at;
+  std::vector<std::string> extra;
+  auto consider = [&](DevId d) {
+    for (const Need& n : m.devices[d].doubt.possible)
+      if (extra.size() < 3 && first[n.resource] > lo && first[n.resource] <= hi)
+        extra.push_back(fmt::format("{} needs {} as well (the trace shows it at {})", m.dev_label(d),
+                                    m.resource_name(n.resource), secs(first[n.resource])));
+  };
+  consider(target);
+  size_t looked = 0;  // a few of the devices whose bind moved too: what it may depend on
+  for (DevId d = 0; d < m.devices.size() && extra.empty() && looked < 3; ++d)
+    if (d != target && opt.devs[d].bound_at != pes.devs[d].bound_at && !m.devices[d].doubt.possible.empty()) {
+      consider(d);
+      ++looked;
+    }
+  std::string s = fmt::format("binds between {} and {}: at {} everything the evidence names is there", secs(lo),
+                              secs(hi), secs(lo));
+  if (!extra.empty())
+    s += fmt::format("; if {}, it binds at {}", fmt::join(extra, " and "), secs(hi));
+  else
+    s += fmt::format("; if what it or its suppliers may also need comes later, or a loader waited for another, it "
+                     "binds at {}",
+                     secs(hi));
+  return s;
+}
+
+// The verdict of one policy from its run(s): the earliest reading `r`, and the latest one `rp`
+// when the trace leaves needs open (nullptr: one reading decides everything).
+// NOLINTNEXTLINE(readability-function-size): per-target merge of two readings, then the stranded list
+PolicyVerdict verdict_for(const Model& m, const Policy& p, const std::vector<DevId>& targets, const SimResult& r,
+                          const SimResult* rp) {
   const SimState& s = r.state;
+  const SimState& ps = rp ? rp->state : r.state;
   PolicyVerdict v;
   v.policy = p;
   v.probe_attempts = s.probe_attempts;
@@ -24,22 +104,69 @@ PolicyVerdict verdict_for(const Model& m, const Policy& p, const std::vector<Dev
   v.blocked_max_ns = s.blocked_max_ns;
   v.truncated = s.truncated;
   if (s.timeout_fired) v.timeout_fired_at = s.timeout_fired_at;
-  v.target_bound = !targets.empty();
+  v.two_readings = rp != nullptr;
+  bool any_stranded = targets.empty(), any_undetermined = false;
+  std::vector<uint64_t> first;  // filled on the first range
   for (DevId d : targets) {
     const DevState& ds = s.devs[d];
+    const DevState& pd = ps.devs[d];
     TargetOutcome t;
     t.dev = d;
-    t.bound = ds.bound;
-    if (ds.bound) t.bound_at = ds.bound_at;
+    if (ds.bound && pd.bound) {
+      t.verdict = Verdict::bound;
+      t.bound_at = std::min(ds.bound_at, pd.bound_at);
+      if (pd.bound_at != ds.bound_at) {
+        t.bound_at_latest = std::max(ds.bound_at, pd.bound_at);
+        if (first.empty()) {
+          first.assign(m.resources.size(), UINT64_MAX);
+          for (const auto& a : m.arrivals)
+            if (!a.removal)
+              for (uint32_t res : a.resources) first[res] = std::min(first[res], a.t);
+        }
+        t.range_note = range_note(m, d, s, ps, first);
+      }
+    } else if (!ds.bound && !pd.bound) {
+      t.verdict = Verdict::stranded;
+      // A policy that retries on registrations the trace cannot show (a log has no component
+      // events) cannot be judged from it: its kicks would have come, unseen.
+      const bool retries_on_unseen = p.kicks_on_component() || p.kicks_after_provider_work() || p.targeted_retry();
+      if (retries_on_unseen && m.devices[d].doubt.unseen) {
+        t.verdict = Verdict::undetermined;
+        for (const auto& w : m.devices[d].doubt.why)
+          t.undetermined.push_back(fmt::format("{}: {}; {} retries when such things register, which this trace cannot "
+                                               "show",
+                                               m.dev_label(d), w, p.spec));
+      }
+    } else {
+      t.verdict = Verdict::undetermined;
+      t.bound_at = ds.bound ? ds.bound_at : pd.bound_at;
+      t.undetermined = doubt_reasons(m, d, s, ps);
+    }
     if (ds.card_live) t.card_at = ds.card_at;
     t.attempts = ds.attempts;
     t.deferrals = ds.deferrals;
     t.assumed_success = ds.bound && ds.assumed_success;
-    v.target_bound = v.target_bound && ds.bound;
-    if (ds.bound && (!v.target_bound_at || ds.bound_at > *v.target_bound_at)) v.target_bound_at = ds.bound_at;
-    v.targets.push_back(t);
+    any_stranded = any_stranded || t.verdict == Verdict::stranded;
+    any_undetermined = any_undetermined || t.verdict == Verdict::undetermined;
+    if (t.verdict == Verdict::bound) {
+      if (!v.target_bound_at || *t.bound_at > *v.target_bound_at) v.target_bound_at = t.bound_at;
+      const uint64_t latest = t.bound_at_latest.value_or(*t.bound_at);
+      if (!v.target_bound_latest || latest > *v.target_bound_latest) v.target_bound_latest = latest;
+    }
+    // The policy's list: each distinct reason once, at most 20 (the targets keep their own).
+    for (const auto& why : t.undetermined)
+      if (v.undetermined.size() < 20 && std::find(v.undetermined.begin(), v.undetermined.end(), why) ==
+                                            v.undetermined.end())
+        v.undetermined.push_back(why);
+    v.targets.push_back(std::move(t));
   }
-  if (!v.target_bound) v.target_bound_at.reset();
+  v.verdict = any_stranded ? Verdict::stranded : any_undetermined ? Verdict::undetermined : Verdict::bound;
+  if (v.verdict != Verdict::bound) {
+    v.target_bound_at.reset();
+    v.target_bound_latest.reset();
+  } else if (v.target_bound_latest == v.target_bound_at) {
+    v.target_bound_latest.reset();
+  }
   for (DevId d = 0; d < s.devs.size(); ++d) {
     const DevState& ds = s.devs[d];
     if (!ds.present || ds.bound || ds.list == DeferList::none)
@@ -171,6 +298,18 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
   const bool stock_requested =
       std::any_of(specs.begin(), specs.end(), [&](const std::string& s) { return s == "stock"; });
 
+  // The capture's own timeout fires when the trace shows it firing.
+  for (auto& p : policies)
+    p.timeout_as_observed = p.timeout_s == policies.front().timeout_s &&
+                            p.extend_on_register == policies.front().extend_on_register;
+  // The latest reading runs only where it can differ: some need is open, or inline provider work
+  // may delay a loader that waited for another (docs/model.md §2, "Two readings").
+  const bool doubts = std::any_of(m.devices.begin(), m.devices.end(), [](const DeviceModel& d) {
+    return !d.doubt.empty();
+  });
+  const bool several_loaders =
+      std::count_if(m.contexts.begin(), m.contexts.end(), [](const Context& c) { return c.kind == CtxKind::root; }) > 1;
+
   // Only the stock run records its timeline (the explanation reads it), unless every policy's is kept.
   SimState stock_final;
   for (size_t i = 0; i < policies.size(); ++i) {
@@ -182,7 +321,14 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
       rep.fidelity = check_fidelity(m, trace, sim.state());
     }
     SimResult r = sim.run();
-    rep.verdicts.push_back(verdict_for(m, policies[i], rep.targets, r));
+    std::optional<SimResult> latest;
+    if (doubts || (several_loaders && policies[i].inline_provider_work())) {
+      SimConfig pc;
+      pc.record_timeline = false;
+      pc.pessimistic = true;
+      latest = Simulator(m, policies[i], pc).run();
+    }
+    rep.verdicts.push_back(verdict_for(m, policies[i], rep.targets, r, latest ? &*latest : nullptr));
     if (r.state.truncated)
       rep.warnings.push_back(fmt::format("policy {}: simulation stopped after {} steps (runaway triggers?)",
                                          policies[i].spec, r.state.steps));

@@ -27,13 +27,22 @@ struct ReplayOptions {
                                      // without it only the stock run records one (for the explanation)
 };
 
+// A policy's answer for a target (docs/model.md §2, "Two readings"): bound or stranded in both
+// readings of what the trace leaves open, or undetermined when they disagree.
+enum class Verdict : uint8_t { bound, stranded, undetermined };
+std::string_view to_string(Verdict v);
+
 struct TargetOutcome {
   DevId dev = kNoDev;
-  bool bound = false;
-  std::optional<uint64_t> bound_at;
+  Verdict verdict = Verdict::stranded;
+  std::optional<uint64_t> bound_at;         // bound (or, undetermined, if it binds): the earliest reading
+  std::optional<uint64_t> bound_at_latest;  // bound in both readings at different times: the latest
+  std::vector<std::string> undetermined;    // why the readings disagree (undetermined)
+  std::string range_note;                   // bound_at_latest: why the time is a range, in words
   std::optional<uint64_t> card_at;  // snd_card_register replayed
   uint32_t attempts = 0, deferrals = 0;
   bool assumed_success = false;  // bound, but the trace never showed how this probe succeeds
+  bool bound() const { return verdict == Verdict::bound; }
 };
 
 struct Stranded {
@@ -44,8 +53,11 @@ struct Stranded {
 
 struct PolicyVerdict {
   Policy policy;
-  bool target_bound = false;
-  std::optional<uint64_t> target_bound_at;
+  Verdict verdict = Verdict::stranded;          // over every target: bound only if all are
+  std::optional<uint64_t> target_bound_at;      // the last target's bind (earliest reading)
+  std::optional<uint64_t> target_bound_latest;  // the same under the latest reading, when it differs
+  std::vector<std::string> undetermined;        // why (verdict undetermined), per target
+  bool bound() const { return verdict == Verdict::bound; }
   std::vector<TargetOutcome> targets;
   uint32_t probe_attempts = 0, deferrals = 0, triggers = 0, triggers_ignored = 0;
   std::array<uint32_t, kTriggerCauseCount> triggers_by_cause{};
@@ -53,6 +65,7 @@ struct PolicyVerdict {
   uint64_t blocked_total_ns = 0, blocked_max_ns = 0;
   std::optional<uint64_t> timeout_fired_at;
   bool truncated = false;
+  bool two_readings = false;  // the pessimistic reading was run (the trace leaves needs open)
   std::vector<SimRecord> timeline;  // the simulated run, only with ReplayOptions::keep_timelines
 };
 

@@ -133,14 +133,19 @@ TEST(NeedInference, BySeparationWhenNoReason) {
 }
 
 TEST(NeedInference, AmbiguousWhenSeveralArrivalsSeparate) {
+  // Two arrivals separate the last deferral from the success: at least one was needed
+  // (earliest reading), perhaps both (latest reading). Neither is a certain need.
   Trace tr;
   const Model m = model_of(provider_consumer(false, true), tr);
   const auto& dm = m.devices[*tr.find_device("C")];
   EXPECT_EQ(dm.need_mode, Evidence::ambiguous);
-  ASSERT_EQ(dm.needs.size(), 2u);
-  EXPECT_EQ(m.resource_name(dm.needs[0].resource), "named:dsp-ready");
-  EXPECT_EQ(m.resource_name(dm.needs[1].resource), "component:c");
-  EXPECT_NE(dm.needs[0].detail.find("one of 2 arrivals"), std::string::npos);
+  EXPECT_TRUE(dm.needs.empty());
+  ASSERT_EQ(dm.doubt.any_of.size(), 2u);
+  ASSERT_EQ(dm.doubt.possible.size(), 2u);
+  EXPECT_EQ(m.resource_name(dm.doubt.possible[0].resource), "named:dsp-ready");
+  EXPECT_EQ(m.resource_name(dm.doubt.possible[1].resource), "component:c");
+  EXPECT_NE(dm.doubt.possible[0].detail.find("one of 2 arrivals"), std::string::npos);
+  EXPECT_FALSE(dm.doubt.unknown);
 }
 
 TEST(NeedInference, CountModelWhenNothingSeparates) {
@@ -168,17 +173,22 @@ TEST(NeedInference, UnknownWhenNeverBoundWithoutReason) {
   EXPECT_TRUE(m.bindings[dm.bindings[0]].success_assumed);
 }
 
-TEST(NeedInference, UnmatchedReasonBecomesAResourceNobodyProvides) {
+TEST(NeedInference, UnmatchedReasonIsUnknownNotAnInventedResource) {
   ScenarioBuilder b("opaque", "6.1.0-27-amd64");
   b.at(ms(1), kInit).ev("device_add", {{"dev", "C"}, {"bus", "platform"}});
   b.at(ms(2), kMod).ev("driver_register", {{"drv", "cdrv"}, {"bus", "platform"}});
-  b.probe(ms(3), ms(4), kMod, "C", "cdrv", -517, "cdrv: board EC not ready");
+  b.probe(ms(3), ms(4), kMod, "C", "cdrv", -517, "cdrv: waiting for provider board EC");
   Trace tr;
   const Model m = model_of(b, tr);
   const auto& dm = m.devices[*tr.find_device("C")];
-  EXPECT_EQ(dm.need_mode, Evidence::reason);
-  ASSERT_EQ(dm.needs.size(), 1u);
-  EXPECT_EQ(m.resource_name(dm.needs[0].resource), "reason:cdrv: board EC not ready");
+  EXPECT_EQ(dm.need_mode, Evidence::unknown);
+  EXPECT_TRUE(dm.needs.empty());
+  EXPECT_TRUE(dm.doubt.unknown);
+  EXPECT_GE(dm.doubt.unknown_after, ms(3));
+  EXPECT_LE(dm.doubt.unknown_after, ms(4));
+  ASSERT_EQ(dm.doubt.why.size(), 1u);
+  EXPECT_NE(dm.doubt.why[0].find("names nothing in the trace"), std::string::npos) << dm.doubt.why[0];
+  EXPECT_EQ(m.resource_index("named:provider"), kNone) << "'waiting for X' is not a resource named X";
 }
 
 TEST(Bindings, DurationsAndLookupOffset) {

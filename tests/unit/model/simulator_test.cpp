@@ -130,8 +130,8 @@ TEST(Simulator, TimerPendingWhenACaptureStartsIsReplayed) {
   ASSERT_TRUE(rep.ok());
   EXPECT_TRUE(rep->fidelity.exact) << (rep->fidelity.divergences.empty() ? "" : rep->fidelity.divergences[0]);
   ASSERT_EQ(rep->verdicts.size(), 2u);
-  EXPECT_TRUE(rep->verdicts[0].target_bound);
-  EXPECT_FALSE(rep->verdicts[1].target_bound);
+  EXPECT_TRUE(rep->verdicts[0].bound());
+  EXPECT_FALSE(rep->verdicts[1].bound());
 }
 
 TEST(Simulator, TriggersIgnoredUntilEnabled) {

@@ -82,12 +82,12 @@ TEST_P(RealCapture, StockOutcomeIsTheRealKernelsAndRescuesBind) {
       const std::string dev = c.trace.dev_label(t.dev);
       const bool real = really_bound(c.truth, dev);
       if (v.policy.spec == "stock") {
-        EXPECT_EQ(t.bound, real) << dev << ": stock replay vs the real kernel";
+        EXPECT_EQ(t.bound(), real) << dev << ": stock replay vs the real kernel";
       }
       const bool rescue = v.policy.spec == "provider-kick" || v.policy.spec == "component-kick" ||
                           v.policy.spec == "resource-kick" || v.policy.spec == "resource-aware";
       if (rescue) {
-        EXPECT_TRUE(t.bound) << dev << " stays stranded under " << v.policy.spec;
+        EXPECT_TRUE(t.bound()) << dev << " stays stranded under " << v.policy.spec;
       }
     }
   }

@@ -117,12 +117,12 @@ INSTANTIATE_TEST_SUITE_P(Examples, Golden, ::testing::ValuesIn(examples::all()),
 // The outcomes kernel-model.md predicts, asserted directly (not only through goldens).
 TEST(ExpectedOutcomes, SofLateComponent) {
   const Trace tr = load("sof-late-component");
-  EXPECT_FALSE(verdict(tr, "stock").target_bound);
-  EXPECT_FALSE(verdict(tr, "no-timeout").target_bound);
-  EXPECT_FALSE(verdict(tr, "no-race-fix").target_bound);
+  EXPECT_FALSE(verdict(tr, "stock").bound());
+  EXPECT_FALSE(verdict(tr, "no-timeout").bound());
+  EXPECT_FALSE(verdict(tr, "no-race-fix").bound());
   for (const char* p :
        {"provider-kick", "component-kick", "resource-kick", "resource-aware", "periodic", "sync-provider"})
-    EXPECT_TRUE(verdict(tr, p).target_bound) << p;
+    EXPECT_TRUE(verdict(tr, p).bound()) << p;
   const auto stock = verdict(tr, "stock");
   ASSERT_EQ(stock.stranded.size(), 1u);
   EXPECT_EQ(stock.stranded[0].evidence, Evidence::reason);
@@ -133,30 +133,30 @@ TEST(ExpectedOutcomes, SofLateComponent) {
 
 TEST(ExpectedOutcomes, SofFwCallback) {
   const Trace tr = load("sof-fw-callback");
-  EXPECT_FALSE(verdict(tr, "stock").target_bound);
-  EXPECT_TRUE(verdict(tr, "provider-kick").target_bound);
-  EXPECT_TRUE(verdict(tr, "component-kick").target_bound);
-  EXPECT_TRUE(verdict(tr, "resource-aware").target_bound);
+  EXPECT_FALSE(verdict(tr, "stock").bound());
+  EXPECT_TRUE(verdict(tr, "provider-kick").bound());
+  EXPECT_TRUE(verdict(tr, "component-kick").bound());
+  EXPECT_TRUE(verdict(tr, "resource-aware").bound());
 }
 
 TEST(ExpectedOutcomes, SpdifRace) {
   const Trace tr = load("spdif-race");
   const auto stock = verdict(tr, "stock");
-  EXPECT_TRUE(stock.target_bound);
+  EXPECT_TRUE(stock.bound());
   EXPECT_EQ(stock.triggers_by_cause[static_cast<size_t>(TriggerCause::race)], 1u);
-  EXPECT_FALSE(verdict(tr, "no-race-fix").target_bound);
-  EXPECT_TRUE(verdict(tr, "stock:race_fix=0,timeout=10").target_bound) << "the timeout rescues it";
+  EXPECT_FALSE(verdict(tr, "no-race-fix").bound());
+  EXPECT_TRUE(verdict(tr, "stock:race_fix=0,timeout=10").bound()) << "the timeout rescues it";
 }
 
 TEST(ExpectedOutcomes, TimeoutRescue) {
   const Trace tr = load("timeout-rescue");
   const auto v61 = verdict(tr, "stock");
-  EXPECT_TRUE(v61.target_bound);
+  EXPECT_TRUE(v61.bound());
   EXPECT_TRUE(v61.timeout_fired_at.has_value());
   // Extended by both driver registrations: fires 10 s after the last one (2.1001 s).
   EXPECT_EQ(*v61.timeout_fired_at, 12'100'100'000u);
-  EXPECT_FALSE(verdict(tr, "stock", "5.10").target_bound);
-  EXPECT_FALSE(verdict(tr, "no-timeout").target_bound);
+  EXPECT_FALSE(verdict(tr, "stock", "5.10").bound());
+  EXPECT_FALSE(verdict(tr, "no-timeout").bound());
   EXPECT_EQ(*verdict(tr, "stock:extend=0").timeout_fired_at, 11'000'000'000u);
 }
 
@@ -171,15 +171,15 @@ TEST(ExpectedOutcomes, TimeoutRescueOn510IsGolden) {
 
 TEST(ExpectedOutcomes, AsyncProbe) {
   const Trace tr = load("async-probe");
-  EXPECT_TRUE(verdict(tr, "stock").target_bound);
-  EXPECT_FALSE(verdict(tr, "no-race-fix:timeout=0").target_bound);
+  EXPECT_TRUE(verdict(tr, "stock").bound());
+  EXPECT_FALSE(verdict(tr, "no-race-fix:timeout=0").bound());
 }
 
 TEST(ExpectedOutcomes, HdaHealthy) {
   const Trace tr = load("hda-healthy");
   for (const auto& p : all_policy_specs()) {
     const auto v = verdict(tr, p);
-    EXPECT_TRUE(v.target_bound) << p;
+    EXPECT_TRUE(v.bound()) << p;
     EXPECT_EQ(v.deferrals, 0u) << p;
     ASSERT_EQ(v.targets.size(), 1u);
     EXPECT_TRUE(v.targets[0].card_at.has_value()) << "snd_card_register replayed under " << p;

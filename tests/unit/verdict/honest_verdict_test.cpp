@@ -1,0 +1,245 @@
+// Issue 12: counterfactual verdicts that say what the trace cannot decide.
+// Synthetic scenarios (each the smallest trace that shows one rule of
+// docs/model.md §2 "Two readings"); the real-kernel check of the same rules is
+// tests/vm/run-enacted.sh with the captures in tests/data/captures/enacted/.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "replayer/report/replay_output.h"
+#include "replayer/trace/scenario_builder.h"
+#include "replayer/trace/trace_reader.h"
+#include "replayer/verdict/replay.h"
+
+namespace reprobe {
+namespace {
+
+const Task kInit{1, "swapper/0", 0}, kModA{100, "modprobe", 0}, kModB{101, "modprobe", 0},
+    kModM{102, "modprobe", 0}, kWorkA{50, "kworker/0:1", 0}, kWorkB{52, "kworker/0:2", 0},
+    kDefer{51, "kworker/u8:0", 0};
+
+// A provider that binds at once and registers component NAME (DAI NAME-dai) from a work item
+// `late` after its probe, loaded by its own modprobe task (module NAME).
+void late_provider(ScenarioBuilder& b, uint64_t t, const Task& mod, const Task& worker, const std::string& name,
+                   uint64_t late, int work_id, bool with_module = false) {
+  if (with_module) b.at(t, mod).ev("module_load", {{"module", name}});
+  b.at(t + ms(0.1), mod).ev("driver_register", {{"drv", name}, {"bus", "platform"}});
+  b.at(t + ms(0.2), mod).ev("probe_start", {{"dev", name}, {"drv", name}});
+  b.at(t + ms(0.3), mod).ev("work_queue", {{"work", work_id}, {"func", name + "_probe_work"}});
+  b.at(t + ms(0.5), mod).ev("probe_end", {{"dev", name}, {"drv", name}, {"ret", 0}, {"outcome", "bound"}});
+  b.at(t + ms(0.5), mod).ev("bound", {{"dev", name}, {"drv", name}});
+  if (with_module) b.at(t + ms(0.6), mod).ev("module_init_done", {{"module", name}, {"ret", 0}});
+  b.at(t + ms(1), worker).ev("work_start", {{"work", work_id}, {"func", name + "_probe_work"}});
+  b.at(t + late, worker).ev("component_add", {{"name", name}, {"dev", name}, {"dais", {name + "-dai"}}});
+  b.at(t + late + ms(0.1), worker).ev("work_end", {{"work", work_id}});
+}
+
+ScenarioBuilder base(const std::string& name) {
+  ScenarioBuilder b(name, "6.1.0-27-amd64");
+  b.header()["kernel"]["cmdline"] = "deferred_probe_timeout=1";
+  return b;
+}
+
+Trace built(const ScenarioBuilder& b, uint64_t end) {
+  auto t = b.build(end);
+  EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error().str());
+  return t.ok() ? std::move(*t) : Trace{};
+}
+
+ReplayReport run(const Trace& tr, std::vector<std::string> policies) {
+  ReplayOptions o;
+  o.policies = std::move(policies);
+  auto r = replay(tr, o);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().str());
+  return r.ok() ? std::move(*r) : ReplayReport{};
+}
+
+const PolicyVerdict& of(const ReplayReport& r, const std::string& spec) {
+  for (const auto& v : r.verdicts)
+    if (v.policy.spec == spec) return v;
+  ADD_FAILURE() << "no verdict for " << spec;
+  return r.verdicts.front();
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += x + "\n";
+  return s;
+}
+
+// A card needs the DAIs of two late providers (300 ms and 700 ms after their probes); its one
+// deferral names only the first. Under component-kick it is bound, but the time is a range:
+// at the first DAI (if that was all it needed) up to the second (which the trace shows later).
+TEST(HonestVerdict, TwoLateProvidersGiveABindTimeRangeNotTheFirstArrival) {
+  auto b = base("two-providers");
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "prov-a"}, {"bus", "platform"}});
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "prov-b"}, {"bus", "platform"}});
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "machine"}, {"bus", "platform"}});
+  late_provider(b, ms(10), kModA, kWorkA, "prov-a", ms(300), 1);
+  late_provider(b, ms(20), kModB, kWorkB, "prov-b", ms(700), 2);
+  b.at(ms(30), kModM).ev("driver_register", {{"drv", "machine"}, {"bus", "platform"}});
+  b.probe(ms(30.1), ms(31), kModM, "machine", "machine", -517, "ASoC: CPU DAI prov-a-dai not registered", true);
+  const Trace tr = built(b, sec(2));
+  const auto r = run(tr, {"stock", "component-kick"});
+  EXPECT_EQ(of(r, "stock").verdict, Verdict::stranded);
+  const auto& v = of(r, "component-kick");
+  ASSERT_EQ(v.verdict, Verdict::bound) << joined(v.undetermined);
+  ASSERT_TRUE(v.target_bound_at && v.target_bound_latest);
+  EXPECT_NEAR(static_cast<double>(*v.target_bound_at), static_cast<double>(ms(310)), ms(2));
+  EXPECT_NEAR(static_cast<double>(*v.target_bound_latest), static_cast<double>(ms(720)), ms(2));
+  EXPECT_NE(v.targets[0].range_note.find("component:prov-b"), std::string::npos) << v.targets[0].range_note;
+  const std::string json = format_json(r);
+  EXPECT_NE(json.find("\"bound_at_range_ns\": ["), std::string::npos);
+  EXPECT_NE(format_text(r).find("binds between 0.311 s and 0.721 s"), std::string::npos) << format_text(r);
+}
+
+// provider C late -> codec D defers with free text naming C's component -> the card defers on
+// D's component, which ASoC names after D. component-kick rescues the whole chain.
+TEST(HonestVerdict, FreeTextNamingAComponentLinksAChain) {
+  auto b = base("chain");
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "prov-c"}, {"bus", "platform"}});
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "codec-d"}, {"bus", "platform"}});
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "machine"}, {"bus", "platform"}});
+  late_provider(b, ms(10), kModA, kWorkA, "prov-c", ms(300), 1);
+  b.at(ms(20), kModB).ev("driver_register", {{"drv", "codec-d"}, {"bus", "platform"}});
+  b.probe(ms(20.1), ms(21), kModB, "codec-d", "codec-d", -517, "codec-d: waiting for prov-c to register");
+  b.at(ms(30), kModM).ev("driver_register", {{"drv", "machine"}, {"bus", "platform"}});
+  b.probe(ms(30.1), ms(31), kModM, "machine", "machine", -517,
+          "ASoC: codec component codec-d not found for link codec", true);
+  const Trace tr = built(b, sec(2));
+  const auto r = run(tr, {"stock", "component-kick"});
+  const auto& D = r.model.devices[*tr.find_device("codec-d")];
+  ASSERT_EQ(D.needs.size(), 1u);
+  EXPECT_EQ(r.model.resource_name(D.needs[0].resource), "component:prov-c");
+  ASSERT_EQ(D.assumed_provides.size(), 1u);
+  EXPECT_EQ(r.model.resource_name(D.assumed_provides[0]), "component:codec-d");
+  EXPECT_EQ(r.model.resource_index("named:prov-c"), kNone);
+  EXPECT_EQ(of(r, "stock").verdict, Verdict::stranded);
+  const auto& v = of(r, "component-kick");
+  EXPECT_EQ(v.verdict, Verdict::bound) << joined(v.undetermined);
+  ASSERT_TRUE(v.target_bound_at);
+  EXPECT_GT(*v.target_bound_at, ms(310));
+}
+
+// A reason that names nothing the trace holds: the need is unknown, and every verdict that
+// depends on it is undetermined -- never "stranded for named:<word>", never a confident yes.
+TEST(HonestVerdict, FreeTextNamingNothingIsUndetermined) {
+  auto b = base("free-text");
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "prov-a"}, {"bus", "platform"}});
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "machine"}, {"bus", "platform"}});
+  late_provider(b, ms(10), kModA, kWorkA, "prov-a", ms(300), 1);
+  b.at(ms(30), kModM).ev("driver_register", {{"drv", "machine"}, {"bus", "platform"}});
+  b.probe(ms(30.1), ms(31), kModM, "machine", "machine", -517, "machine: DSP firmware not ready", true);
+  const Trace tr = built(b, sec(2));
+  const auto r = run(tr, {"stock", "component-kick", "periodic:100"});
+  EXPECT_EQ(of(r, "stock").verdict, Verdict::stranded) << "no retry after its deferral: both readings agree";
+  for (const char* p : {"component-kick", "periodic:ms=100"}) {
+    const auto& v = of(r, p);
+    EXPECT_EQ(v.verdict, Verdict::undetermined) << p;
+    EXPECT_NE(joined(v.undetermined).find("'machine: DSP firmware not ready' names nothing in the trace"),
+              std::string::npos)
+        << joined(v.undetermined);
+  }
+  const std::string json = format_json(r);
+  EXPECT_NE(json.find("\"target_bound\": null"), std::string::npos);
+  EXPECT_NE(json.find("\"verdict\": \"undetermined\""), std::string::npos);
+  EXPECT_NE(format_text(r).find("is undetermined: machine: the observed run never bound it"), std::string::npos);
+}
+
+// From a kernel log, component registrations are not observed: a DAI the log never shows may
+// well have appeared. No policy may then say "stranded, waiting for it".
+TEST(HonestVerdict, LogWithoutRegistrationsIsNeverConfidentlyStranded) {
+  auto b = base("log");
+  b.header()["hooks"] = {{"probe_start", "dmesg"}, {"probe_end", "dmesg"}, {"bound", "dmesg"},
+                         {"component_add", "inferred"}};
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "machine"}, {"bus", "platform"}});
+  b.at(ms(30), kModM).ev("driver_register", {{"drv", "machine"}, {"bus", "platform"}});
+  b.probe(ms(30.1), ms(31), kModM, "machine", "machine", -517, "ASoC: CPU DAI iDisp1 Pin not registered", true);
+  auto text = b.text(sec(2));
+  ASSERT_TRUE(text.ok());
+  std::string s = *text;
+  s.replace(s.find("\"source\":\"synthetic\""), 20, "\"source\":\"dmesg\"");
+  auto tr = read_trace_text(s, "log.trace");
+  ASSERT_TRUE(tr.ok()) << tr.error().str();
+  const auto r = run(*tr, {"stock", "periodic:500", "component-kick"});
+  // stock is what the log shows happening: stranded. Every other policy would have retried at
+  // some moment the log cannot place.
+  EXPECT_EQ(of(r, "stock").verdict, Verdict::stranded);
+  for (const auto& v : r.verdicts) {
+    if (v.policy.spec == "stock") continue;
+    EXPECT_EQ(v.verdict, Verdict::undetermined) << v.policy.spec;
+  }
+  EXPECT_NE(joined(of(r, "periodic:ms=500").undetermined).find("cannot show when dai:iDisp1 Pin appeared"),
+            std::string::npos);
+}
+
+// The stock replay disagrees with the trace: every format says so first, before any verdict.
+TEST(HonestVerdict, DisagreementWithTheTraceComesFirst) {
+  auto b = base("diverges");
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "machine"}, {"bus", "platform"}});
+  b.at(ms(30), kModM).ev("driver_register", {{"drv", "machine"}, {"bus", "platform"}});
+  b.probe(ms(30.1), ms(31), kModM, "machine", "machine", -517, "", true);
+  b.probe(ms(500), ms(501), kDefer, "machine", "machine", 0, "", true);  // nothing the model sees retries it
+  const Trace tr = built(b, sec(2));
+  const auto r = run(tr, {"stock"});
+  ASSERT_FALSE(r.fidelity.exact);
+  const std::string text = format_text(r), md = format_markdown(r), json = format_json(r);
+  EXPECT_EQ(text.rfind("reprobe replay: the replay disagrees with the trace", 0), 0u) << text;
+  EXPECT_NE(text.find("The replay disagrees with the trace: the trace shows machine bound at 0.501"),
+            std::string::npos)
+      << text;
+  EXPECT_LT(text.find("disagrees"), text.find("Verdict per policy"));
+  EXPECT_LT(md.find("disagrees"), md.find("Verdict per policy"));
+  EXPECT_NE(json.find("\"headline\": \"The replay disagrees with the trace"), std::string::npos) << json;
+}
+
+// The trace shows the timeout work running: the replay fires it then, not "timeout after the
+// last extension" by its own arithmetic.
+TEST(HonestVerdict, TimeoutFiresWhenTheTraceShowsIt) {
+  ScenarioBuilder b("timeout", "6.1.0-27-amd64");
+  b.header()["kernel"]["cmdline"] = "deferred_probe_timeout=10";
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "machine"}, {"bus", "platform"}});
+  b.at(ms(5), kInit).ev("late_initcall");
+  b.at(ms(5.1), kInit).ev("timeout_armed", {{"secs", 10}});
+  b.at(ms(30), kModM).ev("driver_register", {{"drv", "machine"}, {"bus", "platform"}});
+  b.at(ms(30), kModM).ev("timeout_extended", {{"secs", 10}});
+  b.probe(ms(30.1), ms(31), kModM, "machine", "machine", -517, "", true);
+  b.at(sec(10.4), kWorkA).ev("timeout_fired");  // the kernel's timer ran late: 10.4 s, not 10.03 s
+  b.trigger(sec(10.4) + 1000, kWorkA, "timeout");
+  b.probe(sec(10.4) + ms(0.2), sec(10.4) + ms(1), kDefer, "machine", "machine", 0, "", true);
+  const Trace tr = built(b, sec(11));
+  const auto r = run(tr, {"stock", "stock:timeout=20"});
+  ASSERT_TRUE(of(r, "stock").timeout_fired_at);
+  EXPECT_EQ(*of(r, "stock").timeout_fired_at, sec(10.4));
+  EXPECT_TRUE(r.fidelity.exact) << joined(r.fidelity.divergences);
+  ASSERT_TRUE(of(r, "stock:timeout=20").timeout_fired_at);
+  EXPECT_EQ(*of(r, "stock:timeout=20").timeout_fired_at, ms(30) + sec(20)) << "another timeout is computed";
+}
+
+// sync-provider: two providers do their late work inside probe. Under the latest reading, the
+// second modprobe (and the machine's after it) waits for the first, as a shell or udev worker
+// that loads one module after the other does: the bind time is a range reaching that far.
+TEST(HonestVerdict, SyncProviderSerialisesSequentialLoaders) {
+  auto b = base("sync");
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "prov-a"}, {"bus", "platform"}});
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "prov-b"}, {"bus", "platform"}});
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "machine"}, {"bus", "platform"}});
+  late_provider(b, ms(10), kModA, kWorkA, "prov-a", ms(300), 1, true);
+  late_provider(b, ms(20), kModB, kWorkB, "prov-b", ms(300), 2, true);
+  b.at(ms(30), kModM).ev("module_load", {{"module", "machine"}});
+  b.at(ms(30.05), kModM).ev("driver_register", {{"drv", "machine"}, {"bus", "platform"}});
+  b.probe(ms(30.1), ms(31), kModM, "machine", "machine", -517, "ASoC: CPU DAI prov-a-dai not registered", true);
+  b.at(ms(31.1), kModM).ev("module_init_done", {{"module", "machine"}, {"ret", 0}});
+  const Trace tr = built(b, sec(2));
+  const auto r = run(tr, {"sync-provider"});
+  const auto& v = of(r, "sync-provider");
+  ASSERT_EQ(v.verdict, Verdict::bound) << joined(v.undetermined);
+  EXPECT_TRUE(v.two_readings);
+  ASSERT_TRUE(v.target_bound_latest);
+  // prov-a's probe now lasts ~300 ms; prov-b's modprobe starts after it, the machine's after that.
+  EXPECT_GT(*v.target_bound_latest, ms(600));
+  EXPECT_LT(*v.target_bound_at, ms(340));
+}
+
+}  // namespace
+}  // namespace reprobe
