@@ -336,6 +336,7 @@ void Simulator::dispatch(const QItem& q) {
       state_.timeout_fired = true;
       state_.timeout_armed = false;
       state_.timeout_fired_at = state_.now;
+      state_.timeout_fired_pending = state_.pending.size + state_.active.size;
       record(RecKind::timeout_fired, kNoDev);
       trigger(TriggerCause::timeout);
       break;

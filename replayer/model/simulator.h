@@ -192,6 +192,7 @@ struct SimState {
   bool timeout_fired = false;
   uint64_t timeout_due = 0;
   uint64_t timeout_fired_at = 0;
+  uint32_t timeout_fired_pending = 0;  // devices on the deferred lists when it fired (0: the kernel prints nothing)
   uint32_t timeout_version = 0;
   uint64_t blocked_total_ns = 0;
   uint64_t blocked_max_ns = 0;

@@ -243,3 +243,30 @@ TEST(HonestVerdict, SyncProviderSerialisesSequentialLoaders) {
 
 }  // namespace
 }  // namespace reprobe
+
+namespace reprobe {
+namespace {
+
+// From a 6.1+ log: the timeout work prints only per pending device. Firing with nothing pending
+// leaves no line, so a log without a timeout line does not disagree with a replay that fires it.
+TEST(HonestVerdict, SilentTimeoutInALogIsNoDisagreement) {
+  ScenarioBuilder b("silent", "6.1.0-27-amd64");
+  b.header()["hooks"] = {{"probe_start", "dmesg"}, {"bound", "dmesg"}, {"trigger", "inferred"}};
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "machine"}, {"bus", "platform"}});
+  b.at(ms(5), kInit).ev("late_initcall");
+  b.at(ms(30), kModM).ev("driver_register", {{"drv", "machine"}, {"bus", "platform"}});
+  b.probe(ms(30.1), ms(31), kModM, "machine", "machine", 0, "", true);
+  b.trigger(ms(31), kModM, "bound");
+  auto text = b.text(sec(12));
+  ASSERT_TRUE(text.ok());
+  std::string s = *text;
+  s.replace(s.find("\"source\":\"synthetic\""), 20, "\"source\":\"dmesg\"");
+  auto tr = read_trace_text(s, "silent.trace");
+  ASSERT_TRUE(tr.ok()) << tr.error().str();
+  const auto r = run(*tr, {"stock"});
+  ASSERT_TRUE(of(r, "stock").timeout_fired_at) << "the replay fires the 10 s timeout";
+  EXPECT_TRUE(r.fidelity.exact) << joined(r.fidelity.divergences);
+}
+
+}  // namespace
+}  // namespace reprobe
