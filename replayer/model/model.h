@@ -73,7 +73,7 @@ struct Resource {
 
 // Whether the trace can show the resource appear: a bpf capture hooks component, firmware and
 // bind events; a kernel log prints none of them (its component registrations are inferred).
-// A synthetic scenario is complete by construction (docs/model.md §2, "What the trace can show").
+// A synthetic scenario is complete by construction (docs/model.md §3, "Certain needs").
 bool trace_observes(const Trace& trace, std::string_view resource_name);
 
 // A moment where resources appeared (one component_add gives a component and its DAIs).
@@ -115,7 +115,7 @@ struct Need {
   std::string detail;  // human-readable evidence
 };
 
-// What the trace cannot decide about a device's needs (docs/model.md §2, "Two readings"). The
+// What the trace cannot decide about a device's needs (docs/model.md §3, "Two readings"). The
 // replay runs every policy twice: the optimistic reading needs only what the evidence names
 // (and one of `any_of`), the pessimistic one also every `possible` need and never an unknown one.
 // Where the two readings disagree on the target, the verdict is undetermined.

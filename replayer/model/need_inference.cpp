@@ -1,5 +1,5 @@
 // What each deferred device was waiting for, learned from the whole observed
-// run (docs/model.md §2): every resource its deferral reasons name (successive
+// run (docs/model.md §3): every resource its deferral reasons name (successive
 // deferrals name successive missing resources), reasons in free text linked to
 // resources only by the names they contain, and the arrivals that separate its
 // last deferral from its success. What the evidence leaves open is kept as a
@@ -133,7 +133,7 @@ class NeedInference {
     }
   }
 
-  // NOLINTNEXTLINE(readability-function-size): the three evidence cases of docs/model.md §2 in order
+  // NOLINTNEXTLINE(readability-function-size): the evidence cases of docs/model.md §3 in order
   void infer(DeviceModel& dm) {
     std::vector<std::pair<uint32_t, uint32_t>> atts;  // (attempt, binding)
     for (uint32_t b : dm.bindings)
@@ -287,7 +287,7 @@ class NeedInference {
   void infer_never_bound(DeviceModel& dm, uint64_t last_lookup, const std::vector<std::string>& unlinked) {
     // Everything that appears after its last deferral (not from its own probe) may be what it
     // still lacks: the pessimistic reading waits for all of it, the optimistic one for none
-    // beyond the named needs (docs/model.md §2: "binds between ...").
+    // beyond the named needs (docs/model.md §3, "Devices that never bound").
     std::vector<const Arrival*> strong, binds;
     window(dm, last_lookup, UINT64_MAX, strong, binds);
     if (!unlinked.empty() || (dm.needs.empty() && !dm.doubt.unknown)) {

@@ -31,7 +31,7 @@ struct Policy {
   bool race_fix = true;
   int period_ms = 1000;
   // The capture's own timeout (same value and extension rule): when the trace shows the
-  // timeout work running, the replay fires it at that moment (docs/model.md §3).
+  // timeout work running, the replay fires it at that moment (docs/model.md §4, "timeout seen in the trace").
   bool timeout_as_observed = false;
 
   bool kicks_after_provider_work() const { return kind == PolicyKind::provider_kick; }

@@ -79,7 +79,7 @@ struct SimConfig {
   uint64_t horizon_after_end_ns = 60'000'000'000ull;  // periodic triggers stop this long after the trace
   bool record_timeline = true;
   uint64_t max_steps = 0;  // 0 = automatic cap
-  // The pessimistic reading of what the trace leaves open (docs/model.md §2, "Two readings"):
+  // The pessimistic reading of what the trace leaves open (docs/model.md §3, "Two readings"):
   // every possible need is needed, unknown needs never appear, and a userspace loader task
   // that started after another one ended waited for it (inline provider work delays both).
   bool pessimistic = false;

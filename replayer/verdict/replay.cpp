@@ -307,7 +307,7 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
     p.timeout_as_observed = p.timeout_s == policies.front().timeout_s &&
                             p.extend_on_register == policies.front().extend_on_register;
   // The latest reading runs only where it can differ: some need is open, or inline provider work
-  // may delay a loader that waited for another (docs/model.md §2, "Two readings").
+  // may delay a loader that waited for another (docs/model.md §3, "Two readings").
   const bool doubts = std::any_of(m.devices.begin(), m.devices.end(), [](const DeviceModel& d) {
     return !d.doubt.empty();
   });

@@ -27,7 +27,7 @@ struct ReplayOptions {
                                      // without it only the stock run records one (for the explanation)
 };
 
-// A policy's answer for a target (docs/model.md §2, "Two readings"): bound or stranded in both
+// A policy's answer for a target (docs/model.md §3, "Two readings"): bound or stranded in both
 // readings of what the trace leaves open, or undetermined when they disagree.
 enum class Verdict : uint8_t { bound, stranded, undetermined };
 std::string_view to_string(Verdict v);
