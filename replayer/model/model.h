@@ -150,11 +150,11 @@ struct DeviceModel {
   std::vector<uint32_t> bindings;  // Model::bindings, in order of first probe
   std::vector<Need> needs;         // empty + evidence count/unknown => see need_mode
   Evidence need_mode = Evidence::unknown;
-  NeedDoubt doubt;                          // what the evidence leaves open (both readings)
-  std::vector<uint32_t> assumed_provides;   // never bound, but others wait for what its probe would
-                                            // register (ASoC names a component after its device)
-  int count_success_after = -1;  // count model: bound from this attempt index on
-  bool card = false;             // registered or tried to register a sound card
+  NeedDoubt doubt;                         // what the evidence leaves open (both readings)
+  std::vector<uint32_t> assumed_provides;  // never bound, but others wait for what its probe would
+                                           // register (ASoC names a component after its device)
+  int count_success_after = -1;            // count model: bound from this attempt index on
+  bool card = false;                       // registered or tried to register a sound card
   bool observed_bound = false;
   uint64_t observed_bound_at = 0;
   uint32_t observed_attempts = 0;

@@ -94,9 +94,9 @@ class NeedInference {
   }
 
   std::string describe_arrival(const Arrival& a) const {
-    std::string who = a.provider != kNoDev
-                          ? fmt::format("{} context of {}", to_string(m_.contexts[a.ctx].kind), m_.dev_label(a.provider))
-                          : std::string("an exogenous context");
+    std::string who = a.provider != kNoDev ? fmt::format("{} context of {}", to_string(m_.contexts[a.ctx].kind),
+                                                         m_.dev_label(a.provider))
+                                           : std::string("an exogenous context");
     return fmt::format("appeared at {} ({}, line {})", fmt_ms(a.t), who, tr_.events[a.event].line);
   }
 
@@ -167,8 +167,8 @@ class NeedInference {
     for (const auto& [ai, bi] : atts) {
       const auto& a = m_.attempts[ai];
       if (a.outcome != ProbeOutcome::deferred) continue;
-      const bool some_linked =
-          std::any_of(a.reasons.begin(), a.reasons.end(), [&](StrId r) { return link(std::string(tr_.str(r)), self).has_value(); });
+      const bool some_linked = std::any_of(a.reasons.begin(), a.reasons.end(),
+                                           [&](StrId r) { return link(std::string(tr_.str(r)), self).has_value(); });
       for (StrId r : a.reasons) {
         const std::string text(tr_.str(r));
         auto linked = link(text, self);
@@ -272,9 +272,10 @@ class NeedInference {
                  fmt::format("one of {} arrivals between the last deferral ({}) and the success ({}); {}{}",
                              pick.size(), fmt_ms(lo), fmt_ms(hi), describe_arrival(*a), unlinked_note)});
       }
-      dm.doubt.why.push_back(fmt::format("{} arrivals separate its last deferral from its success; it needs at least "
-                                         "one of them, perhaps all",
-                                         pick.size()));
+      dm.doubt.why.push_back(
+          fmt::format("{} arrivals separate its last deferral from its success; it needs at least "
+                      "one of them, perhaps all",
+                      pick.size()));
       return;
     }
     if (dm.doubt.unknown) {
@@ -319,9 +320,9 @@ class NeedInference {
       if (std::find(kinds.begin(), kinds.end(), kind(a->resources[0])) == kinds.end()) continue;
       if (std::any_of(a->resources.begin(), a->resources.end(), [&](uint32_t r) { return has_need(dm.needs, r); }))
         continue;
-      dm.doubt.possible.push_back(Need{a->resources[0], Evidence::ambiguous,
-                                       fmt::format("appears after its last deferral ({}); {}", fmt_ms(last_lookup),
-                                                   describe_arrival(*a))});
+      dm.doubt.possible.push_back(
+          Need{a->resources[0], Evidence::ambiguous,
+               fmt::format("appears after its last deferral ({}); {}", fmt_ms(last_lookup), describe_arrival(*a))});
     }
     dm.need_mode = dm.needs.empty() ? Evidence::unknown : Evidence::reason;
   }
@@ -350,7 +351,7 @@ class NeedInference {
   Model& m_;
   const Trace& tr_;
   std::unordered_map<std::string, std::string> candidates_;  // lowercased name -> resource (lookup only)
-  std::vector<uint32_t> first_;                               // resource -> its first arrival (kNone: never)
+  std::vector<uint32_t> first_;                              // resource -> its first arrival (kNone: never)
 };
 
 }  // namespace

@@ -32,6 +32,61 @@ json cause_json(const PolicyVerdict& v) {
   return c;
 }
 
+// One entry of `policies` (docs/replay-json.md, "policies[]").
+json policy_json(const Model& m, const PolicyVerdict& v) {
+  json p = json::object();
+  p["policy"] = v.policy.spec;
+  p["verdict"] = to_string(v.verdict);
+  p["target_bound"] = bound_json(v.verdict);
+  p["target_bound_at_ns"] = v.target_bound_at ? json(*v.target_bound_at) : json(nullptr);
+  p["bound_at_range_ns"] =
+      v.target_bound_latest ? json::array({*v.target_bound_at, *v.target_bound_latest}) : json(nullptr);
+  p["undetermined"] = v.undetermined;
+  p["readings"] = v.two_readings ? 2 : 1;
+  p["probe_attempts"] = v.probe_attempts;
+  p["deferrals"] = v.deferrals;
+  p["triggers"] = v.triggers;
+  p["triggers_by_cause"] = cause_json(v);
+  p["triggers_ignored"] = v.triggers_ignored;
+  json st = json::array();
+  for (const auto& s : v.stranded) {
+    json x = json::object();
+    x["device"] = m.dev_label(s.dev);
+    x["waiting_for"] = s.waiting_for;
+    x["evidence"] = to_string(s.evidence);
+    st.push_back(x);
+  }
+  p["stranded"] = st;
+  json ts = json::array();
+  for (const auto& t : v.targets) {
+    json x = json::object();
+    x["device"] = m.dev_label(t.dev);
+    x["verdict"] = to_string(t.verdict);
+    x["bound"] = bound_json(t.verdict);
+    x["bound_at_ns"] = t.bound_at ? json(*t.bound_at) : json(nullptr);
+    x["bound_at_range_ns"] = t.bound_at_latest ? json::array({*t.bound_at, *t.bound_at_latest}) : json(nullptr);
+    if (t.bound_at_latest) x["range_note"] = t.range_note;
+    x["undetermined"] = t.undetermined;
+    x["card_registered_at_ns"] = t.card_at ? json(*t.card_at) : json(nullptr);
+    x["probe_attempts"] = t.attempts;
+    x["deferrals"] = t.deferrals;
+    x["assumed_success"] = t.assumed_success;
+    ts.push_back(x);
+  }
+  p["targets"] = ts;
+  json cost = json::object();
+  cost["triggers"] = v.triggers;
+  cost["probe_blocked_total_ns"] = v.blocked_total_ns;
+  cost["probe_blocked_max_ns"] = v.blocked_max_ns;
+  p["cost"] = cost;
+  p["timeout"] = json::object({{"secs", v.policy.timeout_s},
+                               {"extend_on_register", v.policy.extend_on_register},
+                               {"fired_at_ns", v.timeout_fired_at ? json(*v.timeout_fired_at) : json(nullptr)}});
+  p["race_fix"] = v.policy.race_fix;
+  if (v.truncated) p["truncated"] = true;
+  return p;
+}
+
 }  // namespace
 
 ReportDocument replay_document(const ReplayReport& r) {
@@ -99,59 +154,7 @@ std::string format_json(const ReplayReport& r) {
   o["kernel_profile"] = r.profile.name;
   o["capture_timeout_s"] = r.capture_timeout ? json(*r.capture_timeout) : json(nullptr);
   json pols = json::array();
-  for (const auto& v : r.verdicts) {
-    json p = json::object();
-    p["policy"] = v.policy.spec;
-    p["verdict"] = to_string(v.verdict);
-    p["target_bound"] = bound_json(v.verdict);
-    p["target_bound_at_ns"] = v.target_bound_at ? json(*v.target_bound_at) : json(nullptr);
-    p["bound_at_range_ns"] = v.target_bound_latest ? json::array({*v.target_bound_at, *v.target_bound_latest})
-                                                   : json(nullptr);
-    p["undetermined"] = v.undetermined;
-    p["readings"] = v.two_readings ? 2 : 1;
-    p["probe_attempts"] = v.probe_attempts;
-    p["deferrals"] = v.deferrals;
-    p["triggers"] = v.triggers;
-    p["triggers_by_cause"] = cause_json(v);
-    p["triggers_ignored"] = v.triggers_ignored;
-    json st = json::array();
-    for (const auto& s : v.stranded) {
-      json x = json::object();
-      x["device"] = m.dev_label(s.dev);
-      x["waiting_for"] = s.waiting_for;
-      x["evidence"] = to_string(s.evidence);
-      st.push_back(x);
-    }
-    p["stranded"] = st;
-    json ts = json::array();
-    for (const auto& t : v.targets) {
-      json x = json::object();
-      x["device"] = m.dev_label(t.dev);
-      x["verdict"] = to_string(t.verdict);
-      x["bound"] = bound_json(t.verdict);
-      x["bound_at_ns"] = t.bound_at ? json(*t.bound_at) : json(nullptr);
-      x["bound_at_range_ns"] = t.bound_at_latest ? json::array({*t.bound_at, *t.bound_at_latest}) : json(nullptr);
-      if (t.bound_at_latest) x["range_note"] = t.range_note;
-      x["undetermined"] = t.undetermined;
-      x["card_registered_at_ns"] = t.card_at ? json(*t.card_at) : json(nullptr);
-      x["probe_attempts"] = t.attempts;
-      x["deferrals"] = t.deferrals;
-      x["assumed_success"] = t.assumed_success;
-      ts.push_back(x);
-    }
-    p["targets"] = ts;
-    json cost = json::object();
-    cost["triggers"] = v.triggers;
-    cost["probe_blocked_total_ns"] = v.blocked_total_ns;
-    cost["probe_blocked_max_ns"] = v.blocked_max_ns;
-    p["cost"] = cost;
-    p["timeout"] = json::object({{"secs", v.policy.timeout_s},
-                                 {"extend_on_register", v.policy.extend_on_register},
-                                 {"fired_at_ns", v.timeout_fired_at ? json(*v.timeout_fired_at) : json(nullptr)}});
-    p["race_fix"] = v.policy.race_fix;
-    if (v.truncated) p["truncated"] = true;
-    pols.push_back(p);
-  }
+  for (const auto& v : r.verdicts) pols.push_back(policy_json(m, v));
   o["policies"] = pols;
   json fid = json::object();
   fid["exact"] = r.fidelity.exact;

@@ -46,8 +46,7 @@ std::string bound_cell(const PolicyVerdict& v) {
 
 std::string bound_at_cell(const PolicyVerdict& v) {
   if (!v.target_bound_at) return "-";
-  if (v.target_bound_latest)
-    return report_instant(*v.target_bound_at) + " – " + report_instant(*v.target_bound_latest);
+  if (v.target_bound_latest) return report_instant(*v.target_bound_at) + " – " + report_instant(*v.target_bound_latest);
   return report_instant(*v.target_bound_at);
 }
 
@@ -105,8 +104,7 @@ void add_verdicts(ReportDocument& doc, const ReplayReport& rep, const ReportCaps
                "cost"};
   t.numeric = {false, false, true, true, true, true, false, false};
   for (const auto& v : rep.verdicts)
-    t.rows.push_back({Line().v(v.policy.spec), Line(bound_cell(v)),
-                      Line(bound_at_cell(v)),
+    t.rows.push_back({Line().v(v.policy.spec), Line(bound_cell(v)), Line(bound_at_cell(v)),
                       Line(std::to_string(v.probe_attempts)), Line(std::to_string(v.deferrals)),
                       Line(std::to_string(v.triggers)), stranded_cell(rep.model, v, caps), Line(cost_cell(v))});
   s.table(std::move(t));
@@ -122,8 +120,8 @@ std::optional<Line> divergence_headline(const ReplayReport& rep) {
   bool said = false;
   for (DevId d : rep.targets) {
     const DeviceModel& dm = rep.model.devices[d];
-    const bool replay_bound =
-        std::any_of(rep.stories.begin(), rep.stories.end(), [&](const TargetStory& s) { return s.dev == d && s.bound; });
+    const bool replay_bound = std::any_of(rep.stories.begin(), rep.stories.end(),
+                                          [&](const TargetStory& s) { return s.dev == d && s.bound; });
     if (dm.observed_bound == replay_bound) continue;
     if (said) l.t("; ");
     said = true;
@@ -166,7 +164,8 @@ void add_policy_outcomes(ReportDocument& doc, const ReplayReport& rep, const Rep
           l.t(".");
           break;
         case Verdict::stranded: {
-          auto st = std::find_if(v.stranded.begin(), v.stranded.end(), [&](const Stranded& x) { return x.dev == t.dev; });
+          auto st =
+              std::find_if(v.stranded.begin(), v.stranded.end(), [&](const Stranded& x) { return x.dev == t.dev; });
           if (st == v.stranded.end()) {
             l.t(" does not bind: it is not on the deferred list at the end (never probed, or failed for good).");
           } else {

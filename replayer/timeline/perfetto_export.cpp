@@ -222,7 +222,8 @@ std::string verdict_suffix(const ReplayReport& rep, const std::string& policy) {
     if (v.verdict == Verdict::stranded) return " — stranded";
     if (!v.target_bound_at) return " — bound";
     if (v.target_bound_latest)
-      return " — binds between " + report_instant(*v.target_bound_at) + " and " + report_instant(*v.target_bound_latest);
+      return " — binds between " + report_instant(*v.target_bound_at) + " and " +
+             report_instant(*v.target_bound_latest);
     return " — binds at " + report_instant(*v.target_bound_at);
   }
   return "";

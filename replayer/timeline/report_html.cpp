@@ -108,8 +108,14 @@ std::string verdict_table_html(const ReplayReport& rep, ScrubCache& scrub) {
         "<tr data-policy=\"{}\" class=\"{}\"><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td "
         "class=\"n\">{}</td>"
         "<td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>\n",
-        esc(v.policy.spec), v.bound() ? "ok" : v.verdict == Verdict::undetermined ? "open" : "bad", esc(v.policy.spec),
-        v.bound() ? "yes" : v.verdict == Verdict::undetermined ? "<em>undetermined</em>" : "<strong>no</strong>",
+        esc(v.policy.spec),
+        v.bound()                            ? "ok"
+        : v.verdict == Verdict::undetermined ? "open"
+                                             : "bad",
+        esc(v.policy.spec),
+        v.bound()                            ? "yes"
+        : v.verdict == Verdict::undetermined ? "<em>undetermined</em>"
+                                             : "<strong>no</strong>",
         v.target_bound_at ? report_instant(*v.target_bound_at) +
                                 (v.target_bound_latest ? " – " + report_instant(*v.target_bound_latest) : "")
                           : "—",
@@ -118,6 +124,43 @@ std::string verdict_table_html(const ReplayReport& rep, ScrubCache& scrub) {
   }
   o += "</tbody></table>\n";
   return o;
+}
+
+// The page header: the disagreement with the trace first, then the target and its verdict.
+std::string header_html(const ReplayReport& rep, const std::string& trace_name, ScrubCache& scrub) {
+  std::string body;
+  std::string targets;
+  for (DevId d : rep.targets)
+    targets += fmt::format("{}<code>{}</code>", targets.empty() ? "" : ", ", esc(scrub(rep.model.dev_label(d))));
+  body += fmt::format("<header><h1>reprobe report <span class=\"file\">{}</span></h1>\n", esc(trace_name));
+  if (auto headline = divergence_headline(rep))
+    body += fmt::format("<p class=\"lead divergence\"><strong>{}</strong></p>\n", esc(scrub(headline->plain())));
+  body += fmt::format("<p class=\"lead\">Target{}: {}.", rep.targets.size() == 1 ? "" : "s", targets);
+  if (!rep.verdicts.empty()) {
+    const auto& first = rep.verdicts.front();
+    body += fmt::format(" Under <code>{}</code> the target {} bound{}.", esc(first.policy.spec),
+                        first.bound()                            ? "is"
+                        : first.verdict == Verdict::undetermined ? "is <em>perhaps</em> (undetermined)"
+                                                                 : "is <strong>not</strong>",
+                        first.target_bound_at ? " at " + report_instant(*first.target_bound_at) : std::string());
+    std::string rescuers;
+    for (const auto& v : rep.verdicts)
+      if (v.bound() && !first.bound())
+        rescuers += fmt::format("{}<code>{}</code>", rescuers.empty() ? "" : ", ", esc(v.policy.spec));
+    if (!rescuers.empty()) body += " Bound under: " + rescuers + ".";
+  }
+  return body;
+}
+
+// "Why each policy binds or not" (report_sections.h), as a list.
+std::string policy_outcomes_html(const ReplayReport& rep, ScrubCache& scrub) {
+  ReportDocument outcomes;
+  add_policy_outcomes(outcomes, rep, ReportCaps{});
+  if (outcomes.sections.empty()) return {};
+  std::string o = "<h3>Why each policy binds or not</h3>\n<ul id=\"policy-outcomes\">\n";
+  for (const auto& b : outcomes.sections.front().blocks)
+    for (const auto& l : b.lines) o += "<li>" + esc(scrub(l.plain())) + "</li>\n";
+  return o + "</ul>\n";
 }
 
 // No string in the data can close the script element (escape.h).
@@ -142,39 +185,10 @@ std::string format_report_html(const ReplayReport& rep, const Trace& tr, const R
                       report_html_css());
 
   std::string body;
-  std::string targets;
-  for (DevId d : rep.targets)
-    targets += fmt::format("{}<code>{}</code>", targets.empty() ? "" : ", ", esc(scrub(rep.model.dev_label(d))));
-  body += fmt::format("<header><h1>reprobe report <span class=\"file\">{}</span></h1>\n", esc(trace_name));
-  if (auto headline = divergence_headline(rep))
-    body += fmt::format("<p class=\"lead divergence\"><strong>{}</strong></p>\n", esc(scrub(headline->plain())));
-  body += fmt::format("<p class=\"lead\">Target{}: {}.", rep.targets.size() == 1 ? "" : "s", targets);
-  if (!rep.verdicts.empty()) {
-    const auto& first = rep.verdicts.front();
-    body += fmt::format(" Under <code>{}</code> the target {} bound{}.", esc(first.policy.spec),
-                        first.bound()                              ? "is"
-                        : first.verdict == Verdict::undetermined ? "is <em>perhaps</em> (undetermined)"
-                                                                 : "is <strong>not</strong>",
-                        first.target_bound_at ? " at " + report_instant(*first.target_bound_at) : std::string());
-    std::string rescuers;
-    for (const auto& v : rep.verdicts)
-      if (v.bound() && !first.bound())
-        rescuers += fmt::format("{}<code>{}</code>", rescuers.empty() ? "" : ", ", esc(v.policy.spec));
-    if (!rescuers.empty()) body += " Bound under: " + rescuers + ".";
-  }
+  body += header_html(rep, trace_name, scrub);
   body += "</p></header>\n<main>\n";
   body += "<section id=\"verdict-section\"><h2>Verdicts</h2>\n" + verdict_table_html(rep, scrub);
-  {
-    ReportDocument outcomes;
-    ReportCaps caps;
-    add_policy_outcomes(outcomes, rep, caps);
-    if (!outcomes.sections.empty()) {
-      body += "<h3>Why each policy binds or not</h3>\n<ul id=\"policy-outcomes\">\n";
-      for (const auto& b : outcomes.sections.front().blocks)
-        for (const auto& l : b.lines) body += "<li>" + esc(scrub(l.plain())) + "</li>\n";
-      body += "</ul>\n";
-    }
-  }
+  body += policy_outcomes_html(rep, scrub);
   body += "</section>\n";
   if (!rep.why.empty()) {
     body += "<section id=\"why\"><h2>Why (stock replay)</h2><ul>\n";

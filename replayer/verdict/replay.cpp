@@ -38,9 +38,10 @@ std::vector<std::string> doubt_reasons(const Model& m, DevId target, const SimSt
       for (const Need& n : dm.doubt.possible)
         if (!pes.resource_up[n.resource]) late.push_back(m.resource_name(n.resource));
       if (!late.empty())
-        out.push_back(fmt::format("{}: the retry that binds it in the earliest reading ({}) comes before {}, which "
-                                  "it may need and which never appears in the latest reading",
-                                  m.dev_label(d), secs(opt.devs[d].bound_at), fmt::join(late, ", ")));
+        out.push_back(
+            fmt::format("{}: the retry that binds it in the earliest reading ({}) comes before {}, which "
+                        "it may need and which never appears in the latest reading",
+                        m.dev_label(d), secs(opt.devs[d].bound_at), fmt::join(late, ", ")));
     }
   };
   add(target);
@@ -80,9 +81,10 @@ std::string range_note(const Model& m, DevId target, const SimState& opt, const 
   if (!extra.empty())
     s += fmt::format("; if {}, it binds at {}", fmt::join(extra, " and "), secs(hi));
   else
-    s += fmt::format("; if what it or its suppliers may also need comes later, or a loader waited for another, it "
-                     "binds at {}",
-                     secs(hi));
+    s += fmt::format(
+        "; if what it or its suppliers may also need comes later, or a loader waited for another, it "
+        "binds at {}",
+        secs(hi));
   return s;
 }
 
@@ -133,9 +135,10 @@ PolicyVerdict verdict_for(const Model& m, const Policy& p, const std::vector<Dev
       if (retries_on_unseen && m.devices[d].doubt.unseen) {
         t.verdict = Verdict::undetermined;
         for (const auto& w : m.devices[d].doubt.why)
-          t.undetermined.push_back(fmt::format("{}: {}; {} retries when such things register, which this trace cannot "
-                                               "show",
-                                               m.dev_label(d), w, p.spec));
+          t.undetermined.push_back(
+              fmt::format("{}: {}; {} retries when such things register, which this trace cannot "
+                          "show",
+                          m.dev_label(d), w, p.spec));
       }
     } else {
       t.verdict = Verdict::undetermined;
@@ -155,8 +158,8 @@ PolicyVerdict verdict_for(const Model& m, const Policy& p, const std::vector<Dev
     }
     // The policy's list: each distinct reason once, at most 20 (the targets keep their own).
     for (const auto& why : t.undetermined)
-      if (v.undetermined.size() < 20 && std::find(v.undetermined.begin(), v.undetermined.end(), why) ==
-                                            v.undetermined.end())
+      if (v.undetermined.size() < 20 &&
+          std::find(v.undetermined.begin(), v.undetermined.end(), why) == v.undetermined.end())
         v.undetermined.push_back(why);
     v.targets.push_back(std::move(t));
   }
@@ -304,13 +307,12 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
 
   // The capture's own timeout fires when the trace shows it firing.
   for (auto& p : policies)
-    p.timeout_as_observed = p.timeout_s == policies.front().timeout_s &&
-                            p.extend_on_register == policies.front().extend_on_register;
+    p.timeout_as_observed =
+        p.timeout_s == policies.front().timeout_s && p.extend_on_register == policies.front().extend_on_register;
   // The latest reading runs only where it can differ: some need is open, or inline provider work
   // may delay a loader that waited for another (docs/model.md §3, "Two readings").
-  const bool doubts = std::any_of(m.devices.begin(), m.devices.end(), [](const DeviceModel& d) {
-    return !d.doubt.empty();
-  });
+  const bool doubts =
+      std::any_of(m.devices.begin(), m.devices.end(), [](const DeviceModel& d) { return !d.doubt.empty(); });
   const bool several_loaders =
       std::count_if(m.contexts.begin(), m.contexts.end(), [](const Context& c) { return c.kind == CtxKind::root; }) > 1;
 

@@ -39,7 +39,7 @@ struct TargetOutcome {
   std::optional<uint64_t> bound_at_latest;  // bound in both readings at different times: the latest
   std::vector<std::string> undetermined;    // why the readings disagree (undetermined)
   std::string range_note;                   // bound_at_latest: why the time is a range, in words
-  std::optional<uint64_t> card_at;  // snd_card_register replayed
+  std::optional<uint64_t> card_at;          // snd_card_register replayed
   uint32_t attempts = 0, deferrals = 0;
   bool assumed_success = false;  // bound, but the trace never showed how this probe succeeds
   bool bound() const { return verdict == Verdict::bound; }
@@ -65,7 +65,7 @@ struct PolicyVerdict {
   uint64_t blocked_total_ns = 0, blocked_max_ns = 0;
   std::optional<uint64_t> timeout_fired_at;
   bool truncated = false;
-  bool two_readings = false;  // the pessimistic reading was run (the trace leaves needs open)
+  bool two_readings = false;        // the pessimistic reading was run (the trace leaves needs open)
   std::vector<SimRecord> timeline;  // the simulated run, only with ReplayOptions::keep_timelines
 };
 
