@@ -363,7 +363,10 @@ void explain_stranded(const ReplayReport& rep, const SimState& s, const Timeline
     st.lines.push_back(std::move(w));
   }
   if (dm.needs.empty()) {
-    if (dm.need_mode == Evidence::unknown)
+    if (dm.need_mode == Evidence::unknown && !dm.doubt.why.empty())
+      st.lines.emplace_back("What it waits for is unknown: " + dm.doubt.why.front() +
+                            ", and there is no successful probe to compare with.");
+    else if (dm.need_mode == Evidence::unknown)
       st.lines.emplace_back(
           "What it waits for is unknown: the trace has no deferral reason for it and no successful probe to "
           "compare with.");

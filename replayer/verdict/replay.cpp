@@ -184,7 +184,8 @@ PolicyVerdict verdict_for(const Model& m, const Policy& p, const std::vector<Dev
     if (st.waiting_for.empty()) {
       switch (dm.need_mode) {
         case Evidence::unknown:
-          st.waiting_for.push_back("unknown (never bound, no deferral reason recorded)");
+          st.waiting_for.push_back(dm.doubt.why.empty() ? "unknown (never bound, no deferral reason recorded)"
+                                                        : "unknown (" + dm.doubt.why.front() + ")");
           break;
         case Evidence::count:
           st.waiting_for.push_back("unknown (nothing in the trace separates its deferrals from its success)");

@@ -14,9 +14,8 @@
 namespace reprobe {
 namespace {
 
-const Task kInit{1, "swapper/0", 0}, kModA{100, "modprobe", 0}, kModB{101, "modprobe", 0},
-    kModM{102, "modprobe", 0}, kWorkA{50, "kworker/0:1", 0}, kWorkB{52, "kworker/0:2", 0},
-    kDefer{51, "kworker/u8:0", 0};
+const Task kInit{1, "swapper/0", 0}, kModA{100, "modprobe", 0}, kModB{101, "modprobe", 0}, kModM{102, "modprobe", 0},
+    kWorkA{50, "kworker/0:1", 0}, kWorkB{52, "kworker/0:2", 0}, kDefer{51, "kworker/u8:0", 0};
 
 // A provider that binds at once and registers component NAME (DAI NAME-dai) from a work item
 // `late` after its probe, loaded by its own modprobe task (module NAME).
@@ -104,8 +103,8 @@ TEST(HonestVerdict, FreeTextNamingAComponentLinksAChain) {
   b.at(ms(20), kModB).ev("driver_register", {{"drv", "codec-d"}, {"bus", "platform"}});
   b.probe(ms(20.1), ms(21), kModB, "codec-d", "codec-d", -517, "codec-d: waiting for prov-c to register");
   b.at(ms(30), kModM).ev("driver_register", {{"drv", "machine"}, {"bus", "platform"}});
-  b.probe(ms(30.1), ms(31), kModM, "machine", "machine", -517,
-          "ASoC: codec component codec-d not found for link codec", true);
+  b.probe(ms(30.1), ms(31), kModM, "machine", "machine", -517, "ASoC: codec component codec-d not found for link codec",
+          true);
   const Trace tr = built(b, sec(2));
   const auto r = run(tr, {"stock", "component-kick"});
   const auto& D = r.model.devices[*tr.find_device("codec-d")];
@@ -150,8 +149,8 @@ TEST(HonestVerdict, FreeTextNamingNothingIsUndetermined) {
 // well have appeared. No policy may then say "stranded, waiting for it".
 TEST(HonestVerdict, LogWithoutRegistrationsIsNeverConfidentlyStranded) {
   auto b = base("log");
-  b.header()["hooks"] = {{"probe_start", "dmesg"}, {"probe_end", "dmesg"}, {"bound", "dmesg"},
-                         {"component_add", "inferred"}};
+  b.header()["hooks"] = {
+      {"probe_start", "dmesg"}, {"probe_end", "dmesg"}, {"bound", "dmesg"}, {"component_add", "inferred"}};
   b.at(ms(1), kInit).ev("device_add", {{"dev", "machine"}, {"bus", "platform"}});
   b.at(ms(30), kModM).ev("driver_register", {{"drv", "machine"}, {"bus", "platform"}});
   b.probe(ms(30.1), ms(31), kModM, "machine", "machine", -517, "ASoC: CPU DAI iDisp1 Pin not registered", true);
@@ -185,8 +184,7 @@ TEST(HonestVerdict, DisagreementWithTheTraceComesFirst) {
   ASSERT_FALSE(r.fidelity.exact);
   const std::string text = format_text(r), md = format_markdown(r), json = format_json(r);
   EXPECT_EQ(text.rfind("reprobe replay: the replay disagrees with the trace", 0), 0u) << text;
-  EXPECT_NE(text.find("The replay disagrees with the trace: the trace shows machine bound at 0.501"),
-            std::string::npos)
+  EXPECT_NE(text.find("The replay disagrees with the trace: the trace shows machine bound at 0.501"), std::string::npos)
       << text;
   EXPECT_LT(text.find("disagrees"), text.find("Verdict per policy"));
   EXPECT_LT(md.find("disagrees"), md.find("Verdict per policy"));
