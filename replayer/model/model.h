@@ -159,7 +159,9 @@ struct DeviceModel {
   uint64_t observed_bound_at = 0;
   uint32_t observed_attempts = 0;
   uint32_t observed_deferrals = 0;
-  bool initially_bound = false;  // bound before the capture started
+  bool initially_bound = false;    // bound before the capture started
+  bool deferred_at_start = false;  // on the pending list when the capture started (snapshot devices_deferred)
+  std::string reason_at_start;     // its devices_deferred reason, if any
   bool declared_in_header = false;
   uint64_t added_at = 0;  // for ordering
 };

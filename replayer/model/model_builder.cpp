@@ -111,6 +111,30 @@ class Builder {
       }
     }
     for (const auto& d : tr.initial_drivers) driver(d.name, d.bus, d.async, true);
+    mark_deferred_at_start();
+  }
+
+  // Devices that deferred before the capture started sit on the kernel's pending list and are
+  // retried by the next trigger (drivers/base/dd.c: deferred_probe_pending_list): the snapshot's
+  // debugfs devices_deferred names them (docs/model.md §4, "Initial state").
+  void mark_deferred_at_start() {
+    const auto& h = tr_.header;
+    const auto snap = h.find("snapshot");
+    if (snap == h.end() || !snap->is_object()) return;
+    const auto dd = snap->find("devices_deferred");
+    if (dd == snap->end() || !dd->is_object() || !dd->value("readable", false)) return;
+    const auto devs = dd->find("devices");
+    if (devs == dd->end() || !devs->is_array()) return;
+    for (const auto& x : *devs) {
+      if (!x.is_object() || !x.contains("dev") || !x["dev"].is_string()) continue;
+      const auto d = tr_.find_device(x["dev"].get<std::string>());
+      if (!d || *d >= m_.devices.size()) continue;
+      auto& dm = m_.devices[*d];
+      if (dm.initially_bound) continue;
+      dm.deferred_at_start = true;
+      if (x.contains("reason") && x["reason"].is_string() && !x["reason"].get<std::string>().empty())
+        dm.reason_at_start = x["reason"].get<std::string>();
+    }
   }
 
   Model run() {

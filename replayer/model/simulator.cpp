@@ -152,6 +152,9 @@ Simulator::Simulator(const Model& model, const Policy& policy, const SimConfig& 
     s.devs[d].bound = m.devices[d].initially_bound;
     s.devs[d].ever_bound = s.devs[d].bound;
   }
+  // Deferred before the capture: on deferred_probe_pending_list (in device order).
+  for (DevId d = 0; d < m.devices.size(); ++d)
+    if (m.devices[d].deferred_at_start && s.devs[d].present && !s.devs[d].bound) list_append(DeferList::pending, d);
   initial_driver_.assign(m.devices.size(), kNone);
   for (DevId d = 0; m.trace && d < m.devices.size() && d < m.trace->devices.size(); ++d)
     if (m.devices[d].initially_bound) initial_driver_[d] = m.driver_index(m.trace->devices[d].initial_driver);

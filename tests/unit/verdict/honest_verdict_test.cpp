@@ -268,3 +268,33 @@ TEST(HonestVerdict, SilentTimeoutInALogIsNoDisagreement) {
 
 }  // namespace
 }  // namespace reprobe
+
+namespace reprobe {
+namespace {
+
+// A device that deferred before the capture started is on the pending list: the first trigger
+// in the trace (an unrelated bind) retries it, as the kernel does (issue 13 item 1).
+TEST(PreCaptureDeferral, SnapshotDevicesDeferredAreRetriedByTheNextTrigger) {
+  ScenarioBuilder b("pre-capture", "6.1.0-27-amd64");
+  b.existing_device("machine", "platform");
+  b.existing_driver("machine", "platform");
+  b.header()["snapshot"] = {
+      {"devices_deferred", {{"readable", true}, {"devices", {{{"dev", "machine"}, {"reason", ""}}}}}}};
+  b.at(ms(100), kModA).ev("device_add", {{"dev", "kick"}, {"bus", "platform"}});
+  b.probe(ms(100.1), ms(100.5), kModA, "kick", "kick", 0);
+  b.trigger(ms(100.5), kModA, "bound");
+  b.probe(ms(100.6), ms(101), kDefer, "machine", "machine", 0, "", true);
+  const Trace tr = built(b, sec(1));
+  const auto r = run(tr, {"stock"});
+  EXPECT_TRUE(r.fidelity.exact) << joined(r.fidelity.divergences);
+  EXPECT_EQ(of(r, "stock").verdict, Verdict::bound);
+  // Without the snapshot the device is on no list and nothing retries it.
+  auto b2 = b;
+  b2.header().erase("snapshot");
+  const Trace tr2 = built(b2, sec(1));
+  const auto r2 = run(tr2, {"stock"});
+  EXPECT_FALSE(r2.fidelity.exact);
+}
+
+}  // namespace
+}  // namespace reprobe
