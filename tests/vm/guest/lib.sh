@@ -142,10 +142,16 @@ param() {
 # enact_policy: the policy this boot enacts ("stock" when none was given)
 enact_policy() { param policy stock; }
 
-# pmode MODE: MODE, or "sync" when the boot enacts sync-provider (the provider does
-# its late work inside probe: reprobe_dsp / reprobe_amp mode=sync)
+# pmode MODE: the provider mode (reprobe_dsp / reprobe_amp) for this boot: MODE, or
+# under sync-provider the same late work done inside probe: work -> inline (msleep
+# delay_ms + register in probe), fw -> inline-fw (request_firmware() + the callback's
+# body in probe)
 pmode() {
-	if [ "$(enact_policy)" = sync-provider ]; then echo sync; else echo "$1"; fi
+	if [ "$(enact_policy)" = sync-provider ]; then
+		case "$1" in work) echo inline ;; fw) echo inline-fw ;; *) echo "$1" ;; esac
+	else
+		echo "$1"
+	fi
 }
 
 # enact_setup: load reprobe_enact for the policies that need extra triggers
@@ -158,7 +164,7 @@ enact_setup() {
 	{
 		echo "policy $_p"
 		echo "deferred_probe_timeout $(sed -n 's/.*deferred_probe_timeout=\([0-9-]*\).*/\1/p' /proc/cmdline)"
-		echo "kallsyms: $(grep -E ' snd_soc_add_component$' /proc/kallsyms | sed 's/^[0-9a-f]* //' | tr '\n' ' ')"
+		echo "kallsyms: $(grep -E ' snd_soc_add_component([[:space:]]|$)' /proc/kallsyms | sed 's/^[0-9a-f]* //' | tr '\n' ' ')"
 	} > /out/enact.txt
 	case "$_p" in
 	component-kick) _args="policy=component-kick" ;;

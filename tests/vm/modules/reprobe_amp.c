@@ -10,6 +10,9 @@
  *              delay_ms and registers the component;
  *   mode=fw    probe calls request_firmware_nowait(fw_name); the callback
  *              reprobe_amp_fw_cb sleeps delay_ms and registers the component.
+ *   mode=inline / inline-fw  the sync-provider policy enacted: probe runs the
+ *              work item's body (msleep(delay_ms), register) or request_firmware()
+ *              plus the callback's body before it returns.
  *   wait_for=DEV  the probe first looks up the ASoC component of platform device
  *              DEV (e.g. reprobe-dsp) and, when it is missing, returns
  *              dev_err_probe(-EPROBE_DEFER, "waiting for provider DEV component")
@@ -28,7 +31,7 @@
 
 static char *mode = "sync";
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "when to register the component: sync|work|fw (default sync)");
+MODULE_PARM_DESC(mode, "when to register the component: sync|work|fw|inline|inline-fw (default sync)");
 
 static unsigned int delay_ms = 700;
 module_param(delay_ms, uint, 0444);
@@ -122,6 +125,27 @@ static void reprobe_amp_fw_cb(const struct firmware *fw, void *context)
 	complete(&amp->fw_done);
 }
 
+/* mode=inline / inline-fw (the sync-provider policy enacted): the late work runs
+ * inside probe -- the work item's body (msleep(delay_ms), register), or for
+ * inline-fw a synchronous request_firmware() plus the firmware callback's body */
+static int reprobe_amp_inline(struct reprobe_amp *amp, bool fw_first)
+{
+	const struct firmware *fw = NULL;
+	int ret;
+
+	if (fw_first) {
+		ret = request_firmware(&fw, fw_name, amp->dev);
+		if (ret)
+			return dev_err_probe(amp->dev, ret, "reprobe: firmware %s not found\n", fw_name);
+		dev_info(amp->dev, "reprobe: firmware %s loaded in probe (%zu bytes)\n", fw_name, fw->size);
+	}
+	if (delay_ms)
+		msleep(delay_ms);
+	ret = reprobe_amp_register_component(amp, fw_first ? "probe, inline firmware" : "probe, inline work");
+	release_firmware(fw);
+	return ret;
+}
+
 static int reprobe_amp_probe(struct platform_device *pdev)
 {
 	struct reprobe_amp *amp;
@@ -142,6 +166,8 @@ static int reprobe_amp_probe(struct platform_device *pdev)
 	dev_info(&pdev->dev, "reprobe: amp probe mode=%s delay_ms=%u\n", mode, delay_ms);
 	if (!strcmp(mode, "sync"))
 		return reprobe_amp_register_component(amp, "probe");
+	if (!strcmp(mode, "inline") || !strcmp(mode, "inline-fw"))
+		return reprobe_amp_inline(amp, !strcmp(mode, "inline-fw"));
 	if (!strcmp(mode, "work")) {
 		schedule_work(&amp->probe_work);
 		return 0;

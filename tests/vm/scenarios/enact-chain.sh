@@ -10,13 +10,13 @@
 # Expected real outcome (6.1, stock): no card; reprobe-amp and reprobe-machine
 # deferred.  Enacted: component-kick (C's component retries D, D's in-probe
 # component + bind retry the machine), provider-kick (C's work end), periodic:500,
-# sync-provider (C sync: D and the machine bind on their first probe).
+# sync-provider (C mode=inline: its work body, 300 ms, inside probe; D and the
+# machine bind on their first probe).
 #@append deferred_probe_timeout=1
 #@preload snd-soc-core
 #@settle 1
 #@enact stock component-kick provider-kick periodic:500 sync-provider
 #@expect !card:reprobe deferred:reprobe-machine deferred:reprobe-amp !bound:reprobe-amp component:reprobe-dsp
-#@expect dmesg:waiting for provider reprobe-dsp component
 #@enact-expect bound:reprobe-dsp component:reprobe-dsp consistent:reprobe/reprobe-machine
 load snd-soc-dmic
 load reprobe_dsp mode="$(pmode work)" delay_ms=300

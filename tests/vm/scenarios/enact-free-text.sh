@@ -14,7 +14,6 @@
 #@settle 1
 #@enact stock component-kick provider-kick periodic:500 sync-provider
 #@expect !card:reprobe deferred:reprobe-machine component:reprobe-dsp
-#@expect dmesg:reprobe-machine: DSP firmware not ready
 #@enact-expect bound:reprobe-dsp component:reprobe-dsp consistent:reprobe/reprobe-machine
 load snd-soc-dmic
 load reprobe_dsp mode="$(pmode work)" delay_ms=300

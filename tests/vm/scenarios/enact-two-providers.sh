@@ -12,7 +12,8 @@
 # Expected real outcome (6.1, stock): no card; reprobe-machine deferred.
 # Enacted: component-kick / provider-kick bind it after B's registration (A's kick
 # retries it too early); periodic:500 at the first tick after B; sync-provider
-# (both providers mode=sync) binds it on its first probe.
+# (both providers do their late work inside probe: mode=inline / inline-fw, 300 ms
+# and firmware + 700 ms) binds it on its first probe, ~1 s later.
 #@append deferred_probe_timeout=1
 #@preload snd-soc-core
 #@settle 1
