@@ -22,8 +22,8 @@
 #              (ground truth); bind time = the target's first "bound" event in that
 #              boot's trace;
 #   anchor     every time is relative to its own trace's anchor: the module_load event
-#              of the scenario's first loaded module (meta.json anchor_module: the first
-#              `load` line of the scenario, snd_soc_dmic for every enact-* scenario);
+#              of the scenario's first test module (meta.json anchor_module: the first
+#              `load reprobe_*` line of the scenario);
 #   check      PASS when every real verdict equals the prediction (or the prediction is
 #              null) and, when both bind, |pred - real| <= 50 ms + the target's observed
 #              probe duration (the successful really_probe of that boot), 0 inside a
@@ -31,6 +31,9 @@
 #              fidelity.exact == true (the enacted kicks are real binds the model must
 #              reproduce).  A policy whose real verdict differs between repeats is
 #              flagged "varies" (a candidate for `reprobe explore`).
+#   skew       per repeat, the largest |difference| between this boot and stock.1 in the
+#              time (after the anchor) of a scenario module_load: userspace jitter the
+#              replay cannot know; "FAIL (time, within skew)" = error <= tolerance + skew.
 # Writes OUT/results.{tsv,json,md} (default OUT = CAPTURES_DIR/../enacted-results or
 # $TMPDIR) and prints the Markdown table.
 # Exit: 0 all checks passed, 1 a check failed (prediction failures only count without
@@ -86,6 +89,14 @@ trace_of() {
 }
 ms() { awk -v n="$1" 'BEGIN { if (n == "" || n == "null") print "null"; else printf "%.1f", n / 1e6 }'; }
 
+# module_loads after the anchor, first per module: {module: ns after the anchor}
+loads_of() { # TRACE ANCHOR_MODULE
+	jq -s -c --arg m "$2" '[.[] | select(type == "object")] as $e
+		| ([$e[] | select(.ev == "module_load" and .module == $m) | .t] | first) as $a
+		| if $a == null then {} else
+		  reduce ($e[] | select(.ev == "module_load" and .t >= $a)) as $x ({}; if has($x.module) then . else . + {($x.module): ($x.t - $a)} end) end' "$1"
+}
+
 # per trace facts: anchor, target's first bound time, its successful probe duration,
 # enact kicks bound
 trace_facts() { # TRACE TARGET ANCHOR_MODULE -> JSON {anchor, bound_t, probe_ns, kicks}
@@ -112,13 +123,14 @@ for s in "${scen[@]}"; do
 	base=$(trace_of "$s" stock 1) || { echo "compare-enacted.sh: $s: stock.1 trace missing" >&2; exit 2; }
 	base_f=$(trace_facts "$base" "$target" "$amod")
 	base_anchor=$(jq -r .anchor <<<"$base_f")
+	base_loads=$(loads_of "$base" "$amod")
 	[[ $base_anchor != null ]] || { echo "compare-enacted.sh: $s: no module_load of $amod in stock.1 (anchor)" >&2; exit 2; }
 	mapfile -t tags < <(jq -r '.policies[] | "\(.tag)\t\(.policy)"' "$meta")
 	for tp in "${tags[@]}"; do
 		tag=${tp%%$'\t'*} pol=${tp#*$'\t'}
 		# ---- prediction from the stock capture
 		pj=$tmp/pred.json
-		if ! "$reprobe" replay "$base" --policy "$pol" --format json -o "$pj" 2>"$tmp/pred.err"; then
+		if ! "$reprobe" replay "$base" --target "$target" --policy "$pol" --format json -o "$pj" 2>"$tmp/pred.err"; then
 			echo "compare-enacted.sh: $s: replay --policy $pol failed: $(head -3 "$tmp/pred.err")" >&2
 			pred_json='{"verdict":"error"}'
 		else
@@ -150,10 +162,14 @@ for s in "${scen[@]}"; do
 			extra=''
 			[[ -f $d/runs.tsv ]] && extra=$(awk -F'\t' -v t="$tag" -v i="$i" '$1 == t && $2 == i { print $4 }' "$d/runs.tsv")
 			[[ -z $extra || $extra == ok ]] || enact_ok=false
-			fid=$("$reprobe" replay "$tr" --policy stock --format json 2>/dev/null | jq -c '{exact: .fidelity.exact, div: (.fidelity.divergences // [] | length), first: (.fidelity.divergences // [] | first)}')
+			# module-load skew: how far this boot's userspace steps (modprobe of each
+			# scenario module, after the anchor) drifted from the stock capture's
+			skew=$(jq -n -c --argjson a "$base_loads" --argjson b "$(loads_of "$tr" "$amod")" \
+				'[$a | keys[] | select($b[.] != null) | ($a[.] - $b[.]) | fabs] | max // 0')
+			fid=$("$reprobe" replay "$tr" --target "$target" --policy stock --format json 2>/dev/null | jq -c '{exact: .fidelity.exact, div: (.fidelity.divergences // [] | length), first: (.fidelity.divergences // [] | first)}')
 			[[ -n $fid ]] || fid='{"exact":null,"div":null,"first":"replay failed"}'
-			reals=$(jq -c --argjson f "$f" --arg v "$verdict" --argjson fid "$fid" --arg ok "$enact_ok" --arg st "$status" --argjson i "$i" \
-				'. + [{i: $i, verdict: $v, status: $st, bound_rel_ns: (if $v == "true" and $f.bound_t != null and $f.anchor != null then $f.bound_t - $f.anchor else null end),
+			reals=$(jq -c --argjson f "$f" --arg v "$verdict" --argjson fid "$fid" --arg ok "$enact_ok" --arg st "$status" --argjson i "$i" --argjson sk "$skew" \
+				'. + [{i: $i, skew_ns: $sk, verdict: $v, status: $st, bound_rel_ns: (if $v == "true" and $f.bound_t != null and $f.anchor != null then $f.bound_t - $f.anchor else null end),
 				       probe_ns: $f.probe_ns, kicks: $f.kicks, enact_ok: ($ok == "true"), fidelity: $fid}]' <<<"$reals")
 			i=$((i + 1))
 		done
@@ -174,12 +190,15 @@ for s in "${scen[@]}"; do
 			    varies: ($vs | length > 1),
 			    verdict_ok: ($p.verdict == "null" or ([$rs[] | select(.verdict != $p.verdict)] | length == 0)),
 			    time_ok: ([$rs[] | select(.error_ns != null and .error_ns > .tol_ns)] | length == 0),
+			    time_ok_with_skew: ([$rs[] | select(.error_ns != null and .error_ns > .tol_ns + .skew_ns)] | length == 0),
 			    time_checked: ([$rs[] | select(.error_ns != null)] | length),
 			    fidelity_ok: ([$rs[] | select(.fidelity.exact != true)] | length == 0),
 			    enact_ok: ([$rs[] | select(.enact_ok != true or .status != "ok")] | length == 0) }
 			| . + { prediction_ok: (.verdict_ok and .time_ok) }
 			| . + { check: (if (.fidelity_ok and .enact_ok | not) then "FAIL"
-			                 elif .prediction_ok | not then "FAIL (prediction)"
+			                 elif .verdict_ok | not then "FAIL (verdict)"
+			                 elif .time_ok_with_skew | not then "FAIL (time)"
+			                 elif .time_ok | not then "FAIL (time, within skew)"
 			                 elif $p.verdict == "null" then "PASS (undetermined)" else "PASS" end) }')
 		echo "$row" >> "$rows"
 		n_rows=$((n_rows + 1))
@@ -192,7 +211,7 @@ done
 # ---- outputs
 jq -s '{generated_by: "tests/vm/compare-enacted.sh", reprobe: $b, rows: .}' --arg b "$("$reprobe" --version 2>/dev/null | head -1)" "$rows" > "$out/results.json"
 {
-	printf 'scenario\tpolicy\tpredicted\treal\tvaries\tpred_bind_ms\treal_bind_ms\terror_ms\ttol_ms\tfidelity\tkicks\tcheck\n'
+	printf 'scenario\tpolicy\tpredicted\treal\tvaries\tpred_bind_ms\treal_bind_ms\terror_ms\ttol_ms\tskew_ms\tfidelity\tkicks\tcheck\n'
 	jq -r -s '.[] |
 		def ms: if . == null then "-" else (. / 1e6 * 10 | round / 10 | tostring) end;
 		[.scenario, .policy, .predicted.verdict,
@@ -201,20 +220,21 @@ jq -s '{generated_by: "tests/vm/compare-enacted.sh", reprobe: $b, rows: .}' --ar
 		 ([.real[].bound_rel_ns | ms] | join(",")),
 		 ([.real[].error_ns | ms] | join(",")),
 		 ([.real[].tol_ns | ms] | join(",")),
+		 ([.real[].skew_ns | ms] | join(",")),
 		 (if .fidelity_ok then "exact" else ([.real[] | .fidelity.exact | tostring] | join(",")) end),
 		 ([.real[].kicks | tostring] | join(",")),
 		 .check] | @tsv' "$rows"
 } > "$out/results.tsv"
 {
-	echo "| scenario | policy | predicted | real (per repeat) | predicted bind (ms) | real bind (ms) | error (ms) / tolerance | stock replay of the enacted trace | kicks | check |"
-	echo "|---|---|---|---|---|---|---|---|---|---|"
+	echo "| scenario | policy | predicted | real (per repeat) | predicted bind (ms) | real bind (ms) | error (ms) / tolerance | module-load skew (ms) | stock replay of the enacted trace | kicks | check |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
 	jq -r -s '.[] |
 		def ms: if . == null then "–" else (. / 1e6 | round | tostring) end;
 		def v: if . == "true" then "bound" elif . == "false" then "stranded" elif . == "null" then "undetermined" else . end;
-		"| \(.scenario) | \(.policy) | \(.predicted.verdict | v)\(if (.predicted.undetermined | length) > 0 then " (" + (.predicted.undetermined | join("; ")) + ")" else "" end) | \([.real[].verdict | v] | join(", "))\(if .varies then " **varies**" else "" end) | \(if .predicted.range_rel_ns != null then "\(.predicted.range_rel_ns[0] | ms)–\(.predicted.range_rel_ns[1] | ms)" else (.predicted.bound_rel_ns | ms) end) | \([.real[].bound_rel_ns | ms] | join(", ")) | \(if .time_checked == 0 then "–" else ([.real[] | "\(.error_ns | ms)/\(.tol_ns | ms)"] | join(", ")) end) | \(if .fidelity_ok then "exact" else "**not exact** (" + ([.real[] | select(.fidelity.exact != true) | "#\(.i): \(.fidelity.div) divergences"] | join("; ")) + ")" end) | \([.real[].kicks | tostring] | join(",")) | \(if .check == "PASS" or .check == "PASS (undetermined)" then .check else "**" + .check + "**" end) |"' "$rows"
+		"| \(.scenario) | \(.policy) | \(.predicted.verdict | v)\(if (.predicted.undetermined | length) > 0 then " (" + (.predicted.undetermined | join("; ")) + ")" else "" end) | \([.real[].verdict | v] | join(", "))\(if .varies then " **varies**" else "" end) | \(if .predicted.range_rel_ns != null then "\(.predicted.range_rel_ns[0] | ms)–\(.predicted.range_rel_ns[1] | ms)" else (.predicted.bound_rel_ns | ms) end) | \([.real[].bound_rel_ns | ms] | join(", ")) | \(if .time_checked == 0 then "–" else ([.real[] | "\(.error_ns | ms)/\(.tol_ns | ms)"] | join(", ")) end) | \([.real[].skew_ns | ms] | join(", ")) | \(if .fidelity_ok then "exact" else "**not exact** (" + ([.real[] | select(.fidelity.exact != true) | "#\(.i): \(.fidelity.div) divergences"] | join("; ")) + ")" end) | \([.real[].kicks | tostring] | join(",")) | \(if .check == "PASS" or .check == "PASS (undetermined)" then .check else "**" + .check + "**" end) |"' "$rows"
 	echo
 	echo "$n_rows cases; prediction failures: $n_pred_fail; stock replay of an enacted trace not exact: $n_fid_fail; enactment problems: $n_enact_fail."
-	echo "Times are ms after the anchor (module_load of the scenario's first module, each trace's own clock); tolerance = 50 ms + the target's observed successful probe duration; a predicted range counts as 0 error inside it."
+	echo "Times are ms after the anchor (module_load of the scenario's first test module, each trace's own clock); tolerance = 50 ms + the target's observed successful probe duration; a predicted range counts as 0 error inside it. Module-load skew = the largest drift of a scenario modprobe (after the anchor) between this boot and the stock capture: userspace timing the replay takes from the capture. \"FAIL (time, within skew)\": the error is within tolerance + skew."
 } > "$out/results.md"
 ((quiet)) || cat "$out/results.md"
 echo "compare-enacted.sh: results in $out (results.md, results.tsv, results.json)" >&2

@@ -130,7 +130,10 @@ for s in "${scenarios[@]}"; do
 	mkdir -p "$c"
 	target=$(directive enact-target "$s" | tail -n1)
 	target=${target:-reprobe-machine}
-	amod=$(sed -n 's/^load[[:space:]]\{1,\}\([^[:space:]]*\).*/\1/p' "$here/scenarios/$s.sh" | head -n1 | tr - _)
+	# anchor: the scenario's first test module (its first `load reprobe_*` line); the
+	# stock modules before it (snd-soc-dmic) only add modprobe jitter
+	amod=$(sed -n 's/^load[[:space:]]\{1,\}\(reprobe[^[:space:]]*\).*/\1/p' "$here/scenarios/$s.sh" | head -n1 | tr - _)
+	[[ -n $amod ]] || amod=$(sed -n 's/^load[[:space:]]\{1,\}\([^[:space:]]*\).*/\1/p' "$here/scenarios/$s.sh" | head -n1 | tr - _)
 	printf '' > "$c/runs.tsv"
 	pj='[]'
 	for pol in ${pols[$s]}; do

@@ -28,8 +28,12 @@
  *                          a module that is not loaded yet is attached when the
  *                          module arrives (module notifier, MODULE_STATE_COMING:
  *                          before its init runs, so no call can be missed).
- *   policy=periodic        a delayed work every period_ms (first one period_ms
- *                          after the module load), up to max_kicks kicks.
+ *   policy=periodic        a kick every period_ms, up to max_kicks kicks.  With
+ *                          align=1 (default) the kicks fall on multiples of
+ *                          period_ms of CLOCK_BOOTTIME (the trace clock): the
+ *                          phase `reprobe replay --policy periodic:N` uses for a
+ *                          capture without late_initcall (absolute N, 2N, ... ms);
+ *                          align=0: every period_ms from the module load.
  *   policy=none            the throwaway driver only (control).
  *
  * Every kick logs "reprobe-enact: kick N (CAUSE)" with dev_info on the new
@@ -46,6 +50,9 @@
 #include <linux/atomic.h>
 #include <linux/mutex.h>
 #include <linux/list.h>
+#include <linux/timekeeping.h>
+#include <linux/math64.h>
+#include <linux/jiffies.h>
 
 static char *policy = "none";
 module_param(policy, charp, 0444);
@@ -54,6 +61,10 @@ MODULE_PARM_DESC(policy, "component-kick|provider-kick|periodic|none (default no
 static unsigned int period_ms = 500;
 module_param(period_ms, uint, 0444);
 MODULE_PARM_DESC(period_ms, "periodic: kick every period_ms (default 500)");
+
+static bool align = true;
+module_param(align, bool, 0444);
+MODULE_PARM_DESC(align, "periodic: kick on multiples of period_ms of CLOCK_BOOTTIME (default 1)");
 
 static char *provider_funcs = "";
 module_param(provider_funcs, charp, 0444);
@@ -156,13 +167,27 @@ static void reprobe_enact_kick_work(struct work_struct *work)
 				do_kick(c);
 }
 
+/* delay until the next periodic kick: the next multiple of period_ms of
+ * CLOCK_BOOTTIME (align=1, rounded up to a jiffy) or period_ms */
+static unsigned long periodic_delay(void)
+{
+	u64 now, p, next;
+
+	if (!align)
+		return msecs_to_jiffies(period_ms);
+	now = ktime_get_boottime_ns();
+	p = (u64)period_ms * NSEC_PER_MSEC;
+	next = (div64_u64(now, p) + 1) * p;
+	return usecs_to_jiffies(div_u64(next - now, NSEC_PER_USEC));
+}
+
 static void reprobe_enact_periodic(struct work_struct *work)
 {
 	if (READ_ONCE(stopping))
 		return;
 	do_kick(CAUSE_PERIODIC);
 	if (atomic_read(&kicks_done) < max_kicks)
-		schedule_delayed_work(&periodic_work, msecs_to_jiffies(period_ms));
+		schedule_delayed_work(&periodic_work, periodic_delay());
 }
 
 /* kretprobe return handler: atomic context, only counts and queues */
@@ -294,8 +319,9 @@ static int __init reprobe_enact_init(void)
 			ret = -EINVAL;
 			goto err;
 		}
-		pr_info("reprobe-enact: policy periodic, every %u ms\n", period_ms);
-		schedule_delayed_work(&periodic_work, msecs_to_jiffies(period_ms));
+		pr_info("reprobe-enact: policy periodic, every %u ms%s\n", period_ms,
+			align ? " (on multiples of period_ms of CLOCK_BOOTTIME)" : "");
+		schedule_delayed_work(&periodic_work, periodic_delay());
 		return 0;
 	}
 
