@@ -169,12 +169,21 @@ enact_setup() {
 	case "$_p" in
 	component-kick) _args="policy=component-kick" ;;
 	provider-kick) _args="policy=provider-kick provider_funcs=$_funcs" ;;
-	periodic) _args="policy=periodic period_ms=1000" ;;
-	periodic:ms=*) _args="policy=periodic period_ms=${_p#periodic:ms=}" ;;
-	periodic:*) _args="policy=periodic period_ms=${_p#periodic:}" ;;
+	periodic) _args="policy=periodic period_ms=1000 armed=0" ;;
+	periodic:ms=*) _args="policy=periodic period_ms=${_p#periodic:ms=} armed=0" ;;
+	periodic:*) _args="policy=periodic period_ms=${_p#periodic:} armed=0" ;;
 	*) echo "enacted by parameters/cmdline only" >> /out/enact.txt; return 0 ;;
 	esac
 	echo "modprobe reprobe_enact $_args" >> /out/enact.txt
+	# periodic kicks are armed by /init when the scenario starts (enact_arm 1) and
+	# disarmed before the recorder stops (enact_arm 0): no kick in flight while the
+	# recorder attaches or detaches
 	# shellcheck disable=SC2086
 	modprobe reprobe_enact $_args >> /out/enact.txt 2>&1
+}
+
+# enact_arm 0|1: start/stop periodic kicks (no-op without reprobe_enact)
+enact_arm() {
+	[ -w /sys/module/reprobe_enact/parameters/armed ] || return 0
+	echo "$1" > /sys/module/reprobe_enact/parameters/armed && echo "armed=$1 at $(uptime_s)" >> /out/enact.txt
 }

@@ -34,6 +34,11 @@
  *                          phase `reprobe replay --policy periodic:N` uses for a
  *                          capture without late_initcall (absolute N, 2N, ... ms);
  *                          align=0: every period_ms from the module load.
+ *                          armed=0 at load: no kick until 1 is written to
+ *                          /sys/module/reprobe_enact/parameters/armed (the VM
+ *                          guest arms it when the scenario starts and disarms it
+ *                          before the recorder stops, so no kick is in flight
+ *                          while the recorder attaches or detaches).
  *   policy=none            the throwaway driver only (control).
  *
  * Every kick logs "reprobe-enact: kick N (CAUSE)" with dev_info on the new
@@ -65,6 +70,30 @@ MODULE_PARM_DESC(period_ms, "periodic: kick every period_ms (default 500)");
 static bool align = true;
 module_param(align, bool, 0444);
 MODULE_PARM_DESC(align, "periodic: kick on multiples of period_ms of CLOCK_BOOTTIME (default 1)");
+
+static struct delayed_work periodic_work;
+static unsigned long periodic_delay(void);
+static bool initialized;	/* periodic_work is set up (armed_set may run before init) */
+
+static bool armed = true;
+static int armed_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_bool(val, kp);
+
+	if (ret || !READ_ONCE(initialized) || strcmp(policy, "periodic"))
+		return ret;
+	if (armed)
+		schedule_delayed_work(&periodic_work, periodic_delay());
+	else
+		cancel_delayed_work_sync(&periodic_work);
+	return 0;
+}
+static const struct kernel_param_ops armed_ops = {
+	.set = armed_set,
+	.get = param_get_bool,
+};
+module_param_cb(armed, &armed_ops, &armed, 0644);
+MODULE_PARM_DESC(armed, "periodic: kicking enabled (default 1; writable)");
 
 static char *provider_funcs = "";
 module_param(provider_funcs, charp, 0444);
@@ -100,7 +129,6 @@ static bool notifier_registered;
 static atomic_t pending[3];
 static atomic_t kicks_done = ATOMIC_INIT(0);
 static struct work_struct kick_work;
-static struct delayed_work periodic_work;
 static bool stopping;
 
 struct enact_dev {
@@ -183,7 +211,7 @@ static unsigned long periodic_delay(void)
 
 static void reprobe_enact_periodic(struct work_struct *work)
 {
-	if (READ_ONCE(stopping))
+	if (READ_ONCE(stopping) || !READ_ONCE(armed))
 		return;
 	do_kick(CAUSE_PERIODIC);
 	if (atomic_read(&kicks_done) < max_kicks)
@@ -319,9 +347,12 @@ static int __init reprobe_enact_init(void)
 			ret = -EINVAL;
 			goto err;
 		}
-		pr_info("reprobe-enact: policy periodic, every %u ms%s\n", period_ms,
-			align ? " (on multiples of period_ms of CLOCK_BOOTTIME)" : "");
-		schedule_delayed_work(&periodic_work, periodic_delay());
+		pr_info("reprobe-enact: policy periodic, every %u ms%s%s\n", period_ms,
+			align ? " (on multiples of period_ms of CLOCK_BOOTTIME)" : "",
+			armed ? "" : ", not armed yet");
+		WRITE_ONCE(initialized, true);
+		if (armed)
+			schedule_delayed_work(&periodic_work, periodic_delay());
 		return 0;
 	}
 
