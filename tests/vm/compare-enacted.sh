@@ -141,7 +141,7 @@ for s in "${scen[@]}"; do
 				| { verdict: (if $v == null then "null" else ($v | tostring) end),
 				    undetermined: ($p.undetermined // []),
 				    bound_rel_ns: (if $v == true and ($tg.bound_at_ns // null) != null then $tg.bound_at_ns - $a else null end),
-				    range_rel_ns: (if ($tg.bound_at_range_ns // null) != null then [$tg.bound_at_range_ns[0] - $a, $tg.bound_at_range_ns[1] - $a] else null end) }' "$pj")
+				    range_rel_ns: (($tg.bound_at_range_ns // $p.bound_at_range_ns // null) as $rg | if $rg != null then [$rg[0] - $a, $rg[1] - $a] else null end) }' "$pj")
 		fi
 		# ---- the enacted repeats
 		reals='[]'
