@@ -132,3 +132,58 @@ param() {
 	_v=$(tr ' ' '\n' < /proc/cmdline | sed -n "s/^reprobe\\.$1=//p" | tail -n1)
 	echo "${_v:-$2}"
 }
+
+# ---- enacted policies (tests/vm/run-enacted.sh) ------------------------------
+# The harness boots with "reprobe.policy=P" (a reprobe replay policy spec) and, for
+# the timeout policies, a deferred_probe_timeout= of its own.  /init calls
+# enact_setup after the #@preload modules (before the tracer starts); a scenario
+# asks for a provider's mode with "pmode DEFAULT".
+
+# enact_policy: the policy this boot enacts ("stock" when none was given)
+enact_policy() { param policy stock; }
+
+# pmode MODE: the provider mode (reprobe_dsp / reprobe_amp) for this boot: MODE, or
+# under sync-provider the same late work done inside probe: work -> inline (msleep
+# delay_ms + register in probe), fw -> inline-fw (request_firmware() + the callback's
+# body in probe)
+pmode() {
+	if [ "$(enact_policy)" = sync-provider ]; then
+		case "$1" in work) echo inline ;; fw) echo inline-fw ;; *) echo "$1" ;; esac
+	else
+		echo "$1"
+	fi
+}
+
+# enact_setup: load reprobe_enact for the policies that need extra triggers
+# (component-kick, provider-kick, periodic[:N|:ms=N]); the others are enacted by
+# module parameters (sync-provider, pmode) or by the kernel command line
+# (stock:timeout=N, no-timeout: deferred_probe_timeout=).  Writes /out/enact.txt.
+enact_setup() {
+	_p=$(enact_policy)
+	_funcs=$(param enact_funcs reprobe_dsp_probe_work,reprobe_dsp_fw_cb,reprobe_amp_probe_work,reprobe_amp_fw_cb)
+	{
+		echo "policy $_p"
+		echo "deferred_probe_timeout $(sed -n 's/.*deferred_probe_timeout=\([0-9-]*\).*/\1/p' /proc/cmdline)"
+		echo "kallsyms: $(grep -E ' snd_soc_add_component([[:space:]]|$)' /proc/kallsyms | sed 's/^[0-9a-f]* //' | tr '\n' ' ')"
+	} > /out/enact.txt
+	case "$_p" in
+	component-kick) _args="policy=component-kick" ;;
+	provider-kick) _args="policy=provider-kick provider_funcs=$_funcs" ;;
+	periodic) _args="policy=periodic period_ms=1000 armed=0" ;;
+	periodic:ms=*) _args="policy=periodic period_ms=${_p#periodic:ms=} armed=0" ;;
+	periodic:*) _args="policy=periodic period_ms=${_p#periodic:} armed=0" ;;
+	*) echo "enacted by parameters/cmdline only" >> /out/enact.txt; return 0 ;;
+	esac
+	echo "modprobe reprobe_enact $_args" >> /out/enact.txt
+	# periodic kicks are armed by /init when the scenario starts (enact_arm 1) and
+	# disarmed before the recorder stops (enact_arm 0): no kick in flight while the
+	# recorder attaches or detaches
+	# shellcheck disable=SC2086
+	modprobe reprobe_enact $_args >> /out/enact.txt 2>&1
+}
+
+# enact_arm 0|1: start/stop periodic kicks (no-op without reprobe_enact)
+enact_arm() {
+	[ -w /sys/module/reprobe_enact/parameters/armed ] || return 0
+	echo "$1" > /sys/module/reprobe_enact/parameters/armed && echo "armed=$1 at $(uptime_s)" >> /out/enact.txt
+}

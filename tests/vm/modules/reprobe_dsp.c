@@ -16,6 +16,9 @@
  *              callback (reprobe_dsp_fw_cb, run from request_firmware_work_func
  *              in a kworker) sleeps delay_ms and registers the component.
  *   mode=sync  the component is registered inside probe (the control case).
+ *   mode=inline / inline-fw  the sync-provider policy enacted: probe runs the work
+ *              item's body (msleep(delay_ms), register), or request_firmware()
+ *              plus the callback's body, before it returns.
  *
  * Component name = dev_name = "reprobe-dsp" (what a dai_link .platforms/.name
  * matches); the DAI is found by name "reprobe-dsp-dai".
@@ -31,7 +34,7 @@
 
 static char *mode = "work";
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "when to register the component: work|fw|sync (default work)");
+MODULE_PARM_DESC(mode, "when to register the component: work|fw|sync|inline|inline-fw (default work)");
 
 static unsigned int delay_ms = 300;
 module_param(delay_ms, uint, 0444);
@@ -114,6 +117,27 @@ static void reprobe_dsp_fw_cb(const struct firmware *fw, void *context)
 	complete(&dsp->fw_done);
 }
 
+/* mode=inline / inline-fw (the sync-provider policy enacted): the late work runs
+ * inside probe -- the work item's body (msleep(delay_ms), register), or for
+ * inline-fw a synchronous request_firmware() plus the firmware callback's body */
+static int reprobe_dsp_inline(struct reprobe_dsp *dsp, bool fw_first)
+{
+	const struct firmware *fw = NULL;
+	int ret;
+
+	if (fw_first) {
+		ret = request_firmware(&fw, fw_name, dsp->dev);
+		if (ret)
+			return dev_err_probe(dsp->dev, ret, "reprobe: firmware %s not found\n", fw_name);
+		dev_info(dsp->dev, "reprobe: firmware %s loaded in probe (%zu bytes)\n", fw_name, fw->size);
+	}
+	if (delay_ms)
+		msleep(delay_ms);
+	ret = reprobe_dsp_register_component(dsp, fw_first ? "probe, inline firmware" : "probe, inline work");
+	release_firmware(fw);
+	return ret;
+}
+
 static int reprobe_dsp_probe(struct platform_device *pdev)
 {
 	struct reprobe_dsp *dsp;
@@ -127,6 +151,10 @@ static int reprobe_dsp_probe(struct platform_device *pdev)
 	INIT_WORK(&dsp->probe_work, reprobe_dsp_probe_work);
 	platform_set_drvdata(pdev, dsp);
 
+	if (!strcmp(mode, "inline") || !strcmp(mode, "inline-fw")) {
+		dev_info(&pdev->dev, "reprobe: probe mode=%s delay_ms=%u\n", mode, delay_ms);
+		return reprobe_dsp_inline(dsp, !strcmp(mode, "inline-fw"));
+	}
 	if (!strcmp(mode, "sync"))
 		dsp->mode = MODE_SYNC;
 	else if (!strcmp(mode, "fw"))

@@ -15,9 +15,20 @@
  * probe return -EPROBE_DEFER (really_probe returns +517 on 6.1, the device goes
  * on the deferred list with reason "reprobe-machine: card registration
  * failed").  When it binds, ALSA card "reprobe" appears in /proc/asound/cards.
+ *
+ * Optional (defaults keep the behaviour above; used by the enact-* scenarios):
+ *   codec2=NAME   a second dai_link "reprobe-NAME": cpu = snd-soc-dummy-dai,
+ *                 codec = component NAME / DAI "NAME-dai" (e.g. reprobe_amp):
+ *                 the card needs both DAIs; ASoC reports only the first missing one.
+ *   wait_for=DEV  before registering the card, look up the ASoC component of
+ *                 platform device DEV; when it is missing, sleep window_ms (a
+ *                 lookup->defer window) and return -EPROBE_DEFER with the reason
+ *                 "waiting for DEV component", or with wait_msg=1 the free text
+ *                 "DSP firmware not ready" (names no resource).
  */
 #include <linux/module.h>
 #include <linux/platform_device.h>
+#include <linux/delay.h>
 #include <sound/soc.h>
 
 static bool codec = true;
@@ -29,17 +40,56 @@ module_param(driver_first, bool, 0444);
 MODULE_PARM_DESC(driver_first,
 		 "register the machine driver before its device (device_add path) instead of after (driver_register path, default)");
 
+static char *codec2 = "";
+module_param(codec2, charp, 0444);
+MODULE_PARM_DESC(codec2, "second link's codec component (DAI NAME-dai); empty = one link (default)");
+
+static char *wait_for = "";
+module_param(wait_for, charp, 0444);
+MODULE_PARM_DESC(wait_for, "platform device whose ASoC component must exist before card registration");
+
+static unsigned int window_ms;
+module_param(window_ms, uint, 0444);
+MODULE_PARM_DESC(window_ms, "wait_for: sleep between the failed lookup and the deferral (ms, default 0)");
+
+static int wait_msg;
+module_param(wait_msg, int, 0444);
+MODULE_PARM_DESC(wait_msg, "wait_for: 0 = reason names the component, 1 = free text \"DSP firmware not ready\"");
+
+/* does platform device @name exist and have a registered ASoC component? */
+static bool reprobe_component_present(const char *name)
+{
+	struct device *d = bus_find_device_by_name(&platform_bus_type, NULL, name);
+	bool found;
+
+	if (!d)
+		return false;
+	found = snd_soc_lookup_component(d, NULL) != NULL;
+	put_device(d);
+	return found;
+}
+
 static int reprobe_machine_probe(struct platform_device *pdev)
 {
 	struct device *dev = &pdev->dev;
 	struct snd_soc_card *card;
 	struct snd_soc_dai_link *link;
 	struct snd_soc_dai_link_component *dlc;
+	bool two = codec2 && *codec2;
 	int ret;
 
 	card = devm_kzalloc(dev, sizeof(*card), GFP_KERNEL);
-	link = devm_kzalloc(dev, sizeof(*link), GFP_KERNEL);
-	dlc = devm_kcalloc(dev, 3, sizeof(*dlc), GFP_KERNEL);
+
+	if (wait_for && *wait_for && !reprobe_component_present(wait_for)) {
+		if (window_ms)
+			msleep(window_ms);
+		if (wait_msg)
+			return dev_err_probe(dev, -EPROBE_DEFER, "DSP firmware not ready\n");
+		return dev_err_probe(dev, -EPROBE_DEFER, "waiting for %s component\n", wait_for);
+	}
+
+	link = devm_kcalloc(dev, two ? 2 : 1, sizeof(*link), GFP_KERNEL);
+	dlc = devm_kcalloc(dev, two ? 5 : 3, sizeof(*dlc), GFP_KERNEL);
 	if (!card || !link || !dlc)
 		return -ENOMEM;
 
@@ -63,6 +113,23 @@ static int reprobe_machine_probe(struct platform_device *pdev)
 	card->dev = dev;
 	card->dai_link = link;
 	card->num_links = 1;
+
+	if (two) {
+		dlc[3].name = "snd-soc-dummy";		/* cpu */
+		dlc[3].dai_name = "snd-soc-dummy-dai";
+		dlc[4].name = codec2;			/* codec */
+		dlc[4].dai_name = devm_kasprintf(dev, GFP_KERNEL, "%s-dai", codec2);
+		link[1].name = devm_kasprintf(dev, GFP_KERNEL, "reprobe-%s", codec2);
+		if (!dlc[4].dai_name || !link[1].name)
+			return -ENOMEM;
+		link[1].stream_name = link[1].name;
+		link[1].cpus = &dlc[3];
+		link[1].num_cpus = 1;
+		link[1].codecs = &dlc[4];
+		link[1].num_codecs = 1;
+		link[1].no_pcm = 0;
+		card->num_links = 2;
+	}
 
 	ret = devm_snd_soc_register_card(dev, card);
 	if (ret)
