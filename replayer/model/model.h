@@ -49,6 +49,8 @@ struct Action {
   uint32_t arrival = kNone;  // resource_up/down: index into Model::arrivals
   bool async = false;        // driver_register: PROBE_PREFER_ASYNCHRONOUS
   uint32_t event = 0;        // index of the trace event it came from
+  uint64_t start_delay = 0;  // device_add/driver_register: observed gap before its first probe started
+                             // on the same task (the task was preempted; a single-CPU guest shows it)
 };
 
 struct Context {

@@ -3,6 +3,7 @@
 // deferred device waited for is inferred in need_inference.cpp.
 #include <algorithm>
 #include <map>
+#include <tuple>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -218,6 +219,23 @@ class Builder {
     if (c.kind != CtxKind::root && t > c.end_t) c.end_t = t;
   }
 
+  // The gap between a device_add()/driver_register() and the first probe it starts on the same
+  // task, when nothing else of that task comes between: the task was preempted (the replay keeps
+  // the gap, as it keeps work-queue delays). Called before the event's own action is added.
+  void attach_latency(const Event& e, uint32_t ctx) {
+    if (e.tid < 0) return;
+    auto it = pending_attach_.find(e.tid);
+    if (it != pending_attach_.end()) {
+      const auto [actx, aidx, dev, t] = it->second;
+      if (e.kind == EventKind::probe_start && (dev == kNoDev || dev == e.dev) && e.t >= t)
+        m_.contexts[actx].actions[aidx].start_delay = e.t - t;
+      pending_attach_.erase(it);
+    }
+    if (e.kind == EventKind::device_add || e.kind == EventKind::driver_register)
+      pending_attach_[e.tid] = {ctx, static_cast<uint32_t>(m_.contexts[ctx].actions.size()),
+                                e.kind == EventKind::device_add ? e.dev : kNoDev, e.t};
+  }
+
   void spawn(uint32_t parent, uint32_t child, uint64_t spawn_t, uint32_t ev) {
     Action a;
     a.kind = ActionKind::spawn;
@@ -405,6 +423,7 @@ class Builder {
   // NOLINTNEXTLINE(readability-function-size): a dispatch over event kinds; the long cases are their own functions
   void event(uint32_t idx, const Event& e) {
     const uint32_t ctx = current(e);
+    attach_latency(e, ctx);
     switch (e.kind) {
       case EventKind::late_initcall:
         m_.observed.has_late_initcall = true;
@@ -646,6 +665,7 @@ class Builder {
   std::map<uint64_t, uint32_t> open_fw_;
   std::vector<ModReq> module_requests_;
   std::map<DevId, std::vector<StrId>> orphan_reasons_;
+  std::map<int32_t, std::tuple<uint32_t, uint32_t, DevId, uint64_t>> pending_attach_;  // tid -> attach action
 };
 
 }  // namespace

@@ -407,7 +407,7 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
         const uint32_t th = new_thread(false);
         s.threads[th].owner = inst_idx;
         s.threads[th].jobs.push_back(Job{a.dev, kNone, 0});
-        push(QItem::thread_step, s.now, th);
+        push(QItem::thread_step, s.now + a.start_delay, th);
       }
       break;
     }
@@ -437,7 +437,7 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
         if (th == kNone || a.async) {
           th = new_thread(false);
           if (!a.async) s.threads[th].owner = inst_idx;
-          push(QItem::thread_step, s.now, th);
+          push(QItem::thread_step, s.now + (a.async ? 0 : a.start_delay), th);
         }
         s.threads[th].jobs.push_back(Job{dev, drv, 0});
       }

@@ -202,7 +202,7 @@ TEST(PerfettoContent, SofLateComponentShowsReasonsFirmwareAndRetryFlows) {
       tname[{e["pid"], e["tid"]}] = e["args"]["name"];
   ASSERT_EQ(pname.size(), 2u);
   EXPECT_EQ(pname[1], "observed (synthetic capture)");
-  EXPECT_EQ(pname[2], "replay: component-kick — binds at 25.350350 s");
+  EXPECT_EQ(pname[2], "replay: component-kick — binds at 25.350450 s");
   EXPECT_EQ(tname[std::make_pair(int64_t{1}, int64_t{1})], "driver core");
   EXPECT_EQ(tname[std::make_pair(int64_t{1}, int64_t{3})], "skl_hda_dsp_generic (target)");
   bool reason = false, firmware = false;

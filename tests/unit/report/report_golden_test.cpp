@@ -116,10 +116,10 @@ TEST(ReportWhy, SofLateComponentExplainsTheMissedTrigger) {
   auto r = replay(*t, o);
   ASSERT_TRUE(r.ok());
   const std::string md = format_report_markdown(*r, *t, ReportOptions{});
-  EXPECT_NE(md.find("It waits for `dai:Analog CPU DAI` (named by its deferral reason), which appeared at 25.349900 s"),
+  EXPECT_NE(md.find("It waits for `dai:Analog CPU DAI` (named by its deferral reason), which appeared at 25.350000 s"),
             std::string::npos)
       << md;
-  EXPECT_NE(md.find("it arrived 180 ms after the last bind (`ehdaudio0D2` at 25.169800 s), the last trigger before it"),
+  EXPECT_NE(md.find("it arrived 180 ms after the last bind (`ehdaudio0D2` at 25.170000 s), the last trigger before it"),
             std::string::npos)
       << md;
   EXPECT_NE(md.find("so nothing probed afterwards"), std::string::npos) << md;
