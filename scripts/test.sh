@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Quick start 2: install packages, build everything (capture side included), run every test: unit,
 # golden (examples and real captures, imported real logs), CLI, layering and tree rules, formatting,
-# the HTML report in headless chromium, a short libFuzzer run, then the real-kernel VM suite (record in
+# the HTML report in headless chromium, a short libFuzzer run, then the real-kernel VM suite and the enacted counterfactuals (record in
 # a qemu guest running Debian's own kernel -> replay on the host -> compare with what the kernel did;
 # tests/vm/README.md). The VM suite needs root (qemu, the kernel headers): it fails loudly without it.
 set -euo pipefail
@@ -23,3 +23,7 @@ scripts/fuzz.sh 20
 sudo=""
 [ "$(id -u)" = 0 ] || sudo=sudo
 $sudo tests/vm/run-suite.sh build
+# Enacted counterfactuals (issue 12, docs/fidelity.md): record each enact-* scenario under stock,
+# predict every enactable policy from that capture, boot again with the policy enacted in the
+# kernel, compare. A wrong verdict or a non-exact stock replay fails; bind-time misses are reported.
+$sudo tests/vm/run-enacted.sh build --repeat 1 --jobs 2 --fail-on-verdict

@@ -179,7 +179,8 @@ Simulator::Simulator(const Model& model, const Policy& policy, const SimConfig& 
       push(QItem::timeout, *due, ++s.timeout_version);
     }
   if (s.enabled && policy_.kind == PolicyKind::periodic)
-    push(QItem::periodic, static_cast<uint64_t>(policy_.period_ms) * 1'000'000);
+    push(QItem::periodic,
+         config_.periodic_phase_ns ? config_.periodic_phase_ns : static_cast<uint64_t>(policy_.period_ms) * 1'000'000);
   ctx_instance_.assign(m.contexts.size(), kNone);
   for (uint32_t c = 0; c < m.contexts.size(); ++c)
     if (m.contexts[c].kind == CtxKind::root) {
@@ -395,7 +396,9 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
       trigger(TriggerCause::late_initcall);
       late_initcall_continue();
       if (policy_.kind == PolicyKind::periodic)
-        push(QItem::periodic, s.now + static_cast<uint64_t>(policy_.period_ms) * 1'000'000);
+        push(QItem::periodic,
+             s.now + (config_.periodic_phase_ns ? config_.periodic_phase_ns
+                                                : static_cast<uint64_t>(policy_.period_ms) * 1'000'000));
       break;
     case ActionKind::device_add: {
       auto& d = s.devs[a.dev];

@@ -83,6 +83,9 @@ struct SimConfig {
   // every possible need is needed, unknown needs never appear, and a userspace loader task
   // that started after another one ended waited for it (inline provider work delays both).
   bool pessimistic = false;
+  // periodic: when the first tick comes (0: one period after the start). The phase of a real
+  // periodic timer against the trace's events is unknown; the replay samples it (docs/model.md §3).
+  uint64_t periodic_phase_ns = 0;
 };
 
 // A queued simulator event. Ordered by (t, seq); seq is assignment order, so

@@ -237,6 +237,74 @@ Fidelity check_fidelity(const Model& m, const Trace& tr, const SimState& st) {
   return f;
 }
 
+// periodic:N: the phase of the policy's timer against the trace's events is unknown (a real
+// timer ticks on its own clock). The replay samples kPhases phases of both readings: a target
+// bound in every sample binds somewhere in [earliest - N/kPhases, latest + N/kPhases] (the
+// sampling step, both sides); bound in some samples only is undetermined.
+void widen_by_phase(const Model& m, const Policy& p, PolicyVerdict& v, bool doubts) {
+  constexpr uint64_t kPhases = 8;
+  const uint64_t period = static_cast<uint64_t>(p.period_ms) * 1'000'000;
+  if (period == 0 || v.targets.empty()) return;
+  const uint64_t step = period / kPhases;
+  std::vector<SimResult> runs;
+  for (uint64_t k = 1; k < kPhases; ++k)
+    for (int reading = 0; reading < (doubts ? 2 : 1); ++reading) {
+      SimConfig c;
+      c.record_timeline = false;
+      c.pessimistic = reading == 1;
+      c.periodic_phase_ns = k * step;
+      runs.push_back(Simulator(m, p, c).run());
+    }
+  bool any_stranded = false, any_undetermined = false;
+  std::optional<uint64_t> last_lo, last_hi;
+  for (auto& t : v.targets) {
+    bool all_bound = t.verdict == Verdict::bound, none_bound = t.verdict == Verdict::stranded;
+    uint64_t lo = t.bound_at.value_or(UINT64_MAX), hi = t.bound_at_latest.value_or(t.bound_at.value_or(0));
+    for (const auto& r : runs) {
+      const DevState& ds = r.state.devs[t.dev];
+      all_bound = all_bound && ds.bound;
+      none_bound = none_bound && !ds.bound;
+      if (ds.bound) {
+        lo = std::min(lo, ds.bound_at);
+        hi = std::max(hi, ds.bound_at);
+      }
+    }
+    if (all_bound) {
+      t.bound_at = lo > step ? lo - step : 0;
+      t.bound_at_latest = hi + step;
+      t.range_note = fmt::format(
+          "binds between {} and {}: the first tick of the {} ms timer after what it waits for is there, whose phase "
+          "against this trace nothing fixes{}",
+          secs(*t.bound_at), secs(*t.bound_at_latest), p.period_ms,
+          t.range_note.empty() ? std::string() : " (and: " + t.range_note + ")");
+      if (!last_lo || *t.bound_at > *last_lo) last_lo = t.bound_at;
+      if (!last_hi || *t.bound_at_latest > *last_hi) last_hi = t.bound_at_latest;
+    } else if (!none_bound) {
+      if (t.verdict != Verdict::undetermined) {
+        t.verdict = Verdict::undetermined;
+        t.undetermined.push_back(fmt::format("{}: it binds for some phases of the {} ms timer and not for others",
+                                             m.dev_label(t.dev), p.period_ms));
+      }
+    }
+    any_stranded = any_stranded || t.verdict == Verdict::stranded;
+    any_undetermined = any_undetermined || t.verdict == Verdict::undetermined;
+  }
+  v.verdict = any_stranded ? Verdict::stranded : any_undetermined ? Verdict::undetermined : Verdict::bound;
+  if (v.verdict == Verdict::bound) {
+    v.target_bound_at = last_lo;
+    v.target_bound_latest = last_hi;
+  } else {
+    v.target_bound_at.reset();
+    v.target_bound_latest.reset();
+  }
+  v.undetermined.clear();
+  for (const auto& t : v.targets)
+    for (const auto& why : t.undetermined)
+      if (v.undetermined.size() < 20 &&
+          std::find(v.undetermined.begin(), v.undetermined.end(), why) == v.undetermined.end())
+        v.undetermined.push_back(why);
+}
+
 }  // namespace
 
 Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
@@ -336,6 +404,7 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
       latest = Simulator(m, policies[i], pc).run();
     }
     rep.verdicts.push_back(verdict_for(m, policies[i], rep.targets, r, latest ? &*latest : nullptr));
+    if (policies[i].kind == PolicyKind::periodic) widen_by_phase(m, policies[i], rep.verdicts.back(), doubts);
     if (r.state.truncated)
       rep.warnings.push_back(fmt::format("policy {}: simulation stopped after {} steps (runaway triggers?)",
                                          policies[i].spec, r.state.steps));

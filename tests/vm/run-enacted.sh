@@ -3,7 +3,7 @@
 # capture, then make the real kernel do it and compare (issue 12 item 5).
 #
 #   tests/vm/run-enacted.sh BUILDDIR [--repeat N] [--jobs J] [--out DIR] [--update-captures]
-#                           [--no-fail-on-prediction] [SCENARIO...]
+#                           [--no-fail-on-prediction | --fail-on-verdict] [SCENARIO...]
 #
 # SCENARIO: tests/vm/scenarios/enact-*.sh (default: all of them).  Each declares the
 # policies that can be enacted on the real kernel in its header:
@@ -49,6 +49,7 @@ while (($#)); do
 	--out) out=$2; shift 2 ;;
 	--update-captures) update=1; shift ;;
 	--no-fail-on-prediction) nofail=1; shift ;;
+	--fail-on-verdict) nofail=2; shift ;;
 	-h|--help) usage ;;
 	-*) echo "run-enacted.sh: unknown option $1" >&2; exit 2 ;;
 	*) scenarios+=("$(basename "$1" .sh)"); shift ;;
@@ -178,7 +179,8 @@ done
 echo
 echo "== compare (prediction from stock.1 vs the enacted boots)"
 cargs=()
-((nofail)) && cargs+=(--no-fail-on-prediction)
+((nofail == 1)) && cargs+=(--no-fail-on-prediction)
+((nofail == 2)) && cargs+=(--fail-on-verdict)
 "$here/compare-enacted.sh" "$build" "$out/captures" --out "$out/results" "${cargs[@]}" "${scenarios[@]}"
 crc=$?
 ((crc == 2)) && exit 2

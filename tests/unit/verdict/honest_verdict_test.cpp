@@ -245,6 +245,26 @@ TEST(HonestVerdict, SyncProviderSerialisesSequentialLoaders) {
 namespace reprobe {
 namespace {
 
+// periodic:N: nothing fixes the phase of the policy's timer against the trace, so the bind
+// time is a range about one period wide (the first tick after the provider's DAI), not a point.
+TEST(HonestVerdict, PeriodicBindTimeIsARangeOverThePhase) {
+  auto b = base("periodic");
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "prov-a"}, {"bus", "platform"}});
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "machine"}, {"bus", "platform"}});
+  late_provider(b, ms(10), kModA, kWorkA, "prov-a", ms(300), 1);
+  b.at(ms(30), kModM).ev("driver_register", {{"drv", "machine"}, {"bus", "platform"}});
+  b.probe(ms(30.1), ms(31), kModM, "machine", "machine", -517, "ASoC: CPU DAI prov-a-dai not registered", true);
+  const Trace tr = built(b, sec(2));
+  const auto r = run(tr, {"periodic:200"});
+  const auto& v = of(r, "periodic:ms=200");
+  ASSERT_EQ(v.verdict, Verdict::bound);
+  ASSERT_TRUE(v.target_bound_at && v.target_bound_latest);
+  EXPECT_LE(*v.target_bound_at, ms(340)) << "a tick right after the DAI (310 ms)";
+  EXPECT_GE(*v.target_bound_latest, ms(490)) << "a tick almost a period later";
+  EXPECT_LE(*v.target_bound_latest - *v.target_bound_at, ms(200) + ms(60));
+  EXPECT_NE(v.targets[0].range_note.find("200 ms timer"), std::string::npos) << v.targets[0].range_note;
+}
+
 // From a 6.1+ log: the timeout work prints only per pending device. Firing with nothing pending
 // leaves no line, so a log without a timeout line does not disagree with a replay that fires it.
 TEST(HonestVerdict, SilentTimeoutInALogIsNoDisagreement) {
