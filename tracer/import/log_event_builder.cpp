@@ -69,6 +69,7 @@ void LogImporter::Impl::open_attempt(sv name, Dev& d, sv drv, uint64_t t, bool i
   if (!drv.empty() && drv != "unknown") drivers_used.emplace(drv);
   d.bound = false;
   d.bound_event = false;
+  d.failure_ret = 0;
   ++d.attempts;
 }
 
@@ -112,6 +113,9 @@ void LogImporter::Impl::close_attempt(sv name, Dev& d, sv drv_hint, uint64_t t, 
     retry_run_open = false;
     d.bound = true;
     d.bound_drv = drv;
+    d.failed_drv.clear();
+  } else if (oc == ProbeOutcome::failed || oc == ProbeOutcome::rejected) {
+    d.failed_drv = drv;
   }
 }
 
@@ -159,6 +163,7 @@ void LogImporter::Impl::handle(sv text, uint64_t t, bool timed) {
   const Message& m = msg;
   if (m.kind == MsgKind::none) {
     skip_unrecognised(m0);
+    if (!in_oops) note_failure(m0, m, t);
     return;
   }
   if (overlong(m)) return;
@@ -166,6 +171,7 @@ void LogImporter::Impl::handle(sv text, uint64_t t, bool timed) {
     if (in_oops || (m.first == "Call" && m.dev == "Trace")) return count(SkipKind::oops);
     if (!dev_evidence(m)) return count(SkipKind::other_message);
     on_dev_line(m, t);
+    note_failure(m0, m, t);
     return;
   }
   in_oops = false;
@@ -173,6 +179,7 @@ void LogImporter::Impl::handle(sv text, uint64_t t, bool timed) {
   ++stats.recognised_by_kind[std::string(to_string(m.kind))];
   (void)timed;
   on_message(m, t);
+  note_failure(m0, m, t);
 }
 
 void LogImporter::Impl::on_dev_line(const Message& m, uint64_t t) {
@@ -187,9 +194,10 @@ void LogImporter::Impl::on_dev_line(const Message& m, uint64_t t) {
   d.last_drv.assign(m.first);
   if (d.open && d.open_heuristic && t > d.last_t + kSec) {
     // A quiet second after the last probe-time line: the probe succeeded then.
-    at_line_of(d, [&] { close_attempt(m.dev, d, {}, d.last_t, 0, true); });
+    at_line_of(d, [&] { close_attempt(m.dev, d, {}, d.last_t, heuristic_end_ret(d), true); });
   }
-  if (!d.open && !(d.bound && d.bound_drv == m.first)) open_attempt(m.dev, d, m.first, t, true, true);
+  if (!d.open && !(d.bound && d.bound_drv == m.first) && d.failed_drv != m.first)
+    open_attempt(m.dev, d, m.first, t, true, true);
   if (d.open) {
     d.last_t = t;
     d.last_input = cur_input;

@@ -76,6 +76,17 @@ inline std::string guess_bus(sv dev) {
   if (starts(dev, "sdw:")) return "soundwire";
   if (starts(dev, "i2c-")) return "i2c";
   if (starts(dev, "spi")) return "spi";
+  // i2c clients are "%d-%04x" (adapter, 4 hex digits: "1-004d", "2-0020"); USB ports never have
+  // a leading zero or a hex letter ("1-4", "3-10.2").
+  if (const size_t dash = dev.find('-'); dash != sv::npos && dash > 0 && dash < 4 && dev.size() == dash + 5) {
+    bool ok = true, zero_or_letter = dev[dash + 1] == '0';
+    for (size_t i = 0; i < dash; ++i) ok &= dev[i] >= '0' && dev[i] <= '9';
+    for (size_t i = dash + 1; i < dev.size(); ++i) {
+      ok &= hex(dev[i]);
+      zero_or_letter |= dev[i] >= 'a' && dev[i] <= 'f';
+    }
+    if (ok && zero_or_letter) return "i2c";
+  }
   if (!dev.empty() && dev[0] >= '1' && dev[0] <= '9' && dev.find('-') != sv::npos && dev.find('-') < 3) return "usb";
   if (starts(dev, "usb") && dev.size() <= 5) return "usb";
   return "platform";
@@ -152,7 +163,16 @@ struct Dev {
   bool deferred_once = false;
   uint32_t last_input = 0;  // input and line of the last line that showed this device (--explain)
   uint64_t last_line = 0;
+  // A failure line (log_failure_line.h) in the open inferred attempt: it ends failed with this
+  // errno (or -EIO when the line states none) instead of bound (issue 14: no bind after a failure).
+  int64_t failure_ret = 0;
+  // The driver whose probe of this device failed or rejected it: its later lines are not a new
+  // attempt (no bind invented after "rejects match" or "probe ... failed").
+  std::string failed_drv;
 };
+
+// How an inferred attempt that nothing closed ends: bound, or failed after a failure line.
+inline int64_t heuristic_end_ret(const Dev& d) { return d.failure_ret; }
 
 inline ProbeOutcome outcome_of(int64_t ret) {
   if (ret == 0) return ProbeOutcome::bound;
@@ -317,6 +337,13 @@ struct LogImporter::Impl {
   void count(SkipKind k);
 
   void on_dev_line(const Message& m, uint64_t t);
+
+  // Failure lines (log_triage.cpp, docs/import.md "Failure lines"): an `x-dmesg` event of kind
+  // "failure:<class>" with the line's message; a "-517" reason makes the device defer; any other
+  // failure of a sound device's inferred attempt makes it end failed, never bound.
+  void note_failure(sv message, const Message& m, uint64_t t);
+  // A line that cannot continue a hard-wrapped kernel line (trailer, shell prompt, marker).
+  static bool looks_like_trailer(sv m);
 
   // Runs f with events attributed to the last line that showed d (not the current line).
   template <typename F>

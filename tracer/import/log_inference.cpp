@@ -225,7 +225,7 @@ void LogImporter::Impl::close_open() {
   for (const auto& name : names) {
     Dev& d = devs[name];
     // Nothing said the attempt deferred or failed: the driver kept the device.
-    at_line_of(d, [&] { close_attempt(name, d, {}, d.last_t, 0, true); });
+    at_line_of(d, [&] { close_attempt(name, d, {}, d.last_t, heuristic_end_ret(d), true); });
   }
 }
 

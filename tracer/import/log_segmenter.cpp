@@ -142,7 +142,7 @@ void LogImporter::Impl::segment(sv seg, size_t raw_len, bool first_of_line, bool
   const bool prefixed = timed || px.syslog || px.kmsg || px.dmesg_x || px.level >= 0;
   // E-mail hard wrap: an unprefixed line after a long timed line, not itself a dev message.
   if (!prefixed && first_of_line && pend && pend_timed && pend_raw_len >= 50 && any_timed && !px.msg.empty() &&
-      px.msg[0] != ' ' && !is_elision(px.msg)) {
+      px.msg[0] != ' ' && !is_elision(px.msg) && !looks_like_trailer(px.msg)) {
     Message probe;
     parse_message(px.msg, probe);
     if (probe.kind == MsgKind::none) {
@@ -162,6 +162,27 @@ void LogImporter::Impl::segment(sv seg, size_t raw_len, bool first_of_line, bool
   pend_timed = timed;
   pend_raw_len = raw_len;
 }
+
+namespace {
+
+// Lines that are never the rest of a wrapped kernel line: paste trailers and markers
+// ("----- END dmesg -----", "=====", "```"), shell prompts and commands ("$ dmesg", "root@box:~# ",
+// "user@host:~$ "), comment and list markers. They are read as lines of their own (issue 14).
+bool looks_like_trailer_impl(sv m) {
+  static constexpr sv kStarts[] = {"---", "===", "```", "#", "$", "~", ">", "*", "|", "+++", "<<<", "//"};
+  for (sv p : kStarts)
+    if (m.substr(0, p.size()) == p) return true;
+  const size_t at = m.find('@');
+  if (at != sv::npos && at < 40) {
+    const size_t prompt = m.find_first_of("$#", at);
+    if (prompt != sv::npos && m.find(':', at) < prompt) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool LogImporter::Impl::looks_like_trailer(sv m) { return looks_like_trailer_impl(m); }
 
 Result<bool> LogImporter::Impl::feed(sv raw, sv label, uint64_t line_no) {
   ++stats.lines;

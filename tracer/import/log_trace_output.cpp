@@ -14,6 +14,7 @@ nlohmann::ordered_json LogImporter::Impl::event_json(const OutEvent& e) {
     j["kind"] = e.s2;
     if (!e.dev.empty()) j["dev"] = utf8(e.dev);
     if (!e.drv.empty()) j["text"] = utf8(e.drv);
+    if (e.s2.starts_with("failure:") && e.line) j["line"] = e.line;  // reports quote failures by line
     return j;
   }
   j["ev"] = to_string(e.kind);
