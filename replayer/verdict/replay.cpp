@@ -1,7 +1,10 @@
 #include "replayer/verdict/replay.h"
 
+#include "replayer/verdict/target_detection.h"
+
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -307,6 +310,17 @@ void widen_by_phase(const Model& m, const Policy& p, PolicyVerdict& v, bool doub
 
 }  // namespace
 
+// A release newer than the newest kernel profile replays with that profile: say so, naming both.
+static std::optional<std::string> newer_than_profile(const std::string& release, const std::string& profile) {
+  int major = 0, minor = 0, pmajor = 0, pminor = 0;
+  if (std::sscanf(release.c_str(), "%d.%d", &major, &minor) != 2 ||
+      std::sscanf(profile.c_str(), "%d.%d", &pmajor, &pminor) != 2)
+    return std::nullopt;
+  if (major * 1000 + minor <= pmajor * 1000 + pminor || profile != "6.12") return std::nullopt;
+  return fmt::format("kernel {} is newer than the newest kernel profile ({}): replayed with {}", release, profile,
+                     profile);
+}
+
 Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
   ReplayReport rep;
   rep.trace_path = trace.path;
@@ -323,6 +337,7 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
       rep.profile = *p;
     } else if (auto p = profile_for_release(trace.kernel_release)) {
       rep.profile = *p;
+      if (auto w = newer_than_profile(trace.kernel_release, rep.profile.name)) rep.warnings.push_back(*w);
     } else {
       return Error{
           trace.path, 1,
@@ -342,9 +357,10 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
 
   // Targets.
   if (opt.targets.empty()) {
-    for (DevId d = 0; d < m.devices.size(); ++d)
-      if (m.devices[d].card) rep.targets.push_back(d);
-    if (rep.targets.empty() && opt.require_target)
+    DetectedTargets found = detect_targets(m);
+    rep.targets = std::move(found.devices);
+    rep.targets_how = std::move(found.how);
+    if (rep.targets.empty() && opt.require_target && !opt.allow_no_target)
       return Error{trace.path, 0, "no device registered or tried to register a sound card; name one with --target"};
   } else {
     for (const auto& t : opt.targets) {
@@ -404,6 +420,12 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
       latest = Simulator(m, policies[i], pc).run();
     }
     rep.verdicts.push_back(verdict_for(m, policies[i], rep.targets, r, latest ? &*latest : nullptr));
+    if (rep.targets.empty()) {
+      // Nothing to bind (a report on a log without a sound device): say so, never "bound".
+      rep.verdicts.back().verdict = Verdict::undetermined;
+      rep.verdicts.back().target_bound_at.reset();
+      rep.verdicts.back().undetermined = {"no device of the log registered or tried to register a sound card"};
+    }
     if (policies[i].kind == PolicyKind::periodic) widen_by_phase(m, policies[i], rep.verdicts.back(), doubts);
     if (r.state.truncated)
       rep.warnings.push_back(fmt::format("policy {}: simulation stopped after {} steps (runaway triggers?)",

@@ -23,6 +23,7 @@ struct ReplayOptions {
   std::string kernel = "auto";
   std::vector<std::string> targets;  // device labels; empty = card devices
   bool require_target = true;        // false: a trace with no card device replays with no target (export)
+  bool allow_no_target = false;      // report: no target found is not an error (the report triages the log)
   bool keep_timelines = false;       // keep each policy's simulated timeline (PolicyVerdict::timeline);
                                      // without it only the stock run records one (for the explanation)
 };
@@ -81,6 +82,7 @@ struct ReplayReport {
   KernelProfile profile;
   std::optional<int> capture_timeout;  // deferred_probe_timeout= from the header cmdline
   std::vector<DevId> targets;
+  std::string targets_how;  // how the targets were found when no device registered a card (target_detection.h)
   std::vector<PolicyVerdict> verdicts;
   Fidelity fidelity;
   std::vector<TargetStory> stories;  // the stock outcome in plain words, per target (explanation.h)
