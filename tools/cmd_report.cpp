@@ -50,7 +50,8 @@ int cmd_report(const std::vector<std::string>& args) {
   ReplayOptions ro = a.replay_options();
   ro.policies.insert(ro.policies.begin(), "stock");
   ro.all_policies = a.policies().empty() || ro.all_policies;
-  ro.keep_timelines = format == "html";  // the HTML overlays every policy's simulated timeline
+  ro.keep_timelines = format == "html";
+  ro.allow_no_target = true;  // a log without a sound device still gets a report (its failure lines)  // the HTML overlays every policy's simulated timeline
   auto rep = a.replay(*trace, ro);
   if (!rep) return 2;
   const ReportOptions ropts = a.report_options();

@@ -10,6 +10,7 @@
 #include "replayer/model/policy.h"
 #include "replayer/report/report_redaction.h"
 #include "replayer/report/report_sections.h"
+#include "replayer/report/report_triage.h"
 #include "replayer/verdict/report_units.h"
 
 namespace reprobe {
@@ -522,7 +523,9 @@ ReportDocument ReportContent::document(const ReportCaps& caps) const {
   Redactor red = report_redactor(trace_, opts_);
   ReportDocument doc;
   const size_t n = rep.targets.size(), bound = stock_targets_bound(rep);
-  if (n == 1)
+  if (n == 0)
+    doc.title = "reprobe report: no sound card device in this log";
+  else if (n == 1)
     doc.title = bound ? "reprobe report: the card binds" : "reprobe report: the card does not bind";
   else
     doc.title = fmt::format("reprobe report: {} of {} target devices bind", bound, n);
@@ -586,6 +589,7 @@ ReportDocument ReportContent::document(const ReportCaps& caps) const {
   add_devices(doc, rep, *pre_, caps);
   add_machine(doc, rep, trace_, opts_, caps, red);
   add_gaps(doc, rep, trace_, *pre_, caps);
+  add_triage(doc, rep, trace_, caps);
   redact_document(doc, red);
   return doc;
 }
