@@ -128,6 +128,19 @@ grep_err export-bad-target-msg "no such device"
 check replay-no-card 2 "$R" replay "$tmp/nocard.trace"
 grep_err replay-no-card-msg "name one with --target"
 
+# issue 14: two kernels pasted into one log are two boots; --boot N chooses one, past the last is an error
+printf '%s\n' '[    0.000000] Linux version 6.1.0-27-amd64 (debian-kernel@lists.debian.org)' \
+  '[    4.000000] platform first-boot: Added to deferred list' \
+  '[    0.000000] Linux version 6.6.13 (builder@host)' \
+  '[    5.000000] platform second-boot: Added to deferred list' >"$tmp/twokernels.log"
+check import-boot-1 0 "$R" import --boot 1 "$tmp/twokernels.log" -o "$tmp/boot1.trace"
+grep -q '"first-boot"' "$tmp/boot1.trace" && ! grep -q '"second-boot"' "$tmp/boot1.trace"; ok import-boot-1-content $?
+check import-boot-last 0 "$R" import "$tmp/twokernels.log" -o "$tmp/boot2.trace"
+grep -q '"second-boot"' "$tmp/boot2.trace" && ! grep -q '"first-boot"' "$tmp/boot2.trace"; ok import-boot-last-content $?
+grep_err import-boot-last-msg "choose another with --boot N"
+check import-boot-past-last 2 "$R" import --boot 3 "$tmp/twokernels.log" -o "$tmp/boot3.trace"
+grep_err import-boot-past-last-msg "the input holds only 2 boots"
+
 # ---------------------------------------------------------------- issue 15: outputs, inputs, errors, signals
 h="$tmp/h15"; mkdir -p "$h"
 printf '[    1.000000] platform a: Added to deferred list\n[    2.000000] platform b: Added to deferred list\n' >"$h/dmesg.txt"

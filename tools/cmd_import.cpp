@@ -30,7 +30,8 @@ int cmd_import(const std::vector<std::string>& args) {
       "kernel release (6.1.0-27-amd64) or profile (5.10, 6.1, 6.6, 6.12) when the log does not say")(
       "explain", "print on stderr which input line produced which event, and what was skipped by kind")(
       "strict", "fail on a line that looks like driver-core output but does not parse")(
-      "no-redact", "keep serial numbers, MAC addresses and host names found in the log");
+      "no-redact", "keep serial numbers, MAC addresses and host names found in the log")(
+      "boot", po::value<uint64_t>(), "import the Nth boot of the input (1 = the first; default: the last)");
   po::options_description hidden;
   hidden.add_options()("log", po::value(&logs)->composing());
   po::options_description all;
@@ -66,6 +67,13 @@ int cmd_import(const std::vector<std::string>& args) {
   io.kernel = kernel;
   io.strict = vm.count("strict") > 0;
   io.redact = vm.count("no-redact") == 0;
+  if (vm.count("boot")) {
+    io.boot = vm["boot"].as<uint64_t>();
+    if (io.boot == 0) {
+      std::cerr << "reprobe import: --boot: boots are numbered from 1\n";
+      return 2;
+    }
+  }
   const bool explain = vm.count("explain") > 0;
   if (explain)
     io.explain = [](const std::string& where, const std::string& line) { std::cerr << where << ": " << line << "\n"; };
@@ -96,8 +104,16 @@ int cmd_import(const std::vector<std::string>& args) {
   if (st.recognised == 0)
     std::cerr << "reprobe import: warning: no probe-related kernel message found in "
               << fmt::format("{}", fmt::join(logs, " ")) << " (" << st.lines << " lines)\n";
-  if (st.boots > 1)
-    std::cerr << "reprobe import: note: the input holds " << st.boots << " boots; the last one was imported\n";
+  if (io.boot > st.boots) {
+    std::cerr << "reprobe import: --boot " << io.boot << ": the input holds only " << st.boots << " boot"
+              << (st.boots == 1 ? "" : "s") << "\n";
+    return 2;
+  }
+  if (io.boot != 0 && st.boots > 1)
+    std::cerr << "reprobe import: note: boot " << io.boot << " of the input was imported (--boot)\n";
+  else if (st.boots > 1)
+    std::cerr << "reprobe import: note: the input holds " << st.boots
+              << " boots; the last one was imported (choose another with --boot N)\n";
   auto w = write_file_atomically(output, [&](std::ostream& os) { os << text.str(); });
   if (!w) {
     std::cerr << "reprobe import: " << w.error().str() << "\n";

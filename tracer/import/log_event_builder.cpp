@@ -148,6 +148,8 @@ bool LogImporter::Impl::dev_evidence(const Message& m) const {
 void LogImporter::Impl::handle(sv text, uint64_t t, bool timed) {
   ++stats.messages;
   ++messages_in_boot;
+  if (!timed)  // an untimed paste indented as a code block ("    sof-audio-pci 0000:00:1f.3: ...")
+    while (!text.empty() && (text[0] == ' ' || text[0] == '\t')) text.remove_prefix(1);
   bool dyn = false;
   sv m0 = strip_dyndbg_prefix(text, dyn);
   parse_message(m0, msg);
@@ -196,8 +198,11 @@ void LogImporter::Impl::on_dev_line(const Message& m, uint64_t t) {
     // A quiet second after the last probe-time line: the probe succeeded then.
     at_line_of(d, [&] { close_attempt(m.dev, d, {}, d.last_t, heuristic_end_ret(d), true); });
   }
-  if (!d.open && !(d.bound && d.bound_drv == m.first) && d.failed_drv != m.first)
+  if (!d.open && !(d.bound && d.bound_drv == m.first) && d.failed_drv != m.first) {
+    // Printing again after its deferral: the kernel retried it, so a trigger happened (unprinted).
+    if (d.has_close && d.last_close_deferred) infer_retry_trigger(d, t);
     open_attempt(m.dev, d, m.first, t, true, true);
+  }
   if (d.open) {
     d.last_t = t;
     d.last_input = cur_input;
@@ -483,15 +488,21 @@ bool LogImporter::Impl::on_sound_message(const Message& m, uint64_t t) {
       if (defer && d.open) deferring(m.dev, d, m.first, t);
       break;
     }
-    case MsgKind::asoc_mapping_ok:
-      dev(m.dev);
+    case MsgKind::asoc_mapping_ok: {
+      // snd_soc_bind_card() prints it: the device's probe is binding its card (inferred attempt).
+      Dev& d = dev(m.dev);
+      if (!d.open && !d.bound && d.failed_drv.empty() && !m.first.empty() && !is_bus(m.first) && !is_class(m.first))
+        open_attempt(m.dev, d, m.first, t, true, true);
       ext(t, "asoc_mapping_ok", m.dev, m.text);
       break;
+    }
     case MsgKind::card_input: {
       const std::string key = fmt::format("{}#{}", m.dev, m.index);
       if (cards.count(key)) break;
       cards.insert(key);
-      dev(m.dev);
+      Dev& d = dev(m.dev);
+      // A card registers from its device's probe: a device never seen probing is (inferred attempt).
+      if (!d.open && !d.bound && d.failed_drv.empty()) open_attempt(m.dev, d, driver_for(d, {}), t, true, true);
       OutEvent& e = add(EventKind::snd_card_register, t, true);
       e.dev = std::string(m.dev);
       e.num = m.index;
@@ -527,6 +538,7 @@ bool LogImporter::Impl::on_machine_message(const Message& m, uint64_t t) {
     }
     case MsgKind::kernel_version:
       if (messages_in_boot > 1 && (!buf.empty() || stats.events > 0)) boot_boundary();
+      if (chosen_boot_done) break;  // the first line of a boot after the one --boot chose
       release = std::string(m.text);
       break;
     case MsgKind::command_line:

@@ -66,6 +66,9 @@ bool says_failure(sv t) {
       case 'g':
         if (at(t, i, "giving up")) return true;
         break;
+      case 'r':
+        if (at(t, i, "response: ffffffff")) return true;  // HDA codec probe: no answer on the link
+        break;
       case '-':
         if (at(t, i, "-517") || at(t, i, "-eprobe_defer")) return true;
         break;
@@ -88,10 +91,11 @@ FailureClass sound_class(sv t) {
       has(t, "rom_status") || has(t, "probe_work failed") || has(t, "dsp is not enabled") ||
       has(t, "failed to load dsp firmware") || has(t, "dsp init failed") || has(t, "fw boot"))
     return FailureClass::dsp_boot;
-  if (has(t, "machine info") || has(t, "machine driver") || has(t, "i915 and hdmi codec")) return FailureClass::machine_driver;
+  if (has(t, "machine info") || has(t, "machine driver") || has(t, "i915 and hdmi codec"))
+    return FailureClass::machine_driver;
   if (has(t, "soundwire") || has(t, "sdw") || has(t, "link failed to connect") || has(t, "probe not complete"))
     return FailureClass::soundwire;
-  if (has(t, "codec") && (has(t, "probe") || has(t, "reset"))) return FailureClass::codec_probe;
+  if (has(t, "codec") && (has(t, "probe") || has(t, "reset") || has(t, "ffffffff"))) return FailureClass::codec_probe;
   if (has(t, "failed to issue reset")) return FailureClass::codec_probe;
   if (has(t, "register_card") || has(t, "register card") || has(t, "instantiate card") || has(t, "create pcm") ||
       has(t, "register soundcard"))
@@ -141,13 +145,14 @@ std::string_view to_string(FailureClass c) {
 }
 
 bool is_sound_name(sv n) {
-  static constexpr std::array<sv, 17> kParts = {"sof", "snd", "hda", "sound", "audio", "sdw", "soundwire", "asoc",
-                                                "codec", "skl", "sst", "avs", "acp", "dai", "i2s", "sai", "ssp"};
+  // ("acp" alone would match "acpi"; AMD's ACP drivers are snd_acp_*, snd_sof_amd_*.)
+  static constexpr std::array<sv, 16> kParts = {"sof",   "snd", "hda", "sound", "audio", "sdw", "soundwire", "asoc",
+                                                "codec", "skl", "sst", "avs",   "dai",   "i2s", "sai",       "ssp"};
   for (sv p : kParts)
     if (has(n, p)) return true;
   // Codec drivers and devices: a known prefix followed by a digit (wm8731, rt711, pcm512x, tlv320aic32x4).
-  static constexpr std::array<sv, 16> kCodecs = {"wm",  "rt",  "es",   "cs",  "max", "tlv", "pcm", "sgtl",
-                                                 "tas", "da7", "nau",  "ak4", "adau", "ssm", "aic", "alc"};
+  static constexpr std::array<sv, 16> kCodecs = {"wm",  "rt",  "es",  "cs",  "max",  "tlv", "pcm", "sgtl",
+                                                 "tas", "da7", "nau", "ak4", "adau", "ssm", "aic", "alc"};
   for (sv p : kCodecs)
     if (starts(n, p) && n.size() > p.size() && digit(n[p.size()])) return true;
   return false;

@@ -32,6 +32,8 @@ std::string_view to_string(SkipKind k) {
       return "driver-core (unparsed)";
     case SkipKind::earlier_boot:
       return "earlier boot";
+    case SkipKind::later_boot:
+      return "later boot (--boot)";
     case SkipKind::count_:
       break;
   }

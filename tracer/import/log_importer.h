@@ -43,6 +43,7 @@ enum class SkipKind : uint8_t {
   journal_marker,        // "-- Boot ... --", "-- Logs begin at ... --", "-- Reboot --"
   driver_core_unparsed,  // looks like drivers/base output but does not parse (--strict fails)
   earlier_boot,          // lines of an earlier boot in the same input (only the last boot is imported)
+  later_boot,            // lines after the boot chosen with --boot N
   count_,
 };
 std::string_view to_string(SkipKind k);
@@ -52,6 +53,7 @@ struct ImportOptions {
   std::string kernel;            // --kernel: a release (6.1.0-27-amd64) or a profile (5.10, 6.1, 6.6, 6.12)
   bool strict = false;           // fail on driver-core lines that do not parse
   bool redact = true;
+  uint64_t boot = 0;  // --boot N: import the Nth boot of the input (1 = the first); 0: the last
   // Distinct devices of one boot held in memory (~1.2 KB each while the boot is imported);
   // more fail the import (docs/import.md, "Limits").
   uint64_t max_devices = 1000000;

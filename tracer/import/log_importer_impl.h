@@ -376,6 +376,7 @@ struct LogImporter::Impl {
 
   // A new boot starts: everything before it is dropped (only the last boot is imported).
   void boot_boundary();
+  bool chosen_boot_done = false;  // --boot N: boot N is complete, later lines are skipped
 
   // ---------- lines ----------
   uint64_t time_of(const LinePrefix& p, bool& timed);

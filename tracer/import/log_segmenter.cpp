@@ -56,7 +56,12 @@ void LogImporter::Impl::count(SkipKind k) {
 
 void LogImporter::Impl::boot_boundary() {
   if (buf.empty() && devs.empty()) return;
-  if (stats.events > 0) return;  // live capture: already written, keep going
+  if (stats.events > 0) return;                    // live capture: already written, keep going
+  if (opt.boot != 0 && stats.boots >= opt.boot) {  // --boot N: boot N is complete, keep it
+    if (!chosen_boot_done) ++stats.boots;
+    chosen_boot_done = true;
+    return;
+  }
   ++stats.boots;
   stats.skipped[static_cast<size_t>(SkipKind::earlier_boot)] += messages_in_boot;
   messages_in_boot = 0;
@@ -130,6 +135,7 @@ void LogImporter::Impl::segment(sv seg, size_t raw_len, bool first_of_line, bool
       if (last_t - t > 30 * kSec && starts(px.msg, "Linux version ")) {
         flush_pending();
         boot_boundary();
+        if (chosen_boot_done) return count(SkipKind::later_boot);
       } else {
         ++stats.backwards;
         t = last_t;
@@ -154,6 +160,7 @@ void LogImporter::Impl::segment(sv seg, size_t raw_len, bool first_of_line, bool
     }
   }
   flush_pending();
+  if (chosen_boot_done) return count(SkipKind::later_boot);  // the pending line started the next boot
   pend = true;
   pend_kmsg = px.kmsg;
   pend_dict = false;
@@ -186,6 +193,10 @@ bool LogImporter::Impl::looks_like_trailer(sv m) { return looks_like_trailer_imp
 
 Result<bool> LogImporter::Impl::feed(sv raw, sv label, uint64_t line_no) {
   ++stats.lines;
+  if (chosen_boot_done) {
+    count(SkipKind::later_boot);
+    return true;
+  }
   if (labels.empty() || labels.back() != label) {
     labels.emplace_back(label);
     cur_input = static_cast<uint32_t>(labels.size() - 1);

@@ -60,10 +60,15 @@ void LogImporter::Impl::note_failure(sv message, const Message& m, uint64_t t) {
       break;
   }
   if (f.cls == FailureClass::none) return;
+  // The pending line as the kernel printed it, without what follows in a pasted page.
+  std::string pending;
+  if (m.kind == MsgKind::pending)
+    pending = m.text.empty() ? "deferred probe pending" : "deferred probe pending: " + std::string(m.text);
+  const sv said = m.kind == MsgKind::pending ? sv(pending) : text;
   // Only the message map's own kinds name the device of a non-device line ("probe of X failed").
   const sv named = !m.dev.empty() ? m.dev : devname;
   if (!named.empty()) dev(named);
-  ext(t, "failure:" + std::string(to_string(f.cls)), named, text);
+  ext(t, "failure:" + std::string(to_string(f.cls)), named, said);
   if (!device_line || is_bus(first) || is_class(first)) return;
   Dev& d = dev(devname);
   if (f.cls == FailureClass::deferral) {
