@@ -51,7 +51,8 @@ int cmd_report(const std::vector<std::string>& args) {
   ro.policies.insert(ro.policies.begin(), "stock");
   ro.all_policies = a.policies().empty() || ro.all_policies;
   ro.keep_timelines = format == "html";
-  ro.allow_no_target = true;  // a log without a sound device still gets a report (its failure lines)  // the HTML overlays every policy's simulated timeline
+  ro.allow_no_target = true;  // a log without a sound device still gets a report (its failure lines)  // the HTML
+                              // overlays every policy's simulated timeline
   auto rep = a.replay(*trace, ro);
   if (!rep) return 2;
   const ReportOptions ropts = a.report_options();

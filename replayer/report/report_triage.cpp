@@ -23,12 +23,12 @@ struct FailureSeen {
   size_t order = 0;
 };
 
-// Hard failures first, deferrals and other errors last.
+// Causes before their consequences (a missing file or a dead controller before the DSP boot or
+// probe-work failure it causes), deferrals and other errors last.
 int rank(const std::string& kind) {
   static constexpr std::array<std::string_view, 13> kOrder = {
-      "firmware-missing", "topology",      "dsp-boot",     "hda-controller", "machine-driver",
-      "soundwire",        "codec-probe",   "card-register", "probe-failed",  "rejects-match",
-      "resource",         "deferral",      "other-error"};
+      "firmware-missing", "topology", "hda-controller", "codec-probe",   "soundwire", "machine-driver", "dsp-boot",
+      "card-register",    "resource", "probe-failed",   "rejects-match", "deferral",  "other-error"};
   for (size_t i = 0; i < kOrder.size(); ++i)
     if (kOrder[i] == kind) return static_cast<int>(i);
   return static_cast<int>(kOrder.size());
@@ -113,14 +113,12 @@ std::string errno_with_name(int64_t err) {
     int64_t v;
     const char* name;
   };
-  static constexpr std::array<E, 22> kNames = {{{-1, "EPERM"},      {-2, "ENOENT"},    {-5, "EIO"},
-                                                {-6, "ENXIO"},      {-11, "EAGAIN"},   {-12, "ENOMEM"},
-                                                {-16, "EBUSY"},     {-19, "ENODEV"},   {-22, "EINVAL"},
-                                                {-28, "ENOSPC"},    {-32, "EPIPE"},    {-38, "ENOSYS"},
-                                                {-61, "ENODATA"},   {-71, "EPROTO"},   {-75, "EOVERFLOW"},
-                                                {-95, "EOPNOTSUPP"}, {-110, "ETIMEDOUT"}, {-121, "EREMOTEIO"},
-                                                {-517, "EPROBE_DEFER"}, {-524, "ENOTSUPP"}, {-14, "EFAULT"},
-                                                {-17, "EEXIST"}}};
+  static constexpr std::array<E, 22> kNames = {
+      {{-1, "EPERM"},       {-2, "ENOENT"},      {-5, "EIO"},         {-6, "ENXIO"},          {-11, "EAGAIN"},
+       {-12, "ENOMEM"},     {-16, "EBUSY"},      {-19, "ENODEV"},     {-22, "EINVAL"},        {-28, "ENOSPC"},
+       {-32, "EPIPE"},      {-38, "ENOSYS"},     {-61, "ENODATA"},    {-71, "EPROTO"},        {-75, "EOVERFLOW"},
+       {-95, "EOPNOTSUPP"}, {-110, "ETIMEDOUT"}, {-121, "EREMOTEIO"}, {-517, "EPROBE_DEFER"}, {-524, "ENOTSUPP"},
+       {-14, "EFAULT"},     {-17, "EEXIST"}}};
   for (const auto& e : kNames)
     if (e.v == err) return fmt::format("{} ({})", err, e.name);
   return fmt::format("{}", err);
@@ -134,12 +132,12 @@ void add_triage(ReportDocument& doc, const ReplayReport& rep, const Trace& tr, c
   s.title = "Triage";
   if (!rep.targets_how.empty()) s.paragraph(Line(rep.targets_how + "."));
   if (rep.targets.empty())
-    s.paragraph("No device of this log registered or tried to register a sound card, and none of its lines names a "
-                "sound device that deferred or failed; name one with --target to replay it.");
+    s.paragraph(
+        "No device of this log registered or tried to register a sound card, and none of its lines names a "
+        "sound device that deferred or failed; name one with --target to replay it.");
   const bool bound = !rep.targets.empty() && stock_targets_bound(rep) == rep.targets.size();
-  const auto hard = std::find_if(failures.begin(), failures.end(), [](const FailureSeen& f) {
-    return f.kind != "deferral" && f.kind != "other-error";
-  });
+  const auto hard = std::find_if(failures.begin(), failures.end(),
+                                 [](const FailureSeen& f) { return f.kind != "deferral" && f.kind != "other-error"; });
   if (!bound && hard != failures.end() && !any_target_deferred(rep)) {
     Line l("No deferral explains the missing card: the log shows a ");
     l.add(failure_line(*hard, untimed, caps.verbatim_chars));
@@ -147,15 +145,17 @@ void add_triage(ReportDocument& doc, const ReplayReport& rep, const Trace& tr, c
     doc.lead.push_back(l);
   }
   if (untimed)
-    s.paragraph("The log has no timestamps: events are replayed in line order and this report gives line numbers, "
-                "not times.");
+    s.paragraph(
+        "The log has no timestamps: events are replayed in line order and this report gives line numbers, "
+        "not times.");
   if (!failures.empty()) {
     s.paragraph(fmt::format("What the log says failed ({}, most severe kind first):",
                             count_of(failures.size(), "distinct line", "distinct lines")));
     std::vector<Line> items;
     for (size_t i = 0; i < failures.size() && i < caps.list_items; ++i)
       items.push_back(failure_line(failures[i], untimed, caps.verbatim_chars));
-    if (failures.size() > caps.list_items) items.emplace_back(fmt::format("and {} more (cut)", failures.size() - caps.list_items));
+    if (failures.size() > caps.list_items)
+      items.emplace_back(fmt::format("and {} more (cut)", failures.size() - caps.list_items));
     s.bullets(std::move(items));
   } else {
     s.paragraph("No line of the log says that a sound device failed.");

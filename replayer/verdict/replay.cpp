@@ -310,6 +310,23 @@ void widen_by_phase(const Model& m, const Policy& p, PolicyVerdict& v, bool doub
 
 }  // namespace
 
+// Targets with a card failure (card_failure_of) are stranded whatever the replay says.
+static void unbind_failed_cards(PolicyVerdict& v, const std::vector<std::pair<DevId, std::string>>& failed) {
+  if (failed.empty()) return;
+  for (auto& t : v.targets)
+    for (const auto& f : failed)
+      if (t.dev == f.first && t.verdict != Verdict::stranded) {
+        t.verdict = Verdict::stranded;
+        t.bound_at.reset();
+        t.bound_at_latest.reset();
+        t.undetermined.clear();
+      }
+  if (v.targets.empty()) return;
+  v.verdict = Verdict::stranded;
+  v.target_bound_at.reset();
+  v.target_bound_latest.reset();
+}
+
 // A release newer than the newest kernel profile replays with that profile: say so, naming both.
 static std::optional<std::string> newer_than_profile(const std::string& release, const std::string& profile) {
   int major = 0, minor = 0, pmajor = 0, pminor = 0;
@@ -354,11 +371,13 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
 
   rep.model = build_model(trace);
   const Model& m = rep.model;
+  std::vector<DevId> controllers_without_card;
 
   // Targets.
   if (opt.targets.empty()) {
     DetectedTargets found = detect_targets(m);
     rep.targets = std::move(found.devices);
+    controllers_without_card = std::move(found.controllers);
     rep.targets_how = std::move(found.how);
     if (rep.targets.empty() && opt.require_target && !opt.allow_no_target)
       return Error{trace.path, 0, "no device registered or tried to register a sound card; name one with --target"};
@@ -435,8 +454,24 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
     else if (opt.keep_timelines)
       rep.verdicts.back().timeline = std::move(r.state.timeline);
   }
+  // A target whose probe returned but whose log then shows a failure that leaves it without a
+  // card (SOF probe work, DSP boot, firmware/topology) is not bound under any policy.
+  std::vector<std::pair<DevId, std::string>> card_failures;
+  for (DevId d : rep.targets)
+    if (auto why = card_failure_of(m, d); !why.empty())
+      card_failures.emplace_back(d, "after its probe the log shows \"" + why + "\"");
+    else if (std::find(controllers_without_card.begin(), controllers_without_card.end(), d) !=
+             controllers_without_card.end())
+      card_failures.emplace_back(d, "the log shows no card registration (no device registered a sound card)");
+  for (auto& v : rep.verdicts) unbind_failed_cards(v, card_failures);
   // The explanation names the other policies that would bind a target: it comes after every run.
   rep.stories = explain_stock_outcome(rep, stock_final, policies.front(), SIZE_MAX);
+  for (auto& story : rep.stories)
+    for (const auto& [d, why] : card_failures)
+      if (story.dev == d) {
+        story.bound = false;
+        story.lines.push_back(Line("Its card never appears: " + why + "."));
+      }
   for (const auto& story : rep.stories)
     for (const auto& line : story.lines) rep.why.push_back(line.plain());
   if (opt.keep_timelines) rep.verdicts.front().timeline = std::move(stock_final.timeline);

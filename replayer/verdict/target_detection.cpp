@@ -39,6 +39,20 @@ bool controller_driver(std::string_view drv) {
          has(drv, "snd_soc_avs") || has(drv, "hda-intel") || has(drv, "sst-acpi");
 }
 
+// A sound device by its name or by a driver that probed it ("1-0018" probed by tlv320aic32x4).
+bool sound_device(const Model& m, DevId d) {
+  if (looks_like_sound(m.trace->dev_name(d))) return true;
+  for (uint32_t b : m.devices[d].bindings)
+    if (looks_like_sound(m.trace->str(m.bindings[b].drv))) return true;
+  return false;
+}
+
+bool controller(const Model& m, DevId d) {
+  for (uint32_t b : m.devices[d].bindings)
+    if (controller_driver(m.trace->str(m.bindings[b].drv))) return true;
+  return false;
+}
+
 // Devices named by the importer's `x-dmesg` events whose kind passes `want` (docs/import.md).
 template <typename Want>
 std::vector<DevId> devices_of_extensions(const Model& m, const char* marker, Want want) {
@@ -51,7 +65,7 @@ std::vector<DevId> devices_of_extensions(const Model& m, const char* marker, Wan
     if (j.is_discarded() || !j.contains("dev") || !j["dev"].is_string()) continue;
     if (!want(j.value("kind", ""))) continue;
     const auto d = tr.find_device(j["dev"].get<std::string>());
-    if (!d || !looks_like_sound(tr.dev_name(*d))) continue;
+    if (!d || !sound_device(m, *d)) continue;
     if (seen.insert(*d).second) out.push_back(*d);
   }
   return out;
@@ -70,12 +84,28 @@ std::vector<DevId> devices_binding_links(const Model& m) {
 
 }  // namespace
 
+std::string card_failure_of(const Model& m, DevId dev) {
+  const Trace& tr = *m.trace;
+  const std::string name(tr.dev_name(dev));
+  for (const auto& raw : tr.extensions) {
+    if (raw.find("\"failure:") == std::string::npos || raw.find(name) == std::string::npos) continue;
+    const auto j = nlohmann::json::parse(raw, nullptr, false);
+    if (j.is_discarded() || j.value("dev", "") != name) continue;
+    const std::string kind = j.value("kind", "");
+    if (!kind.starts_with("failure:") || kind == "failure:other-error" || kind == "failure:deferral" ||
+        kind == "failure:resource")
+      continue;
+    return j.value("text", "");
+  }
+  return {};
+}
+
 bool looks_like_sound(std::string_view n) {
-  static constexpr std::array<std::string_view, 14> kParts = {"sof", "snd", "hda", "sound", "audio", "sdw", "asoc",
-                                                              "codec", "skl", "sst", "avs", "acp", "i2s", "sai"};
+  static constexpr std::array<std::string_view, 13> kParts = {"sof",   "snd", "hda", "sound", "audio", "sdw", "asoc",
+                                                              "codec", "skl", "sst", "avs",   "i2s",   "sai"};
   for (auto p : kParts)
     if (has(n, p)) return true;
-  static constexpr std::array<std::string_view, 12> kCodecs = {"wm", "rt", "es", "cs", "max", "tlv",
+  static constexpr std::array<std::string_view, 12> kCodecs = {"wm",  "rt",   "es",  "cs",  "max", "tlv",
                                                                "pcm", "sgtl", "tas", "da7", "nau", "aic"};
   for (auto p : kCodecs)
     if (n.starts_with(p) && n.size() > p.size() && digit(n[p.size()])) return true;
@@ -90,24 +120,27 @@ DetectedTargets detect_targets(const Model& m) {
   t.devices = devices_binding_links(m);
   for (DevId d = 0; d < m.devices.size(); ++d) {
     if (std::find(t.devices.begin(), t.devices.end(), d) != t.devices.end()) continue;
-    bool controller = false;
-    for (uint32_t b : m.devices[d].bindings) controller = controller || controller_driver(m.trace->str(m.bindings[b].drv));
-    if (machine_device(m.trace->dev_name(d)) || controller) t.devices.push_back(d);
+    if (machine_device(m.trace->dev_name(d))) {
+      t.devices.push_back(d);
+    } else if (controller(m, d)) {
+      t.devices.push_back(d);
+      t.controllers.push_back(d);
+    }
   }
   if (!t.devices.empty()) {
-    t.how = "no device registered a sound card: the targets are the ASoC machine devices and HDA/SOF controllers "
-            "the log names";
+    t.how =
+        "No device registered a sound card: the targets are the ASoC machine devices and HDA/SOF controllers "
+        "the log names";
     return t;
   }
   t.devices = devices_with_failures(m);
   if (!t.devices.empty()) {
-    t.how = "no device registered a sound card: the targets are the sound devices whose failure the log shows";
+    t.how = "No device registered a sound card: the targets are the sound devices whose failure the log shows";
     return t;
   }
   for (DevId d = 0; d < m.devices.size(); ++d)
     if (m.devices[d].observed_deferrals > 0 || m.devices[d].deferred_at_start) t.devices.push_back(d);
-  if (!t.devices.empty())
-    t.how = "no sound device in this log: the targets are the devices that deferred their probe";
+  if (!t.devices.empty()) t.how = "No sound device in this log: the targets are the devices that deferred their probe";
   return t;
 }
 

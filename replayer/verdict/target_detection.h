@@ -14,9 +14,18 @@ namespace reprobe {
 struct DetectedTargets {
   std::vector<DevId> devices;
   std::string how;  // in words: which rule found them ("" for card devices, the usual case)
+  // Of `devices`, the HDA/SOF controllers found by their driver: no device of the log registered
+  // a card, so a controller's card is not there in this log whatever its probe returned.
+  std::vector<DevId> controllers;
 };
 
 DetectedTargets detect_targets(const Model& m);
+
+// The first failure line (import.md, "Failure lines") the log shows for `dev` that leaves it
+// without a card: any class but deferrals and other errors. A device whose probe returned
+// (bound) and then printed such a line (SOF's probe work, a DSP that does not boot) has no card:
+// the replay counts it as not bound (issue 14, "no inventions"). Empty when there is none.
+std::string card_failure_of(const Model& m, DevId dev);
 
 // A sound device or driver by its name (machine devices, SOF/HDA/ASoC drivers and devices,
 // codec drivers such as wm8731 or rt711).

@@ -52,7 +52,17 @@ ReplayReport replay_stock(const Trace& tr) {
   return rep ? std::move(*rep) : ReplayReport{};
 }
 
-std::string report_text(const ReplayReport& rep, const Trace& tr) { return format_report_text(rep, tr, ReportOptions{}); }
+// The text report with every run of blanks and newlines as one space (it wraps long lines).
+std::string report_text(const ReplayReport& rep, const Trace& tr) {
+  const std::string text = format_report_text(rep, tr, ReportOptions{});
+  std::string out;
+  for (char c : text) {
+    const bool blank = c == ' ' || c == '\n';
+    if (blank && !out.empty() && out.back() == ' ') continue;
+    out.push_back(blank ? ' ' : c);
+  }
+  return out;
+}
 
 bool has_event(const std::string& trace_text, const std::string& a, const std::string& b = "") {
   std::istringstream is(trace_text);
@@ -62,10 +72,13 @@ bool has_event(const std::string& trace_text, const std::string& a, const std::s
 }
 
 TEST(FailureLine, Classes) {
-  EXPECT_EQ(classify_failure_line("sof-audio-pci", "0000:00:1f.3", "Direct firmware load for intel/sof/sof-cfl.ri failed with error -2").cls,
+  EXPECT_EQ(classify_failure_line("sof-audio-pci", "0000:00:1f.3",
+                                  "Direct firmware load for intel/sof/sof-cfl.ri failed with error -2")
+                .cls,
             FailureClass::firmware_missing);
-  EXPECT_EQ(classify_failure_line("sof-audio-pci", "0000:00:1f.3", "error: failed to reset HDA controller gctl 0x1").cls,
-            FailureClass::hda_controller);
+  EXPECT_EQ(
+      classify_failure_line("sof-audio-pci", "0000:00:1f.3", "error: failed to reset HDA controller gctl 0x1").cls,
+      FailureClass::hda_controller);
   EXPECT_EQ(classify_failure_line("snd_sof_amd_acp70", "0000:c4:00.5", "Firmware boot failure due to timeout").cls,
             FailureClass::dsp_boot);
   auto supply = classify_failure_line("pcm512x", "1-004d", "Failed to get supply 'AVDD': -517");
