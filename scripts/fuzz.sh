@@ -4,12 +4,15 @@
 # Targets: import_fuzz (the kernel-log importer), trace_reader_fuzz (the trace reader and the
 # canonical writer), report_fuzz (replay + every report format on generated traces).
 # usage: scripts/fuzz.sh [SECONDS] [TARGET]   (default 60 s per target, every target; scripts/test.sh runs
-# them briefly). Needs clang and libclang-rt-14-dev (scripts/install-deps.sh --test). A crash fails
+# them briefly). RUNS=N runs each target for N executions instead (the long local runs of
+# docs/benchmarks.md, "Fuzzing"; start it with `nice`). Needs clang and libclang-rt-14-dev (scripts/install-deps.sh --test). A crash fails
 # the script and leaves the input in build-fuzz/crash-*.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-60}"
 only="${2:-}"
+limit=(-max_total_time="$secs") what="${secs}s"
+[ -z "${RUNS:-}" ] || { limit=(-runs="$RUNS"); what="$RUNS runs"; }
 out=build-fuzz
 command -v clang++ >/dev/null || { echo "fuzz: clang++ not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
 if [ ! -f "$out/build.ninja" ]; then
@@ -29,14 +32,14 @@ run() {  # NAME SEED_FILE...
   mkdir -p "$out/corpus-$name"
   cp -n "$@" "$out/corpus-$name/" 2>/dev/null || true
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    "$out/tests/fuzz/$name" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+    "$out/tests/fuzz/$name" "${limit[@]}" -print_final_stats=1 -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$out/" "$out/corpus-$name" > "$out/$name.log" 2>&1 ||
     { tail -40 "$out/$name.log" >&2; echo "fuzz: $name FAILED (crash input in $out/crash-*)" >&2; exit 1; }
   tail -2 "$out/$name.log"
   # libFuzzer's last status line: "#RUNS ... exec/s: N"; its final report: "Done N runs in S second(s)".
   local done_line
   done_line=$(grep -E '^Done [0-9]+ runs' "$out/$name.log" | tail -1 || true)
-  echo "fuzz: $name ${secs}s without a crash${done_line:+ ($done_line)}"
+  echo "fuzz: $name $what without a crash${done_line:+ ($done_line)}"
 }
 run import_fuzz tests/fuzz/corpus/* tests/data/import/*.log
 run trace_reader_fuzz tests/fuzz/corpus-trace_reader_fuzz/*

@@ -5,13 +5,13 @@
 #   scripts/install-deps.sh --full    + the capture side (clang for BPF, bpftool, libbpf, libudev, alsa)
 #   scripts/install-deps.sh --test    + everything the tests need (googletest, Google Benchmark,
 #                                      clang-format/-tidy, the libFuzzer runtime, chromium + node
-#                                      for the HTML report test, jq)
+#                                      for the HTML report test, jq, strace for the CLI signal test)
 set -euo pipefail
 level="${1:-replay}"
 replay=(meson ninja-build g++ pkg-config libboost-program-options-dev nlohmann-json3-dev libsimdjson-dev
         libfmt-dev zlib1g-dev liblzma-dev libzstd-dev)
 capture=(clang llvm bpftool libbpf-dev libelf-dev libudev-dev libasound2-dev)
-testing=(libgtest-dev libgmock-dev libbenchmark-dev jq time clang-format clang-tidy libclang-rt-14-dev ccache
+testing=(libgtest-dev libgmock-dev libbenchmark-dev jq time strace clang-format clang-tidy libclang-rt-14-dev ccache
          chromium)  # chromium: tests/browser (HTML report); also needs node >= 18 (below)
 case "$level" in
   replay | --replay) pkgs=("${replay[@]}") ;;

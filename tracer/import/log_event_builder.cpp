@@ -31,11 +31,13 @@ void LogImporter::Impl::ext(uint64_t t, sv kind, sv dev, sv text) {
 Dev& LogImporter::Impl::dev(sv name) {
   auto it = devs.find(name);
   if (it == devs.end()) {
-    if (devs.size() >= opt.max_devices && too_many_devices.empty())
+    if (devs.size() >= opt.max_devices && too_many_devices.empty()) {
       too_many_devices = fmt::format(
           "more than {} distinct devices in one boot: the importer holds each device of a boot in memory (about "
           "1.2 KB each; docs/import.md, \"Limits\"); is this a kernel log?",
           opt.max_devices);
+      too_many_devices_line = pend_line;
+    }
     it = devs.emplace(std::string(name), Dev{}).first;
   }
   return it->second;

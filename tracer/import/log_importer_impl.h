@@ -399,8 +399,10 @@ struct LogImporter::Impl {
   Result<bool> bad_timestamp(sv raw, sv label, uint64_t line_no);
   // A message naming something longer than a trace string can hold: counted, true (skip it).
   bool overlong(const Message& m);
-  // Set when a new device would pass opt.max_devices: feed() then fails.
+  // Set when a new device would pass opt.max_devices: feed() then fails, naming the line of
+  // that device (too_many_devices_line), not the line being fed.
   std::string too_many_devices;
+  uint64_t too_many_devices_line = 0;
 
   // ---------- output ----------
   nlohmann::ordered_json event_json(const OutEvent& e);

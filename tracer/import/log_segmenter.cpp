@@ -275,7 +275,8 @@ Result<bool> LogImporter::Impl::feed(sv raw, sv label, uint64_t line_no) {
 }
 
 Result<bool> LogImporter::Impl::check_strict(sv label) {
-  if (!too_many_devices.empty()) return Error{std::string(label), static_cast<unsigned>(pend_line), too_many_devices};
+  if (!too_many_devices.empty())
+    return Error{std::string(label), static_cast<unsigned>(too_many_devices_line), too_many_devices};
   if (!opt.strict || !strict_error) return true;
   return Error{strict_label, static_cast<unsigned>(strict_line),
                strict_message.empty()
