@@ -101,7 +101,8 @@ int cmd_preload(const std::vector<std::string>& args) {
   if (!umockdev_preload_loaded()) {
     std::vector<std::string> argv{"reprobe", "preload"};
     argv.insert(argv.end(), args.begin(), args.end());
-    std::cerr << "reprobe preload: " << reexec_under_umockdev_preload(argv).str() << "\n";
+    const Error failed = reexec_under_umockdev_preload(argv);  // returns only on failure
+    std::cerr << "reprobe preload: " << failed.str() << "\n";
     return 2;
   }
   PreloadPlan plan;

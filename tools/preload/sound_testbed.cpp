@@ -83,6 +83,13 @@ Result<std::unique_ptr<SoundTestbed>> SoundTestbed::create(SoundCard card) {
   std::filesystem::remove(std::filesystem::path(tb->root_dir()) / "ioctl" / "_default", ec);
   tb->impl_->handler = umockdev_ioctl_base_new();
   g_signal_connect(tb->impl_->handler, "handle-ioctl", G_CALLBACK(on_ioctl), tb->impl_.get());
+  // The card's parents exist from the start (the kernel added them whether or not the machine
+  // driver ever binds).
+  for (const auto& r : tb->impl_->records) {
+    GError* err = nullptr;
+    if (!r.sound && !umockdev_testbed_add_from_string(tb->impl_->testbed, r.text.c_str(), &err))
+      return Error{"", 0, "umockdev refused the device " + r.syspath + ": " + error_text(err)};
+  }
   return tb;
 }
 
@@ -95,7 +102,11 @@ std::string SoundTestbed::root_dir() const {
 
 Result<void> SoundTestbed::add_card(bool with_uevents) {
   if (present_) return {};
+  for (const auto& r : impl_->records)
+    if (!r.bound_driver.empty())
+      umockdev_testbed_set_property(impl_->testbed, r.syspath.c_str(), "DRIVER", r.bound_driver.c_str());
   for (const auto& r : impl_->records) {
+    if (!r.sound) continue;
     GError* err = nullptr;
     if (!umockdev_testbed_add_from_string(impl_->testbed, r.text.c_str(), &err))
       return Error{"", 0, "umockdev refused the device " + r.syspath + ": " + error_text(err)};
@@ -103,9 +114,14 @@ Result<void> SoundTestbed::add_card(bool with_uevents) {
       return Error{"", 0, "umockdev could not emulate " + r.devnode + ": " + error_text(err)};
   }
   present_ = true;
-  if (with_uevents)
-    for (const auto& r : impl_->records)
-      if (r.sound) umockdev_testbed_uevent(impl_->testbed, r.syspath.c_str(), "add");
+  // umockdev_testbed_add_from_string() itself sends each device's `add` uevent (measured on
+  // 0.17.16: sending them again delivers every add twice). Before the command starts nobody
+  // listens, so the initial state arrives without events.
+  if (!with_uevents) return {};
+  // What udev's 78-sound-card.rules do when the control device arrives: a `change` on the card,
+  // which carries SOUND_INITIALIZED=1. PulseAudio's module-udev-detect and others act on it.
+  for (const auto& r : impl_->records)
+    if (r.sound && r.devnode.empty()) umockdev_testbed_uevent(impl_->testbed, r.syspath.c_str(), "change");
   return {};
 }
 

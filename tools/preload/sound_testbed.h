@@ -26,7 +26,8 @@ class SoundTestbed {
   SoundTestbed(const SoundTestbed&) = delete;
   SoundTestbed& operator=(const SoundTestbed&) = delete;
 
-  // Adds the card's devices; with_uevents: an `add` uevent per sound device (card, then nodes).
+  // Adds the card's devices, each with umockdev's `add` uevent (card, PCM nodes, control node);
+  // with_uevents also the `change` on the card that udev sends once the control node is there.
   Result<void> add_card(bool with_uevents);
   // A `remove` uevent per sound device (nodes first), then removes them.
   void remove_card();

@@ -42,13 +42,17 @@ int alsa_pcm_minor(int card, int device, bool capture) { return card * 32 + (cap
 std::vector<TestbedRecord> testbed_records(const SoundCard& card) {
   std::vector<TestbedRecord> out;
   std::string path = "/sys/devices";
-  for (const auto& p : card.parents) {
+  for (size_t i = 0; i < card.parents.size(); ++i) {
+    const SoundParent& p = card.parents[i];
     path += "/" + p.name;
     if (p.bus.empty()) continue;  // a glue directory such as "platform": created with its children
     TestbedRecord r;
     r.syspath = path;
     r.text = fmt::format("P: {}\nE: SUBSYSTEM={}\n", path.substr(4), p.bus);
-    if (!p.driver.empty()) r.text += "E: DRIVER=" + p.driver + "\n";
+    if (i + 1 == card.parents.size())
+      r.bound_driver = p.driver;
+    else if (!p.driver.empty())
+      r.text += "E: DRIVER=" + p.driver + "\n";
     for (const auto& [k, v] : p.attributes) r.text += "A: " + k + "=" + v + "\n";
     if (p.bus == "platform") r.text += "A: modalias=platform:" + p.name + "\nE: MODALIAS=platform:" + p.name + "\n";
     out.push_back(r);
@@ -62,7 +66,6 @@ std::vector<TestbedRecord> testbed_records(const SoundCard& card) {
       "E: ID_PATH_TAG={}\n",
       card_path.substr(4), card.id, card.index, id_path(card), tag_of(id_path(card)));
   out.push_back(c);
-  out.push_back(node_record(card_path, card, fmt::format("controlC{}", card.index), alsa_control_minor(card.index)));
   for (const auto& pcm : card.pcms) {
     if (pcm.playback)
       out.push_back(node_record(card_path, card, fmt::format("pcmC{}D{}p", card.index, pcm.device),
@@ -71,6 +74,8 @@ std::vector<TestbedRecord> testbed_records(const SoundCard& card) {
       out.push_back(node_record(card_path, card, fmt::format("pcmC{}D{}c", card.index, pcm.device),
                                 alsa_pcm_minor(card.index, pcm.device, true)));
   }
+  // The control device registers last (snd_card_register): udev's 78-sound-card.rules rely on it.
+  out.push_back(node_record(card_path, card, fmt::format("controlC{}", card.index), alsa_control_minor(card.index)));
   return out;
 }
 

@@ -17,9 +17,13 @@ struct TestbedRecord {
   std::string devnode;  // /dev/snd/controlC0, "" for devices without a node
   std::string text;     // one umockdev record
   bool sound = false;   // subsystem sound: the card and its nodes (added and removed with uevents)
+  // The card's own parent (the target device): the driver the replay binds, set as its DRIVER
+  // property when the card appears (before, the device exists unbound).
+  std::string bound_driver;
 };
 
-// In the order they are added: parents (outermost first), the card, controlC<N>, pcmC<N>D<M>p/c.
+// In the order they are added: parents (outermost first; present from the start), the card, pcmC<N>D<M>p/c, controlC<N>
+// (the kernel registers the control device last).
 std::vector<TestbedRecord> testbed_records(const SoundCard& card);
 
 // ALSA's static minor numbers (CONFIG_SND_DYNAMIC_MINORS=n): control card*32, PCM playback
