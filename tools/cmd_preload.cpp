@@ -78,12 +78,12 @@ std::string driver_of(const Trace& trace, DevId target) {
 }
 
 void print_plan(const PreloadPlan& plan) {
+  const auto secs = [](uint64_t ns) { return std::to_string(static_cast<double>(ns) / 1e9) + " s"; };
   std::cerr << "reprobe preload: card " << plan.card.id << " from " << plan.card.origin << "\n"
             << "reprobe preload: policy " << plan.timeline.policy << ": "
-            << (plan.timeline.events.empty()
-                    ? plan.timeline.verdict_note
-                    : "the card is added at " + std::to_string(plan.timeline.events[0].t) + " ns")
-            << "; COMMAND starts at " << plan.start << " ns, speed " << plan.speed << "\n";
+            << (plan.timeline.events.empty() ? plan.timeline.verdict_note
+                                             : "the card appears at " + secs(plan.timeline.events[0].t))
+            << "; COMMAND starts at " << secs(plan.start) << ", speed " << plan.speed << "\n";
 }
 
 }  // namespace
