@@ -61,8 +61,8 @@ else
 fi
 
 # 3. The libudev client: add events at the replayed time (speed 1 and 4), none under stock.
-check_udev() {  # POLICY AT SPEED WAIT
-  local out
+check_udev() {  # POLICY AT SPEED WAIT [ATTEMPT]: a late event (a loaded machine) is retried once
+  local out attempt="${5:-1}"
   out=$("$R" preload "$TRACE" -p "$1" --at "$2" --speed "$3" -- "$CLIENT" "$4" 2>&1)
   echo "$out" | sed 's/^/    /'
   if [ "$1" = stock ]; then
@@ -78,8 +78,12 @@ check_udev() {  # POLICY AT SPEED WAIT
   if awk -v line="$card" -v bind="$BIND" -v speed="$3" 'BEGIN { split(line, f, "replay="); d = f[2] - bind;
         if (d < 0) d = -d; exit !(d <= 0.050 * speed) }'; then
     pass "udev client, $1, --speed $3: $card (replayed bind $BIND s, tolerance $(awk -v s="$3" 'BEGIN{print 50*s}') ms)"
+  elif [ "$attempt" = 1 ]; then
+    echo "    late ($card): once more (timing on a loaded machine)"
+    check_udev "$1" "$2" "$3" "$4" 2
+    return
   else
-    fail "udev client, $1, --speed $3: $card is not within 50 ms x speed of $BIND s"
+    fail "udev client, $1, --speed $3: $card is not within 50 ms x speed of $BIND s (twice)"
   fi
   grep -q '^add .*/sound/card0/controlC0 ' <<<"$out" || fail "udev client under $1: no add event for controlC0"
 }
