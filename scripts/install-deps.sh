@@ -3,16 +3,21 @@
 #   scripts/install-deps.sh           the replay side: build `reprobe` with -Dcapture=disabled and
 #                                      replay, report, import (what scripts/demo.sh needs)
 #   scripts/install-deps.sh --full    + the capture side (clang for BPF, bpftool, libbpf, libudev, alsa)
+#                                      and `reprobe preload`'s umockdev testbed (umockdev, libumockdev-dev)
 #   scripts/install-deps.sh --test    + everything the tests need (googletest, Google Benchmark,
 #                                      clang-format/-tidy, the libFuzzer runtime, chromium + node
-#                                      for the HTML report test, jq, strace for the CLI signal test)
+#                                      for the HTML report test, jq, strace for the CLI signal test,
+#                                      the real clients of the preload tests: alsa-utils for
+#                                      aplay/arecord, pulseaudio)
 set -euo pipefail
 level="${1:-replay}"
 replay=(meson ninja-build g++ pkg-config libboost-program-options-dev nlohmann-json3-dev libsimdjson-dev
         libfmt-dev zlib1g-dev liblzma-dev libzstd-dev)
-capture=(clang llvm bpftool libbpf-dev libelf-dev libudev-dev libasound2-dev)
+capture=(clang llvm bpftool libbpf-dev libelf-dev libudev-dev libasound2-dev
+         umockdev libumockdev-dev)  # umockdev: `reprobe preload` (-Dpreload, tools/preload)
 testing=(libgtest-dev libgmock-dev libbenchmark-dev jq time strace clang-format clang-tidy libclang-rt-14-dev ccache
-         chromium)  # chromium: tests/browser (HTML report); also needs node >= 18 (below)
+         chromium   # chromium: tests/browser (HTML report); also needs node >= 18 (below)
+         alsa-utils pulseaudio)  # tests/preload: aplay -l, arecord -l, PulseAudio's module-udev-detect
 case "$level" in
   replay | --replay) pkgs=("${replay[@]}") ;;
   --full) pkgs=("${replay[@]}" "${capture[@]}") ;;

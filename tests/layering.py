@@ -5,7 +5,7 @@ usage: layering.py ROOT             check the tree; prints file:line of each wro
        layering.py --self-test ROOT  plant a wrong-way include in memory and check it is refused
 
 Each folder may include headers of the folders listed for it (and its own). Folders not in the
-table (tests/, bench/) may include anything but tools/.
+table (tests/, bench/) may include anything but the CLI (tools/ outside its library tools/preload).
 """
 import os
 import re
@@ -24,9 +24,12 @@ ALLOWED = {
     "tracer/snapshot": ["replayer/trace"],
     "tracer/ebpf": ["replayer/trace", "bpf"],
     "tracer/record": ["tracer/import", "tracer/snapshot", "replayer/trace"],
-    "tools": ["replayer/timeline", "replayer/report", "replayer/verdict", "replayer/model", "replayer/trace",
-              "tracer/import", "tracer/snapshot", "tracer/ebpf", "tracer/record"],
+    "tools/preload": ["replayer/verdict", "replayer/model", "replayer/trace"],
+    "tools": ["tools/preload", "replayer/timeline", "replayer/report", "replayer/verdict", "replayer/model",
+              "replayer/trace", "tracer/import", "tracer/snapshot", "tracer/ebpf", "tracer/record"],
 }
+# Layers under tools/ that are libraries, not the CLI: the tests may include them.
+TOOL_LIBRARIES = ("tools/preload/",)
 SOURCES = (".c", ".cc", ".cpp", ".h", ".hpp")
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 # Generated headers that belong to a layer.
@@ -52,7 +55,7 @@ def check_file(rel, text):
             continue
         target = m.group(1)
         tfolder = GENERATED.get(target) or folder_of(target)
-        if target.startswith("tools/") and not (own == "tools"):
+        if target.startswith("tools/") and not target.startswith(TOOL_LIBRARIES) and own != "tools":
             errors.append(f"{rel}:{n}: includes {target}: nothing may include the CLI (tools/)")
             continue
         if own is None or tfolder is None or tfolder == own:
@@ -94,6 +97,13 @@ def main(argv):
             return 1
         print("layering self-test: the planted model -> report include is refused:")
         print("  " + [e for e in errors if e.startswith("replayer/model/simulator.cpp:1:")][0])
+        # The preload library (tools/preload) is a layer below the CLI: it may not include the CLI.
+        plant = ("tools/preload/sound_card.cpp", '#include "tools/trace_verb.h"')
+        errors = check_tree(root, plant)
+        if not any(e.startswith("tools/preload/sound_card.cpp:1: includes tools/trace_verb.h") for e in errors):
+            print("layering self-test: tools/preload -> tools (the CLI) was NOT refused", file=sys.stderr)
+            return 1
+        print("  " + [e for e in errors if e.startswith("tools/preload/sound_card.cpp:1:")][0])
         return 0
     if len(argv) != 2:
         print(__doc__, file=sys.stderr)

@@ -28,6 +28,17 @@ int record_not_in_build(const std::vector<std::string>&) {
   return 2;
 }
 #endif
+#ifdef REPROBE_HAVE_PRELOAD
+constexpr bool kHavePreload = true;
+#else
+constexpr bool kHavePreload = false;
+int preload_not_in_build(const std::vector<std::string>&) {
+  std::cerr << "reprobe preload: this reprobe was built without the preload testbed (-Dpreload=disabled, or "
+               "-Dcapture=disabled with -Dpreload=auto); rebuild with -Dpreload=enabled (needs umockdev, "
+               "libumockdev-dev, glib)\n";
+  return 2;
+}
+#endif
 
 const Verb kVerbs[] = {
     {"replay", "re-run a trace under trigger policies: would the card have bound?", reprobe::cmd_replay},
@@ -40,11 +51,17 @@ const Verb kVerbs[] = {
     {"report", "a report for bug trackers: verdicts, the stock outcome in plain words (Markdown, HTML, text)",
      reprobe::cmd_report},
     {"export", "export a trace (and replayed policies) as Chrome trace JSON for Perfetto", reprobe::cmd_export},
+#ifdef REPROBE_HAVE_PRELOAD
+    {"preload", "run userspace (aplay, a sound server) in a testbed where the card appears as replayed",
+     reprobe::cmd_preload},
+#else
+    {"preload", "(not in this build: -Dpreload=disabled)", preload_not_in_build},
+#endif
 };
 
 // Verbs of the product that are not built yet: listed on one line of the help, and a
 // clear error (exit 2) when called.
-const char* const kPlanned[] = {"explore", "preload"};
+const char* const kPlanned[] = {"explore"};
 
 void usage(std::ostream& os) {
   os << "usage: reprobe <verb> [options]\n\n"
@@ -52,6 +69,7 @@ void usage(std::ostream& os) {
         "that never appear) under candidate driver-core trigger policies.\n\nverbs:\n";
   for (const auto& v : kVerbs) {
     if (!kHaveCapture && std::string_view(v.name) == "record") continue;
+    if (!kHavePreload && std::string_view(v.name) == "preload") continue;
     os << "  " << v.name << std::string(10 - std::string(v.name).size(), ' ') << v.summary << "\n";
   }
   os << "\nplanned (not built yet):";

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# `reprobe preload` with real Debian userspace (issue 16, docs/preload.md): on the bundled capture
+# sof-late-component (stranded under stock, bound at 16.258 s under component-kick)
+#   - aplay -l / arecord -l at several --at points: the card only after the replayed bind, never
+#     under stock;
+#   - a libudev client (udev_sound_client.c): enumerate + monitor, the add uevents at the replayed
+#     time (within 50 ms scaled by --speed), none under stock;
+#   - PulseAudio (module-udev-detect) discovers the card when the add uevent arrives;
+#   - bad input exits 2, the command's own exit status passes through.
+# usage: clients_test.sh REPROBE UDEV_SOUND_CLIENT SOURCE_ROOT
+set -uo pipefail
+R="$1"
+CLIENT="$2"
+TRACE="$3/tests/data/captures/sof-late-component.trace"
+BIND=16.258  # component-kick's replayed bind (reprobe replay -p component-kick)
+# Under ASan (CI's second run) reprobe re-executes itself with umockdev's preload library first in
+# LD_PRELOAD, before the ASan runtime: allow it.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+fails=0
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+pass() { echo "ok: $*"; }
+
+# A missing client fails loudly with the package that provides it.
+for tool in aplay:alsa-utils arecord:alsa-utils pulseaudio:pulseaudio umockdev-wrapper:umockdev; do
+  if ! command -v "${tool%%:*}" >/dev/null; then
+    echo "FAIL: ${tool%%:*} is not installed: apt-get install ${tool#*:} (scripts/install-deps.sh --test)" >&2
+    exit 1
+  fi
+done
+
+# run POLICY AT -- COMMAND...: prints the command's stdout+stderr, returns its status.
+run() {
+  local policy="$1" at="$2"
+  shift 3
+  "$R" preload "$TRACE" -p "$policy" --at "$at" -- "$@" 2>&1
+}
+
+# 1. aplay -l / arecord -l at several points of the trace's clock.
+LISTED='card 0: reprobe \[reprobe\], device 0: reprobe-dmic \[reprobe-dmic\]'
+for tool in aplay arecord; do
+  for at in 15.9s 16.25s 16.3s 20s; do
+    out=$(run stock "$at" -- "$tool" -l)
+    if grep -q 'card 0' <<<"$out"; then fail "$tool -l under stock at $at lists a card: $out"; else pass "$tool -l, stock, --at $at: no card"; fi
+  done
+  for at in 15.9s 16.25s; do
+    out=$(run component-kick "$at" -- "$tool" -l)
+    if grep -q 'card 0' <<<"$out"; then fail "$tool -l under component-kick at $at (before $BIND) lists a card: $out"; else pass "$tool -l, component-kick, --at $at: no card yet"; fi
+  done
+  for at in 16.3s 20s; do
+    out=$(run component-kick "$at" -- "$tool" -l)
+    if grep -Eq "$LISTED" <<<"$out"; then pass "$tool -l, component-kick, --at $at: the card is listed"; else fail "$tool -l under component-kick at $at does not list the card: $out"; fi
+  done
+done
+
+# 2. The card appears while aplay runs: before and after the replayed bind in one run.
+out=$(run component-kick 16.2s -- sh -c 'aplay -l; sleep 0.15; echo ===; aplay -l')
+if ! grep -q 'card 0' <<<"${out%%===*}" && grep -Eq "$LISTED" <<<"${out#*===}"; then
+  pass "aplay -l at 16.2 s shows nothing, 150 ms later the card"
+else
+  fail "aplay -l before/after the replayed bind in one run: $out"
+fi
+
+# 3. The libudev client: add events at the replayed time (speed 1 and 4), none under stock.
+check_udev() {  # POLICY AT SPEED WAIT [ATTEMPT]: a late event (a loaded machine) is retried once
+  local out attempt="${5:-1}"
+  out=$("$R" preload "$TRACE" -p "$1" --at "$2" --speed "$3" -- "$CLIENT" "$4" 2>&1)
+  echo "$out" | sed 's/^/    /'
+  if [ "$1" = stock ]; then
+    if grep -q '^add ' <<<"$out"; then fail "udev client under stock got an add event"; else pass "udev client, stock: no event"; fi
+    return
+  fi
+  local card
+  card=$(grep '^add .*/sound/card0 ' <<<"$out" | head -1)
+  if [ -z "$card" ]; then
+    fail "udev client under $1 --at $2 --speed $3 got no add event for card0"
+    return
+  fi
+  if awk -v line="$card" -v bind="$BIND" -v speed="$3" 'BEGIN { split(line, f, "replay="); d = f[2] - bind;
+        if (d < 0) d = -d; exit !(d <= 0.050 * speed) }'; then
+    pass "udev client, $1, --speed $3: $card (replayed bind $BIND s, tolerance $(awk -v s="$3" 'BEGIN{print 50*s}') ms)"
+  elif [ "$attempt" = 1 ]; then
+    echo "    late ($card): once more (timing on a loaded machine)"
+    check_udev "$1" "$2" "$3" "$4" 2
+    return
+  else
+    fail "udev client, $1, --speed $3: $card is not within 50 ms x speed of $BIND s (twice)"
+  fi
+  grep -q '^add .*/sound/card0/controlC0 ' <<<"$out" || fail "udev client under $1: no add event for controlC0"
+}
+check_udev component-kick 16.0s 1 0.6
+check_udev component-kick 15.9s 4 0.3
+check_udev stock 16.0s 1 0.6
+# Started after the bind: the card is already there (enumerated), no event.
+out=$("$R" preload "$TRACE" -p component-kick --at 16.5s -- "$CLIENT" 0.2 2>&1)
+if grep -q '^enumerate .*/sound/card0$' <<<"$out" && ! grep -q '^add ' <<<"$out"; then
+  pass "udev client started at 16.5 s enumerates card0, gets no add event"
+else
+  fail "udev client started after the bind: $out"
+fi
+
+# 4. PulseAudio discovers the card when the add uevent arrives (its own log). A private runtime
+# directory, no D-Bus, only module-udev-detect (+ a null sink so that it stays up).
+pa_run() {  # POLICY -> PulseAudio's log on stdout
+  local dir
+  dir=$(mktemp -d)
+  printf 'load-module module-udev-detect\nload-module module-null-sink\n' >"$dir/default.pa"
+  HOME="$dir" XDG_RUNTIME_DIR="$dir" XDG_CONFIG_HOME="$dir" PULSE_RUNTIME_PATH="$dir" \
+    "$R" preload "$TRACE" -p "$1" --at 16.0s -v -- \
+    timeout -s INT 1.5 pulseaudio -n -F "$dir/default.pa" --daemonize=no --exit-idle-time=-1 \
+    --log-target=stderr --log-level=debug --log-time=1 --disallow-exit 2>&1
+  rm -rf "$dir"
+}
+out=$(pa_run component-kick)
+# "Loading module-alsa-card ... card_name="alsa_card.platform-reprobe-machine"" at PulseAudio's own
+# time since its start (--log-time), which began at --at 16.0 s (a little after: the log time
+# runs behind the replay clock by PulseAudio's startup, so the check is one-sided below).
+found=$(grep -m1 'Loading module-alsa-card .*alsa_card.platform-reprobe-machine' <<<"$out")
+if [ -n "$found" ]; then
+  at=$(sed -E 's/^\( *([0-9.]+)\|.*/\1/' <<<"$found")
+  if awk -v t="$at" -v bind="$BIND" 'BEGIN { r = 16.0 + t; exit !(r >= bind - 0.050 && r <= bind + 0.150) }'; then
+    pass "PulseAudio (component-kick) discovered the card at its log time $at s (replay ~$(awk -v t="$at" 'BEGIN{printf "%.3f", 16.0 + t}') s):"
+  else
+    fail "PulseAudio discovered the card at log time $at s, not near the replayed bind ($BIND s - 16.0 s):"
+  fi
+  grep -E 'sound/card0|alsa_card|module-alsa-card' <<<"$out" | head -5 | sed 's/^/    /'
+else
+  fail "PulseAudio under component-kick did not log the card's discovery:"
+  echo "$out" | tail -40 | sed 's/^/    /' >&2
+fi
+out=$(pa_run stock)
+if grep -q 'sound/card0' <<<"$out"; then fail "PulseAudio under stock saw card0"; else pass "PulseAudio (stock): no card"; fi
+
+# 5. Exit statuses: the command's own, 2 for bad input.
+"$R" preload "$TRACE" -p component-kick -- sh -c 'exit 7' >/dev/null 2>&1
+[ $? -eq 7 ] && pass "exit status 7 passes through" || fail "the command's exit status 7 did not pass through"
+expect2() {  # WHAT ARGS...
+  local what="$1" err
+  shift
+  err=$("$R" preload "$@" 2>&1 >/dev/null)
+  local rc=$?
+  if [ $rc -eq 2 ] && [ -n "$err" ]; then pass "$what: exit 2: $err"; else fail "$what: exit $rc (want 2 and a message): $err"; fi
+}
+expect2 "unknown policy" "$TRACE" -p no-such-policy -- true
+expect2 "missing command" "$TRACE" -- /nonexistent/reprobe-no-such-command
+expect2 "command not on PATH" "$TRACE" -- reprobe-no-such-command
+expect2 "no command" "$TRACE" -p stock
+expect2 "bad --at" "$TRACE" --at soon -- true
+nocard=$(mktemp)
+head -1 "$TRACE" >"$nocard"
+grep -E '"ev":"(module_load|device_add)"' "$TRACE" | head -3 >>"$nocard"
+expect2 "trace without a sound card" "$nocard" -- true
+rm -f "$nocard"
+
+if [ $fails -gt 0 ]; then
+  echo "preload-clients: $fails failure(s)" >&2
+  exit 1
+fi
+echo "preload-clients: all passed"
