@@ -628,7 +628,8 @@ class Builder {
           b.ever_deferred = true;
         }
         if (a.lookup_offset && (!lookup || *a.lookup_offset < *lookup)) lookup = a.lookup_offset;
-        if (b.ever_deferred && b.check_state_failure < 0 && is_check_state_failure(a)) b.check_state_failure = static_cast<int>(k);
+        if (b.ever_deferred && b.check_state_failure < 0 && is_check_state_failure(a))
+          b.check_state_failure = static_cast<int>(k);
       }
       std::sort(defer_durs.begin(), defer_durs.end());
       b.defer_duration = defer_durs.empty() ? 0 : defer_durs[defer_durs.size() / 2];
