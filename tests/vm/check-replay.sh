@@ -88,12 +88,15 @@ if [[ -f $scen_file ]]; then
   done
 fi
 
-if ! "$reprobe" replay "$trace" --all-policies -f json -o "$dir/replay.json" 2>"$dir/replay.err"; then
+# #@target DEV in the scenario: the device to judge when no sound card is involved.
+target_args=()
+[[ -f $scen_file ]] && for tg in $(sed -n 's/^#@target[[:space:]]\{1,\}//p' "$scen_file"); do target_args+=(--target "$tg"); done
+if ! "$reprobe" replay "$trace" --all-policies "${target_args[@]}" -f json -o "$dir/replay.json" 2>"$dir/replay.err"; then
   cat "$dir/replay.err" >&2
   bad "reprobe replay failed"
   exit 1
 fi
-"$reprobe" replay "$trace" --all-policies >"$dir/replay.txt" 2>/dev/null
+"$reprobe" replay "$trace" --all-policies "${target_args[@]}" >"$dir/replay.txt" 2>/dev/null
 j=$dir/replay.json
 
 if [[ $(jq -r .fidelity.exact "$j") != true ]]; then

@@ -18,6 +18,7 @@
 #@preload snd-soc-core
 #@settle 1
 #@no-rescue
+#@target reprobe-pd-consumer
 #@expect !bound:reprobe-pd-consumer !deferred:reprobe-pd-consumer
 #@expect dmesg:reprobe-pd-consumer: deferred probe timeout, ignoring dependency
 #@expect dmesg:failed with error -110

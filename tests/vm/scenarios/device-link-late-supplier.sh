@@ -13,6 +13,7 @@
 #@append deferred_probe_timeout=1
 #@preload snd-soc-core
 #@settle 1
+#@target reprobe-link-consumer
 #@expect bound:reprobe-link-consumer bound:reprobe-link-supplier !deferred:reprobe-link-consumer
 #@expect dmesg:platform reprobe-link-consumer: Retrying from deferred list
 load reprobe_link
