@@ -144,6 +144,10 @@ struct Binding {
   bool success_assumed = false;  // never bound: success duration assumed, no program
   bool fixed_outcomes = false;   // always failed/rejected: replay by index
   bool ever_deferred = false;    // some observed attempt deferred
+  // The probe asks driver_deferred_probe_check_state() (drivers/base/dd.c) for a provider that never
+  // comes (a PM domain, as genpd does): an attempt after a deferral failed with -ETIMEDOUT/-ENODEV.
+  // Index into `attempts` of that failure, -1 when none (docs/model.md §4, "check_state").
+  int check_state_failure = -1;
 };
 
 struct DeviceModel {

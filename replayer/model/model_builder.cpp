@@ -88,6 +88,13 @@ bool Model::caused_by_probe(uint32_t ctx) const { return provider_of(ctx) != kNo
 
 namespace {
 
+// A probe that failed with -ETIMEDOUT after deferring: driver_deferred_probe_check_state()
+// (drivers/base/dd.c) gave up on a provider once the deferred-probe timeout had expired. Only
+// -ETIMEDOUT: its -ENODEV comes from kernels without CONFIG_MODULES, and drivers return -ENODEV
+// for many other reasons.
+constexpr int64_t kEtimedout = -110;
+bool is_check_state_failure(const Attempt& a) { return a.outcome == ProbeOutcome::failed && a.ret == kEtimedout; }
+
 std::string normalise_module(std::string_view s) {
   std::string out(s);
   std::replace(out.begin(), out.end(), '-', '_');
@@ -280,7 +287,10 @@ class Builder {
       pop(open_probe_[e.dev], e.t);
       open_probe_.erase(e.dev);
     }
-    driver(e.drv, tr_.devices[e.dev].bus, false, false);
+    const uint32_t di = driver(e.drv, tr_.devices[e.dev].bus, false, false);
+    // Probed from an async helper: the driver probes asynchronously (PROBE_PREFER_ASYNCHRONOUS,
+    // async_probe, driver_async_probe=), so its deferred retries go async too (issue 13 item 5).
+    if (e.flag) m_.drivers[di].async = true;
     const uint32_t c = new_ctx(CtxKind::probe, is_root(ctx) ? kNone : ctx, e.t, e.t);
     m_.contexts[c].dev = e.dev;
     m_.contexts[c].drv = e.drv;
@@ -618,6 +628,8 @@ class Builder {
           b.ever_deferred = true;
         }
         if (a.lookup_offset && (!lookup || *a.lookup_offset < *lookup)) lookup = a.lookup_offset;
+        if (b.ever_deferred && b.check_state_failure < 0 && is_check_state_failure(a))
+          b.check_state_failure = static_cast<int>(k);
       }
       std::sort(defer_durs.begin(), defer_durs.end());
       b.defer_duration = defer_durs.empty() ? 0 : defer_durs[defer_durs.size() / 2];

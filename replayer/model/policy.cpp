@@ -11,7 +11,7 @@ const std::vector<PolicyInfo>& policy_catalog() {
       {"stock", PolicyKind::stock,
        "the kernel profile's own behaviour (binds trigger, race re-trigger, one-shot timeout)"},
       {"no-race-fix", PolicyKind::no_race_fix, "stock without the 2014 deferred_trigger_count re-trigger"},
-      {"no-timeout", PolicyKind::no_timeout, "stock with deferred_probe_timeout=0"},
+      {"no-timeout", PolicyKind::no_timeout, "stock with deferred_probe_timeout=-1 (never expires)"},
       {"provider-kick", PolicyKind::provider_kick,
        "a provider's deferred work / firmware callback ends with a trigger (RFC 2021)"},
       {"component-kick", PolicyKind::component_kick, "snd_soc_add_component() triggers"},
@@ -57,7 +57,9 @@ Result<Policy> parse_policy(std::string_view spec, const KernelProfile& profile,
   p.timeout_s = timeout_override.value_or(profile.default_timeout_s);
   p.extend_on_register = profile.extend_on_register;
   if (p.kind == PolicyKind::no_race_fix) p.race_fix = false;
-  if (p.kind == PolicyKind::no_timeout) p.timeout_s = 0;
+  // "never": dd.c reads a negative driver_deferred_probe_timeout as no timer and never expired;
+  // 0 would mean already expired for driver_deferred_probe_check_state().
+  if (p.kind == PolicyKind::no_timeout) p.timeout_s = -1;
   std::string canon(name);
   if (colon != std::string_view::npos) {
     std::string_view params = spec.substr(colon + 1);

@@ -13,7 +13,7 @@ namespace reprobe {
 enum class PolicyKind {
   stock,           // the kernel profile's own behaviour
   no_race_fix,     // before 58b116bce136 (2014): no deferred_trigger_count re-trigger
-  no_timeout,      // deferred_probe_timeout=0
+  no_timeout,      // deferred_probe_timeout=-1 (no timer, never expires)
   provider_kick,   // RFC 2021: provider's deferred work / fw callback ends with a trigger
   component_kick,  // trigger from snd_soc_add_component()
   resource_kick,   // every resource provider API triggers
@@ -26,7 +26,7 @@ struct Policy {
   PolicyKind kind = PolicyKind::stock;
   std::string spec;  // canonical text, e.g. "stock", "stock:timeout=30", "periodic:500"
   // Resolved knobs (kernel profile defaults unless overridden by parameters).
-  int timeout_s = 0;  // <= 0: no timeout timer
+  int timeout_s = 0;  // driver_deferred_probe_timeout: > 0 a timer; 0 no timer, already expired; < 0 never
   bool extend_on_register = false;
   bool race_fix = true;
   int period_ms = 1000;

@@ -178,6 +178,10 @@ Simulator::Simulator(const Model& model, const Policy& policy, const SimConfig& 
       s.timeout_due = *due;
       push(QItem::timeout, *due, ++s.timeout_version);
     }
+  // driver_deferred_probe_timeout: a capture that starts after boot with no timer pending
+  // starts after deferred_probe_timeout_work_func() set it to 0 (or none was armed).
+  s.probe_timeout = policy_.timeout_s;
+  if (s.enabled && policy_.timeout_s > 0 && !s.timeout_armed) s.probe_timeout = 0;
   if (s.enabled && policy_.kind == PolicyKind::periodic)
     push(QItem::periodic,
          config_.periodic_phase_ns ? config_.periodic_phase_ns : static_cast<uint64_t>(policy_.period_ms) * 1'000'000);
@@ -341,6 +345,7 @@ void Simulator::dispatch(const QItem& q) {
       state_.timeout_armed = false;
       state_.timeout_fired_at = state_.now;
       state_.timeout_fired_pending = state_.pending.size + state_.active.size;
+      state_.probe_timeout = 0;  // driver_deferred_probe_timeout = 0: check_state callers give up
       record(RecKind::timeout_fired, kNoDev);
       trigger(TriggerCause::timeout);
       break;
@@ -567,7 +572,15 @@ void Simulator::thread_step(uint32_t th) {
       const DevId d = s.active.head;
       list_remove(d);
       record(RecKind::retry, d);
-      t.jobs.push_back(Job{d, kNone, 0});
+      if (retry_goes_async(d)) {
+        // bus_probe_device() -> __device_attach(dev, allow_async=true) (drivers/base/dd.c): an async
+        // driver's probe is scheduled on __device_attach_async_helper() and the worker moves on.
+        const uint32_t helper = new_thread(false);
+        s.threads[helper].jobs.push_back(Job{d, kNone, 0});
+        push(QItem::thread_step, s.now, helper);
+        continue;
+      }
+      s.threads[th].jobs.push_back(Job{d, kNone, 0});
     }
     Job& job = s.threads[th].jobs[s.threads[th].pos];
     DevState& ds = s.devs[job.dev];
@@ -600,6 +613,16 @@ void Simulator::thread_step(uint32_t th) {
   }
 }
 
+// Whether __device_attach(dev, allow_async=true) from the deferred worker schedules the probe
+// asynchronously: every registered driver that may probe d probes asynchronously (a mix probes its
+// synchronous drivers on the worker first; not modelled).
+bool Simulator::retry_goes_async(DevId d) {
+  candidates(d, kNone, scratch_);
+  if (scratch_.empty()) return false;
+  return std::all_of(scratch_.begin(), scratch_.end(),
+                     [&](uint32_t b) { return model_->drivers[binding_driver_[b]].async; });
+}
+
 // Models really_probe() starting: device_lock held, deferred_trigger_count read (the race fix).
 void Simulator::start_probe(uint32_t th, DevId dev, uint32_t binding) {
   auto& s = state_;
@@ -630,6 +653,9 @@ ProbeOutcome Simulator::decide_outcome(uint32_t binding, uint32_t k, bool& assum
   assumed = false;
   if (B.fixed_outcomes) return observed();
   if (!B.ever_deferred) return observed();
+  // driver_deferred_probe_check_state(): -EPROBE_DEFER until the timeout expired, then -ETIMEDOUT
+  // (its provider never came: otherwise the observed probe would not have failed).
+  if (B.check_state_failure >= 0) return check_state_expired() ? ProbeOutcome::failed : ProbeOutcome::deferred;
   switch (dm.need_mode) {
     case Evidence::count:
       return B.success >= 0 && static_cast<int>(k) >= dm.count_success_after ? ProbeOutcome::bound
@@ -676,7 +702,8 @@ void Simulator::probe_decide(DevId dev) {
   } else if (p.outcome == ProbeOutcome::deferred) {
     duration = B.defer_duration;
   } else {
-    const size_t i = std::min<size_t>(p.attempt_index, B.attempts.size() - 1);
+    size_t i = std::min<size_t>(p.attempt_index, B.attempts.size() - 1);
+    if (B.check_state_failure >= 0) i = static_cast<size_t>(B.check_state_failure);
     const auto& a = model_->attempts[B.attempts[i]];
     duration = a.end - a.start;
   }
@@ -801,6 +828,15 @@ void Simulator::add_pending(DevId d) {
   list_append(DeferList::pending, d);
   record(RecKind::defer_add, d);
   if (policy_.targeted_retry() && needs_met(d)) targeted_retry(d);
+}
+
+// Models driver_deferred_probe_check_state() (drivers/base/dd.c, 5.10-6.12, CONFIG_MODULES):
+// -ETIMEDOUT once initcalls_done (set in deferred_probe_initcall() between its two flushes) and
+// driver_deferred_probe_timeout == 0 -- at once on 5.10 (default 0), after the timeout work on
+// 6.1+ (default 10 s); never with a negative timeout.
+bool Simulator::check_state_expired() const {
+  const bool initcalls_done = state_.enabled && state_.late_initcall_stage != 1;
+  return initcalls_done && state_.probe_timeout == 0;
 }
 
 // Whether everything the device needs is registered now (need inference; not in dd.c).

@@ -197,6 +197,11 @@ struct SimState {
   uint64_t timeout_fired_at = 0;
   uint32_t timeout_fired_pending = 0;  // devices on the deferred lists when it fired (0: the kernel prints nothing)
   uint32_t timeout_version = 0;
+  // driver_deferred_probe_timeout as dd.c holds it: the policy's value, 0 once
+  // deferred_probe_timeout_work_func() ran (< 0: never expires). With initcalls_done
+  // (late_initcall_stage != 1 once enabled), 0 means driver_deferred_probe_check_state()
+  // returns -ETIMEDOUT.
+  int32_t probe_timeout = 0;
   uint64_t blocked_total_ns = 0;
   uint64_t blocked_max_ns = 0;
   uint32_t probe_attempts = 0;
@@ -257,6 +262,8 @@ class Simulator {
   void add_pending(DevId d);
   void targeted_retry(DevId d);
   bool needs_met(DevId d) const;
+  bool check_state_expired() const;
+  bool retry_goes_async(DevId d);
   void resources_changed(uint32_t arrival, bool up);
   void device_bound(DevId d, uint32_t binding);
   uint32_t new_thread(bool worker);

@@ -57,7 +57,8 @@ TEST(Policy, EachCatalogueEntryParses) {
     EXPECT_EQ(p->spec, s);
   }
   EXPECT_FALSE(parse_policy("no-race-fix", k61())->race_fix);
-  EXPECT_EQ(parse_policy("no-timeout", k61())->timeout_s, 0);
+  EXPECT_EQ(parse_policy("no-timeout", k61())->timeout_s, -1)
+      << "never expires (dd.c: negative), not 0 (already expired)";
   EXPECT_TRUE(parse_policy("provider-kick", k61())->kicks_after_provider_work());
   EXPECT_TRUE(parse_policy("component-kick", k61())->kicks_on_component());
   EXPECT_FALSE(parse_policy("component-kick", k61())->kicks_on_resource());

@@ -291,3 +291,144 @@ TEST(Simulator, DeterministicTimeline) {
 
 }  // namespace
 }  // namespace reprobe
+
+namespace reprobe {
+namespace {
+
+const Task kBoot{1, "swapper/0", 0}, kDeferWorker{51, "kworker/u8:0", 1}, kTimeoutWorker{60, "kworker/0:2", 0};
+
+// A PM-domain consumer whose provider never comes (issue 13 item 2): its probe returns what
+// driver_deferred_probe_check_state() says. It defers before late_initcall; the trace then shows
+// what `kernel` did: 5.10 (deferred_probe_timeout 0) fails it with -ETIMEDOUT in the second
+// drain of deferred_probe_initcall() (initcalls_done), 6.1+ only after the timeout work ran.
+ScenarioBuilder check_state_consumer(const std::string& kernel) {
+  const bool v510 = kernel == "5.10";
+  ScenarioBuilder b("check-state", v510 ? "5.10.0-30-amd64" : "6.1.0-27-amd64");
+  b.header()["kernel"]["cmdline"] = v510 ? "quiet" : "quiet deferred_probe_timeout=2";
+  b.at(ms(1), kBoot).ev("device_add", {{"dev", "C"}, {"bus", "platform"}});
+  b.at(ms(2), kBoot).ev("driver_register", {{"drv", "cdrv"}, {"bus", "platform"}});
+  b.probe(ms(2), ms(2.2), kBoot, "C", "cdrv", -517, "cdrv: power domain pd not ready");
+  b.at(ms(10), kBoot).ev("late_initcall");
+  b.probe(ms(10.1), ms(10.3), kDeferWorker, "C", "cdrv", -517, "cdrv: power domain pd not ready");
+  if (v510) {
+    b.probe(ms(10.4), ms(10.6), kDeferWorker, "C", "cdrv", -110);
+  } else {
+    b.probe(ms(10.4), ms(10.6), kDeferWorker, "C", "cdrv", -517, "cdrv: power domain pd not ready");
+    b.at(ms(2010.6), kTimeoutWorker).ev("timeout_fired");
+    b.probe(ms(2010.7), ms(2010.9), kDeferWorker, "C", "cdrv", -110);
+  }
+  return b;
+}
+
+TEST(CheckState, TimeoutZeroExpiresAtTheSecondInitcallDrainOn510) {
+  auto r = load(check_state_consumer("5.10"), sec(3));
+  const DevId C = *r->trace.find_device("C");
+  const SimResult s = simulate(*r, "stock", "5.10");
+  EXPECT_FALSE(s.state.devs[C].bound);
+  EXPECT_EQ(s.state.devs[C].list, DeferList::none) << "a failed probe leaves the deferred lists";
+  EXPECT_EQ(s.state.devs[C].attempts, 3u) << "deferred before late_initcall, in the first drain, failed in the second";
+  EXPECT_EQ(s.state.devs[C].deferrals, 2u);
+  EXPECT_LT(s.state.now, sec(1)) << "no timer on 5.10: nothing waits for one";
+  // Never expiring (a negative timeout, not 0): it stays deferred.
+  const SimResult never = simulate(*r, "no-timeout", "5.10");
+  EXPECT_EQ(never.state.devs[C].list, DeferList::pending);
+  EXPECT_EQ(never.state.devs[C].deferrals, 3u);
+}
+
+TEST(CheckState, ExpiresWhenTheTimeoutWorkRunsOn61And66And612) {
+  auto r = load(check_state_consumer("6.1"), sec(3));
+  const DevId C = *r->trace.find_device("C");
+  for (const std::string kernel : {"6.1", "6.6", "6.12"}) {
+    auto p = parse_policy("stock", *kernel_profile(kernel), 2);
+    ASSERT_TRUE(p.ok());
+    Simulator sim(r->model, *p);
+    const SimResult s = sim.run();
+    EXPECT_TRUE(s.state.timeout_fired) << kernel;
+    EXPECT_EQ(s.state.probe_timeout, 0) << kernel;
+    EXPECT_FALSE(s.state.devs[C].bound) << kernel;
+    EXPECT_EQ(s.state.devs[C].list, DeferList::none) << kernel;
+    EXPECT_EQ(s.state.devs[C].attempts, 4u) << kernel << ": two drains defer (timer pending), the timeout fails it";
+    EXPECT_EQ(s.state.devs[C].deferrals, 3u) << kernel;
+    const SimResult never = simulate(*r, "no-timeout", kernel);
+    EXPECT_EQ(never.state.probe_timeout, -1) << kernel;
+    EXPECT_EQ(never.state.devs[C].list, DeferList::pending) << kernel << ": no-timeout never expires";
+  }
+  // Through replay(): the capture's own timeout; the stock replay is exact.
+  ReplayOptions ro;
+  ro.policies = {"stock", "no-timeout"};
+  ro.targets = {"C"};
+  auto rep = replay(r->trace, ro);
+  ASSERT_TRUE(rep.ok());
+  EXPECT_TRUE(rep->fidelity.exact) << (rep->fidelity.divergences.empty() ? "" : rep->fidelity.divergences[0]);
+}
+
+TEST(CheckState, PostBootCaptureWithAPendingTimer) {
+  // A capture after boot (no late_initcall) while the timer is pending (6.1: extended by the
+  // consumer's driver_register): it defers until the timeout work, then fails (the VM scenario
+  // check-state-timeout). Without the timer in the trace it counts as expired before the capture.
+  ScenarioBuilder b("check-state-late", "6.1.0-27-amd64");
+  b.header()["kernel"]["cmdline"] = "deferred_probe_timeout=2";
+  b.at(ms(1), kBoot).ev("device_add", {{"dev", "C"}, {"bus", "platform"}});
+  b.at(ms(2), kBoot).ev("driver_register", {{"drv", "cdrv"}, {"bus", "platform"}});
+  b.at(ms(2), kBoot).ev("timeout_extended", {{"secs", 2}});
+  b.probe(ms(2), ms(2.2), kBoot, "C", "cdrv", -517, "cdrv: power domain pd not ready");
+  b.at(ms(2002), kTimeoutWorker).ev("timeout_fired");
+  b.probe(ms(2002.1), ms(2002.3), kDeferWorker, "C", "cdrv", -110);
+  auto r = load(b, sec(3));
+  const DevId C = *r->trace.find_device("C");
+  ReplayOptions ro;
+  ro.policies = {"stock", "no-timeout"};
+  ro.targets = {"C"};
+  auto rep = replay(r->trace, ro);
+  ASSERT_TRUE(rep.ok());
+  EXPECT_TRUE(rep->fidelity.exact) << (rep->fidelity.divergences.empty() ? "" : rep->fidelity.divergences[0]);
+  const SimResult never = simulate(*r, "no-timeout");
+  EXPECT_EQ(never.state.devs[C].list, DeferList::pending);
+  EXPECT_EQ(never.state.devs[C].attempts, 1u);
+}
+
+}  // namespace
+}  // namespace reprobe
+
+namespace reprobe {
+namespace {
+
+// Issue 13 item 5: A's driver probes asynchronously (driver_register async), B's synchronously;
+// both defer, then an unrelated bind K triggers. The deferred worker's __device_attach() schedules
+// A's retry on __device_attach_async_helper() and moves on: B's retry starts while A's (slow,
+// 50 ms) probe still runs. Same on every profile.
+TEST(AsyncDeferredRetry, TheWorkerSchedulesAnAsyncDriversRetryAndMovesOn) {
+  const Task kM{100, "modprobe", 0}, kAsync{70, "kworker/u8:3", 0}, kW{51, "kworker/u8:0", 1};
+  ScenarioBuilder b("async-retry", "6.1.0-27-amd64");
+  b.at(ms(1), kM).ev("device_add", {{"dev", "A"}, {"bus", "platform"}});
+  b.at(ms(1), kM).ev("device_add", {{"dev", "B"}, {"bus", "platform"}});
+  b.at(ms(2), kM).ev("driver_register", {{"drv", "adrv"}, {"bus", "platform"}, {"async", true}});
+  b.at(ms(2.1), kAsync).ev("probe_start", {{"dev", "A"}, {"drv", "adrv"}, {"async", true}});
+  b.at(ms(52.1), kAsync).ev("probe_end", {{"dev", "A"}, {"drv", "adrv"}, {"ret", 517}, {"outcome", "deferred"}});
+  b.at(ms(52.1), kAsync).ev("defer_add", {{"dev", "A"}});
+  b.at(ms(60), kM).ev("driver_register", {{"drv", "bdrv"}, {"bus", "platform"}});
+  b.probe(ms(60), ms(60.5), kM, "B", "bdrv", -517);
+  b.at(ms(70), kM).ev("device_add", {{"dev", "K"}, {"bus", "platform"}});
+  b.at(ms(70), kM).ev("driver_register", {{"drv", "kdrv"}, {"bus", "platform"}});
+  b.probe(ms(70), ms(70.2), kM, "K", "kdrv", 0);
+  auto r = load(b, sec(1));
+  const DevId A = *r->trace.find_device("A"), B = *r->trace.find_device("B");
+  for (const std::string kernel : {"5.10", "6.1", "6.6", "6.12"}) {
+    const SimResult s = simulate(*r, "stock", kernel);
+    uint64_t a_start = 0, a_end = 0, b_start = 0;
+    for (const auto& rec : s.state.timeline) {
+      if (rec.t < ms(70)) continue;
+      if (rec.kind == RecKind::probe_start && rec.dev == A && !a_start) a_start = rec.t;
+      if (rec.kind == RecKind::probe_end && rec.dev == A && !a_end) a_end = rec.t;
+      if (rec.kind == RecKind::probe_start && rec.dev == B && !b_start) b_start = rec.t;
+    }
+    ASSERT_NE(a_start, 0u) << kernel << ": A is retried";
+    ASSERT_NE(b_start, 0u) << kernel << ": B is retried";
+    EXPECT_LT(b_start, a_end) << kernel << ": B's retry does not wait for A's async one";
+    EXPECT_EQ(s.state.devs[A].attempts, 2u) << kernel;
+    EXPECT_EQ(s.state.devs[B].attempts, 2u) << kernel;
+  }
+}
+
+}  // namespace
+}  // namespace reprobe
