@@ -1,0 +1,153 @@
+#include "tracer/record/boot_run.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "tracer/record/recording_session.h"
+#include "tracer/record/systemd_notify.h"
+#include "tracer/record/workload.h"
+
+namespace reprobe {
+namespace fs = std::filesystem;
+
+namespace {
+
+// A path for this boot that no earlier run of the same boot wrote (a restarted unit).
+fs::path fresh_trace_path(const std::string& dir, const std::string& boot_id) {
+  fs::path p = boot_trace_path(dir, boot_id);
+  for (int i = 2; fs::exists(p); ++i) p = boot_trace_path(dir, fmt::format("{}-{}", boot_id, i));
+  return p;
+}
+
+// The header is the first line: once a newline is in the file, the recorder is attached.
+bool has_complete_line(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  char c = 0;
+  while (in.get(c))
+    if (c == '\n') return true;
+  return false;
+}
+
+struct Supervision {
+  bool ready = false;
+  const char* stop_reason = nullptr;  // why we sent SIGINT; null: the recorder stopped by itself
+  int status = 0;
+};
+
+Supervision supervise(pid_t pid, const fs::path& trace, const BootRunOptions& o, const std::atomic<int>& stop) {
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  const uint64_t cap = o.config.max_size_mb << 20;
+  Supervision s;
+  for (;;) {
+    int st = 0;
+    const pid_t r = waitpid(pid, &st, WNOHANG);
+    if (r == pid) {
+      s.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      return s;
+    }
+    if (r < 0 && errno != EINTR) {
+      s.status = 2;
+      return s;
+    }
+    const double elapsed = std::chrono::duration<double>(clock::now() - t0).count();
+    if (!s.ready && (has_complete_line(trace) || elapsed >= o.attach_timeout_s)) {
+      s.ready = true;
+      const bool attached = has_complete_line(trace);
+      notify_systemd(attached ? "READY=1\nSTATUS=recording " + trace.string()
+                              : "READY=1\nSTATUS=still attaching (boot not held back any longer)");
+      if (!attached) o.log(fmt::format("not attached after {} s; letting the boot go on", o.attach_timeout_s));
+    }
+    std::error_code ec;
+    const uint64_t size = fs::file_size(trace, ec);
+    const char* why = stop.load() != 0                    ? "stop requested"
+                      : elapsed >= o.config.duration_s ? "--duration reached"
+                      : (!ec && size >= cap)           ? "--max-size reached"
+                                                       : nullptr;
+    if (why != nullptr && s.stop_reason == nullptr) {
+      s.stop_reason = why;
+      kill(pid, SIGINT);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+// Moves the finished trace from the staging directory into the output directory (rotating
+// the oldest out first); retries while the output is not writable yet (read-only root).
+Result<fs::path> move_into_output(const fs::path& staged, const std::string& boot_id, const BootRunOptions& o) {
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  for (;;) {
+    std::error_code ec;
+    fs::create_directories(o.config.output_dir, ec);
+    if (!ec) {
+      for (const auto& p : rotate_boot_traces(o.config.output_dir, o.config.keep))
+        o.log("rotated out " + p.string());
+      const fs::path dest = fresh_trace_path(o.config.output_dir, boot_id);
+      const fs::path tmp = dest.string() + ".tmp";
+      fs::copy_file(staged, tmp, fs::copy_options::overwrite_existing, ec);
+      if (!ec) fs::rename(tmp, dest, ec);
+      if (!ec) {
+        fs::remove(staged, ec);
+        return dest;
+      }
+      fs::remove(tmp, ec);
+    }
+    if (std::chrono::duration<double>(clock::now() - t0).count() >= o.move_timeout_s)
+      return Error{o.config.output_dir, 0,
+                   fmt::format("not writable within {} s: {}; the trace stays in {}", o.move_timeout_s, ec.message(),
+                               staged.string())};
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+}  // namespace
+
+int run_boot_capture(const BootRunOptions& o) {
+  auto boot_id = current_boot_id();
+  if (!boot_id) {
+    o.log(boot_id.error().str());
+    notify_systemd("READY=1");
+    return 2;
+  }
+  std::error_code ec;
+  fs::create_directories(o.stage_dir, ec);
+  const fs::path trace = fresh_trace_path(o.stage_dir, *boot_id);
+  const std::atomic<int>& stop = install_stop_signal_handlers();
+  const pid_t pid = spawn_command(
+      {o.reprobe_exe, "record", "-o", trace.string(), "--until-idle", fmt::format("{}", o.config.idle_s)});
+  if (pid < 0) {
+    o.log(fmt::format("cannot start {} record: {}", o.reprobe_exe, std::strerror(-pid)));
+    notify_systemd("READY=1");
+    return 2;
+  }
+  const Supervision s = supervise(pid, trace, o, stop);
+  if (!s.ready) notify_systemd("READY=1");
+  const uint64_t size = fs::file_size(trace, ec);
+  if (ec) {
+    o.log(fmt::format("the recorder wrote no trace (exit {})", s.status));
+    return s.status != 0 ? s.status : 2;
+  }
+  notify_systemd("STATUS=moving the trace to " + o.config.output_dir);
+  auto dest = move_into_output(trace, *boot_id, o);
+  if (!dest) {
+    o.log(dest.error().str());
+    return 2;
+  }
+  o.log(fmt::format("{}: {} bytes, recorder exit {} ({})", dest->string(), size, s.status,
+                    s.stop_reason != nullptr ? s.stop_reason : "idle"));
+  return s.status;
+}
+
+}  // namespace reprobe
