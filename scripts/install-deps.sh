@@ -12,7 +12,8 @@ replay=(meson ninja-build g++ pkg-config libboost-program-options-dev nlohmann-j
         libfmt-dev zlib1g-dev liblzma-dev libzstd-dev)
 capture=(clang llvm bpftool libbpf-dev libelf-dev libudev-dev libasound2-dev)
 testing=(libgtest-dev libgmock-dev libbenchmark-dev jq time clang-format clang-tidy libclang-rt-14-dev ccache
-         chromium)  # chromium: tests/browser (HTML report); also needs node >= 18 (below)
+         chromium  # chromium: tests/browser (HTML report); also needs node >= 18 (below)
+         mmdebstrap e2fsprogs)  # the systemd + udev guest's root image (tests/vm/systemd)
 case "$level" in
   replay | --replay) pkgs=("${replay[@]}") ;;
   --full) pkgs=("${replay[@]}" "${capture[@]}") ;;
