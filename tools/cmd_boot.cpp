@@ -40,9 +40,8 @@ struct BootArgs {
 po::options_description boot_options(BootArgs& a) {
   po::options_description opts("reprobe boot options");
   auto& c = a.config;
-  opts.add_options()("help,h", "show this help")(
-      "output,o", po::value(&c.output_dir)->default_value(c.output_dir),
-      "directory of the boot traces (DIR/boot-<boot_id>.trace)")(
+  opts.add_options()("help,h", "show this help")("output,o", po::value(&c.output_dir)->default_value(c.output_dir),
+                                                 "directory of the boot traces (DIR/boot-<boot_id>.trace)")(
       "max-size", po::value(&c.max_size_mb)->default_value(c.max_size_mb),
       "stop recording when the trace reaches MB megabytes")(
       "duration", po::value(&c.duration_s)->default_value(c.duration_s), "stop at the latest S seconds after start")(
@@ -58,7 +57,9 @@ void print_usage(const po::options_description& opts) {
   std::cout << "usage: reprobe boot enable [--output DIR] [--max-size MB] [--duration S] [--idle S] [--keep N]\n"
                "                          [--attach-timeout S] [--root DIR]\n"
                "       reprobe boot disable | status | list\n\n"
-               "Record the next boots: 'enable' installs the systemd unit " << kBootUnitName << " that starts\n"
+               "Record the next boots: 'enable' installs the systemd unit "
+            << kBootUnitName
+            << " that starts\n"
                "'reprobe record' before systemd-udevd and systemd-modules-load, so the trace sees the sound\n"
                "modules udev loads at coldplug. It stops by itself (idle, --duration, --max-size) and writes\n"
                "DIR/boot-<boot_id>.trace; the newest is 'reprobe report --last-boot'. 'disable' removes the\n"
@@ -72,7 +73,9 @@ void print_usage(const po::options_description& opts) {
                "  sudo reprobe boot disable\n";
 }
 
-fs::path under_root(const BootArgs& a, const std::string& p) { return a.root.empty() ? fs::path(p) : fs::path(a.root + p); }
+fs::path under_root(const BootArgs& a, const std::string& p) {
+  return a.root.empty() ? fs::path(p) : fs::path(a.root + p);
+}
 fs::path unit_path(const BootArgs& a) { return under_root(a, std::string(kBootUnitDir) + "/" + kBootUnitName); }
 fs::path wants_path(const BootArgs& a) { return under_root(a, std::string(kBootWantsDir) + "/" + kBootUnitName); }
 
@@ -164,7 +167,9 @@ int status(const BootArgs& a) {
   std::error_code ec;
   const bool enabled = fs::is_symlink(wants_path(a), ec);
   std::cout << fmt::format("unit     {} ({})\n", unit_path(a).string(),
-                           !installed ? "not installed" : enabled ? "enabled" : "installed, not enabled");
+                           !installed ? "not installed"
+                           : enabled  ? "enabled"
+                                      : "installed, not enabled");
   if (!installed) return 0;
   std::cout << fmt::format("output   {} (keep {}, max {} MB, duration {} s, idle {} s, attach timeout {} s)\n",
                            c.output_dir, c.keep, c.max_size_mb, c.duration_s, c.idle_s, c.attach_timeout_s);

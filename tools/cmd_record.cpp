@@ -69,9 +69,9 @@ po::options_description record_options(Options& o) {
       "replug", po::value(&o.replug)->composing(),
       "unload and reload sound module MODULE under trace (repeatable; reloaded in the order given); fails when "
       "the module is in use (see --rebind)")("rebind", po::value(&o.rebind)->composing(),
-                                           "unbind DEVICE from its driver and bind it again under trace (repeatable; "
-                                           "e.g. 0000:00:1f.3, the PCI audio function): re-runs the probes while "
-                                           "modules stay loaded")(
+                                             "unbind DEVICE from its driver and bind it again under trace (repeatable; "
+                                             "e.g. 0000:00:1f.3, the PCI audio function): re-runs the probes while "
+                                             "modules stay loaded")(
       "btf", po::value(&o.btf), "vmlinux BTF file for kernels without /sys/kernel/btf/vmlinux")(
       "ring-size", po::value(&o.ring_mib)->default_value(o.ring_mib),
       "BPF ring buffer size in MiB (rounded up to a power of two; 1..1024)")(
@@ -91,7 +91,8 @@ po::options_description record_options(Options& o) {
 
 void print_usage(const po::options_description& opts) {
   std::cout << "usage: reprobe record [-o FILE] [--duration S | --until-idle S | -- COMMAND...]\n"
-               "                      [--replug MODULE]... [--rebind DEVICE]... [--btf FILE] [--no-redact] [--allow-partial] [-v]\n\n"
+               "                      [--replug MODULE]... [--rebind DEVICE]... [--btf FILE] [--no-redact] "
+               "[--allow-partial] [-v]\n\n"
                "Capture driver-core probe, deferral and trigger events, firmware, module, workqueue,\n"
                "ASoC and ALSA card events with eBPF into a reprobe trace (docs/trace-format.md).\n"
                "Needs root (or CAP_BPF + CAP_PERFMON) and kernel BTF.\n\n"

@@ -101,7 +101,8 @@ std::string check_boot_config(const BootCaptureConfig& c) {
   if (!(c.duration_s >= 1 && c.duration_s <= 3600)) return "--duration takes seconds between 1 and 3600";
   if (!(c.idle_s >= 0.5 && c.idle_s <= 3600)) return "--idle takes seconds between 0.5 and 3600";
   if (c.keep < 1 || c.keep > 1000) return "--keep takes a number of traces between 1 and 1000";
-  if (!(c.attach_timeout_s >= 1 && c.attach_timeout_s <= 600)) return "--attach-timeout takes seconds between 1 and 600";
+  if (!(c.attach_timeout_s >= 1 && c.attach_timeout_s <= 600))
+    return "--attach-timeout takes seconds between 1 and 600";
   return {};
 }
 
@@ -131,7 +132,8 @@ std::vector<BootTrace> list_boot_traces(const std::string& dir) {
     BootTrace t;
     t.path = e.path();
     t.size = e.file_size(ec2);
-    t.mtime_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(e.last_write_time(ec2).time_since_epoch()).count();
+    t.mtime_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(e.last_write_time(ec2).time_since_epoch()).count();
     out.push_back(t);
   }
   std::sort(out.begin(), out.end(), [](const BootTrace& a, const BootTrace& b) {

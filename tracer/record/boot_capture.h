@@ -16,10 +16,10 @@ namespace reprobe {
 
 struct BootCaptureConfig {
   std::string output_dir = "/var/log/reprobe";
-  uint64_t max_size_mb = 64;  // the recorder is stopped when its trace reaches this size
-  double duration_s = 120;    // stop at the latest this long after the start
-  double idle_s = 10;         // stop after this long without any event
-  unsigned keep = 5;          // boot traces kept in output_dir (oldest removed first)
+  uint64_t max_size_mb = 64;     // the recorder is stopped when its trace reaches this size
+  double duration_s = 120;       // stop at the latest this long after the start
+  double idle_s = 10;            // stop after this long without any event
+  unsigned keep = 5;             // boot traces kept in output_dir (oldest removed first)
   double attach_timeout_s = 30;  // udev waits at most this long for the recorder to attach
 };
 
@@ -59,6 +59,6 @@ std::vector<std::filesystem::path> rotate_boot_traces(const std::string& dir, un
 // The newest boot trace: in the output directory of the unit installed at unit_path, or in
 // the default directory when no unit is installed. An error says where it looked.
 Result<std::filesystem::path> newest_boot_trace(const std::string& unit_path = std::string(kBootUnitDir) + "/" +
-                                                                              kBootUnitName);
+                                                                               kBootUnitName);
 
 }  // namespace reprobe

@@ -41,46 +41,77 @@ bool has_complete_line(const fs::path& p) {
 
 struct Supervision {
   bool ready = false;
-  const char* stop_reason = nullptr;  // why we sent SIGINT; null: the recorder stopped by itself
+  const char* stop_reason = nullptr;  // why we sent SIGINT
   int status = 0;
 };
+
+// Idle: the trace has not grown for idle_s since its last event. The clock starts at the first
+// event after the header, so the time before udev loads anything (long under emulation) does
+// not count.
+class IdleWatch {
+ public:
+  using clock = std::chrono::steady_clock;
+  void header_written(uint64_t size) { header_size_ = size; }
+  bool idle(uint64_t size, clock::time_point now, double idle_s) {
+    if (size != last_size_) {
+      last_size_ = size;
+      last_growth_ = now;
+    }
+    const bool events = header_size_ != 0 && size > header_size_;
+    return events && std::chrono::duration<double>(now - last_growth_).count() >= idle_s;
+  }
+
+ private:
+  uint64_t header_size_ = 0, last_size_ = 0;
+  clock::time_point last_growth_{};
+};
+
+// Whether the recorder has ended (its status in s), without blocking.
+bool ended(pid_t pid, Supervision& s) {
+  int st = 0;
+  const pid_t r = waitpid(pid, &st, WNOHANG);
+  if (r == pid) {
+    s.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return true;
+  }
+  if (r < 0 && errno != EINTR) {
+    s.status = 2;
+    return true;
+  }
+  return false;
+}
 
 Supervision supervise(pid_t pid, const fs::path& trace, const BootRunOptions& o, const std::atomic<int>& stop) {
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
   const uint64_t cap = o.config.max_size_mb << 20;
   Supervision s;
-  for (;;) {
-    int st = 0;
-    const pid_t r = waitpid(pid, &st, WNOHANG);
-    if (r == pid) {
-      s.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-      return s;
-    }
-    if (r < 0 && errno != EINTR) {
-      s.status = 2;
-      return s;
-    }
-    const double elapsed = std::chrono::duration<double>(clock::now() - t0).count();
+  IdleWatch idle;
+  while (!ended(pid, s)) {
+    const auto now = clock::now();
+    const double elapsed = std::chrono::duration<double>(now - t0).count();
+    std::error_code ec;
+    const uint64_t size = fs::file_size(trace, ec);
     if (!s.ready && (has_complete_line(trace) || elapsed >= o.attach_timeout_s)) {
       s.ready = true;
       const bool attached = has_complete_line(trace);
+      if (attached) idle.header_written(fs::file_size(trace, ec));
       notify_systemd(attached ? "READY=1\nSTATUS=recording " + trace.string()
                               : "READY=1\nSTATUS=still attaching (boot not held back any longer)");
       if (!attached) o.log(fmt::format("not attached after {} s; letting the boot go on", o.attach_timeout_s));
     }
-    std::error_code ec;
-    const uint64_t size = fs::file_size(trace, ec);
-    const char* why = stop.load() != 0                    ? "stop requested"
-                      : elapsed >= o.config.duration_s ? "--duration reached"
-                      : (!ec && size >= cap)           ? "--max-size reached"
-                                                       : nullptr;
+    const char* why = stop.load() != 0                        ? "stop requested"
+                      : elapsed >= o.config.duration_s        ? "--duration reached"
+                      : (!ec && size >= cap)                  ? "--max-size reached"
+                      : idle.idle(size, now, o.config.idle_s) ? "idle"
+                                                              : nullptr;
     if (why != nullptr && s.stop_reason == nullptr) {
       s.stop_reason = why;
       kill(pid, SIGINT);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  return s;
 }
 
 // Moves the finished trace from the staging directory into the output directory (rotating
@@ -92,8 +123,7 @@ Result<fs::path> move_into_output(const fs::path& staged, const std::string& boo
     std::error_code ec;
     fs::create_directories(o.config.output_dir, ec);
     if (!ec) {
-      for (const auto& p : rotate_boot_traces(o.config.output_dir, o.config.keep))
-        o.log("rotated out " + p.string());
+      for (const auto& p : rotate_boot_traces(o.config.output_dir, o.config.keep)) o.log("rotated out " + p.string());
       const fs::path dest = fresh_trace_path(o.config.output_dir, boot_id);
       const fs::path tmp = dest.string() + ".tmp";
       fs::copy_file(staged, tmp, fs::copy_options::overwrite_existing, ec);
@@ -125,8 +155,7 @@ int run_boot_capture(const BootRunOptions& o) {
   fs::create_directories(o.stage_dir, ec);
   const fs::path trace = fresh_trace_path(o.stage_dir, *boot_id);
   const std::atomic<int>& stop = install_stop_signal_handlers();
-  const pid_t pid = spawn_command(
-      {o.reprobe_exe, "record", "-o", trace.string(), "--until-idle", fmt::format("{}", o.config.idle_s)});
+  const pid_t pid = spawn_command({o.reprobe_exe, "record", "-o", trace.string()});
   if (pid < 0) {
     o.log(fmt::format("cannot start {} record: {}", o.reprobe_exe, std::strerror(-pid)));
     notify_systemd("READY=1");
@@ -146,7 +175,7 @@ int run_boot_capture(const BootRunOptions& o) {
     return 2;
   }
   o.log(fmt::format("{}: {} bytes, recorder exit {} ({})", dest->string(), size, s.status,
-                    s.stop_reason != nullptr ? s.stop_reason : "idle"));
+                    s.stop_reason != nullptr ? s.stop_reason : "the recorder stopped by itself"));
   return s.status;
 }
 

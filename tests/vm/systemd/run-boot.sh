@@ -18,7 +18,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${REPROBE_VM_CACHE:-/var/tmp/reprobe-vm}
 die() { echo "run-boot.sh: error: $*" >&2; exit 1; }
 say() { echo "run-boot.sh: $*" >&2; }
-NAME='' REPROBE='' OUT='' CAPTURE=1 TIMEOUT=400 BOOT_ARGS='--output /var/log/reprobe --idle 10 --duration 150 --attach-timeout 150'
+NAME='' REPROBE='' OUT='' CAPTURE=1 TIMEOUT=600 BOOT_ARGS='--output /var/log/reprobe --idle 20 --duration 240 --attach-timeout 150'
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--reprobe) REPROBE=$(realpath "${2:?}"); shift 2 ;;

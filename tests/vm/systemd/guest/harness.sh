@@ -25,7 +25,7 @@ log "waited for $WAIT_FOR: $(elapsed_ms_since "$t0") ms"
 sleep "$SETTLE"
 if [ "$CAPTURE" = 1 ]; then
 	while systemctl is-active -q reprobe-boot.service; do
-		[ "$(elapsed_since "$t0")" -lt 200 ] || { fail_status "reprobe-boot.service still active"; break; }
+		[ "$(elapsed_since "$t0")" -lt 300 ] || { fail_status "reprobe-boot.service still active"; break; }
 		sleep 0.2
 	done
 	systemctl show reprobe-boot.service -p Result -p ExecMainStatus > /out/boot-unit.txt
