@@ -45,7 +45,7 @@ check boot-no-action 2 "$R" boot
 check boot-bad-output 2 "$R" boot enable --root "$broot" --output relative
 check boot-enable 0 "$R" boot enable --root "$broot" --output /var/log/rp --idle 5
 unit=$broot/etc/systemd/system/reprobe-boot.service
-{ grep -q '^ExecStart=.* boot run --output /var/log/rp --max-size 64 --duration 120 --idle 5 --keep 5 --attach-timeout 30$' "$unit" &&
+{ grep -q '^ExecStart=.* boot run --output /var/log/rp --max-size 64 --duration 120 --idle 5 --keep 5 --attach-timeout 30 --preload snd,snd-soc-core$' "$unit" &&
   [ "$(readlink "$broot/etc/systemd/system/sysinit.target.wants/reprobe-boot.service")" = /etc/systemd/system/reprobe-boot.service ] &&
   [ -d "$broot/var/log/rp" ]; } && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL boot-enable files"; }
 printf 'x\n' > "$broot/var/log/rp/boot-0123.trace"

@@ -49,7 +49,9 @@ po::options_description boot_options(BootArgs& a) {
       "keep", po::value(&c.keep)->default_value(c.keep), "boot traces to keep in DIR (the oldest go first)")(
       "attach-timeout", po::value(&c.attach_timeout_s)->default_value(c.attach_timeout_s),
       "let the boot go on after S seconds even if the recorder has not attached yet")(
-      "root", po::value(&a.root), "work on the system installed under DIR (no systemctl call)");
+      "preload", po::value(&c.preload)->default_value(c.preload),
+      "modules (comma-separated, '' for none) loaded before the recorder attaches, so hooks in them see "
+      "everything")("root", po::value(&a.root), "work on the system installed under DIR (no systemctl call)");
   return opts;
 }
 

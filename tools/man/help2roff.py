@@ -12,7 +12,8 @@ import re
 import subprocess
 import sys
 
-OPTION = re.compile(r"^  (-\w \[ )?(--[\w-]+)( \])?( arg)?\s{2,}(.*)$|^  (-\w \[ )?(--[\w-]+)( \])?( arg)?$")
+OPTION = re.compile(r"^  (-\w \[ )?(--[\w-]+)( \])?( arg(?: \(=[^)]*\))?)?\s{2,}(.*)$"
+                    r"|^  (-\w \[ )?(--[\w-]+)( \])?( arg(?: \(=[^)]*\))?)?$")
 
 
 def roff(text):
@@ -28,7 +29,8 @@ def parse_options(lines):
         if m:
             short = (m.group(1) or m.group(6) or "").strip(" [")
             name = m.group(2) or m.group(7)
-            arg = " \\fIarg\\fR" if (m.group(4) or m.group(9)) else ""
+            argtext = (m.group(4) or m.group(9) or "").strip()
+            arg = " \\fI" + argtext.replace("\\", "\\e") + "\\fR" if argtext else ""
             flags = (f"\\fB{short}\\fR, " if short else "") + f"\\fB{name}\\fR{arg}"
             opts.append([flags, (m.group(5) or "").strip()])
         elif opts and ln.startswith("    "):

@@ -47,7 +47,8 @@ std::string boot_unit_text(const std::string& exe, const BootCaptureConfig& c) {
       "[Service]\n"
       "Type=notify\n"
       "NotifyAccess=main\n"
-      "ExecStart={1} boot run --output {0} --max-size {2} --duration {3} --idle {4} --keep {5} --attach-timeout {6}\n"
+      "ExecStart={1} boot run --output {0} --max-size {2} --duration {3} --idle {4} --keep {5} --attach-timeout {6} "
+      "--preload {8}\n"
       "KillSignal=SIGINT\n"
       "TimeoutStartSec={7}\n"
       "TimeoutStopSec=30\n"
@@ -55,7 +56,7 @@ std::string boot_unit_text(const std::string& exe, const BootCaptureConfig& c) {
       "[Install]\n"
       "WantedBy=sysinit.target\n",
       c.output_dir, exe, c.max_size_mb, seconds_text(c.duration_s), seconds_text(c.idle_s), c.keep,
-      seconds_text(c.attach_timeout_s), seconds_text(c.attach_timeout_s + 30));
+      seconds_text(c.attach_timeout_s), seconds_text(c.attach_timeout_s + 30), c.preload.empty() ? "-" : c.preload);
 }
 
 Result<BootCaptureConfig> parse_boot_unit(const std::string& text, const std::string& path) {
@@ -80,6 +81,8 @@ Result<BootCaptureConfig> parse_boot_unit(const std::string& text, const std::st
         c.duration_s = v;
       } else if (numeric && w[i] == "--idle") {
         c.idle_s = v;
+      } else if (w[i] == "--preload") {
+        c.preload = w[i + 1] == "-" ? "" : w[i + 1];
       } else if (numeric && w[i] == "--attach-timeout") {
         c.attach_timeout_s = v;
       } else if (numeric && w[i] == "--keep") {
@@ -101,6 +104,9 @@ std::string check_boot_config(const BootCaptureConfig& c) {
   if (!(c.duration_s >= 1 && c.duration_s <= 3600)) return "--duration takes seconds between 1 and 3600";
   if (!(c.idle_s >= 0.5 && c.idle_s <= 3600)) return "--idle takes seconds between 0.5 and 3600";
   if (c.keep < 1 || c.keep > 1000) return "--keep takes a number of traces between 1 and 1000";
+  if (c.preload.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-,") !=
+      std::string::npos)
+    return "--preload takes module names separated by commas";
   if (!(c.attach_timeout_s >= 1 && c.attach_timeout_s <= 600))
     return "--attach-timeout takes seconds between 1 and 600";
   return {};

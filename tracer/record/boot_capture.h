@@ -21,6 +21,10 @@ struct BootCaptureConfig {
   double idle_s = 10;            // stop after this long without any event
   unsigned keep = 5;             // boot traces kept in output_dir (oldest removed first)
   double attach_timeout_s = 30;  // udev waits at most this long for the recorder to attach
+  // Loaded before the recorder attaches, so the hooks in them (snd_card_register, the ASoC
+  // component and card functions) are there from the start: the recorder attaches to a module
+  // loaded later only after that module's load, and misses what the same modprobe run does.
+  std::string preload = "snd,snd-soc-core";
 };
 
 inline constexpr const char* kBootUnitName = "reprobe-boot.service";

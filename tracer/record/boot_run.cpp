@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -154,6 +155,14 @@ int run_boot_capture(const BootRunOptions& o) {
   std::error_code ec;
   fs::create_directories(o.stage_dir, ec);
   const fs::path trace = fresh_trace_path(o.stage_dir, *boot_id);
+  // Modules whose hooks must be there from the start (BootCaptureConfig::preload).
+  for (size_t b = 0; b < o.config.preload.size();) {
+    const size_t e = std::min(o.config.preload.find(',', b), o.config.preload.size());
+    const std::string m = o.config.preload.substr(b, e - b);
+    if (!m.empty())
+      if (const int rc = run_command({"modprobe", "-q", m}); rc != 0) o.log(fmt::format("modprobe {}: exit {}", m, rc));
+    b = e + 1;
+  }
   const std::atomic<int>& stop = install_stop_signal_handlers();
   const pid_t pid = spawn_command({o.reprobe_exe, "record", "-o", trace.string()});
   if (pid < 0) {

@@ -30,7 +30,7 @@ TEST(BootCapture, UnitRunsBeforeUdevAndModulesLoad) {
   EXPECT_NE(u.find("TimeoutStartSec=60\n"), std::string::npos);
   EXPECT_NE(u.find("WantedBy=sysinit.target\n"), std::string::npos);
   EXPECT_NE(u.find("ExecStart=/usr/bin/reprobe boot run --output /var/log/reprobe --max-size 64 --duration 120 "
-                   "--idle 10 --keep 5 --attach-timeout 30\n"),
+                   "--idle 10 --keep 5 --attach-timeout 30 --preload snd,snd-soc-core\n"),
             std::string::npos);
 }
 
@@ -42,6 +42,7 @@ TEST(BootCapture, UnitRoundTrips) {
   c.idle_s = 3;
   c.keep = 2;
   c.attach_timeout_s = 120;
+  c.preload = "";
   auto back = parse_boot_unit(boot_unit_text("/opt/reprobe", c), "u.service");
   ASSERT_TRUE(back) << back.error().str();
   EXPECT_EQ(back->output_dir, "/srv/traces");
@@ -50,6 +51,7 @@ TEST(BootCapture, UnitRoundTrips) {
   EXPECT_DOUBLE_EQ(back->idle_s, 3);
   EXPECT_EQ(back->keep, 2u);
   EXPECT_DOUBLE_EQ(back->attach_timeout_s, 120);
+  EXPECT_EQ(back->preload, "");
 }
 
 TEST(BootCapture, ForeignUnitIsAnErrorWithItsLine) {
