@@ -12,7 +12,7 @@ import re
 import subprocess
 import sys
 
-OPTION = re.compile(r"^  (-\w \[ )?(--[\w-]+)( \])?( arg(?: \(=[^)]*\))?)?\s{2,}(.*)$"
+OPTION = re.compile(r"^  (-\w \[ )?(--[\w-]+)( \])?( arg(?: \(=[^)]*\))?)?\s+(\S.*)$"
                     r"|^  (-\w \[ )?(--[\w-]+)( \])?( arg(?: \(=[^)]*\))?)?$")
 
 
