@@ -8,7 +8,8 @@
 #                                      clang-format/-tidy, the libFuzzer runtime, chromium + node
 #                                      for the HTML report test, jq, strace for the CLI signal test,
 #                                      the real clients of the preload tests: alsa-utils for
-#                                      aplay/arecord, pulseaudio)
+#                                      aplay/arecord, pulseaudio; mmdebstrap, e2fsprogs for the
+#                                      systemd + udev guest image)
 set -euo pipefail
 level="${1:-replay}"
 replay=(meson ninja-build g++ pkg-config libboost-program-options-dev nlohmann-json3-dev libsimdjson-dev
@@ -17,7 +18,8 @@ capture=(clang llvm bpftool libbpf-dev libelf-dev libudev-dev libasound2-dev
          umockdev libumockdev-dev)  # umockdev: `reprobe preload` (-Dpreload, tools/preload)
 testing=(libgtest-dev libgmock-dev libbenchmark-dev jq time strace clang-format clang-tidy libclang-rt-14-dev ccache
          chromium   # chromium: tests/browser (HTML report); also needs node >= 18 (below)
-         alsa-utils pulseaudio)  # tests/preload: aplay -l, arecord -l, PulseAudio's module-udev-detect
+         alsa-utils pulseaudio  # tests/preload: aplay -l, arecord -l, PulseAudio's module-udev-detect
+         mmdebstrap e2fsprogs)  # the systemd + udev guest's root image (tests/vm/systemd)
 case "$level" in
   replay | --replay) pkgs=("${replay[@]}") ;;
   --full) pkgs=("${replay[@]}" "${capture[@]}") ;;

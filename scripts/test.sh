@@ -27,3 +27,9 @@ $sudo tests/vm/run-suite.sh build
 # predict every enactable policy from that capture, boot again with the policy enacted in the
 # kernel, compare. A wrong verdict or a non-exact stock replay fails; bind-time misses are reported.
 $sudo tests/vm/run-enacted.sh build --repeat 1 --jobs 2 --fail-on-verdict
+# Issue 18 (docs/boot-capture.md): boot capture on the systemd + udev guest (the Debian image is built
+# once with mmdebstrap and cached next to the kernel), record --rebind and --replug on a module in use,
+# and a boot with exactly the `reprobe import --recipe` parameters whose imported log must replay exactly.
+$sudo tests/vm/systemd/run-suite.sh build
+$sudo tests/vm/run-reprobe-live.sh build
+$sudo tests/vm/run-recipe.sh build

@@ -39,6 +39,26 @@ check record-conflict 2 "$R" record --duration 1 --until-idle 1
 grep_err record-conflict-msg "choose one of --duration, --until-idle and -- COMMAND"
 check record-negative 2 "$R" record --duration -1
 check record-backend 2 "$R" record --backend nope
+# reprobe boot (issue 18): enable/status/list/disable on a system under --root (no systemctl)
+broot=$tmp/boot-root
+check boot-no-action 2 "$R" boot
+check boot-bad-output 2 "$R" boot enable --root "$broot" --output relative
+check boot-enable 0 "$R" boot enable --root "$broot" --output /var/log/rp --idle 5
+unit=$broot/etc/systemd/system/reprobe-boot.service
+{ grep -q '^ExecStart=.* boot run --output /var/log/rp --max-size 64 --duration 120 --idle 5 --keep 5 --attach-timeout 30 --preload snd,snd-soc-core$' "$unit" &&
+  [ "$(readlink "$broot/etc/systemd/system/sysinit.target.wants/reprobe-boot.service")" = /etc/systemd/system/reprobe-boot.service ] &&
+  [ -d "$broot/var/log/rp" ]; } && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL boot-enable files"; }
+printf 'x\n' > "$broot/var/log/rp/boot-0123.trace"
+check boot-status 0 "$R" boot status --root "$broot"
+grep -q '(enabled)' "$tmp/out" && grep -q 'output   /var/log/rp (keep 5, max 64 MB, duration 120 s, idle 5 s, attach timeout 30 s)' "$tmp/out" &&
+  pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL boot-status text"; }
+check boot-list 0 "$R" boot list --root "$broot"
+grep -q "boot-0123.trace 2$" "$tmp/out" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL boot-list text"; }
+check boot-disable 0 "$R" boot disable --root "$broot"
+[ ! -e "$unit" ] && [ ! -L "$broot/etc/systemd/system/sysinit.target.wants/reprobe-boot.service" ] &&
+  [ -e "$broot/var/log/rp/boot-0123.trace" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL boot-disable files"; }
+check boot-disable-again 0 "$R" boot disable --root "$broot"
+grep -q 'nothing to remove' "$tmp/out" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL boot-disable-again text"; }
 fi
 check replay-ok 0 "$R" replay "$S/examples/sof-late-component.trace" --all-policies
 # replay text is the report's document: its verdict table and stock story sections (docs/replay-json.md)

@@ -15,6 +15,7 @@
 #include "tools/output_guard.h"
 #include "tracer/import/log_importer.h"
 #include "tracer/import/log_input.h"
+#include "tracer/import/log_recipe.h"
 
 namespace po = boost::program_options;
 
@@ -31,7 +32,9 @@ int cmd_import(const std::vector<std::string>& args) {
       "explain", "print on stderr which input line produced which event, and what was skipped by kind")(
       "strict", "fail on a line that looks like driver-core output but does not parse")(
       "no-redact", "keep serial numbers, MAC addresses and host names found in the log")(
-      "boot", po::value<uint64_t>(), "import the Nth boot of the input (1 = the first; default: the last)");
+      "boot", po::value<uint64_t>(), "import the Nth boot of the input (1 = the first; default: the last)")(
+      "recipe", "print the boot parameters that make a kernel log replay well and how to collect the log")(
+      "recipe-parameters", "print only the recipe's kernel parameters (one line, for scripts)");
   po::options_description hidden;
   hidden.add_options()("log", po::value(&logs)->composing());
   po::options_description all;
@@ -54,7 +57,12 @@ int cmd_import(const std::vector<std::string>& args) {
                  "\nexamples:\n"
                  "  reprobe import dmesg.txt -o bug.trace && reprobe replay bug.trace --all-policies\n"
                  "  journalctl -k -b -1 | reprobe import - -o last-boot.trace\n"
-                 "  reprobe import kern.log.1.gz kern.log --explain -o boot.trace\n";
+                 "  reprobe import kern.log.1.gz kern.log --explain -o boot.trace\n"
+                 "  reprobe import --recipe    (how to get a log that replays well)\n";
+    return 0;
+  }
+  if (vm.count("recipe") || vm.count("recipe-parameters")) {  // tracer/import/log_recipe.h
+    std::cout << (vm.count("recipe") ? log_recipe_text() : log_recipe_boot_parameters() + "\n");
     return 0;
   }
   if (logs.empty()) {

@@ -67,7 +67,11 @@ po::options_description record_options(Options& o) {
       "duration,d", po::value(&o.duration), "stop after S seconds")(
       "until-idle", po::value(&o.until_idle), "stop once no event arrived for S seconds (default 3 with --replug)")(
       "replug", po::value(&o.replug)->composing(),
-      "unload and reload sound module MODULE under trace (repeatable; reloaded in the order given)")(
+      "unload and reload sound module MODULE under trace (repeatable; reloaded in the order given); fails when "
+      "the module is in use (see --rebind)")("rebind", po::value(&o.rebind)->composing(),
+                                             "unbind DEVICE from its driver and bind it again under trace (repeatable; "
+                                             "e.g. 0000:00:1f.3, the PCI audio function): re-runs the probes while "
+                                             "modules stay loaded")(
       "btf", po::value(&o.btf), "vmlinux BTF file for kernels without /sys/kernel/btf/vmlinux")(
       "ring-size", po::value(&o.ring_mib)->default_value(o.ring_mib),
       "BPF ring buffer size in MiB (rounded up to a power of two; 1..1024)")(
@@ -87,7 +91,8 @@ po::options_description record_options(Options& o) {
 
 void print_usage(const po::options_description& opts) {
   std::cout << "usage: reprobe record [-o FILE] [--duration S | --until-idle S | -- COMMAND...]\n"
-               "                      [--replug MODULE]... [--btf FILE] [--no-redact] [--allow-partial] [-v]\n\n"
+               "                      [--replug MODULE]... [--rebind DEVICE]... [--btf FILE] [--no-redact] "
+               "[--allow-partial] [-v]\n\n"
                "Capture driver-core probe, deferral and trigger events, firmware, module, workqueue,\n"
                "ASoC and ALSA card events with eBPF into a reprobe trace (docs/trace-format.md).\n"
                "Needs root (or CAP_BPF + CAP_PERFMON) and kernel BTF.\n\n"
@@ -155,6 +160,7 @@ nlohmann::ordered_json bpf_trace_header(BpfTracer& tr, const Options& o, const n
   rec["probe_convention"] = tr.new_probe_convention() ? ">=5.14" : "<=5.13";
   rec["redacted"] = o.redact;
   if (!o.replug.empty()) rec["replug"] = o.replug;
+  if (!o.rebind.empty()) rec["rebind"] = o.rebind;
   if (!o.follow_work.empty()) rec["follow_work"] = o.follow_work;
   header["x-record"] = rec;
   redactor.scrub_json(header["devices"]);
@@ -203,9 +209,9 @@ void run_workload_and_poll(BpfTracer& tr, const Options& o, RecordingSession& se
                            LineOutput& lo, const std::function<void(DecodedEvent&&)>& sink, const LogFn& log) {
   using clock = RecordingSession::Clock;
   std::ostream* out = &output.stream();
-  if (!o.replug.empty())
-    replug_modules(
-        o.replug,
+  if (!o.replug.empty() || !o.rebind.empty())
+    reprobe_workload(
+        o.replug, o.rebind,
         [&] {
           // Drain what the unload produced before reloading, so the trace stays in order.
           if (auto r = tr.poll_events(200, sink); !r) log(r.error().str());
@@ -374,7 +380,12 @@ int cmd_record(const std::vector<std::string>& args_in) {
   KmsgRecordOptions ko;  // tracer/record/kmsg_backend.h
   ko.dyndbg = vm.count("dyndbg") > 0;
   ko.from_now = vm.count("kmsg-from-now") > 0;
-  if (!o.replug.empty() && o.duration == 0 && o.command.empty() && o.until_idle == 0) o.until_idle = 3;
+  if (auto r = check_reprobe_workload(o.replug, o.rebind); !r) {  // tracer/record/workload.h
+    std::cerr << "reprobe record: " << r.error().str() << "\n";
+    return 2;
+  }
+  if ((!o.replug.empty() || !o.rebind.empty()) && o.duration == 0 && o.command.empty() && o.until_idle == 0)
+    o.until_idle = 3;
   static_cast<RecordOptions&>(ko) = o;
   if (backend == "kmsg") return record_with_kmsg(ko);
   return record_with_bpf(o, backend, ko);

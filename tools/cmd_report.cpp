@@ -3,6 +3,7 @@
 //
 // A report to attach to a bug (docs/report.md). Every policy of the catalogue
 // is replayed unless --policy names some; stock is always included.
+#include <algorithm>
 #include <iostream>
 
 #include "replayer/model/policy.h"
@@ -13,10 +14,37 @@
 #include "replayer/verdict/replay.h"
 #include "tools/commands.h"
 #include "tools/trace_verb.h"
+#ifdef REPROBE_HAVE_CAPTURE
+#include "tracer/record/boot_capture.h"
+#endif
 
 namespace reprobe {
 
-int cmd_report(const std::vector<std::string>& args) {
+namespace {
+
+// `--last-boot` stands for the newest boot trace (`reprobe boot`, tracer/record/boot_capture.h).
+bool substitute_last_boot(std::vector<std::string>& args) {
+  auto it = std::find(args.begin(), args.end(), "--last-boot");
+  if (it == args.end()) return true;
+#ifdef REPROBE_HAVE_CAPTURE
+  auto newest = newest_boot_trace();
+  if (!newest) {
+    std::cerr << "reprobe report: --last-boot: " << newest.error().str() << "\n";
+    return false;
+  }
+  *it = newest->string();
+  return true;
+#else
+  std::cerr << "reprobe report: --last-boot needs the capture side (-Dcapture=enabled)\n";
+  return false;
+#endif
+}
+
+}  // namespace
+
+int cmd_report(const std::vector<std::string>& args_in) {
+  std::vector<std::string> args = args_in;
+  if (!substitute_last_boot(args)) return 2;
   TraceVerbArgs a("report");
   a.add_policies("policy to replay (repeatable); default: every policy of the catalogue. stock is always included",
                  "replay every policy of the catalogue (the default without --policy)")
@@ -29,7 +57,8 @@ int cmd_report(const std::vector<std::string>& args) {
           "keep serial numbers, MAC addresses, host and user names (redacted by default, again at report time)");
   a.parse(args);
   if (a.help()) {
-    std::cout << "usage: reprobe report TRACE [options]\n\n"
+    std::cout << "usage: reprobe report TRACE [options]\n"
+                 "       reprobe report --last-boot [options]   (the newest trace of 'reprobe boot')\n\n"
                  "Write a report to attach to a bug: the machine and kernel (redacted), the verdict per trigger\n"
                  "policy, the stock outcome in plain words (which device waited for what, which trigger it\n"
                  "missed), deferrals per device, hooks and data gaps. Markdown pastes into GitHub, GitLab,\n"

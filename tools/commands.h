@@ -13,5 +13,6 @@ int cmd_import(const std::vector<std::string>& args);
 int cmd_report(const std::vector<std::string>& args);
 int cmd_export(const std::vector<std::string>& args);
 int cmd_preload(const std::vector<std::string>& args);
+int cmd_boot(const std::vector<std::string>& args);
 
 }  // namespace reprobe

@@ -47,6 +47,9 @@ const Verb kVerbs[] = {
 #else
     {"record", "(not in this build: -Dcapture=disabled)", record_not_in_build},
 #endif
+#ifdef REPROBE_HAVE_CAPTURE
+    {"boot", "record the next boots from before udev (installs a systemd unit)", reprobe::cmd_boot},
+#endif
     {"import", "build a trace from kernel logs attached to bug reports", reprobe::cmd_import},
     {"report", "a report for bug trackers: verdicts, the stock outcome in plain words (Markdown, HTML, text)",
      reprobe::cmd_report},

@@ -308,7 +308,7 @@ int record_with_kmsg(const KmsgRecordOptions& o) {
   flush();
 
   RecordingSession session(o.stop_rules(), RecordingSession::Clock::now(), stop_signal);
-  if (!o.replug.empty()) replug_modules(o.replug, nullptr, log);
+  if (!o.replug.empty() || !o.rebind.empty()) reprobe_workload(o.replug, o.rebind, nullptr, log);
   if (!o.command.empty()) session.watch_command(spawn_command(o.command));
   for (;;) {
     pollfd p{fd, POLLIN, 0};

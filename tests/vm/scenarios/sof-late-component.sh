@@ -14,6 +14,7 @@
 #@append deferred_probe_timeout=1
 #@preload snd-soc-core
 #@settle 2
+#@recipe-target reprobe-machine
 #@expect !card:reprobe deferred:reprobe-machine !bound:reprobe-machine bound:reprobe-dsp component:reprobe-dsp bound:dmic-codec
 load snd-soc-dmic
 load reprobe_dsp mode=work delay_ms="$(param delay_ms 300)"
