@@ -13,6 +13,11 @@
 #   4. when the real kernel stranded the target, the rescue policies
 #      (provider-kick, component-kick, resource-kick, resource-aware) bind it
 #      (not with #@no-rescue in the scenario: what it waits for never comes);
+#      one known gap, printed as such: when the recorder could not hook the ASoC
+#      component lookup (6.12 inlines soc_find_component; the header's
+#      x-record.missing says so) and the driver's own deferral reason names
+#      nothing, the trace cannot say what the card waits for and the replay
+#      answers *undetermined* there: accepted (never "stranded");
 #   5. the scenario's #@expect-trace assertions hold on the trace (below).
 # Exit: 0 all hold, 1 an assertion failed, 2 missing files.
 set -uo pipefail
@@ -125,11 +130,20 @@ for t in "${targets[@]}"; do
   if [[ $real == false && $no_rescue == 1 ]]; then
     echo "check-replay: $t: no rescue expected (#@no-rescue: what it waits for never comes)"
   elif [[ $real == false ]]; then
+    no_asoc_lookup=$(head -1 "$trace" | jq -r '[.["x-record"].missing[]? | select(startswith("defer_reason: soc_find_component not hooked"))] | length > 0')
+    gap=0
     for p in provider-kick component-kick resource-kick resource-aware; do
       b=$(jq -r --arg d "$t" --arg p "$p" '.policies[] | select(.policy == $p) | .targets[] | select(.device == $d) | .bound' "$j")
-      [[ $b == true ]] || bad "$t: stranded under $p (a rescue policy should bind it)"
+      if [[ $b == null && $no_asoc_lookup == true ]]; then
+        gap=1
+      elif [[ $b != true ]]; then
+        bad "$t: not bound under $p (bound=$b; a rescue policy should bind it)"
+      fi
     done
-    ((fail)) || echo "check-replay: $t: rescued by provider-kick, component-kick, resource-kick, resource-aware"
+    if ((gap)); then
+      echo "check-replay: $t: KNOWN GAP: rescue policies undetermined: the recorder could not hook soc_find_component (inlined in this kernel), so the trace does not name the component the card waits for"
+    fi
+    ((fail || gap)) || echo "check-replay: $t: rescued by provider-kick, component-kick, resource-kick, resource-aware"
   fi
 done
 exit $fail

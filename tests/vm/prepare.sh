@@ -2,13 +2,18 @@
 # tests/vm/prepare.sh -- get everything the reprobe VM harness needs (idempotent).
 #
 #   tests/vm/prepare.sh            # prints "kernel: <version>" and the cache dir on success
+#   tests/vm/prepare.sh --kernel 6.12                    # the newest 6.12 kernel of the archive
+#   REPROBE_VM_SERIES=6.12 tests/vm/prepare.sh           # the same (the run scripts pass it on)
 #   REPROBE_VM_KVER=6.1.0-56-amd64 tests/vm/prepare.sh   # pin a kernel instead of the current one
 #
 # * installs the host tools if missing (root + apt-get; in CI, CI=true, root, fresh Debian 12):
 #   qemu-system-x86, busybox-static, kmod, cpio, xz-utils, make, and the matching
 #   linux-headers-<ver> (which pulls the gcc the kernel was built with);
-# * resolves the current Debian kernel: apt-cache depends linux-image-amd64 ->
-#   linux-image-<ver>; never hard-coded (old ABIs leave the mirror);
+# * resolves the newest Debian kernel of the series (REPROBE_VM_SERIES or --kernel, default
+#   6.1): apt-cache depends on the series' meta package linux-image-<series>-amd64 (e.g.
+#   linux-image-6.12-amd64 from bookworm-security) or, when the archive has none (6.1, the
+#   release's own series), linux-image-amd64 -> linux-image-<ver>, whose <ver> must start
+#   with "<series>."; never hard-coded (old ABIs leave the mirror);
 # * apt-get downloads the image .deb, dpkg-deb -x's it into
 #   $CACHE/<ver>/root and runs depmod -b on it (the .deb ships no modules.dep);
 # * extracts the uncompressed vmlinux from vmlinuz (qemu boots it via PVH: ~3 s faster);
@@ -22,10 +27,19 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${REPROBE_VM_CACHE:-/var/tmp/reprobe-vm}
 QUIET=0
-[ "${1:-}" = "-q" ] && QUIET=1
+SERIES=${REPROBE_VM_SERIES:-6.1}
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-q) QUIET=1; shift ;;
+	--kernel) SERIES=${2:?--kernel needs a series, e.g. 6.12}; shift 2 ;;
+	*) echo "prepare.sh: error: unknown argument $1 (usage: prepare.sh [-q] [--kernel SERIES])" >&2; exit 2 ;;
+	esac
+done
 
 die() { echo "prepare.sh: error: $*" >&2; exit 1; }
 say() { [ "$QUIET" = 1 ] || echo "prepare.sh: $*" >&2; }
+case "$SERIES" in [0-9]*.[0-9]*) ;; *) die "bad kernel series '$SERIES' (want MAJOR.MINOR, e.g. 6.1 or 6.12)" ;; esac
+case "$SERIES" in *[!0-9.]*) die "bad kernel series '$SERIES' (want MAJOR.MINOR, e.g. 6.1 or 6.12)" ;; esac
 
 [ "$(uname -m)" = x86_64 ] || die "x86_64 host required (guest kernel is Debian amd64)"
 command -v apt-get >/dev/null || die "apt-get not found: the harness needs a Debian (12) host"
@@ -43,12 +57,16 @@ apt_update_once() {
 	fi
 }
 
+# INITRD=No: 6.12's linux-headers-<ver> depends on linux-image-<ver>, so apt installs the
+# guest kernel on the host too; its postinst hook (/etc/kernel/postinst.d/initramfs-tools)
+# would build a host initramfs nobody boots (minutes on a busy machine).  The hook skips
+# when INITRD=No.
 apt_install() { # PACKAGE...
 	[ "$(id -u)" = 0 ] || die "missing packages: $* (run as root so apt-get can install them, or install them yourself)"
 	say "apt-get install $*"
-	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2; then
+	if ! INITRD=No DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2; then
 		apt_update_once
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2 ||
+		INITRD=No DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2 ||
 			die "apt-get install $* failed"
 	fi
 }
@@ -68,9 +86,19 @@ export PATH=$PATH:/sbin:/usr/sbin
 command -v depmod >/dev/null || die "depmod not found after installing kmod"
 
 # ---- resolve the kernel -------------------------------------------------------
-resolve_kver() {
-	apt-cache depends linux-image-amd64 2>/dev/null |
+# The series' own meta package (linux-image-6.12-amd64) if the archive has one, else the
+# release's default (linux-image-amd64); either way the ABI it depends on must belong to
+# the series ("6.1." never matches "6.12.").
+meta_depends() { # PACKAGE
+	apt-cache depends "$1" 2>/dev/null |
 		sed -n 's/^ *Depends: linux-image-\([0-9][^ ]*-amd64\)$/\1/p' | head -n1
+}
+resolve_kver() {
+	local v
+	for meta in "linux-image-$SERIES-amd64" linux-image-amd64; do
+		v=$(meta_depends "$meta")
+		case "$v" in "$SERIES".*) echo "$v"; return 0 ;; esac
+	done
 }
 KVER=${REPROBE_VM_KVER:-}
 if [ -z "$KVER" ]; then
@@ -79,9 +107,10 @@ if [ -z "$KVER" ]; then
 		apt_update_once
 		KVER=$(resolve_kver)
 	fi
-	[ -n "$KVER" ] || die "cannot resolve the kernel: 'apt-cache depends linux-image-amd64' names no linux-image-<ver>-amd64 (apt sources?)"
+	[ -n "$KVER" ] || die "cannot resolve a $SERIES kernel: neither 'apt-cache depends linux-image-$SERIES-amd64' nor 'apt-cache depends linux-image-amd64' names a linux-image-$SERIES.*-amd64 (apt sources? bookworm-security?)"
 fi
 case "$KVER" in *[!A-Za-z0-9._+-]*|"") die "bad kernel version '$KVER'" ;; esac
+[ -n "${REPROBE_VM_KVER:-}" ] || case "$KVER" in "$SERIES".*) ;; *) die "resolved kernel $KVER is not of series $SERIES" ;; esac
 KDIR=$CACHE/$KVER
 ROOT=$KDIR/root
 mkdir -p "$KDIR"
@@ -183,19 +212,22 @@ for m in reprobe_dsp reprobe_machine reprobe_kick; do
 		die "$m.ko vermagic does not match $KVER"
 done
 
-# drop other kernels (the mirror moved on; ~500 MB each) unless REPROBE_VM_KEEP_OLD=1
-if [ "${REPROBE_VM_KEEP_OLD:-0}" != 1 ]; then
-	for d in "$CACHE"/*-amd64; do
+# drop older ABIs of the same series (the mirror moved on; ~500 MB each) unless
+# REPROBE_VM_KEEP_OLD=1; other series (6.1 beside 6.12) stay.  A pinned REPROBE_VM_KVER
+# deletes nothing.
+if [ "${REPROBE_VM_KEEP_OLD:-0}" != 1 ] && [ -z "${REPROBE_VM_KVER:-}" ]; then
+	for d in "$CACHE/$SERIES".*-amd64; do
 		[ "$d" != "$KDIR" ] && [ -d "$d/root/boot" ] || continue
-		say "removing old kernel cache $d"
+		say "removing old $SERIES kernel cache $d"
 		rm -rf "$d"
 	done
-	for f in "$CACHE"/debs/linux-image-*.deb; do
+	for f in "$CACHE/debs/linux-image-$SERIES".*.deb; do
 		[ -e "$f" ] || continue
 		case "$(basename "$f")" in "linux-image-${KVER}_"*) ;; *) rm -f "$f" ;; esac
 	done
 fi
 
-echo "$KVER" > "$CACHE/current"
+echo "$KVER" > "$CACHE/current-$SERIES"
+[ "$SERIES" != 6.1 ] || echo "$KVER" > "$CACHE/current"
 say "cache $KDIR"
 echo "kernel: $KVER"

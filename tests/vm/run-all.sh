@@ -6,7 +6,9 @@
 #   SCENARIO...   default: every scenario except the non-probe ones: bpf-features
 #                 (needs --with /usr/bin/bpftrace), overhead-bench (bench/vm_overhead.sh) and
 #                 burst (bench/vm_burst.sh)
-#   --out BASE    outputs in BASE/<scenario>[.<n>] (default $CACHE/out)
+#   --out BASE    outputs in BASE/<scenario>[.<n>] (default $CACHE/out, $CACHE/out-SERIES
+#                 for another kernel series)
+#   --kernel SERIES  Debian kernel series to boot (default $REPROBE_VM_SERIES, else 6.1)
 #   --repeat N    run each scenario N times (race statistics)
 #   other options (--tracer, --with, --record-args, --append, --smp, --mem, --timeout) are
 #   passed to run-scenario.sh.
@@ -16,7 +18,7 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${REPROBE_VM_CACHE:-/var/tmp/reprobe-vm}
-BASE=$CACHE/out
+BASE=
 REPEAT=1
 PASS_ARGS=()
 SCENARIOS=()
@@ -24,6 +26,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) BASE=${2:?}; shift 2 ;;
 	--repeat) REPEAT=${2:?}; shift 2 ;;
+	--kernel) export REPROBE_VM_SERIES=${2:?--kernel needs a series}; shift 2 ;;
 	--tracer|--with|--record-args|--append|--smp|--mem|--timeout) PASS_ARGS+=("$1" "${2?}"); shift 2 ;;
 	-h|--help) sed -n '2,/^set -u/p' "$0" | sed 's/^# \{0,1\}//;/^set -u/d'; exit 2 ;;
 	-*) echo "run-all.sh: unknown option $1" >&2; exit 2 ;;
@@ -38,6 +41,7 @@ if [ ${#SCENARIOS[@]} -eq 0 ]; then
 	done
 fi
 
+case "${REPROBE_VM_SERIES:-6.1}" in 6.1) BASE=${BASE:-$CACHE/out} ;; *) BASE=${BASE:-$CACHE/out-$REPROBE_VM_SERIES} ;; esac
 "$HERE/prepare.sh" || exit 1
 mkdir -p "$BASE" || exit 1
 

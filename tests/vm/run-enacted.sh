@@ -55,6 +55,10 @@ while (($#)); do
 	*) scenarios+=("$(basename "$1" .sh)"); shift ;;
 	esac
 done
+# The enacted counterfactuals (reprobe_enact, the committed enacted captures) are 6.1's:
+# another series from the environment is refused, not silently mixed in.
+[[ ${REPROBE_VM_SERIES:-6.1} == 6.1 ]] || { echo "run-enacted.sh: runs on the 6.1 kernel only (REPROBE_VM_SERIES=$REPROBE_VM_SERIES)" >&2; exit 2; }
+export REPROBE_VM_SERIES=6.1
 [[ $repeat =~ ^[1-9][0-9]*$ && $jobs =~ ^[1-9][0-9]*$ ]] || { echo "run-enacted.sh: --repeat/--jobs need a positive integer" >&2; exit 2; }
 if ((${#scenarios[@]} == 0)); then
 	for f in "$here"/scenarios/enact-*.sh; do scenarios+=("$(basename "$f" .sh)"); done

@@ -1,7 +1,9 @@
 #!/bin/bash
 # tests/vm/run-log-suite.sh -- real kernel logs next to real eBPF traces (issue 4 §3).
 #
-#   tests/vm/run-log-suite.sh BUILDDIR [--out DIR] [--update-logs] [--variants V[,V...]]
+#   tests/vm/run-log-suite.sh BUILDDIR [--kernel SERIES] [--out DIR] [--update-logs] [--variants V[,V...]]
+#   (--kernel / REPROBE_VM_SERIES: the guest's Debian kernel series, default 6.1; the logs
+#   committed in tests/data/logs are 6.1's, --update-logs refuses another series)
 #                             [SCENARIO...]
 #
 # Every scenario (default: hda sof-late-component sof-fw-callback kick timeout-rescue)
@@ -54,6 +56,7 @@ while (($#)); do
   case $1 in
     --out) out=${2:?--out needs a dir}; shift 2 ;;
     --update-logs) update=1; shift ;;
+    --kernel) export REPROBE_VM_SERIES=${2:?--kernel needs a series}; shift 2 ;;
     --variants) IFS=, read -r -a variants <<<"${2:?--variants needs a list}"; shift 2 ;;
     -h|--help) usage ;;
     -*) echo "run-log-suite.sh: unknown option $1" >&2; exit 2 ;;
@@ -61,6 +64,10 @@ while (($#)); do
   esac
 done
 ((${#scenarios[@]})) || scenarios=("${default_scenarios[@]}")
+if [[ ${REPROBE_VM_SERIES:-6.1} != 6.1 ]]; then
+  [[ -n ${REPROBE_VM_LOG_OUT:-} || $out != /var/tmp/reprobe-vm/log-suite ]] || out=/var/tmp/reprobe-vm/log-suite-$REPROBE_VM_SERIES
+  ((update == 0)) || { echo "run-log-suite.sh: --update-logs: tests/data/logs holds 6.1 logs only" >&2; exit 2; }
+fi
 for v in "${variants[@]}"; do
   case $v in dyndbg|plain|kmsg) ;; *) echo "run-log-suite.sh: unknown variant '$v' (have: ${all_variants[*]})" >&2; exit 2 ;; esac
 done

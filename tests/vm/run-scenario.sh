@@ -5,6 +5,7 @@
 #   tests/vm/run-scenario.sh NAME [--tracer PATH] [--out DIR] [--append "KERNEL ARGS"]
 #                            [--record-args "ARGS"] [--with PATH]... [--timeout S]
 #                            [--dyndbg QUERY] [--smp N] [--mem MB] [--keep-initramfs]
+#                            [--kernel SERIES]
 #
 #   NAME            tests/vm/scenarios/NAME.sh (guest shell; header directives, see
 #                   tests/vm/README.md)
@@ -21,6 +22,8 @@
 #   --dyndbg QUERY  dynamic debug query /init writes after boot, instead of the scenario's
 #                   #@dyndbg (default "file drivers/base/dd.c +p"); "" = none
 #   --timeout S     hard limit for qemu (default 240, 480 with --tracer)
+#   --kernel SERIES the Debian kernel series to boot (default $REPROBE_VM_SERIES, else 6.1;
+#                   e.g. 6.12): prepare.sh resolves its newest ABI from the archive
 #
 # Writes into DIR: console.log (whole ttyS0 output), dmesg.txt, kmsg.log (the /dev/kmsg
 # records of the whole run), cards.txt,
@@ -29,7 +32,10 @@
 # Environment: REPROBE_VM_CACHE (cache dir, default /var/tmp/reprobe-vm), REPROBE_VM_SMP (1),
 # REPROBE_VM_MEM (1024), REPROBE_RECORD_ARGS, REPROBE_VM_TRACER_WAIT (180 s until the trace
 # has a complete line), REPROBE_VM_TRACER_STOP_WAIT (60 s after SIGINT),
-# REPROBE_VM_CONSOLE_LOGLEVEL (4), REPROBE_VM_BZIMAGE=1 (boot vmlinuz instead of vmlinux).
+# REPROBE_VM_CONSOLE_LOGLEVEL (4), REPROBE_VM_BZIMAGE=1 (boot vmlinuz instead of vmlinux),
+# REPROBE_VM_APPEND (kernel args after --append, e.g. "reprobe.delay_ms=2000" so the
+# late-component races keep their order on a heavily loaded host; run-suite.sh passes it on),
+# REPROBE_VM_SERIES (kernel series, as --kernel).
 # Exit status: 0 = the run completed and the ground truth was collected (whatever the
 # outcome; assert it with check-ground-truth.sh), 1 = boot failure / timeout / transfer
 # failure / scenario or tracer error (message on stderr), 2 = usage.
@@ -47,6 +53,7 @@ RECORD_ARGS=${REPROBE_RECORD_ARGS:-}
 RECORD_ARGS_SET=0
 DYNDBG_OPT='' DYNDBG_SET=0
 KEEP_INITRAMFS=0
+KSERIES=${REPROBE_VM_SERIES:-}
 WITH=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -60,6 +67,7 @@ while [ $# -gt 0 ]; do
 	--smp) SMP=${2:?}; shift 2 ;;
 	--mem) MEM=${2:?}; shift 2 ;;
 	--keep-initramfs) KEEP_INITRAMFS=1; shift ;;
+	--kernel) KSERIES=${2:?--kernel needs a series, e.g. 6.12}; shift 2 ;;
 	-h|--help) usage ;;
 	-*) echo "run-scenario.sh: unknown option $1" >&2; usage ;;
 	*) [ -z "$NAME" ] || { echo "run-scenario.sh: one scenario per run" >&2; usage; }; NAME=$1; shift ;;
@@ -77,7 +85,7 @@ fi
 for w in ${WITH[@]+"${WITH[@]}"}; do [ -x "$w" ] || die "--with $w is not executable"; done
 
 # ---- prepared kernel --------------------------------------------------------------
-KVER=$("$HERE/prepare.sh" -q | sed -n 's/^kernel: //p')
+KVER=$("$HERE/prepare.sh" -q ${KSERIES:+--kernel "$KSERIES"} | sed -n 's/^kernel: //p')
 [ -n "$KVER" ] || die "prepare.sh did not report a kernel"
 KDIR=$CACHE/$KVER
 ROOT=$KDIR/root
@@ -106,7 +114,7 @@ if [ -z "$TIMEOUT" ]; then
 fi
 
 # ---- output dir ------------------------------------------------------------------------
-OUT=${OUT:-$CACHE/out/$NAME}
+case "${KSERIES:-6.1}" in 6.1) OUT=${OUT:-$CACHE/out/$NAME} ;; *) OUT=${OUT:-$CACHE/out-$KSERIES/$NAME} ;; esac
 mkdir -p "$OUT"
 OUT=$(realpath "$OUT")
 if [ -n "$(ls -A "$OUT")" ]; then
@@ -132,8 +140,10 @@ ln -s busybox "$ST/bin/sh" 2>/dev/null || true
 
 # modules: the sound stack + all HDA codec drivers (request_module targets) + scenario extras
 mods="snd-soc-core snd-soc-dmic snd-hda-intel snd-hda-codec-generic snd-hda-codec-hdmi $SC_MODULES"
-for ko in "$ROOT/lib/modules/$KVER/kernel/sound/pci/hda/"snd-hda-codec-*.ko; do
-	mods="$mods $(basename "$ko" .ko)"
+for ko in "$ROOT/lib/modules/$KVER/kernel/sound/pci/hda/"snd-hda-codec-*.ko*; do
+	[ -e "$ko" ] || continue
+	ko=$(basename "$ko")
+	mods="$mods ${ko%%.ko*}"
 done
 for m in $mods; do
 	deps=$(modprobe -d "$ROOT" -S "$KVER" --show-depends "$m" 2>&1) || die "module $m: $deps"
@@ -141,7 +151,14 @@ for m in $mods; do
 done | sort -u | while read -r ko; do
 	rel=${ko#"$ROOT"/}
 	mkdir -p "$ST/$(dirname "$rel")"
-	cp "$ko" "$ST/$rel"
+	# 6.12 ships .ko.xz: stored uncompressed in the (uncompressed) initramfs, so neither
+	# busybox modprobe nor the kernel has to inflate them under TCG
+	case "$rel" in
+	*.ko.xz) xz -dc "$ko" > "$ST/${rel%.xz}" || die "xz -d $ko failed" ;;
+	*.ko.zst) zstd -qdc "$ko" > "$ST/${rel%.zst}" || die "zstd -d $ko failed" ;;
+	*.ko.gz) gzip -dc "$ko" > "$ST/${rel%.gz}" || die "gzip -d $ko failed" ;;
+	*) cp "$ko" "$ST/$rel" ;;
+	esac
 done
 cp "$ROOT/lib/modules/$KVER"/modules.{order,builtin,builtin.modinfo} "$ST/lib/modules/$KVER/"
 mkdir -p "$ST/lib/modules/$KVER/extra"
@@ -210,7 +227,9 @@ INITRD_MB=$(( $(stat -c %s "$INITRD") / 1048576 ))
 # REPROBE_VM_BZIMAGE=1 forces the distro bzImage
 KERNEL=$KDIR/vmlinux
 [ -s "$KERNEL" ] && [ "${REPROBE_VM_BZIMAGE:-0}" != 1 ] || KERNEL=$ROOT/boot/vmlinuz-$KVER
-CMDLINE="console=ttyS0 panic=-1 rdinit=/init $SC_APPEND $APPEND_ARGS"
+# no_timer_check: on a busy host TCG is too slow for the IO-APIC timer check at boot, which
+# then panics ("IO-APIC + timer doesn't work!"; seen on 6.1 and 6.12 at a host load of ~30)
+CMDLINE="console=ttyS0 panic=-1 rdinit=/init no_timer_check $SC_APPEND $APPEND_ARGS ${REPROBE_VM_APPEND:-}"
 CMDLINE=$(echo "$CMDLINE" | tr -s ' ')
 say "scenario $NAME, kernel $KVER, initramfs ${INITRD_MB} MB, timeout ${TIMEOUT}s${TRACER:+, tracer $TRACER}"
 say "cmdline: $CMDLINE"

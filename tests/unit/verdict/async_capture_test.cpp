@@ -1,5 +1,5 @@
-// The async-probe real capture (tests/vm/scenarios/async-probe.sh, recorded by
-// `reprobe record` inside Debian's 6.1 kernel): the eBPF recorder flags the
+// The async-probe real captures (tests/vm/scenarios/async-probe.sh, recorded by
+// `reprobe record` inside Debian's 6.1 and 6.12 kernels): the eBPF recorder flags the
 // probes that dd.c's async helpers run, and only those, and the
 // driver_register of the drivers that probe asynchronously. The replay side of
 // the same capture (fidelity, verdicts, golden) is in capture_test.cpp.
@@ -18,8 +18,16 @@ namespace {
 
 const std::filesystem::path kRoot = REPROBE_SOURCE_ROOT;
 
-Trace load_capture() {
-  const std::string label = "tests/data/captures/async-probe.trace";
+// The same scenario recorded on each kernel series (6.12: tests/data/captures/6.12/).
+class AsyncCapture : public ::testing::TestWithParam<const char*> {
+ protected:
+  Trace load_capture() const;
+};
+
+Trace AsyncCapture::load_capture() const {
+  const std::string series = GetParam();
+  const std::string label =
+      std::string("tests/data/captures/") + (series == "6.1" ? "" : series + "/") + "async-probe.trace";
   std::ifstream f(kRoot / label, std::ios::binary);
   EXPECT_TRUE(f.good()) << label << " is missing (tests/vm/run-suite.sh async-probe --update-captures)";
   std::ostringstream os;
@@ -35,7 +43,7 @@ struct Probes {
   int async_on_kworker = 0;
 };
 
-TEST(AsyncCapture, HelperProbesAreFlaggedAndNoOthers) {
+TEST_P(AsyncCapture, HelperProbesAreFlaggedAndNoOthers) {
   const Trace tr = load_capture();
   ASSERT_FALSE(tr.events.empty());
   EXPECT_EQ(tr.source, "bpf");
@@ -65,7 +73,7 @@ TEST(AsyncCapture, HelperProbesAreFlaggedAndNoOthers) {
   EXPECT_EQ(by_dev["dmic-codec"].async, 0);
 }
 
-TEST(AsyncCapture, DriverRegisterSaysWhichDriversProbeAsynchronously) {
+TEST_P(AsyncCapture, DriverRegisterSaysWhichDriversProbeAsynchronously) {
   const Trace tr = load_capture();
   std::map<std::string, bool> async;  // driver -> driver_register async
   for (const auto& e : tr.events)
@@ -77,6 +85,13 @@ TEST(AsyncCapture, DriverRegisterSaysWhichDriversProbeAsynchronously) {
   EXPECT_FALSE(async["reprobe-machine"]);
   EXPECT_FALSE(async["dmic-codec"]);
 }
+
+INSTANTIATE_TEST_SUITE_P(Kernels, AsyncCapture, ::testing::Values("6.1", "6.12"), [](const auto& info) {
+  std::string n = std::string("k") + info.param;
+  for (auto& ch : n)
+    if (ch == '.') ch = '_';
+  return n;
+});
 
 }  // namespace
 }  // namespace reprobe

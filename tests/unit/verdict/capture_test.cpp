@@ -1,12 +1,13 @@
-// Real captures: traces recorded by `reprobe record` inside Debian's own 6.1
-// kernel (tests/vm/run-suite.sh --update-captures), with the guest's ground
-// truth beside them (tests/data/captures/NAME.{trace,ground-truth.json}).
-// Without a VM these tests still replay real kernel data:
+// Real captures: traces recorded by `reprobe record` inside Debian's own
+// kernels (tests/vm/run-suite.sh [--kernel 6.12] --update-captures), with the
+// guest's ground truth beside them: 6.1 in tests/data/captures/NAME.{trace,
+// ground-truth.json}, 6.12 in tests/data/captures/6.12/. Without a VM these
+// tests still replay real kernel data of both kernels:
 //   * the trace is a bpf capture the strict reader accepts, with no drops;
 //   * the stock replay reproduces it exactly (fidelity);
 //   * the stock target outcome is the real kernel's (card present <=> bound);
 //   * a stranded card is bound by the rescue policies;
-//   * the all-policies JSON verdict matches tests/golden/captures/NAME.json
+//   * the all-policies JSON verdict matches tests/golden/captures/[6.12/]NAME.json
 //     byte for byte (REPROBE_UPDATE_GOLDEN=1 rewrites it).
 #include <cstdlib>
 #include <filesystem>
@@ -28,29 +29,54 @@ const std::filesystem::path kRoot = REPROBE_SOURCE_ROOT;
 
 // Listed, not globbed: a capture that goes missing fails here instead of
 // silently shrinking the suite.
-const char* const kCaptures[] = {"hda",        "sof-late-component", "sof-fw-callback",     "kick", "timeout-rescue",
-                                 "replug-hda", "async-probe",        "pre-capture-deferral"};
+const char* const kNames[] = {"hda",        "sof-late-component", "sof-fw-callback",     "kick", "timeout-rescue",
+                              "replug-hda", "async-probe",        "pre-capture-deferral"};
 
-// Captures whose target waits for something that never comes (#@no-rescue in the scenario): a
-// PM-domain consumer fails at the timeout under every policy.
-bool no_rescue(const std::string& capture) { return capture == "check-state-timeout"; }
+// One real capture: the kernel series it was recorded on and the scenario.
+struct CaptureId {
+  std::string series;  // "6.1" (top-level files) or "6.12" (a subdirectory)
+  std::string name;
+  std::string subdir() const { return series == "6.1" ? std::string{} : series + "/"; }
+};
+
+void PrintTo(const CaptureId& c, std::ostream* os) { *os << c.series << "/" << c.name; }
+
+// Not captured on 6.12 yet: timeout-rescue (on the loaded host where the 6.12 set was
+// recorded, /init started after the 5 s deferred_probe_timeout had fired, so the card could
+// not be rescued by it; tests/vm/README.md "Gotchas", docs/fidelity.md).
+// pre-capture-deferral (issue 13 item 1) is a 6.1 capture only.
+bool captured(const std::string& series, const std::string& name) {
+  if (series == "6.12" && name == "pre-capture-deferral") return false;
+  return !(series == "6.12" && name == "timeout-rescue");
+}
+
+std::vector<CaptureId> all_captures() {
+  std::vector<CaptureId> v;
+  for (const char* series : {"6.1", "6.12"})
+    for (const char* n : kNames)
+      if (captured(series, n)) v.push_back({series, n});
+  return v;
+}
 
 struct Capture {
   Trace trace;
   nlohmann::json truth;
 };
 
-Capture load(const std::string& name) {
+Capture load(const CaptureId& id) {
   Capture c;
-  const std::string label = "tests/data/captures/" + name + ".trace";
+  const std::string label = "tests/data/captures/" + id.subdir() + id.name + ".trace";
   const auto path = kRoot / label;
   EXPECT_TRUE(std::filesystem::exists(path)) << path << " is missing (tests/vm/run-suite.sh --update-captures)";
   auto t = read_trace_text(slurp(path), label);
   EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error().str());
   if (t.ok()) c.trace = std::move(*t);
-  c.truth = nlohmann::json::parse(slurp(kRoot / "tests/data/captures" / (name + ".ground-truth.json")));
+  c.truth =
+      nlohmann::json::parse(slurp(kRoot / "tests/data/captures" / (id.subdir() + id.name + ".ground-truth.json")));
   return c;
 }
+
+Capture load(const std::string& name) { return load(CaptureId{"6.1", name}); }
 
 bool really_bound(const nlohmann::json& truth, const std::string& dev) {
   bool bound = false, deferred = false;
@@ -61,7 +87,16 @@ bool really_bound(const nlohmann::json& truth, const std::string& dev) {
   return bound && !deferred;
 }
 
-class RealCapture : public ::testing::TestWithParam<const char*> {};
+// The recorder could not hook the ASoC component lookup (soc_find_component,
+// inlined in 6.12's snd_soc_core) and says so in the header.
+bool lacks_asoc_lookup(const Trace& t) {
+  const auto rec = t.header.value("x-record", nlohmann::ordered_json::object());
+  for (const auto& m : rec.value("missing", nlohmann::ordered_json::array()))
+    if (m.is_string() && m.get<std::string>().starts_with("defer_reason: soc_find_component not hooked")) return true;
+  return false;
+}
+
+class RealCapture : public ::testing::TestWithParam<CaptureId> {};
 
 TEST_P(RealCapture, IsAFaithfulBpfTrace) {
   const Capture c = load(GetParam());
@@ -90,7 +125,12 @@ TEST_P(RealCapture, StockOutcomeIsTheRealKernelsAndRescuesBind) {
       }
       const bool rescue = v.policy.spec == "provider-kick" || v.policy.spec == "component-kick" ||
                           v.policy.spec == "resource-kick" || v.policy.spec == "resource-aware";
-      if (rescue && !no_rescue(GetParam())) {
+      if (rescue && !real && lacks_asoc_lookup(c.trace)) {
+        // 6.12 inlines soc_find_component: nothing names the component the card
+        // waits for, so a rescue cannot be decided -- undetermined, never stranded.
+        EXPECT_FALSE(t.bound()) << dev << " under " << v.policy.spec << ": nothing in the trace names its need";
+        EXPECT_EQ(t.verdict, Verdict::undetermined) << dev << " under " << v.policy.spec;
+      } else if (rescue) {
         EXPECT_TRUE(t.bound()) << dev << " stays stranded under " << v.policy.spec;
       }
     }
@@ -104,24 +144,41 @@ TEST_P(RealCapture, AllPoliciesMatchGoldenVerdict) {
   auto r = replay(c.trace, o);
   ASSERT_TRUE(r.ok()) << r.error().str();
   const std::string actual = format_json(*r);
-  compare_or_update(kRoot / "tests/golden/captures" / (std::string(GetParam()) + ".json"), actual);
+  compare_or_update(kRoot / "tests/golden/captures" / (GetParam().subdir() + GetParam().name + ".json"), actual);
 }
 
-INSTANTIATE_TEST_SUITE_P(Captures, RealCapture, ::testing::ValuesIn(kCaptures), [](const auto& info) {
-  std::string n = info.param;
+INSTANTIATE_TEST_SUITE_P(Captures, RealCapture, ::testing::ValuesIn(all_captures()), [](const auto& info) {
+  std::string n = "k" + info.param.series + "_" + info.param.name;
   for (auto& ch : n)
-    if (ch == '-') ch = '_';
+    if (ch == '-' || ch == '.') ch = '_';
   return n;
 });
 
-// What each real run showed, asserted directly.
+// What each real run showed, asserted directly, on both kernels.
 TEST(RealOutcomes, GuestGroundTruth) {
-  EXPECT_TRUE(load("sof-late-component").truth["cards"].empty()) << "the real kernel strands the card";
-  EXPECT_TRUE(load("sof-fw-callback").truth["cards"].empty());
-  EXPECT_FALSE(load("kick").truth["cards"].empty()) << "an unrelated bind after the component rescues it";
-  EXPECT_FALSE(load("timeout-rescue").truth["cards"].empty()) << "the pending timeout rescues it";
-  EXPECT_FALSE(load("hda").truth["cards"].empty()) << "snd-hda-intel binds qemu's intel-hda";
-  EXPECT_FALSE(load("replug-hda").truth["cards"].empty()) << "record --replug brings the card back";
+  for (const char* series : {"6.1", "6.12"}) {
+    SCOPED_TRACE(series);
+    auto truth = [&](const char* n) { return load(CaptureId{series, n}).truth; };
+    EXPECT_TRUE(truth("sof-late-component")["cards"].empty()) << "the real kernel strands the card";
+    EXPECT_TRUE(truth("sof-fw-callback")["cards"].empty());
+    EXPECT_FALSE(truth("kick")["cards"].empty()) << "an unrelated bind after the component rescues it";
+    if (captured(series, "timeout-rescue")) {
+      EXPECT_FALSE(truth("timeout-rescue")["cards"].empty()) << "the pending timeout rescues it";
+    }
+    EXPECT_FALSE(truth("hda")["cards"].empty()) << "snd-hda-intel binds qemu's intel-hda";
+    EXPECT_FALSE(truth("replug-hda")["cards"].empty()) << "record --replug brings the card back";
+  }
+}
+
+// The 6.12 captures come from a 6.12 kernel: the header says so, so the replay
+// runs the 6.12 profile of the model against what a real 6.12 kernel did.
+TEST(RealOutcomes, SecondKernelCapturesAreFrom612) {
+  for (const char* n : kNames) {
+    if (!captured("6.12", n)) continue;
+    const Capture c = load(CaptureId{"6.12", n});
+    ASSERT_TRUE(c.truth["kernel"].is_string()) << n;
+    EXPECT_TRUE(c.truth["kernel"].get<std::string>().starts_with("6.12.")) << n << ": " << c.truth["kernel"];
+  }
 }
 
 // record --replug on a bound card: the capture starts with the controller bound to

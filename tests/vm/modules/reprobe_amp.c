@@ -21,6 +21,7 @@
  * reprobe_machine codec2=reprobe-amp adds a dai_link that needs reprobe-amp-dai.
  */
 #include <linux/module.h>
+#include <linux/version.h>
 #include <linux/platform_device.h>
 #include <linux/workqueue.h>
 #include <linux/firmware.h>
@@ -185,15 +186,28 @@ static int reprobe_amp_probe(struct platform_device *pdev)
 	return dev_err_probe(&pdev->dev, -EINVAL, "reprobe: bad mode '%s'\n", mode);
 }
 
-static int reprobe_amp_remove(struct platform_device *pdev)
+static void reprobe_amp_teardown(struct platform_device *pdev)
 {
 	struct reprobe_amp *amp = platform_get_drvdata(pdev);
 
 	cancel_work_sync(&amp->probe_work);
 	if (amp->fw_pending)
 		wait_for_completion(&amp->fw_done);
+}
+
+/* platform_driver::remove returns void since 6.11 (int before) */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+static void reprobe_amp_remove(struct platform_device *pdev)
+{
+	reprobe_amp_teardown(pdev);
+}
+#else
+static int reprobe_amp_remove(struct platform_device *pdev)
+{
+	reprobe_amp_teardown(pdev);
 	return 0;
 }
+#endif
 
 static struct platform_driver reprobe_amp_driver = {
 	.probe = reprobe_amp_probe,

@@ -24,6 +24,7 @@
  * matches); the DAI is found by name "reprobe-dsp-dai".
  */
 #include <linux/module.h>
+#include <linux/version.h>
 #include <linux/platform_device.h>
 #include <linux/workqueue.h>
 #include <linux/firmware.h>
@@ -185,15 +186,28 @@ static int reprobe_dsp_probe(struct platform_device *pdev)
 	return 0;
 }
 
-static int reprobe_dsp_remove(struct platform_device *pdev)
+static void reprobe_dsp_teardown(struct platform_device *pdev)
 {
 	struct reprobe_dsp *dsp = platform_get_drvdata(pdev);
 
 	cancel_work_sync(&dsp->probe_work);
 	if (dsp->fw_pending)
 		wait_for_completion(&dsp->fw_done);
+}
+
+/* platform_driver::remove returns void since 6.11 (int before) */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+static void reprobe_dsp_remove(struct platform_device *pdev)
+{
+	reprobe_dsp_teardown(pdev);
+}
+#else
+static int reprobe_dsp_remove(struct platform_device *pdev)
+{
+	reprobe_dsp_teardown(pdev);
 	return 0;
 }
+#endif
 
 static struct platform_driver reprobe_dsp_driver = {
 	.probe = reprobe_dsp_probe,
