@@ -261,6 +261,20 @@ std::vector<size_t> Simulator::choices() const {
   return out;
 }
 
+// The items due within window_ns of the earliest, in (t, seq) order (explorer only).
+std::vector<size_t> Simulator::choices_within(uint64_t window_ns) {
+  auto& s = state_;
+  std::vector<size_t> out;
+  if (s.queue.empty()) return out;
+  const uint64_t t0 = s.queue[0].t;
+  const uint64_t limit = t0 > UINT64_MAX - window_ns ? UINT64_MAX : t0 + window_ns;
+  while (!s.later.empty() && s.later[0].t <= limit) heap_push(s.queue, heap_pop(s.later));
+  for (size_t i = 0; i < s.queue.size(); ++i)
+    if (s.queue[i].t <= limit) out.push_back(i);
+  std::sort(out.begin(), out.end(), [&](size_t a, size_t b) { return key(s.queue[a]) < key(s.queue[b]); });
+  return out;
+}
+
 // Runs one item, the i-th of state().queue (explorer stepping).
 void Simulator::step(size_t i) {
   if (done()) return;
