@@ -275,6 +275,18 @@ std::vector<size_t> Simulator::choices_within(uint64_t window_ns) {
   return out;
 }
 
+// Runs a schedule of the explorer to the end (a counterexample replayed).
+SimResult Simulator::run_schedule(const std::vector<uint32_t>& ranks, uint64_t window_ns) {
+  size_t next = 0;
+  while (!done()) {
+    const auto ch = choices_within(window_ns);
+    size_t r = 0;
+    if (ch.size() > 1 && next < ranks.size()) r = std::min<size_t>(ranks[next++], ch.size() - 1);
+    step(ch[r]);
+  }
+  return SimResult{std::move(state_)};
+}
+
 // Runs one item, the i-th of state().queue (explorer stepping).
 void Simulator::step(size_t i) {
   if (done()) return;
