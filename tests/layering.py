@@ -16,6 +16,7 @@ ALLOWED = {
     "replayer/trace": [],
     "replayer/model": ["replayer/trace"],
     "replayer/verdict": ["replayer/model", "replayer/trace"],
+    "replayer/explore": ["replayer/verdict", "replayer/model", "replayer/trace"],
     "replayer/report": ["replayer/verdict", "replayer/model", "replayer/trace"],
     "replayer/timeline": ["replayer/report", "replayer/verdict", "replayer/model", "replayer/trace"],
     "examples": ["replayer/trace"],
@@ -24,7 +25,7 @@ ALLOWED = {
     "tracer/snapshot": ["replayer/trace"],
     "tracer/ebpf": ["replayer/trace", "bpf"],
     "tracer/record": ["tracer/import", "tracer/snapshot", "replayer/trace"],
-    "tools": ["replayer/timeline", "replayer/report", "replayer/verdict", "replayer/model", "replayer/trace",
+    "tools": ["replayer/explore", "replayer/timeline", "replayer/report", "replayer/verdict", "replayer/model", "replayer/trace",
               "tracer/import", "tracer/snapshot", "tracer/ebpf", "tracer/record"],
 }
 SOURCES = (".c", ".cc", ".cpp", ".h", ".hpp")
