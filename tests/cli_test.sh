@@ -24,7 +24,7 @@ check replay-help 0 "$R" replay --help
 grep -q "fail-if-stranded" "$tmp/out" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL replay-help text"; }
 check no-verb 2 "$R"
 check unknown-verb 2 "$R" frobnicate
-check not-built 2 "$R" explore
+check not-built 2 "$R" preload
 grep_err not-built-msg "not built yet"
 # A -Dcapture=disabled build (meson passes REPROBE_HAVE_CAPTURE=0) has no `record`: it must say so.
 if [ "${REPROBE_HAVE_CAPTURE:-1}" = 0 ]; then

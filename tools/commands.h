@@ -12,5 +12,6 @@ int cmd_record(const std::vector<std::string>& args);
 int cmd_import(const std::vector<std::string>& args);
 int cmd_report(const std::vector<std::string>& args);
 int cmd_export(const std::vector<std::string>& args);
+int cmd_explore(const std::vector<std::string>& args);
 
 }  // namespace reprobe

@@ -44,7 +44,7 @@ const Verb kVerbs[] = {
 
 // Verbs of the product that are not built yet: listed on one line of the help, and a
 // clear error (exit 2) when called.
-const char* const kPlanned[] = {"explore", "preload"};
+const char* const kPlanned[] = {"preload"};
 
 void usage(std::ostream& os) {
   os << "usage: reprobe <verb> [options]\n\n"

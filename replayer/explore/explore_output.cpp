@@ -28,11 +28,12 @@ std::string answer_words(const PolicyExploration& r) {
   if (robust == true) return fmt::format("robust: binds in all {} distinct schedules", count(r.schedules));
   if (robust == false) {
     const uint32_t n = r.counterexample ? static_cast<uint32_t>(r.counterexample->reorderings.size()) : 0;
-    const std::string how = n == 0 ? "in the observed schedule itself"
-                                   : fmt::format("after {} reordering{} of the observed schedule", n, n == 1 ? "" : "s");
+    const std::string how = n == 0
+                                ? "in the observed schedule itself"
+                                : fmt::format("after {} reordering{} of the observed schedule", n, n == 1 ? "" : "s");
     if (!r.exhaustive) return "fails " + how + " (search not exhaustive)";
-    return fmt::format("fails: strands a target in {} of {} schedules, first {}", count(r.stranded),
-                       count(r.schedules), how);
+    return fmt::format("fails: strands a target in {} of {} schedules, first {}", count(r.stranded), count(r.schedules),
+                       how);
   }
   return fmt::format("not exhaustive: {} of >= {} schedules run, none stranded", r.runs, r.runs + r.unexplored);
 }
@@ -42,26 +43,29 @@ std::vector<std::string> counterexample_words(const ExploreRun& run, const Polic
   if (!r.counterexample) return out;
   const auto& cx = *r.counterexample;
   for (const auto& ro : cx.reorderings)
-    out.push_back(fmt::format("at {:.6f} s, if {} runs before {} ({} later than observed)", static_cast<double>(ro.t) / 1e9,
-                              ro.ran, ro.instead, ms_words(ro.delay_ns)));
-  out.push_back(fmt::format("then {} stay{} unbound", target_names(run, cx.stranded), cx.stranded.size() == 1 ? "s" : ""));
+    out.push_back(fmt::format("at {:.6f} s, if {} runs before {} ({} later than observed)",
+                              static_cast<double>(ro.t) / 1e9, ro.ran, ro.instead, ms_words(ro.delay_ns)));
+  out.push_back(
+      fmt::format("then {} stay{} unbound", target_names(run, cx.stranded), cx.stranded.size() == 1 ? "s" : ""));
   return out;
 }
 
 std::string format_explore_text(const ExploreRun& run) {
   std::string o;
-  o += fmt::format("reprobe explore: {} (jitter {}, kernel profile {})\n\n", run.trace_path, ms_words(run.limits.jitter_ns),
-                   run.kernel);
-  o += fmt::format("Target: {}. {} happens-before edges, {} concurrent context pairs.\n\n", target_names(run, run.targets),
-                   run.hb_edges, run.concurrent_pairs);
-  o += fmt::format("  {:<16}  {:<8}  {:>10}  {:>10}  {:>8}  {:>8}  {:>9}\n", "policy", "robust?", "schedules", "stranded",
-                   "runs", "states", "seconds");
+  o += fmt::format("reprobe explore: {} (jitter {}, kernel profile {})\n\n", run.trace_path,
+                   ms_words(run.limits.jitter_ns), run.kernel);
+  o += fmt::format("Target: {}. {} happens-before edges, {} concurrent context pairs.\n\n",
+                   target_names(run, run.targets), run.hb_edges, run.concurrent_pairs);
+  o += fmt::format("  {:<16}  {:<8}  {:>10}  {:>10}  {:>8}  {:>8}  {:>9}\n", "policy", "robust?", "schedules",
+                   "stranded", "runs", "states", "seconds");
   for (const auto& r : run.results) {
     const auto robust = r.robust();
     const std::string secs = run.timing ? fmt::format("{:.3f}", r.seconds) : "-";
     o += fmt::format("  {:<16}  {:<8}  {:>10}  {:>10}  {:>8}  {:>8}  {:>9}\n", r.policy.spec,
-                     robust == true ? "yes" : robust == false ? "NO" : "unknown", count(r.schedules), count(r.stranded),
-                     r.runs, r.states, secs);
+                     robust == true    ? "yes"
+                     : robust == false ? "NO"
+                                       : "unknown",
+                     count(r.schedules), count(r.stranded), r.runs, r.states, secs);
   }
   o += "\n";
   for (size_t i = 0; i < run.results.size(); ++i) {

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <iterator>
 #include <chrono>
+#include <iterator>
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
@@ -47,7 +47,11 @@ class Search {
  public:
   Search(const Model& model, const Policy& policy, const std::vector<DevId>& targets, const ExploreLimits& limits,
          PolicyExploration& out)
-      : model_(model), policy_(policy), targets_(targets), limits_(limits), out_(out),
+      : model_(model),
+        policy_(policy),
+        targets_(targets),
+        limits_(limits),
+        out_(out),
         start_(std::chrono::steady_clock::now()) {
     all_bound_ = targets.size() >= 64 ? ~kTruncatedBit : (uint64_t{1} << targets.size()) - 1;
   }
@@ -111,8 +115,8 @@ class Search {
       if (r > 0) {
         const QItem& ran = sim.state().queue[ch[r]];
         const QItem& first = sim.state().queue[ch[0]];
-        cx.reorderings.push_back(
-            Reordering{std::max(first.t, sim.state().now), describe_event(sim, ran), describe_event(sim, first), ran.t - first.t});
+        cx.reorderings.push_back(Reordering{std::max(first.t, sim.state().now), describe_event(sim, ran),
+                                            describe_event(sim, first), ran.t - first.t});
       }
       sim.step(ch[r]);
     }
@@ -180,9 +184,8 @@ PolicyExploration explore_policy(const Model& model, const Policy& policy, const
   out.stranded = root.stranded;
   out.counterexample = search.counterexample(root);
   const SimResult observed = run_schedule(model, policy, {}, limits.jitter_ns);
-  out.observed_binds = !observed.state.truncated && std::all_of(targets.begin(), targets.end(), [&](DevId d) {
-    return observed.state.devs[d].bound;
-  });
+  out.observed_binds = !observed.state.truncated && std::all_of(targets.begin(), targets.end(),
+                                                                [&](DevId d) { return observed.state.devs[d].bound; });
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }
@@ -193,7 +196,8 @@ std::vector<PolicyExploration> explore_policies(const Model& model, const std::v
   std::vector<PolicyExploration> out(policies.size());
   std::atomic<size_t> next{0};
   auto worker = [&] {
-    for (size_t i = next++; i < policies.size(); i = next++) out[i] = explore_policy(model, policies[i], targets, limits);
+    for (size_t i = next++; i < policies.size(); i = next++)
+      out[i] = explore_policy(model, policies[i], targets, limits);
   };
   const unsigned n = std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(policies.size())));
   std::vector<std::thread> threads;

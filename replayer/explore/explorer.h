@@ -38,19 +38,19 @@ struct Reordering {
 struct Counterexample {
   std::vector<uint32_t> choices;  // the schedule: at every choice point, the rank of the item run
   std::vector<Reordering> reorderings;
-  std::vector<DevId> stranded;    // targets left unbound
+  std::vector<DevId> stranded;  // targets left unbound
 };
 
 struct PolicyExploration {
   Policy policy;
   // Outcomes as bitsets of the targets that bound (bit i: targets[i]), sorted: the outcome set.
   std::vector<uint64_t> outcomes;
-  double schedules = 0;      // distinct schedules covered (path count through the state graph)
-  double stranded = 0;       // of those, the ones that leave a target unbound
-  uint64_t runs = 0;         // complete runs simulated to the end
-  uint64_t states = 0;       // simulator states visited (each step of each run, once per state)
-  uint64_t branches = 0;     // choice points expanded
-  uint64_t unexplored = 0;   // branches left when a bound stopped the search (each ≥ 1 schedule)
+  double schedules = 0;     // distinct schedules covered (path count through the state graph)
+  double stranded = 0;      // of those, the ones that leave a target unbound
+  uint64_t runs = 0;        // complete runs simulated to the end
+  uint64_t states = 0;      // simulator states visited (each step of each run, once per state)
+  uint64_t branches = 0;    // choice points expanded
+  uint64_t unexplored = 0;  // branches left when a bound stopped the search (each ≥ 1 schedule)
   bool exhaustive = true;
   bool observed_binds = false;  // the observed (default) schedule binds every target
   std::optional<Counterexample> counterexample;

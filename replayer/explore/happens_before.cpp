@@ -6,9 +6,12 @@
 namespace reprobe {
 
 std::string_view to_string(HbRule r) {
-  static constexpr std::string_view n[] = {"same task",        "work queued -> work runs",
-                                           "firmware request -> callback", "probe -> what it queued",
-                                           "serial deferred-probe work",   "module load order"};
+  static constexpr std::string_view n[] = {"same task",
+                                           "work queued -> work runs",
+                                           "firmware request -> callback",
+                                           "probe -> what it queued",
+                                           "serial deferred-probe work",
+                                           "module load order"};
   return n[static_cast<size_t>(r)];
 }
 
@@ -53,7 +56,8 @@ HappensBefore::HappensBefore(const Model& model) : model_(&model) {
     if (ctxs[c].kind == CtxKind::module_init && ctxs[c].parent != kNone && ctxs[ctxs[c].parent].kind == CtxKind::root)
       modules_by_root[ctxs[c].parent].push_back(c);
   for (auto& [root, mods] : modules_by_root) {
-    std::stable_sort(mods.begin(), mods.end(), [&](uint32_t a, uint32_t b) { return ctxs[a].start_t < ctxs[b].start_t; });
+    std::stable_sort(mods.begin(), mods.end(),
+                     [&](uint32_t a, uint32_t b) { return ctxs[a].start_t < ctxs[b].start_t; });
     for (size_t i = 1; i < mods.size(); ++i) add(mods[i - 1], mods[i], HbRule::module_load_order);
   }
   // Retries run from the one deferred_probe_work item: serially, in their observed order.

@@ -28,7 +28,8 @@ class KeyWriter {
 void put_queue(KeyWriter& w, const SimState& s) {
   std::vector<QItem> all(s.queue.begin(), s.queue.end());
   all.insert(all.end(), s.later.begin(), s.later.end());
-  std::sort(all.begin(), all.end(), [](const QItem& a, const QItem& b) { return a.t != b.t ? a.t < b.t : a.seq < b.seq; });
+  std::sort(all.begin(), all.end(),
+            [](const QItem& a, const QItem& b) { return a.t != b.t ? a.t < b.t : a.seq < b.seq; });
   w << all.size();
   for (const QItem& q : all) w << q.t << q.subject << q.action_index << q.kind;
 }
@@ -39,8 +40,8 @@ void put_devs(KeyWriter& w, const SimState& s) {
       << d.ever_bound << d.bound_at << d.card_at << d.card_live << d.attempts << d.deferrals;
     const ProbeInFlight& p = d.probe;
     if (d.probing)
-      w << p.binding << p.thread << p.start << p.count_at_start << p.attempt_index << p.decided << p.bound
-        << p.assumed << p.outcome;
+      w << p.binding << p.thread << p.start << p.count_at_start << p.attempt_index << p.decided << p.bound << p.assumed
+        << p.outcome;
   }
 }
 
@@ -48,7 +49,8 @@ void put_threads(KeyWriter& w, const SimState& s) {
   w << s.threads.size();
   for (const SimThread& t : s.threads) {
     w << t.busy << t.is_worker << t.owner << t.pos << t.jobs.size();
-    for (size_t j = t.pos; j < t.jobs.size(); ++j) w << t.jobs[j].dev << t.jobs[j].only_driver << t.jobs[j].next_candidate;
+    for (size_t j = t.pos; j < t.jobs.size(); ++j)
+      w << t.jobs[j].dev << t.jobs[j].only_driver << t.jobs[j].next_candidate;
   }
 }
 
@@ -65,7 +67,8 @@ std::string state_key(const SimState& s) {
   for (uint32_t a : s.binding_attempts) w << a;
   for (uint32_t r : s.resource_up) w << r;
   w << s.instances.size();
-  for (const CtxInstance& i : s.instances) w << i.ctx << i.base << i.inline_children << i.parent << i.lag << i.applied << i.inherited << i.started;
+  for (const CtxInstance& i : s.instances)
+    w << i.ctx << i.base << i.inline_children << i.parent << i.lag << i.applied << i.inherited << i.started;
   w << s.pending.head << s.pending.tail << s.pending.size << s.active.head << s.active.tail << s.active.size;
   w << s.enabled << s.late_initcall_stage << s.worker_scheduled << s.trigger_count << s.triggers_ignored;
   for (uint32_t c : s.triggers_by_cause) w << c;

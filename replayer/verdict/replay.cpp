@@ -406,8 +406,8 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
     // A counterexample of reprobe explore: its policy follows the schedule found, in the reading
     // the explorer searches (docs/explore.md); the other policies replay the observed order.
     const bool scheduled = schedule && schedule->policy == policies[i].spec;
-    SimResult r = scheduled ? Simulator(m, policies[i], config).run_schedule(schedule->choices, schedule->jitter_ns)
-                            : sim.run();
+    SimResult r =
+        scheduled ? Simulator(m, policies[i], config).run_schedule(schedule->choices, schedule->jitter_ns) : sim.run();
     std::optional<SimResult> latest;
     if (!scheduled && (doubts || (several_loaders && policies[i].inline_provider_work()))) {
       SimConfig pc;
@@ -416,7 +416,8 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
       latest = Simulator(m, policies[i], pc).run();
     }
     rep.verdicts.push_back(verdict_for(m, policies[i], rep.targets, r, latest ? &*latest : nullptr));
-    if (policies[i].kind == PolicyKind::periodic && !scheduled) widen_by_phase(m, policies[i], rep.verdicts.back(), doubts);
+    if (policies[i].kind == PolicyKind::periodic && !scheduled)
+      widen_by_phase(m, policies[i], rep.verdicts.back(), doubts);
     if (r.state.truncated)
       rep.warnings.push_back(fmt::format("policy {}: simulation stopped after {} steps (runaway triggers?)",
                                          policies[i].spec, r.state.steps));
