@@ -43,6 +43,55 @@ void merge_outcomes(std::vector<uint64_t>& into, const std::vector<uint64_t>& fr
   into = std::move(merged);
 }
 
+// Whether queued item x must wait for instance `inst` to finish (its actions are still queued):
+// the same task runs them first. A provider kick follows the work item or callback it ends; a
+// probe returns after the actions of its own body; a loader task continues after the module init
+// it called. The simulator queues these at their observed times, so only a reordering could
+// break the order; the explorer never offers one that does (docs/explore.md).
+bool waits_for(const Simulator& sim, const QItem& x, uint32_t inst) {
+  const Model& m = sim.model();
+  const CtxInstance& ci = sim.state().instances[inst];
+  const Context& c = m.contexts[ci.ctx];
+  switch (x.kind) {
+    case QItem::kick:
+      return (c.kind == CtxKind::work || c.kind == CtxKind::fw_callback) && x.t == ci.base + c.duration();
+    case QItem::probe_end:  // its body, and under sync-provider the work it runs inline
+      for (uint32_t i = inst; i != kNone;) {
+        const CtxInstance& ii = sim.state().instances[i];
+        const Context& cc = m.contexts[ii.ctx];
+        if (cc.kind == CtxKind::probe) return cc.dev == x.subject;
+        if (!ii.inline_children) return false;
+        i = ii.parent;
+      }
+      return false;
+    case QItem::action:
+      return c.kind == CtxKind::module_init && ci.parent == x.subject;
+    default:
+      return false;
+  }
+}
+
+// The candidates of a choice point (positions in ch, the order of choices_within(), which is what
+// a schedule's ranks count) that keep program order: the first (the observed order's next event)
+// always, the others unless they must wait for a context whose actions are still queued.
+std::vector<uint32_t> ordered_candidates(const Simulator& sim, const std::vector<size_t>& ch) {
+  const auto& q = sim.state().queue;
+  std::vector<uint32_t> running;  // instances with queued actions
+  for (size_t i : ch)
+    if (q[i].kind == QItem::action) running.push_back(q[i].subject);
+  for (const QItem& l : sim.state().later)
+    if (l.kind == QItem::action) running.push_back(l.subject);
+  std::vector<uint32_t> out;
+  for (uint32_t k = 0; k < ch.size(); ++k) {
+    const QItem& x = q[ch[k]];
+    const bool blocked = k > 0 && std::any_of(running.begin(), running.end(), [&](uint32_t inst) {
+                           return !(x.kind == QItem::action && x.subject == inst) && waits_for(sim, x, inst);
+                         });
+    if (!blocked) out.push_back(k);
+  }
+  return out;
+}
+
 class Search {
  public:
   Search(const Model& model, const Policy& policy, const std::vector<DevId>& targets, const ExploreLimits& limits,
@@ -58,10 +107,12 @@ class Search {
 
   NodeInfo explore(Simulator sim) {
     std::vector<size_t> ch;
+    std::vector<uint32_t> ranks;
     for (;;) {
       if (sim.done()) return terminal(sim.state());
       ch = sim.choices_within(limits_.jitter_ns);
-      if (ch.size() > 1) break;
+      ranks = ordered_candidates(sim, ch);
+      if (ranks.size() > 1) break;
       sim.step(ch[0]);
       ++out_.states;
     }
@@ -72,9 +123,10 @@ class Search {
     }
     ++out_.branches;
     NodeInfo info;
-    for (uint32_t r = 0; r < ch.size(); ++r) {
+    for (size_t k = 0; k < ranks.size(); ++k) {
+      const uint32_t r = ranks[k];
       if (should_stop()) {
-        out_.unexplored += ch.size() - r;
+        out_.unexplored += ranks.size() - k;
         out_.exhaustive = false;
         break;
       }
@@ -104,7 +156,8 @@ class Search {
     Simulator sim(model_, policy_, config());
     while (!sim.done()) {
       const auto ch = sim.choices_within(limits_.jitter_ns);
-      if (ch.size() == 1) {
+      if (ordered_candidates(sim, ch).size() == 1) {  // a schedule counts every choice point of choices_within()
+        if (ch.size() > 1) cx.choices.push_back(0);
         sim.step(ch[0]);
         continue;
       }
