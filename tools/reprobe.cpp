@@ -40,6 +40,7 @@ const Verb kVerbs[] = {
     {"report", "a report for bug trackers: verdicts, the stock outcome in plain words (Markdown, HTML, text)",
      reprobe::cmd_report},
     {"export", "export a trace (and replayed policies) as Chrome trace JSON for Perfetto", reprobe::cmd_export},
+    {"explore", "every schedule a trace allows, per policy: does the card bind in all of them?", reprobe::cmd_explore},
 };
 
 // Verbs of the product that are not built yet: listed on one line of the help, and a
