@@ -306,6 +306,15 @@ void widen_by_phase(const Model& m, const Policy& p, PolicyVerdict& v, bool doub
         v.undetermined.push_back(why);
 }
 
+// A counterexample of reprobe explore: its policy follows the schedule found, in the reading the
+// explorer searches (docs/explore.md); the other policies replay the observed order.
+std::string schedule_warning(const ExploreSchedule& s) {
+  return fmt::format(
+      "counterexample of reprobe explore: policy {} follows its schedule ({} choice points, jitter {} ms); "
+      "other policies replay the observed order",
+      s.policy, s.choices.size(), static_cast<double>(s.jitter_ns) / 1e6);
+}
+
 }  // namespace
 
 Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
@@ -388,11 +397,7 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
   const bool several_loaders =
       std::count_if(m.contexts.begin(), m.contexts.end(), [](const Context& c) { return c.kind == CtxKind::root; }) > 1;
 
-  if (schedule)
-    rep.warnings.push_back(fmt::format(
-        "counterexample of reprobe explore: policy {} follows its schedule ({} choice points, jitter {} ms); "
-        "other policies replay the observed order",
-        schedule->policy, schedule->choices.size(), static_cast<double>(schedule->jitter_ns) / 1e6));
+  if (schedule) rep.warnings.push_back(schedule_warning(*schedule));
   // Only the stock run records its timeline (the explanation reads it), unless every policy's is kept.
   SimState stock_final;
   for (size_t i = 0; i < policies.size(); ++i) {
@@ -403,8 +408,7 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
       sim.run_until(m.end_t);
       rep.fidelity = check_fidelity(m, trace, sim.state());
     }
-    // A counterexample of reprobe explore: its policy follows the schedule found, in the reading
-    // the explorer searches (docs/explore.md); the other policies replay the observed order.
+    // A counterexample of reprobe explore (docs/explore.md): its policy follows the schedule.
     const bool scheduled = schedule && schedule->policy == policies[i].spec;
     SimResult r =
         scheduled ? Simulator(m, policies[i], config).run_schedule(schedule->choices, schedule->jitter_ns) : sim.run();
