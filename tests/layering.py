@@ -16,6 +16,7 @@ ALLOWED = {
     "replayer/trace": [],
     "replayer/model": ["replayer/trace"],
     "replayer/verdict": ["replayer/model", "replayer/trace"],
+    "replayer/explore": ["replayer/verdict", "replayer/model", "replayer/trace"],
     "replayer/report": ["replayer/verdict", "replayer/model", "replayer/trace"],
     "replayer/timeline": ["replayer/report", "replayer/verdict", "replayer/model", "replayer/trace"],
     "examples": ["replayer/trace"],
@@ -25,8 +26,8 @@ ALLOWED = {
     "tracer/ebpf": ["replayer/trace", "bpf"],
     "tracer/record": ["tracer/import", "tracer/snapshot", "replayer/trace"],
     "tools/preload": ["replayer/verdict", "replayer/model", "replayer/trace"],
-    "tools": ["tools/preload", "replayer/timeline", "replayer/report", "replayer/verdict", "replayer/model",
-              "replayer/trace", "tracer/import", "tracer/snapshot", "tracer/ebpf", "tracer/record"],
+    "tools": ["tools/preload", "replayer/explore", "replayer/timeline", "replayer/report", "replayer/verdict",
+              "replayer/model", "replayer/trace", "tracer/import", "tracer/snapshot", "tracer/ebpf", "tracer/record"],
 }
 # Layers under tools/ that are libraries, not the CLI: the tests may include them.
 TOOL_LIBRARIES = ("tools/preload/",)

@@ -14,5 +14,6 @@ int cmd_report(const std::vector<std::string>& args);
 int cmd_export(const std::vector<std::string>& args);
 int cmd_preload(const std::vector<std::string>& args);
 int cmd_boot(const std::vector<std::string>& args);
+int cmd_explore(const std::vector<std::string>& args);
 
 }  // namespace reprobe

@@ -60,11 +60,8 @@ const Verb kVerbs[] = {
 #else
     {"preload", "(not in this build: -Dpreload=disabled)", preload_not_in_build},
 #endif
+    {"explore", "every schedule a trace allows, per policy: does the card bind in all of them?", reprobe::cmd_explore},
 };
-
-// Verbs of the product that are not built yet: listed on one line of the help, and a
-// clear error (exit 2) when called.
-const char* const kPlanned[] = {"explore"};
 
 void usage(std::ostream& os) {
   os << "usage: reprobe <verb> [options]\n\n"
@@ -75,9 +72,6 @@ void usage(std::ostream& os) {
     if (!kHavePreload && std::string_view(v.name) == "preload") continue;
     os << "  " << v.name << std::string(10 - std::string(v.name).size(), ' ') << v.summary << "\n";
   }
-  os << "\nplanned (not built yet):";
-  for (const char* p : kPlanned) os << " " << p;
-  os << "\n";
   os << "\nexamples:\n"
         "  reprobe replay examples/sof-late-component.trace --all-policies\n"
         "  reprobe replay capture.trace --policy stock --policy provider-kick --format json -o verdict.json\n"
@@ -108,11 +102,6 @@ int run(int argc, char** argv) {
         std::cerr << "reprobe " << verb << ": " << e.what() << "\n(see 'reprobe " << verb << " --help')\n";
         return 2;
       }
-    }
-  for (const char* p : kPlanned)
-    if (verb == p) {
-      std::cerr << "reprobe " << verb << ": not built yet (planned; see 'reprobe --help')\n";
-      return 2;
     }
   std::cerr << "reprobe: unknown verb '" << verb << "'\n\n";
   usage(std::cerr);

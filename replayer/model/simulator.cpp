@@ -265,6 +265,32 @@ std::vector<size_t> Simulator::choices() const {
   return out;
 }
 
+// The items due within window_ns of the earliest, in (t, seq) order (explorer only).
+std::vector<size_t> Simulator::choices_within(uint64_t window_ns) {
+  auto& s = state_;
+  std::vector<size_t> out;
+  if (s.queue.empty()) return out;
+  const uint64_t t0 = s.queue[0].t;
+  const uint64_t limit = t0 > UINT64_MAX - window_ns ? UINT64_MAX : t0 + window_ns;
+  while (!s.later.empty() && s.later[0].t <= limit) heap_push(s.queue, heap_pop(s.later));
+  for (size_t i = 0; i < s.queue.size(); ++i)
+    if (s.queue[i].t <= limit) out.push_back(i);
+  std::sort(out.begin(), out.end(), [&](size_t a, size_t b) { return key(s.queue[a]) < key(s.queue[b]); });
+  return out;
+}
+
+// Runs a schedule of the explorer to the end (a counterexample replayed).
+SimResult Simulator::run_schedule(const std::vector<uint32_t>& ranks, uint64_t window_ns) {
+  size_t next = 0;
+  while (!done()) {
+    const auto ch = choices_within(window_ns);
+    size_t r = 0;
+    if (ch.size() > 1 && next < ranks.size()) r = std::min<size_t>(ranks[next++], ch.size() - 1);
+    step(ch[r]);
+  }
+  return SimResult{std::move(state_)};
+}
+
 // Runs one item, the i-th of state().queue (explorer stepping).
 void Simulator::step(size_t i) {
   if (done()) return;

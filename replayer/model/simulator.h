@@ -223,6 +223,16 @@ class Simulator {
   // Indices (into state().queue) of the events due next: more than one is a
   // choice point the explorer can branch on.
   std::vector<size_t> choices() const;
+  // The explorer's timing choice point (docs/explore.md): the items due at most window_ns after
+  // the earliest, in (t, seq) order. Running a later one first delays the earlier ones (they run
+  // at the new `now`), as a longer duration or latency would. Moves the items of that window out
+  // of SimState::later into the queue (the run order is unchanged: the queue still holds the
+  // minimum); replay never calls it.
+  std::vector<size_t> choices_within(uint64_t window_ns);
+  // Runs to the end through a schedule of the explorer: at the k-th choice point of
+  // choices_within(window_ns) with more than one candidate, the ranks[k]-th (the first once
+  // ranks is used up). The simulator is spent, as with run().
+  SimResult run_schedule(const std::vector<uint32_t>& ranks, uint64_t window_ns);
   void step(size_t queue_index);
   void step() { step(0); }
   // Runs to the end and moves the final state into the result: the simulator is spent.

@@ -1,5 +1,6 @@
 #include "replayer/trace/trace_reader.h"
 
+#include "replayer/trace/explore_schedule.h"
 #include "replayer/trace/trace_line_scanner.h"
 
 #include <fcntl.h>
@@ -261,7 +262,11 @@ class Reader {
       return err(
           1, fmt::format("header: unsupported trace version {} (this reprobe reads version 1)", h["version"].dump()));
     if (auto e = need_str("source")) return e;
-    const std::string src = h["source"];
+    std::string src = h["source"];
+    if (src == "explore") {  // a counterexample of reprobe explore: the events are those of explore.from
+      if (const std::string why = explore_header_problem(h); !why.empty()) return err(1, "header: " + why);
+      src = h["explore"]["from"];
+    }
     if (src != "bpf" && src != "kmsg" && src != "dmesg" && src != "synthetic")
       return err(1, fmt::format("header: source '{}' is not one of bpf|kmsg|dmesg|synthetic", src));
     if (auto e = need_str("clock")) return e;

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "replayer/trace/explore_schedule.h"
 #include "replayer/verdict/explanation.h"
 
 namespace reprobe {
@@ -308,6 +309,15 @@ void widen_by_phase(const Model& m, const Policy& p, PolicyVerdict& v, bool doub
         v.undetermined.push_back(why);
 }
 
+// A counterexample of reprobe explore: its policy follows the schedule found, in the reading the
+// explorer searches (docs/explore.md); the other policies replay the observed order.
+std::string schedule_warning(const ExploreSchedule& s) {
+  return fmt::format(
+      "counterexample of reprobe explore: policy {} follows its schedule ({} choice points, jitter {} ms); "
+      "other policies replay the observed order",
+      s.policy, s.choices.size(), static_cast<double>(s.jitter_ns) / 1e6);
+}
+
 }  // namespace
 
 // Targets with a card failure (card_failure_of) are stranded whatever the replay says.
@@ -394,7 +404,9 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
     auto all = all_policy_specs();
     specs.insert(specs.begin(), all.begin(), all.end());
   }
-  if (specs.empty()) specs.push_back("stock");
+  // A counterexample of reprobe explore replays, by default, under the policy it was found for.
+  const std::optional<ExploreSchedule> schedule = explore_schedule(trace);
+  if (specs.empty()) specs.push_back(schedule ? schedule->policy : "stock");
   // The stock run always happens first: it feeds the fidelity check and the explanation.
   std::vector<Policy> policies;
   auto stock = parse_policy("stock", rep.profile, rep.capture_timeout);
@@ -420,6 +432,7 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
   const bool several_loaders =
       std::count_if(m.contexts.begin(), m.contexts.end(), [](const Context& c) { return c.kind == CtxKind::root; }) > 1;
 
+  if (schedule) rep.warnings.push_back(schedule_warning(*schedule));
   // Only the stock run records its timeline (the explanation reads it), unless every policy's is kept.
   SimState stock_final;
   for (size_t i = 0; i < policies.size(); ++i) {
@@ -430,9 +443,12 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
       sim.run_until(m.end_t);
       rep.fidelity = check_fidelity(m, trace, sim.state());
     }
-    SimResult r = sim.run();
+    // A counterexample of reprobe explore (docs/explore.md): its policy follows the schedule.
+    const bool scheduled = schedule && schedule->policy == policies[i].spec;
+    SimResult r =
+        scheduled ? Simulator(m, policies[i], config).run_schedule(schedule->choices, schedule->jitter_ns) : sim.run();
     std::optional<SimResult> latest;
-    if (doubts || (several_loaders && policies[i].inline_provider_work())) {
+    if (!scheduled && (doubts || (several_loaders && policies[i].inline_provider_work()))) {
       SimConfig pc;
       pc.record_timeline = false;
       pc.pessimistic = true;
@@ -445,7 +461,8 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
       rep.verdicts.back().target_bound_at.reset();
       rep.verdicts.back().undetermined = {"no device of the log registered or tried to register a sound card"};
     }
-    if (policies[i].kind == PolicyKind::periodic) widen_by_phase(m, policies[i], rep.verdicts.back(), doubts);
+    if (policies[i].kind == PolicyKind::periodic && !scheduled)
+      widen_by_phase(m, policies[i], rep.verdicts.back(), doubts);
     if (r.state.truncated)
       rep.warnings.push_back(fmt::format("policy {}: simulation stopped after {} steps (runaway triggers?)",
                                          policies[i].spec, r.state.steps));

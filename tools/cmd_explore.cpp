@@ -1,0 +1,160 @@
+// reprobe explore TRACE [--policy P]... [--all-policies] [--kernel K] [--target DEV]...
+//                 [--jitter MS] [--max-schedules N] [--max-time S] [--jobs N]
+//                 [--format text|json] [-o FILE] [--counterexample-dir DIR] [--fail-if-not-robust]
+#include <cctype>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <boost/program_options.hpp>
+
+#include "replayer/explore/explore_output.h"
+#include "replayer/explore/explorer.h"
+#include "replayer/explore/happens_before.h"
+#include "replayer/explore/schedule_trace.h"
+#include "replayer/trace/trace_writer.h"
+#include "tools/commands.h"
+#include "tools/output_guard.h"
+#include "tools/trace_verb.h"
+
+namespace reprobe {
+
+namespace po = boost::program_options;
+
+namespace {
+
+struct ExploreArgs {
+  std::vector<std::string> policies, targets;
+  std::string kernel = "auto", format = "text", output = "-", cx_dir, trace_path;
+  double jitter_ms = 2.0, max_time = 0;
+  uint64_t max_schedules = 0;
+  unsigned jobs = 1;
+};
+
+po::options_description explore_options(ExploreArgs& a) {
+  po::options_description o("reprobe explore options");
+  o.add_options()("help,h", "show this help")(
+      "policy,p", po::value(&a.policies)->composing(),
+      "policy to explore (repeatable), e.g. stock, provider-kick, stock:timeout=30; default stock")(
+      "all-policies,a", "explore every policy of the catalogue")("kernel,k", po::value(&a.kernel),
+                                                                 "kernel profile: auto, 5.10, 6.1, 6.6, 6.12")(
+      "target,t", po::value(&a.targets)->composing(), "target device (repeatable); default: the card devices")(
+      "jitter,j", po::value(&a.jitter_ms),
+      "how much later than modelled an event may run (ms, default 2): events due within it of each other may "
+      "run in either order")("max-schedules", po::value(&a.max_schedules),
+                             "stop after this many complete runs per policy (default: no bound)")(
+      "max-time", po::value(&a.max_time), "stop each policy's search after S seconds (default: no bound)")(
+      "jobs", po::value(&a.jobs), "policies explored in parallel (default 1)")("format,f", po::value(&a.format),
+                                                                               "output format: text, json")(
+      "output,o", po::value(&a.output), "write to FILE instead of stdout (written atomically)")(
+      "counterexample-dir", po::value(&a.cx_dir),
+      "write each failing policy's counterexample there as a trace file (source explore) that replay, report "
+      "and export accept")("fail-if-not-robust", "exit 1 when a policy strands a target in some schedule")(
+      "no-timing", "print no wall-clock seconds (byte-identical output for the same inputs)");
+  return o;
+}
+
+void print_help(const po::options_description& o) {
+  std::cout << "usage: reprobe explore TRACE [options]\n\n"
+               "Run every schedule of TRACE's concurrent events that the jitter allows through the replay's\n"
+               "simulator, per policy: does the card bind in all of them, and if not, the fewest reorderings\n"
+               "of the observed schedule that strand it (docs/explore.md).\n\n"
+            << o
+            << "\nexit status: 0 analysis done, 1 a policy is not robust (with --fail-if-not-robust), 2 bad input "
+               "or usage\n"
+               "\nexamples:\n"
+               "  reprobe explore examples/spdif-race.trace -p no-race-fix -p stock\n"
+               "  reprobe explore capture.trace --all-policies --jobs 2 -f json -o explore.json\n"
+               "  reprobe explore capture.trace -p stock --counterexample-dir cx/ && reprobe replay cx/stock.trace\n";
+}
+
+// The policy spec as a file name: "stock:timeout=30" -> "stock-timeout-30".
+std::string file_name_of(const std::string& spec) {
+  std::string out;
+  for (char c : spec) out += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '-';
+  return out;
+}
+
+bool write_counterexamples(const ExploreArgs& a, const Trace& trace, ExploreRun& run) {
+  run.counterexample_paths.assign(run.results.size(), {});
+  if (a.cx_dir.empty()) return true;
+  std::error_code ec;
+  std::filesystem::create_directories(a.cx_dir, ec);
+  if (ec) {
+    std::cerr << "reprobe explore: " << a.cx_dir << ": " << ec.message() << "\n";
+    return false;
+  }
+  for (size_t i = 0; i < run.results.size(); ++i) {
+    const auto& r = run.results[i];
+    if (!r.counterexample) continue;
+    const std::string path = (std::filesystem::path(a.cx_dir) / (file_name_of(r.policy.spec) + ".trace")).string();
+    const ExploreSchedule schedule{trace.source, r.policy.spec, run.limits.jitter_ns, r.counterexample->choices};
+    auto w = write_file_atomically(path, [&](std::ostream& os) { write_schedule_trace(trace, schedule, os); });
+    if (!w) {
+      std::cerr << "reprobe explore: " << w.error().str() << "\n";
+      return false;
+    }
+    run.counterexample_paths[i] = path;
+  }
+  return true;
+}
+
+}  // namespace
+
+int cmd_explore(const std::vector<std::string>& args) {
+  ExploreArgs a;
+  const auto opts = explore_options(a);
+  const auto vm = parse_trace_verb_args(args, opts, a.trace_path);
+  if (vm.count("help")) {
+    print_help(opts);
+    return 0;
+  }
+  install_interrupt_cleanup(a.output);
+  if (a.format != "text" && a.format != "json") {
+    std::cerr << "reprobe explore: --format must be text or json, not '" << a.format << "'\n";
+    return 2;
+  }
+  if (!(a.jitter_ms >= 0) || a.jitter_ms > 60'000 || a.max_time < 0 || a.jobs == 0) {
+    std::cerr << "reprobe explore: --jitter must be 0..60000 ms, --max-time >= 0 and --jobs >= 1\n";
+    return 2;
+  }
+  if (!a.trace_path.empty() && output_is_an_input("explore", a.output, {a.trace_path})) return 2;
+  const auto trace = load_trace_arg("explore", a.trace_path);
+  if (!trace) return 2;
+  ReplayOptions ro;
+  ro.policies = a.policies;
+  ro.all_policies = vm.count("all-policies") > 0;
+  ro.kernel = a.kernel;
+  ro.targets = a.targets;
+  const auto rep = replay_trace("explore", *trace, ro);
+  if (!rep) return 2;
+
+  ExploreRun run;
+  run.trace_path = a.trace_path;
+  run.kernel = rep->profile.name;
+  run.model = &rep->model;
+  run.targets = rep->targets;
+  run.limits.jitter_ns = static_cast<uint64_t>(a.jitter_ms * 1e6 + 0.5);
+  run.limits.max_schedules = a.max_schedules;
+  run.limits.max_seconds = a.max_time;
+  run.jobs = a.jobs;
+  run.timing = vm.count("no-timing") == 0;
+  const HappensBefore hb(rep->model);
+  run.hb_edges = hb.edges().size();
+  run.concurrent_pairs = hb.concurrent_pairs();
+  std::vector<Policy> policies;
+  for (const auto& v : rep->verdicts) policies.push_back(v.policy);
+  run.results = explore_policies(rep->model, policies, rep->targets, run.limits, a.jobs);
+  if (!write_counterexamples(a, *trace, run)) return 2;
+  const std::string text = a.format == "json" ? format_explore_json(run) : format_explore_text(run);
+  if (auto w = write_file_atomically(a.output, [&](std::ostream& os) { os << text; }); !w) {
+    std::cerr << "reprobe explore: " << w.error().str() << "\n";
+    return 2;
+  }
+  if (vm.count("fail-if-not-robust"))
+    for (const auto& r : run.results)
+      if (r.robust() == false) return 1;
+  return 0;
+}
+
+}  // namespace reprobe
