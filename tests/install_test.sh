@@ -2,9 +2,9 @@
 # `meson install` into a DESTDIR (issue 18): the installed file list is exactly the binary,
 # the man pages, the bash completion and (capture builds) the boot-capture unit, and the unit
 # runs the installed binary.
-#   tests/install_test.sh BUILDDIR HAVE_CAPTURE(0|1)
+#   tests/install_test.sh BUILDDIR HAVE_CAPTURE(0|1) HAVE_PRELOAD(0|1)
 set -uo pipefail
-build=$1 capture=$2
+build=$1 capture=$2 preload=${3:-0}
 dest=$(mktemp -d /tmp/reprobe-install-test.XXXXXX)
 trap 'rm -rf "$dest"' EXIT
 if ! meson install -C "$build" --destdir "$dest" --no-rebuild --quiet > "$dest.log" 2>&1; then
@@ -17,7 +17,8 @@ o = {x["name"]: x["value"] for x in json.load(sys.stdin)}
 print(o["prefix"], o["bindir"], o["mandir"], o["datadir"])')
 read -r p bindir mandir datadir <<< "$prefix"
 want=("$p/$bindir/reprobe" "$p/$mandir/man1/reprobe.1" "$p/$datadir/bash-completion/completions/reprobe")
-verbs=(replay import report export)
+verbs=(replay import report export explore)
+[ "$preload" = 1 ] && verbs+=(preload)
 [ "$capture" = 1 ] && verbs+=(record boot) && want+=("$p/lib/systemd/system/reprobe-boot.service")
 for v in "${verbs[@]}"; do want+=("$p/$mandir/man1/reprobe-$v.1"); done
 have=$(cd "$dest" && find . -type f -o -type l | sed 's|^\.||' | sort)
