@@ -41,13 +41,9 @@ struct CaptureId {
 
 void PrintTo(const CaptureId& c, std::ostream* os) { *os << c.series << "/" << c.name; }
 
-// Not captured on 6.12 yet: timeout-rescue (on the loaded host where the 6.12 set was
-// recorded, /init started after the 5 s deferred_probe_timeout had fired, so the card could
-// not be rescued by it; tests/vm/README.md "Gotchas", docs/fidelity.md).
-// pre-capture-deferral (issue 13 item 1) is a 6.1 capture only.
+// pre-capture-deferral (issue 13 item 1) is a 6.1 capture only (it passes on 6.12 in the VM suite).
 bool captured(const std::string& series, const std::string& name) {
-  if (series == "6.12" && name == "pre-capture-deferral") return false;
-  return !(series == "6.12" && name == "timeout-rescue");
+  return !(series == "6.12" && name == "pre-capture-deferral");
 }
 
 std::vector<CaptureId> all_captures() {
