@@ -348,11 +348,8 @@ static std::optional<std::string> newer_than_profile(const std::string& release,
                      profile);
 }
 
-Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
-  ReplayReport rep;
-  rep.trace_path = trace.path;
-  rep.source = trace.source;
-  // Kernel profile.
+// The kernel profile: --kernel, else the trace's own profile hint, else its release.
+static std::optional<Error> resolve_profile(const Trace& trace, const ReplayOptions& opt, ReplayReport& rep) {
   if (opt.kernel == "auto") {
     std::string profile_hint;
     if (trace.header.contains("kernel") && trace.header["kernel"].contains("profile") &&
@@ -375,15 +372,14 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
     if (!p) return p.error();
     rep.profile = *p;
   }
-  if (trace.header.contains("kernel") && trace.header["kernel"].contains("cmdline") &&
-      trace.header["kernel"]["cmdline"].is_string())
-    rep.capture_timeout = cmdline_timeout(trace.header["kernel"]["cmdline"].get<std::string>());
+  return std::nullopt;
+}
 
-  rep.model = build_model(trace);
+// The targets: --target, else the devices detect_targets() finds (controllers_without_card:
+// HDA/SOF controllers targeted because no card registered).
+static std::optional<Error> resolve_targets(const Trace& trace, const ReplayOptions& opt, ReplayReport& rep,
+                                            std::vector<DevId>& controllers_without_card) {
   const Model& m = rep.model;
-  std::vector<DevId> controllers_without_card;
-
-  // Targets.
   if (opt.targets.empty()) {
     DetectedTargets found = detect_targets(m);
     rep.targets = std::move(found.devices);
@@ -398,6 +394,39 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
       rep.targets.push_back(*d);
     }
   }
+
+  return std::nullopt;
+}
+
+// A target whose probe returned but whose log then shows a failure that leaves it without a
+// card (SOF probe work, DSP boot, firmware/topology) is not bound under any policy.
+static std::vector<std::pair<DevId, std::string>> card_failures_of(const ReplayReport& rep,
+                                                                   const std::vector<DevId>& controllers_without_card) {
+  const Model& m = rep.model;
+  std::vector<std::pair<DevId, std::string>> card_failures;
+  for (DevId d : rep.targets)
+    if (auto why = card_failure_of(m, d); !why.empty())
+      card_failures.emplace_back(d, "after its probe the log shows \"" + why + "\"");
+    else if (std::find(controllers_without_card.begin(), controllers_without_card.end(), d) !=
+             controllers_without_card.end())
+      card_failures.emplace_back(d, "the log shows no card registration (no device registered a sound card)");
+  return card_failures;
+}
+
+Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
+  ReplayReport rep;
+  rep.trace_path = trace.path;
+  rep.source = trace.source;
+  if (auto e = resolve_profile(trace, opt, rep)) return *e;
+  if (trace.header.contains("kernel") && trace.header["kernel"].contains("cmdline") &&
+      trace.header["kernel"]["cmdline"].is_string())
+    rep.capture_timeout = cmdline_timeout(trace.header["kernel"]["cmdline"].get<std::string>());
+
+  rep.model = build_model(trace);
+  const Model& m = rep.model;
+  std::vector<DevId> controllers_without_card;
+
+  if (auto e = resolve_targets(trace, opt, rep, controllers_without_card)) return *e;
 
   std::vector<std::string> specs = opt.policies;
   if (opt.all_policies) {
@@ -471,15 +500,7 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
     else if (opt.keep_timelines)
       rep.verdicts.back().timeline = std::move(r.state.timeline);
   }
-  // A target whose probe returned but whose log then shows a failure that leaves it without a
-  // card (SOF probe work, DSP boot, firmware/topology) is not bound under any policy.
-  std::vector<std::pair<DevId, std::string>> card_failures;
-  for (DevId d : rep.targets)
-    if (auto why = card_failure_of(m, d); !why.empty())
-      card_failures.emplace_back(d, "after its probe the log shows \"" + why + "\"");
-    else if (std::find(controllers_without_card.begin(), controllers_without_card.end(), d) !=
-             controllers_without_card.end())
-      card_failures.emplace_back(d, "the log shows no card registration (no device registered a sound card)");
+  const auto card_failures = card_failures_of(rep, controllers_without_card);
   for (auto& v : rep.verdicts) unbind_failed_cards(v, card_failures);
   // The explanation names the other policies that would bind a target: it comes after every run.
   rep.stories = explain_stock_outcome(rep, stock_final, policies.front(), SIZE_MAX);
