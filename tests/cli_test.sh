@@ -201,6 +201,32 @@ check dir-trace 2 "$R" replay "$h"
 grep_err dir-trace-msg "is a directory"
 check dir-log 2 "$R" import "$h"
 grep_err dir-log-msg "is a directory"
+# file names with ESC, BEL, a line break or U+202E reach no message raw (replayer/trace/visible.h):
+# the error line cannot retitle the terminal or forge a second line
+no_raw() {  # name: stderr holds no ESC, BEL, CR, U+202E and the expected number of lines
+  if LC_ALL=C grep -q "$(printf '[\033\007\r]')" "$tmp/err" || grep -q "$(printf '\342\200\256')" "$tmp/err" ||
+    [ "$(wc -l <"$tmp/err")" != "$2" ]; then
+    fail=$((fail + 1)); echo "FAIL $1: raw control in stderr or $2 line(s) expected"; od -c "$tmp/err" | head; else
+    pass=$((pass + 1)); fi
+}
+evil="$h/$(printf 'x\033]0;pwned\007\033[2J\nreprobe: forged\342\200\256')"
+check esc-name-replay 2 "$R" replay "$evil.trace"
+grep_err esc-name-replay-msg 'x\x1b]0;pwned\x07\x1b[2J\nreprobe: forged\u202e.trace: cannot read'
+no_raw esc-name-replay-raw 1
+check esc-name-import 2 "$R" import "$evil.log" -o "$h/e.trace"
+grep_err esc-name-import-msg 'x\x1b]0;pwned\x07\x1b[2J\nreprobe: forged\u202e.log: cannot open'
+no_raw esc-name-import-raw 1
+cp "$h/nan.txt" "$evil.log"
+check esc-name-import-warning 0 "$R" import "$evil.log" -o "$h/e.trace"
+grep_err esc-name-import-warning-msg 'forged\u202e.log:2: timestamp'
+no_raw esc-name-import-warning-raw 1
+check esc-name-out-is-input 2 "$R" import "$evil.log" -o "$evil.log"
+grep_err esc-name-out-is-input-msg 'forged\u202e.log is an input'
+no_raw esc-name-out-is-input-raw 1
+cp "$h/x.trace" "$evil.trace.tmp.77"
+check esc-name-tmp-warning 0 "$R" replay "$evil.trace.tmp.77" --target a
+grep_err esc-name-tmp-warning-msg 'forged\u202e.trace.tmp.77 looks like'
+no_raw esc-name-tmp-warning-raw 1
 check stdin-trace 0 sh -c '"$0" replay - --target a < "$1"' "$R" "$h/x.trace"
 mkfifo "$h/fifo"
 (cat "$h/x.trace" >"$h/fifo" &)

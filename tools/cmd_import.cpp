@@ -11,6 +11,7 @@
 
 #include "replayer/trace/trace_reader.h"
 #include "replayer/trace/trace_writer.h"
+#include "replayer/trace/visible.h"
 #include "tools/commands.h"
 #include "tools/output_guard.h"
 #include "tracer/import/log_importer.h"
@@ -84,7 +85,7 @@ int cmd_import(const std::vector<std::string>& args) {
   }
   const bool explain = vm.count("explain") > 0;
   if (explain)
-    io.explain = [](const std::string& where, const std::string& line) { std::cerr << where << ": " << line << "\n"; };
+    io.explain = [](const std::string& where, const std::string& line) { std::cerr << visible(where) << ": " << line << "\n"; };
   LogImporter importer(io);
   for (const auto& path : logs) {
     auto in = LogInput::open(path);
@@ -100,7 +101,7 @@ int cmd_import(const std::vector<std::string>& args) {
   std::ostringstream text;
   importer.write_trace(text);
   // The importer's output must be a valid trace: check it with the reader before writing.
-  for (const auto& w : importer.warnings()) std::cerr << "reprobe import: warning: " << w << "\n";
+  for (const auto& w : importer.warnings()) std::cerr << "reprobe import: warning: " << visible(w) << "\n";
   auto check = read_trace_text(text.str(), "<built trace>");
   if (!check) {
     std::cerr << "reprobe import: internal error: the trace built from the log does not read back: "
@@ -111,7 +112,7 @@ int cmd_import(const std::vector<std::string>& args) {
   const ImportStats& st = importer.stats();
   if (st.recognised == 0)
     std::cerr << "reprobe import: warning: no probe-related kernel message found in "
-              << fmt::format("{}", fmt::join(logs, " ")) << " (" << st.lines << " lines)\n";
+              << visible(fmt::format("{}", fmt::join(logs, " "))) << " (" << st.lines << " lines)\n";
   if (io.boot > st.boots) {
     std::cerr << "reprobe import: --boot " << io.boot << ": the input holds only " << st.boots << " boot"
               << (st.boots == 1 ? "" : "s") << "\n";

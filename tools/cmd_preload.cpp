@@ -6,6 +6,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "replayer/trace/visible.h"
 #include "tools/commands.h"
 #include "tools/preload/card_timeline.h"
 #include "tools/preload/preload_session.h"
@@ -130,7 +131,7 @@ int cmd_preload(const std::vector<std::string>& args) {
   auto rep = replay_trace("preload", *trace, ro);
   if (!rep) return 2;
   if (rep->targets.size() != 1 || rep->verdicts.size() != 1) {
-    std::cerr << "reprobe preload: " << trace->path << ": " << rep->targets.size()
+    std::cerr << "reprobe preload: " << visible(trace->path) << ": " << rep->targets.size()
               << " sound card devices; choose one with --target\n";
     return 2;
   }

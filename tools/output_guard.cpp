@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "replayer/trace/trace_writer.h"
+#include "replayer/trace/visible.h"
 
 namespace reprobe {
 namespace {
@@ -34,8 +35,8 @@ bool output_is_an_input(std::string_view verb, const std::string& output, const 
     struct stat st {};
     const int r = in == "-" ? ::fstat(STDIN_FILENO, &st) : ::stat(in.c_str(), &st);
     if (r == 0 && st.st_dev == out.st_dev && st.st_ino == out.st_ino) {
-      std::cerr << "reprobe " << verb << ": -o " << output << " is an input"
-                << (in == output ? "" : " (" + (in == "-" ? std::string("stdin") : in) + ")")
+      std::cerr << "reprobe " << verb << ": -o " << visible(output) << " is an input"
+                << (in == output ? "" : " (" + (in == "-" ? std::string("stdin") : visible(in)) + ")")
                 << "; write the output to another file\n";
       return true;
     }
@@ -45,7 +46,7 @@ bool output_is_an_input(std::string_view verb, const std::string& output, const 
 
 void install_interrupt_cleanup(const std::string& output) {
   const std::string msg = output.empty() || output == "-" ? std::string("reprobe: interrupted\n")
-                                                          : "reprobe: interrupted: " + output + " was not written\n";
+                                                          : "reprobe: interrupted: " + visible(output) + " was not written\n";
   g_message_len = std::min(msg.size(), g_message.size());
   std::memcpy(g_message.data(), msg.data(), g_message_len);
   struct sigaction sa {};

@@ -5,6 +5,7 @@
 #include "replayer/trace/redact.h"
 #include "replayer/trace/trace_reader.h"
 #include "replayer/trace/trace_writer.h"
+#include "replayer/trace/visible.h"
 #include "tools/output_guard.h"
 
 namespace po = boost::program_options;
@@ -41,7 +42,7 @@ std::unique_ptr<Trace> load_trace_arg(std::string_view verb, const std::string& 
     return nullptr;
   }
   if (looks_like_temp_file(trace_path))
-    std::cerr << "warning: " << trace_path
+    std::cerr << "warning: " << visible(trace_path)
               << " looks like the temporary file of an interrupted reprobe write (NAME.tmp.PID): it may be "
                  "incomplete\n";
   auto trace = read_trace_file(trace_path);
@@ -49,7 +50,7 @@ std::unique_ptr<Trace> load_trace_arg(std::string_view verb, const std::string& 
     std::cerr << trace.error().str() << "\n";
     return nullptr;
   }
-  for (const auto& w : trace->warnings) std::cerr << "warning: " << w << "\n";
+  for (const auto& w : trace->warnings) std::cerr << "warning: " << visible(w) << "\n";
   return std::make_unique<Trace>(std::move(*trace));
 }
 

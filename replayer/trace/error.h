@@ -1,4 +1,6 @@
-// Errors as values: Result<T> holds a T or an Error ("path:line: what"); Result<void> holds
+// Errors as values: Result<T> holds a T or an Error ("path:line: what"; str() shows the path
+// through visible(), so a file name holding ESC, a line break or a bidi control cannot forge or
+// recolour the error line); Result<void> holds
 // nothing or an Error. Both are [[nodiscard]]: an ignored error is a compile error (-Werror).
 // REPROBE_TRY / REPROBE_TRY_ASSIGN propagate an error to the caller, which returns any Result.
 // Fatal user errors are reported once, at the top (tools/); a bug that escapes as an exception
@@ -10,6 +12,8 @@
 #include <utility>
 #include <variant>
 
+#include "replayer/trace/visible.h"
+
 namespace reprobe {
 
 struct Error {
@@ -19,8 +23,8 @@ struct Error {
 
   std::string str() const {
     if (path.empty()) return message;
-    if (line == 0) return path + ": " + message;
-    return path + ":" + std::to_string(line) + ": " + message;
+    if (line == 0) return visible(path) + ": " + message;
+    return visible(path) + ":" + std::to_string(line) + ": " + message;
   }
 };
 

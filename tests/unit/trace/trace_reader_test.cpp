@@ -1080,6 +1080,23 @@ TEST(TraceReaderFile, MissingFile) {
   EXPECT_THAT(r.error().str(), ::testing::StartsWith(path + ": cannot read"));
 }
 
+// Issue 15: a file name holding ESC, BEL, a line break or U+202E is shown escaped (visible()) in
+// the error line, which stays one line and cannot retitle or clear the terminal; the Error keeps
+// the raw path for the caller.
+TEST(TraceReaderFile, HostileFileNameIsEscapedInTheError) {
+  const std::string dir = testing::TempDir() + "reprobe-no-such-dir/";
+  const std::string path = dir + "x\x1b]0;pwned\x07\nreprobe: forged\xE2\x80\xAE.trace";
+  auto r = read_trace_file(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().path, path);
+  const std::string s = r.error().str();
+  EXPECT_THAT(s, ::testing::StartsWith(dir + R"(x\x1b]0;pwned\x07\nreprobe: forged\u202e.trace: cannot read)"));
+  EXPECT_EQ(s.find_first_of("\x1b\x07\n"), std::string::npos) << s;
+  EXPECT_EQ(s.find("\xE2\x80\xAE"), std::string::npos) << s;
+  // With a line number too.
+  EXPECT_EQ((Error{"a\nb", 7, "bad"}.str()), R"(a\nb:7: bad)");
+}
+
 TEST(TraceReaderFile, ReadsAFile) {
   const std::string path = testing::TempDir() + "reprobe_trace_reader_test.trace";
   {
