@@ -4,15 +4,21 @@
 # Targets: import_fuzz (the kernel-log importer), trace_reader_fuzz (the trace reader and the
 # canonical writer), report_fuzz (replay + every report format on generated traces).
 # usage: scripts/fuzz.sh [SECONDS] [TARGET]   (default 60 s per target, every target; scripts/test.sh runs
-# them briefly). RUNS=N runs each target for N executions instead (the long local runs of
-# docs/benchmarks.md, "Fuzzing"; start it with `nice`). Needs clang and libclang-rt-14-dev (scripts/install-deps.sh --test). A crash fails
+# them briefly). RUNS=N runs each target for N executions instead, or until SECONDS when SECONDS > 0
+# (the long local runs of docs/benchmarks.md, "Fuzzing"; start it with `nice -n 19`). MAX_LEN=N
+# bounds the size of generated inputs (default 65536; the long runs use 8192: every committed seed
+# fits, and an input grown to 64 KiB costs ~8 times the parse of an 8 KiB one). Needs clang and libclang-rt-14-dev (scripts/install-deps.sh --test). A crash fails
 # the script and leaves the input in build-fuzz/crash-*.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-60}"
 only="${2:-}"
 limit=(-max_total_time="$secs") what="${secs}s"
-[ -z "${RUNS:-}" ] || { limit=(-runs="$RUNS"); what="$RUNS runs"; }
+if [ -n "${RUNS:-}" ]; then
+  limit=(-runs="$RUNS") what="$RUNS runs"
+  [ "$secs" = 0 ] || { limit+=(-max_total_time="$secs"); what="$RUNS runs or ${secs}s"; }
+fi
+max_len="${MAX_LEN:-65536}"
 out=build-fuzz
 command -v clang++ >/dev/null || { echo "fuzz: clang++ not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
 if [ ! -f "$out/build.ninja" ]; then
@@ -32,7 +38,7 @@ run() {  # NAME SEED_FILE...
   mkdir -p "$out/corpus-$name"
   cp -n "$@" "$out/corpus-$name/" 2>/dev/null || true
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    "$out/tests/fuzz/$name" "${limit[@]}" -print_final_stats=1 -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+    "$out/tests/fuzz/$name" "${limit[@]}" -print_final_stats=1 -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$out/" "$out/corpus-$name" > "$out/$name.log" 2>&1 ||
     { tail -40 "$out/$name.log" >&2; echo "fuzz: $name FAILED (crash input in $out/crash-*)" >&2; exit 1; }
   tail -2 "$out/$name.log"
