@@ -85,7 +85,9 @@ int cmd_import(const std::vector<std::string>& args) {
   }
   const bool explain = vm.count("explain") > 0;
   if (explain)
-    io.explain = [](const std::string& where, const std::string& line) { std::cerr << visible(where) << ": " << line << "\n"; };
+    io.explain = [](const std::string& where, const std::string& line) {
+      std::cerr << visible(where) << ": " << line << "\n";
+    };
   LogImporter importer(io);
   for (const auto& path : logs) {
     auto in = LogInput::open(path);

@@ -311,7 +311,8 @@ int record_with_bpf(const Options& o, const std::string& backend, KmsgRecordOpti
   }
   TraceWriter& writer = (*output)->writer();
   const std::atomic<int>& stop_signal = install_stop_signal_handlers();
-  log(fmt::format("recording to {} ({} hooks attached{}); Ctrl-C to stop", visible((*output)->name()), tr.hooks_json().size(),
+  log(fmt::format("recording to {} ({} hooks attached{}); Ctrl-C to stop", visible((*output)->name()),
+                  tr.hooks_json().size(),
                   tr.missing().empty() ? "" : fmt::format(", {} missing", tr.missing().size())));
   LineOutput lo(redactor, &(*output)->stream(), o.verbose, log);
   std::function<void(DecodedEvent &&)> sink = [&lo](DecodedEvent&& ev) { lo.add(std::move(ev)); };

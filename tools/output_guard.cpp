@@ -45,8 +45,9 @@ bool output_is_an_input(std::string_view verb, const std::string& output, const 
 }
 
 void install_interrupt_cleanup(const std::string& output) {
-  const std::string msg = output.empty() || output == "-" ? std::string("reprobe: interrupted\n")
-                                                          : "reprobe: interrupted: " + visible(output) + " was not written\n";
+  const std::string msg = output.empty() || output == "-"
+                              ? std::string("reprobe: interrupted\n")
+                              : "reprobe: interrupted: " + visible(output) + " was not written\n";
   g_message_len = std::min(msg.size(), g_message.size());
   std::memcpy(g_message.data(), msg.data(), g_message_len);
   struct sigaction sa {};
