@@ -30,7 +30,7 @@ namespace {
 
 struct ExploreArgs {
   std::vector<std::string> policies, targets;
-  std::string kernel = "auto", format = "text", output = "-", cx_dir, trace_path, jitter = "2";
+  std::string kernel = "auto", format = "text", output = "-", cx_dir, trace_path, jitter = "1";
   double max_time = 0;
   uint64_t max_schedules = 0;
   unsigned jobs = 1;
@@ -45,7 +45,7 @@ po::options_description explore_options(ExploreArgs& a) {
                                                                  "kernel profile: auto, 5.10, 6.1, 6.6, 6.12")(
       "target,t", po::value(&a.targets)->composing(), "target device (repeatable); default: the card devices")(
       "jitter,j", po::value(&a.jitter),
-      "how much later than modelled an event may run: MS for every kind (default 2), or per kind "
+      "how much later than modelled an event may run: MS for every kind (default 1), or per kind "
       "KIND=MS or KIND=P% of the observed duration, comma-separated, after an optional MS for the others; "
       "kinds: probe, work, fw, task, timer (e.g. 1,work=2,fw=10%)")(
       "max-schedules", po::value(&a.max_schedules),

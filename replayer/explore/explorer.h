@@ -30,7 +30,7 @@ struct ExploreProgress {
 };
 
 struct ExploreLimits {
-  uint64_t jitter_ns = 2'000'000;  // an event may run up to this much after its modelled time
+  uint64_t jitter_ns = 1'000'000;  // an event may run up to this much after its modelled time
   // Per-kind windows (docs/explore.md, "Timing"); jitter_ns must then be kinds->max_window(model).
   // Unset: every event gets jitter_ns.
   std::optional<Jitter> kinds;
