@@ -1,9 +1,10 @@
 #!/bin/sh
 # reprobe explore on every example and every real capture, every policy: the answer, the
 # schedules covered, the runs and simulator states the search needed, and the time to answer
-# end to end (the whole process, trace reading included). Prints the Markdown table of
+# end to end (the whole process, trace reading included). JITTER: anything --jitter takes
+# (default 1). Prints the Markdown table of
 # docs/benchmarks.md ("Exploring schedules"). The SPIN side of issue 17 is not built yet.
-# usage: bench/explore_bench.sh [BUILDDIR] [JITTER_MS] [MAX_TIME_S]
+# usage: bench/explore_bench.sh [BUILDDIR] [JITTER] [MAX_TIME_S]
 set -eu
 B=${1:-build}
 J=${2:-1}

@@ -58,5 +58,56 @@ sed 's/"jitter_ns":[0-9]*/"jitter_ns":"x"/' "$tmp/cx/no-race-fix.trace" >"$tmp/b
 "$R" replay "$tmp/bad.trace" >/dev/null 2>"$tmp/err"; [ $? = 2 ]; ok bad-schedule $?
 grep -q "bad.trace:1: header: explore.jitter_ns must be an unsigned integer" "$tmp/err"; ok bad-schedule-msg $?
 
+# The robustness section of `reprobe report --explore FILE` in every format; refused when FILE is
+# not an explore JSON or explored another trace.
+for f in markdown text html; do
+  "$R" report "$spdif" -p no-race-fix --explore "$tmp/a.json" -f $f -o "$tmp/r.$f" 2>"$tmp/err"; ok report-explore-$f $?
+  grep -q "Robustness across schedules (reprobe explore)" "$tmp/r.$f"; ok report-section-$f $?
+  grep -q "no-race-fix.trace" "$tmp/r.$f"; ok report-cx-path-$f $?
+  grep -q "kirkwood-spdif-audio.1 stays unbound" "$tmp/r.$f"; ok report-cx-words-$f $?
+done
+"$R" report "$spdif" --explore "$tmp/r.text" -o "$tmp/r.md" 2>"$tmp/err"; [ $? = 2 ]; ok report-explore-bad $?
+grep -q "reprobe report: --explore: $tmp/r.text: not JSON" "$tmp/err"; ok report-explore-bad-msg $?
+"$R" report "$S/examples/async-probe.trace" --explore "$tmp/a.json" -o "$tmp/r.md" 2>"$tmp/err"; [ $? = 2 ]
+ok report-explore-other-trace $?
+grep -q "explored $spdif, not " "$tmp/err"; ok report-explore-other-trace-msg $?
+
+# Per-kind jitter (docs/explore.md, "Timing"): a uniform spec is the plain number; every kind at
+# 0 ms but work items and the firmware is a smaller search than all at 2 ms; bad specs are refused.
+"$R" explore "$spdif" -p stock --no-timing -f json -j 2 -o "$tmp/j1.json" 2>"$tmp/err"; ok jitter-plain $?
+"$R" explore "$spdif" -p stock --no-timing -f json -j probe=2,work=2,fw=2,task=2,timer=2 -o "$tmp/j2.json" 2>"$tmp/err"
+ok jitter-kinds $?
+python3 - "$tmp/j1.json" "$tmp/j2.json" <<'PY'; ok jitter-kinds-same $?
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+assert a["policies"] == b["policies"], "every kind at 2 ms is --jitter 2"
+assert a["jitter"] == b["jitter"] == "2 ms", (a["jitter"], b["jitter"])
+PY
+"$R" explore "$spdif" -p stock --no-timing -f json -j 0,task=2,timer=2 -o "$tmp/j3.json" 2>"$tmp/err"; ok jitter-partial $?
+python3 - "$tmp/j1.json" "$tmp/j3.json" <<'PY'; ok jitter-partial-smaller $?
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+assert b["jitter"] == "probe=0 ms, work=0 ms, fw=0 ms, task=2 ms, timer=2 ms", b["jitter"]
+assert b["policies"][0]["schedules"] < a["policies"][0]["schedules"], (a, b)
+PY
+"$R" explore "$spdif" -p stock --no-timing -j work=10% >"$tmp/out" 2>"$tmp/err"; ok jitter-share $?
+grep -q "work=10%" "$tmp/out"; ok jitter-share-said $?
+"$R" explore "$spdif" -j probe=x >/dev/null 2>"$tmp/err"; [ $? = 2 ]; ok jitter-bad $?
+grep -q "reprobe explore: --jitter 'probe=x': 'probe=x' is not a number of ms" "$tmp/err"; ok jitter-bad-msg $?
+"$R" explore "$spdif" -j 1,dsp=2 >/dev/null 2>"$tmp/err"; [ $? = 2 ]; ok jitter-bad-kind $?
+grep -q "'dsp=2' names no kind" "$tmp/err"; ok jitter-bad-kind-msg $?
+
+# The progress line: never when stderr is a pipe or a file; on a terminal (script(1) gives one), a
+# line that is erased at the end.
+"$R" explore "$spdif" -p stock -p no-race-fix >/dev/null 2>"$tmp/err"; ok no-tty $?
+[ ! -s "$tmp/err" ]; ok no-progress-in-pipes $?
+if command -v script >/dev/null; then
+  script -qec "$R explore $spdif -p stock -p no-race-fix -o $tmp/tty.txt" /dev/null >"$tmp/tty" 2>&1 </dev/null
+  ok tty-runs $?
+  grep -q "reprobe explore: [0-9]/2 policies, [0-9]* runs, [0-9]* states" "$tmp/tty"; ok progress-on-tty $?
+else
+  echo "FAIL progress-on-tty: script(1) (bsdutils) is not installed"; fail=$((fail + 1))
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1,9 +1,14 @@
 // reprobe explore TRACE [--policy P]... [--all-policies] [--kernel K] [--target DEV]...
-//                 [--jitter MS] [--max-schedules N] [--max-time S] [--jobs N]
+//                 [--jitter MS|KIND=MS|KIND=P%,...] [--max-schedules N] [--max-time S] [--jobs N]
 //                 [--format text|json] [-o FILE] [--counterexample-dir DIR] [--fail-if-not-robust]
+#include <unistd.h>
+
 #include <cctype>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include <boost/program_options.hpp>
@@ -25,8 +30,8 @@ namespace {
 
 struct ExploreArgs {
   std::vector<std::string> policies, targets;
-  std::string kernel = "auto", format = "text", output = "-", cx_dir, trace_path;
-  double jitter_ms = 2.0, max_time = 0;
+  std::string kernel = "auto", format = "text", output = "-", cx_dir, trace_path, jitter = "1";
+  double max_time = 0;
   uint64_t max_schedules = 0;
   unsigned jobs = 1;
 };
@@ -39,10 +44,12 @@ po::options_description explore_options(ExploreArgs& a) {
       "all-policies,a", "explore every policy of the catalogue")("kernel,k", po::value(&a.kernel),
                                                                  "kernel profile: auto, 5.10, 6.1, 6.6, 6.12")(
       "target,t", po::value(&a.targets)->composing(), "target device (repeatable); default: the card devices")(
-      "jitter,j", po::value(&a.jitter_ms),
-      "how much later than modelled an event may run (ms, default 2): events due within it of each other may "
-      "run in either order")("max-schedules", po::value(&a.max_schedules),
-                             "stop after this many complete runs per policy (default: no bound)")(
+      "jitter,j", po::value(&a.jitter),
+      "how much later than modelled an event may run: MS for every kind (default 1), or per kind "
+      "KIND=MS or KIND=P% of the observed duration, comma-separated, after an optional MS for the others; "
+      "kinds: probe, work, fw, task, timer (e.g. 1,work=2,fw=10%)")(
+      "max-schedules", po::value(&a.max_schedules),
+      "stop after this many complete runs per policy (default: no bound)")(
       "max-time", po::value(&a.max_time), "stop each policy's search after S seconds (default: no bound)")(
       "jobs", po::value(&a.jobs), "policies explored in parallel (default 1)")("format,f", po::value(&a.format),
                                                                                "output format: text, json")(
@@ -67,6 +74,46 @@ void print_help(const po::options_description& o) {
                "  reprobe explore capture.trace --all-policies --jobs 2 -f json -o explore.json\n"
                "  reprobe explore capture.trace -p stock --counterexample-dir cx/ && reprobe replay cx/stock.trace\n";
 }
+
+// The progress line on a terminal: stderr, rewritten in place four times a second while the
+// search runs, erased when it ends; nothing at all when stderr is not a TTY (pipes, files,
+// tests), so outputs never depend on it.
+class ProgressLine {
+ public:
+  ProgressLine(const ExploreProgress& p, size_t policies) : p_(p), policies_(policies) {
+    if (isatty(STDERR_FILENO) != 0) thread_ = std::thread([this] { loop(); });
+  }
+  ProgressLine(const ProgressLine&) = delete;
+  ProgressLine& operator=(const ProgressLine&) = delete;
+  ~ProgressLine() {
+    if (!thread_.joinable()) return;
+    {
+      const std::lock_guard lock(m_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+    std::cerr << "\r\033[K" << std::flush;
+  }
+
+ private:
+  void loop() {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::unique_lock lock(m_);
+    while (!cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stop_; })) {
+      const std::chrono::duration<double> d = std::chrono::steady_clock::now() - t0;
+      std::cerr << "\r\033[Kreprobe explore: " << p_.policies_done.load() << "/" << policies_ << " policies, "
+                << p_.runs.load() << " runs, " << p_.states.load() << " states, " << static_cast<int>(d.count()) << " s"
+                << std::flush;
+    }
+  }
+  const ExploreProgress& p_;
+  size_t policies_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
 
 // The policy spec as a file name: "stock:timeout=30" -> "stock-timeout-30".
 std::string file_name_of(const std::string& spec) {
@@ -114,8 +161,13 @@ int cmd_explore(const std::vector<std::string>& args) {
     std::cerr << "reprobe explore: --format must be text or json, not '" << a.format << "'\n";
     return 2;
   }
-  if (!(a.jitter_ms >= 0) || a.jitter_ms > 60'000 || a.max_time < 0 || a.jobs == 0) {
-    std::cerr << "reprobe explore: --jitter must be 0..60000 ms, --max-time >= 0 and --jobs >= 1\n";
+  if (a.max_time < 0 || a.jobs == 0) {
+    std::cerr << "reprobe explore: --max-time must be >= 0 and --jobs >= 1\n";
+    return 2;
+  }
+  const auto jitter = Jitter::parse(a.jitter);
+  if (!jitter) {
+    std::cerr << "reprobe explore: " << jitter.error().str() << "\n";
     return 2;
   }
   if (!a.trace_path.empty() && output_is_an_input("explore", a.output, {a.trace_path})) return 2;
@@ -134,7 +186,12 @@ int cmd_explore(const std::vector<std::string>& args) {
   run.kernel = rep->profile.name;
   run.model = &rep->model;
   run.targets = rep->targets;
-  run.limits.jitter_ns = static_cast<uint64_t>(a.jitter_ms * 1e6 + 0.5);
+  if (jitter->is_uniform()) {
+    run.limits.jitter_ns = jitter->ns[0];
+  } else {
+    run.limits.kinds = *jitter;
+    run.limits.jitter_ns = jitter->max_window(rep->model);
+  }
   run.limits.max_schedules = a.max_schedules;
   run.limits.max_seconds = a.max_time;
   run.jobs = a.jobs;
@@ -144,7 +201,13 @@ int cmd_explore(const std::vector<std::string>& args) {
   run.concurrent_pairs = hb.concurrent_pairs();
   std::vector<Policy> policies;
   for (const auto& v : rep->verdicts) policies.push_back(v.policy);
-  run.results = explore_policies(rep->model, policies, rep->targets, run.limits, a.jobs);
+  {
+    ExploreProgress progress;
+    run.limits.progress = &progress;
+    const ProgressLine line(progress, policies.size());
+    run.results = explore_policies(rep->model, policies, rep->targets, run.limits, a.jobs);
+    run.limits.progress = nullptr;
+  }
   if (!write_counterexamples(a, *trace, run)) return 2;
   const std::string text = a.format == "json" ? format_explore_json(run) : format_explore_text(run);
   if (auto w = write_file_atomically(a.output, [&](std::ostream& os) { os << text; }); !w) {

@@ -1,15 +1,18 @@
 // reprobe report TRACE [--policy P]... [--all-policies] [--format markdown|html|text]
-//                [-o FILE] [--kernel K] [--target DEV]... [--no-redact]
+//                [-o FILE] [--kernel K] [--target DEV]... [--explore FILE] [--no-redact]
 //
 // A report to attach to a bug (docs/report.md). Every policy of the catalogue
 // is replayed unless --policy names some; stock is always included.
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "replayer/model/policy.h"
 #include "replayer/report/report_markdown.h"
 #include "replayer/report/report_options.h"
 #include "replayer/report/report_text.h"
+#include "replayer/report/robustness.h"
 #include "replayer/timeline/report_html.h"
 #include "replayer/verdict/replay.h"
 #include "tools/commands.h"
@@ -46,6 +49,7 @@ int cmd_report(const std::vector<std::string>& args_in) {
   std::vector<std::string> args = args_in;
   if (!substitute_last_boot(args)) return 2;
   TraceVerbArgs a("report");
+  std::string explore_json;
   a.add_policies("policy to replay (repeatable); default: every policy of the catalogue. stock is always included",
                  "replay every policy of the catalogue (the default without --policy)")
       .add_format({"markdown", "html", "text"}, "output format: markdown (default), html, text")
@@ -53,6 +57,9 @@ int cmd_report(const std::vector<std::string>& args_in) {
       .add_kernel("kernel profile: auto (from the trace header), 5.10, 6.1, 6.6, 6.12")
       .add_targets(
           "target device (repeatable); default: every device that registered or tried to register a sound card")
+      .add_string("explore", explore_json,
+                  "add a robustness section from FILE, the output of 'reprobe explore TRACE --format json' "
+                  "(docs/explore.md)")
       .add_no_redact(
           "keep serial numbers, MAC addresses, host and user names (redacted by default, again at report time)");
   a.parse(args);
@@ -84,7 +91,24 @@ int cmd_report(const std::vector<std::string>& args_in) {
                               // overlays every policy's simulated timeline
   auto rep = a.replay(*trace, ro);
   if (!rep) return 2;
-  const ReportOptions ropts = a.report_options();
+  ReportOptions ropts = a.report_options();
+  std::optional<Robustness> robustness;
+  if (!explore_json.empty()) {
+    auto r = read_robustness(explore_json);
+    if (!r) {
+      std::cerr << "reprobe report: --explore: " << r.error().str() << "\n";
+      return 2;
+    }
+    std::error_code ec;
+    if (std::filesystem::exists(r->trace, ec) && std::filesystem::exists(trace->path, ec) &&
+        !std::filesystem::equivalent(r->trace, trace->path, ec)) {
+      std::cerr << "reprobe report: --explore: " << explore_json << " explored " << r->trace << ", not " << trace->path
+                << "\n";
+      return 2;
+    }
+    robustness = std::move(*r);
+    ropts.robustness = &*robustness;
+  }
   const std::string text = format == "text"   ? format_report_text(*rep, *trace, ropts)
                            : format == "html" ? format_report_html(*rep, *trace, ropts)
                                               : format_report_markdown(*rep, *trace, ropts);

@@ -102,6 +102,11 @@ TraceVerbArgs& TraceVerbArgs::add_switch(const char* name, const char* help) {
   return *this;
 }
 
+TraceVerbArgs& TraceVerbArgs::add_string(const char* name, std::string& into, const char* help) {
+  opts_.add_options()(name, boost::program_options::value(&into), help);
+  return *this;
+}
+
 void TraceVerbArgs::parse(const std::vector<std::string>& args) {
   vm_ = parse_trace_verb_args(args, opts_, trace_path_);
   if (!help()) install_interrupt_cleanup(output_);

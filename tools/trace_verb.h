@@ -61,6 +61,8 @@ class TraceVerbArgs {
   TraceVerbArgs& add_no_redact(const char* help);
   // Any other switch (e.g. --perfetto, --fail-if-stranded); see has().
   TraceVerbArgs& add_switch(const char* name, const char* help);
+  // Any other option with a string value (e.g. report's --explore FILE), parsed into `into`.
+  TraceVerbArgs& add_string(const char* name, std::string& into, const char* help);
 
   // Parses args (TRACE is the one positional argument) and installs the interrupt cleanup
   // for the --output FILE (tools/output_guard.h).

@@ -15,6 +15,10 @@ std::string count(double n) { return n < 1e15 ? fmt::format("{:.0f}", n) : fmt::
 
 std::string ms_words(uint64_t ns) { return fmt::format("{:.3f} ms", static_cast<double>(ns) / 1e6); }
 
+std::string jitter_words(const ExploreRun& run) {
+  return run.limits.kinds ? run.limits.kinds->str() : Jitter::uniform(run.limits.jitter_ns).str();
+}
+
 std::string target_names(const ExploreRun& run, const std::vector<DevId>& devs) {
   std::string out;
   for (size_t i = 0; i < devs.size(); ++i) out += (i ? ", " : "") + run.model->dev_label(devs[i]);
@@ -52,8 +56,8 @@ std::vector<std::string> counterexample_words(const ExploreRun& run, const Polic
 
 std::string format_explore_text(const ExploreRun& run) {
   std::string o;
-  o += fmt::format("reprobe explore: {} (jitter {}, kernel profile {})\n\n", run.trace_path,
-                   ms_words(run.limits.jitter_ns), run.kernel);
+  o += fmt::format("reprobe explore: {} (jitter {}, kernel profile {})\n\n", run.trace_path, jitter_words(run),
+                   run.kernel);
   o += fmt::format("Target: {}. {} happens-before edges, {} concurrent context pairs.\n\n",
                    target_names(run, run.targets), run.hb_edges, run.concurrent_pairs);
   o += fmt::format("  {:<16}  {:<8}  {:>10}  {:>10}  {:>8}  {:>8}  {:>9}\n", "policy", "robust?", "schedules",
@@ -83,6 +87,7 @@ std::string format_explore_json(const ExploreRun& run) {
   j["trace"] = run.trace_path;
   j["kernel_profile"] = run.kernel;
   j["jitter_ms"] = static_cast<double>(run.limits.jitter_ns) / 1e6;
+  j["jitter"] = jitter_words(run);
   json targets = json::array();
   for (DevId d : run.targets) targets.push_back(run.model->dev_label(d));
   j["targets"] = targets;

@@ -74,8 +74,21 @@ bool waits_for(const Simulator& sim, const QItem& x, uint32_t inst) {
 // The candidates of a choice point (positions in ch, the order of choices_within(), which is what
 // a schedule's ranks count) that keep program order: the first (the observed order's next event)
 // always, the others unless they must wait for a context whose actions are still queued.
-std::vector<uint32_t> ordered_candidates(const Simulator& sim, const std::vector<size_t>& ch) {
+// With per-kind windows, a later candidate must also be within the window of every earlier one it
+// would delay (its kind's window, docs/explore.md "Timing"): ch was taken with the largest window.
+std::vector<uint32_t> ordered_candidates(const Simulator& sim, const std::vector<size_t>& ch,
+                                         const std::optional<Jitter>& kinds) {
   const auto& q = sim.state().queue;
+  std::vector<bool> in_window(ch.size(), true);
+  if (kinds) {
+    uint64_t limit = UINT64_MAX;
+    for (size_t k = 0; k < ch.size(); ++k) {
+      const QItem& x = q[ch[k]];
+      in_window[k] = k == 0 || x.t <= limit;
+      const uint64_t w = kinds->window(sim, x);
+      limit = std::min(limit, x.t > UINT64_MAX - w ? UINT64_MAX : x.t + w);
+    }
+  }
   std::vector<uint32_t> running;  // instances with queued actions
   for (size_t i : ch)
     if (q[i].kind == QItem::action) running.push_back(q[i].subject);
@@ -84,6 +97,7 @@ std::vector<uint32_t> ordered_candidates(const Simulator& sim, const std::vector
   std::vector<uint32_t> out;
   for (uint32_t k = 0; k < ch.size(); ++k) {
     const QItem& x = q[ch[k]];
+    if (!in_window[k]) continue;
     const bool blocked = k > 0 && std::any_of(running.begin(), running.end(), [&](uint32_t inst) {
                            return !(x.kind == QItem::action && x.subject == inst) && waits_for(sim, x, inst);
                          });
@@ -111,7 +125,7 @@ class Search {
     for (;;) {
       if (sim.done()) return terminal(sim.state());
       ch = sim.choices_within(limits_.jitter_ns);
-      ranks = ordered_candidates(sim, ch);
+      ranks = ordered_candidates(sim, ch, limits_.kinds);
       if (ranks.size() > 1) break;
       sim.step(ch[0]);
       ++out_.states;
@@ -156,7 +170,8 @@ class Search {
     Simulator sim(model_, policy_, config());
     while (!sim.done()) {
       const auto ch = sim.choices_within(limits_.jitter_ns);
-      if (ordered_candidates(sim, ch).size() == 1) {  // a schedule counts every choice point of choices_within()
+      if (ordered_candidates(sim, ch, limits_.kinds).size() ==
+          1) {  // a schedule counts every choice point of choices_within()
         if (ch.size() > 1) cx.choices.push_back(0);
         sim.step(ch[0]);
         continue;
@@ -187,6 +202,11 @@ class Search {
  private:
   NodeInfo terminal(const SimState& s) {
     ++out_.runs;
+    if (limits_.progress) {
+      limits_.progress->runs.fetch_add(1, std::memory_order_relaxed);
+      limits_.progress->states.fetch_add(out_.states - reported_states_, std::memory_order_relaxed);
+      reported_states_ = out_.states;
+    }
     uint64_t bits = s.truncated ? kTruncatedBit : 0;
     for (size_t i = 0; i < targets_.size() && i < 63; ++i)
       if (s.devs[targets_[i]].bound) bits |= uint64_t{1} << i;
@@ -219,6 +239,7 @@ class Search {
   uint64_t all_bound_ = 0;
   bool stopped_ = false;
   uint64_t clock_checks_ = 0;
+  uint64_t reported_states_ = 0;                    // of out_.states, added to limits_.progress so far
   std::unordered_map<std::string, uint32_t> memo_;  // lookups only, never iterated (determinism)
   std::vector<NodeInfo> nodes_;
 };
@@ -240,6 +261,7 @@ PolicyExploration explore_policy(const Model& model, const Policy& policy, const
   out.observed_binds = !observed.state.truncated && std::all_of(targets.begin(), targets.end(),
                                                                 [&](DevId d) { return observed.state.devs[d].bound; });
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (limits.progress) limits.progress->policies_done.fetch_add(1, std::memory_order_relaxed);
   return out;
 }
 

@@ -9,22 +9,36 @@
 // of the same pass (docs/explore.md).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "replayer/explore/jitter.h"
 #include "replayer/model/model.h"
 #include "replayer/model/policy.h"
 #include "replayer/model/simulator.h"
 
 namespace reprobe {
 
+// What a running search has done so far, for a progress line (read from another thread; the
+// search only adds to it, so its results never depend on it).
+struct ExploreProgress {
+  std::atomic<uint64_t> runs{0}, states{0};
+  std::atomic<uint32_t> policies_done{0};
+};
+
 struct ExploreLimits {
-  uint64_t jitter_ns = 2'000'000;  // an event may run up to this much after its modelled time
-  uint64_t max_schedules = 0;      // complete runs simulated before the search stops (0: no bound)
-  double max_seconds = 0;          // wall-clock bound (0: none); a stopped search says so
-  bool memoize = true;             // false: brute force, every interleaving run separately (tests)
+  uint64_t jitter_ns = 1'000'000;  // an event may run up to this much after its modelled time
+  // Per-kind windows (docs/explore.md, "Timing"); jitter_ns must then be kinds->max_window(model).
+  // Unset: every event gets jitter_ns.
+  std::optional<Jitter> kinds;
+  uint64_t max_schedules = 0;  // complete runs simulated before the search stops (0: no bound)
+  double max_seconds = 0;      // wall-clock bound (0: none); a stopped search says so
+  bool memoize = true;         // false: brute force, every interleaving run separately (tests)
+  // Counters a progress line reads while the search runs (none when null).
+  ExploreProgress* progress = nullptr;
 };
 
 // One reordering of a counterexample: at `t`, `ran` went before `instead` (the observed order's

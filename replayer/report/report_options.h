@@ -8,12 +8,16 @@
 
 namespace reprobe {
 
+struct Robustness;  // robustness.h
+
 struct ReportOptions {
   bool redact = true;                   // --no-redact turns it off
   size_t markdown_limit = 60'000;       // characters; longer parts are summarised and the cut is said
   size_t html_limit = 5u << 20;         // bytes; aggregation keeps the HTML under it
   std::vector<std::string> host_names;  // private names besides those learnt from the trace (reprobe report:
   std::vector<std::string> user_names;  //   this machine's host and user, see redact_options_for_this_machine)
+  // reprobe report --explore FILE: the robustness section (robustness.h), none when null
+  const Robustness* robustness = nullptr;
 };
 
 }  // namespace reprobe

@@ -9,6 +9,7 @@
 #include "replayer/report/escape.h"
 #include "replayer/report/report_redaction.h"
 #include "replayer/report/report_sections.h"
+#include "replayer/report/robustness.h"
 #include "replayer/report/scrub_cache.h"
 #include "replayer/timeline/report_html_assets.h"
 #include "replayer/timeline/report_html_data.h"
@@ -163,6 +164,35 @@ std::string policy_outcomes_html(const ReplayReport& rep, ScrubCache& scrub) {
   return o + "</ul>\n";
 }
 
+// The robustness section (robustness.h), its paragraphs, table and list as HTML.
+std::string robustness_html(const Robustness& r, ScrubCache& scrub) {
+  ReportDocument doc;
+  add_robustness(doc, r);
+  const Section& s = doc.sections.front();
+  std::string o = "<section id=\"robustness\"><h2>" + esc(s.title) + "</h2>\n";
+  const auto cell = [&](const Line& l) { return esc(scrub(l.plain())); };
+  for (const auto& b : s.blocks) {
+    if (b.kind == Block::Kind::table) {
+      o += "<table id=\"robustness-table\"><thead><tr>";
+      for (const auto& c : b.table.columns) o += "<th>" + esc(c) + "</th>";
+      o += "</tr></thead><tbody>\n";
+      for (const auto& row : b.table.rows) {
+        o += "<tr>";
+        for (const auto& c : row) o += "<td>" + cell(c) + "</td>";
+        o += "</tr>\n";
+      }
+      o += "</tbody></table>\n";
+    } else if (b.kind == Block::Kind::bullets) {
+      o += "<ul>\n";
+      for (const auto& l : b.lines) o += "<li>" + cell(l) + "</li>\n";
+      o += "</ul>\n";
+    } else {
+      for (const auto& l : b.lines) o += "<p>" + cell(l) + "</p>\n";
+    }
+  }
+  return o + "</section>\n";
+}
+
 // No string in the data can close the script element (escape.h).
 std::string data_script(const nlohmann::json& data) {
   return escape_json_for_html(data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
@@ -190,6 +220,7 @@ std::string format_report_html(const ReplayReport& rep, const Trace& tr, const R
   body += "<section id=\"verdict-section\"><h2>Verdicts</h2>\n" + verdict_table_html(rep, scrub);
   body += policy_outcomes_html(rep, scrub);
   body += "</section>\n";
+  if (opts.robustness) body += robustness_html(*opts.robustness, scrub);
   if (!rep.why.empty()) {
     body += "<section id=\"why\"><h2>Why (stock replay)</h2><ul>\n";
     for (const auto& w : rep.why) body += "<li>" + esc(scrub(w)) + "</li>\n";

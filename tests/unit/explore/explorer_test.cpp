@@ -103,9 +103,11 @@ TEST(Explorer, SpdifRaceWindowFoundAndClosedByTheRaceFix) {
 
 // State matching prunes equivalent interleavings but must reach exactly the outcomes (and cover
 // exactly the schedules) that running every interleaving separately reaches.
-void expect_same_as_brute_force(const Loaded& r, const std::string& spec, uint64_t jitter) {
+void expect_same_as_brute_force(const Loaded& r, const std::string& spec, uint64_t jitter,
+                                const std::optional<Jitter>& kinds = std::nullopt) {
   ExploreLimits memo, brute;
-  memo.jitter_ns = brute.jitter_ns = jitter;
+  memo.jitter_ns = brute.jitter_ns = kinds ? kinds->max_window(r.rep.model) : jitter;
+  memo.kinds = brute.kinds = kinds;
   brute.memoize = false;
   brute.max_schedules = 20'000;  // small cases only: brute force grows exponentially
   const auto a = explore_policy(r.rep.model, policy(r, spec), r.rep.targets, memo);
@@ -134,6 +136,47 @@ TEST(Explorer, StateMatchingOnTheExamples) {
     if (ex.name != "spdif-race" && ex.name != "async-probe") continue;
     auto r = load(ex.build(), sec(30), {"stock", "no-race-fix"});
     for (const char* spec : {"stock", "no-race-fix"}) expect_same_as_brute_force(*r, spec, ms(0.1));
+  }
+}
+
+// Per-kind jitter (docs/explore.md, "Timing"): the same window for every kind is the plain window;
+// a window for some kinds only is a smaller search, still equal to brute force; its
+// counterexamples replay through the largest window, as the schedule file says.
+TEST(Explorer, PerKindJitter) {
+  auto r = load(race(), ms(100), {"stock", "no-race-fix"});
+  for (const char* spec : {"stock", "no-race-fix"}) {
+    ExploreLimits plain, kinds;
+    plain.jitter_ns = kinds.jitter_ns = ms(0.6);
+    kinds.kinds = Jitter::uniform(ms(0.6));
+    const auto a = explore_policy(r->rep.model, policy(*r, spec), r->rep.targets, plain);
+    const auto b = explore_policy(r->rep.model, policy(*r, spec), r->rep.targets, kinds);
+    EXPECT_EQ(a.outcomes, b.outcomes) << spec;
+    EXPECT_EQ(a.schedules, b.schedules) << spec;
+    EXPECT_EQ(a.states, b.states) << spec;
+
+    // Within 0.6 ms only probes (C's lookup and return, P's probe) overlap in this scenario: a
+    // window for probes alone is the whole search, a window for everything but probes is smaller.
+    auto probe_only = Jitter::parse("0,probe=0.6");
+    auto no_probe = Jitter::parse("0.6,probe=0");
+    ASSERT_TRUE(probe_only.ok() && no_probe.ok());
+    ExploreLimits only, narrow;
+    only.kinds = *probe_only;
+    only.jitter_ns = probe_only->max_window(r->rep.model);
+    narrow.kinds = *no_probe;
+    narrow.jitter_ns = no_probe->max_window(r->rep.model);
+    EXPECT_EQ(narrow.jitter_ns, ms(0.6));
+    EXPECT_EQ(explore_policy(r->rep.model, policy(*r, spec), r->rep.targets, only).schedules, a.schedules) << spec;
+    const auto c = explore_policy(r->rep.model, policy(*r, spec), r->rep.targets, narrow);
+    EXPECT_LT(c.schedules, a.schedules) << spec << ": probes may not move, fewer schedules";
+    expect_same_as_brute_force(*r, spec, 0, *probe_only);
+    expect_same_as_brute_force(*r, spec, 0, *no_probe);
+    auto task_share = Jitter::parse("0,task=50%,probe=20%");
+    ASSERT_TRUE(task_share.ok());
+    expect_same_as_brute_force(*r, spec, 0, *task_share);
+    if (c.counterexample) {
+      const SimResult run = run_schedule(r->rep.model, c.policy, c.counterexample->choices, narrow.jitter_ns);
+      EXPECT_FALSE(run.state.devs[r->rep.targets[0]].bound) << spec;
+    }
   }
 }
 
