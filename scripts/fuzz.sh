@@ -7,7 +7,10 @@
 # them briefly). RUNS=N runs each target for N executions instead, or until SECONDS when SECONDS > 0
 # (the long local runs of docs/benchmarks.md, "Fuzzing"; start it with `nice -n 19`). MAX_LEN=N
 # bounds the size of generated inputs (default 65536; the long runs use 8192: every committed seed
-# fits, and an input grown to 64 KiB costs ~8 times the parse of an 8 KiB one). Needs clang and libclang-rt-14-dev (scripts/install-deps.sh --test). A crash fails
+# fits, and an input grown to 64 KiB costs ~8 times the parse of an 8 KiB one). TIMEOUT=S is
+# libFuzzer's per-input timeout (default 10 s). It is wall-clock time: under `nice -n 19` on a
+# loaded host the fuzzer can get no CPU for seconds, and the empty input "timed out" after 12 s
+# having used 0.01 s of CPU (docs/benchmarks.md, "Fuzzing"), so niced long runs use TIMEOUT=300. Needs clang and libclang-rt-14-dev (scripts/install-deps.sh --test). A crash fails
 # the script and leaves the input in build-fuzz/crash-*.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +22,7 @@ if [ -n "${RUNS:-}" ]; then
   [ "$secs" = 0 ] || { limit+=(-max_total_time="$secs"); what="$RUNS runs or ${secs}s"; }
 fi
 max_len="${MAX_LEN:-65536}"
+timeout="${TIMEOUT:-10}"
 out=build-fuzz
 command -v clang++ >/dev/null || { echo "fuzz: clang++ not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
 if [ ! -f "$out/build.ninja" ]; then
@@ -38,7 +42,7 @@ run() {  # NAME SEED_FILE...
   mkdir -p "$out/corpus-$name"
   cp -n "$@" "$out/corpus-$name/" 2>/dev/null || true
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    "$out/tests/fuzz/$name" "${limit[@]}" -print_final_stats=1 -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
+    "$out/tests/fuzz/$name" "${limit[@]}" -print_final_stats=1 -max_len="$max_len" -timeout="$timeout" -rss_limit_mb=2048 \
     -artifact_prefix="$out/" "$out/corpus-$name" > "$out/$name.log" 2>&1 ||
     { tail -40 "$out/$name.log" >&2; echo "fuzz: $name FAILED (crash input in $out/crash-*)" >&2; exit 1; }
   tail -2 "$out/$name.log"
