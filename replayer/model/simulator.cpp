@@ -714,6 +714,7 @@ void Simulator::probe_decide(DevId dev) {
   uint64_t duration = 0;
   if (p.outcome == ProbeOutcome::bound) {
     duration = B.success_duration;
+    block_caller(p, duration);  // before sync-provider's inline span, which adds its own lag
     if (B.success_ctx != kNone && !assumed) {
       const bool inl = policy_.inline_provider_work();
       start_instance(B.success_ctx, p.start, inl);
@@ -735,7 +736,35 @@ void Simulator::probe_decide(DevId dev) {
     const auto& a = model_->attempts[B.attempts[i]];
     duration = a.end - a.start;
   }
+  if (p.outcome != ProbeOutcome::bound) {
+    run_unsuccessful_program(p);
+    block_caller(p, duration);
+  }
   push(QItem::probe_end, p.start + duration, dev);
+}
+
+// A deferred or failed probe still did what it did before returning (request_module(), device_add(),
+// queue_work(), ...): the program of the observed attempt it stands for (same binding, same attempt
+// number, same outcome) starts with it. An attempt the trace does not show has no program.
+void Simulator::run_unsuccessful_program(const ProbeInFlight& p) {
+  const Binding& B = model_->bindings[p.binding];
+  if (p.attempt_index >= B.attempts.size()) return;
+  const Attempt& observed = model_->attempts[B.attempts[p.attempt_index]];
+  if (observed.outcome != p.outcome || observed.ctx == kNone || model_->contexts[observed.ctx].actions.empty()) return;
+  start_instance(observed.ctx, p.start, false);
+}
+
+// A synchronous caller (the work item, module init or task whose device_add()/driver_register() runs
+// this probe) waits for it: when the replayed attempt ends otherwise than the observed one it stands
+// for and takes longer, the caller's later actions move by the difference (SOF's probe work adding
+// the machine device). A shorter replayed attempt does not move them earlier.
+void Simulator::block_caller(const ProbeInFlight& p, uint64_t duration) {
+  const uint32_t owner = state_.threads[p.thread].owner;
+  const Binding& B = model_->bindings[p.binding];
+  if (owner == kNone || p.attempt_index >= B.attempts.size()) return;
+  const Attempt& observed = model_->attempts[B.attempts[p.attempt_index]];
+  const uint64_t observed_duration = observed.end - observed.start;
+  if (observed.outcome != p.outcome && duration > observed_duration) add_lag(owner, duration - observed_duration);
 }
 
 // Models really_probe() returning: driver_bound() on success; on -EPROBE_DEFER

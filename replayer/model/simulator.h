@@ -267,6 +267,8 @@ class Simulator {
   void start_probe(uint32_t th, DevId dev, uint32_t binding);
   void probe_decide(DevId dev);
   void probe_end(DevId dev);
+  void run_unsuccessful_program(const ProbeInFlight& p);
+  void block_caller(const ProbeInFlight& p, uint64_t duration);
   void trigger(TriggerCause c);
   void late_initcall_continue();
   void schedule_worker();
