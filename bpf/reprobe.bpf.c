@@ -135,6 +135,7 @@ enum hook_id {
 	H_RFW,
 	H_FIND_DAI,
 	H_FIND_COMPONENT,
+	H_DEVICE_LINK,
 };
 
 struct stash_key {
@@ -714,6 +715,25 @@ static __always_inline int on_resume(void)
 	return on_simple(RP_RESUME);
 }
 
+/* device_link_add() returned a link (new, or an existing one it updated): the
+ * consumer, the supplier's name and the link's flags as they now are
+ * (DL_FLAG_INFERRED marks fw_devlink's own links). NULL (refused) records
+ * nothing. */
+static __always_inline int on_device_link(struct device *consumer, struct device *supplier,
+					  struct device_link *link)
+{
+	if (!consumer || !supplier || !link || (unsigned long)link >= (unsigned long)-4095)
+		return 0;
+	struct rp_event *e = ev_new(RP_DEVICE_LINK);
+	if (!e)
+		return 0;
+	read_dev(e, consumer);
+	put_str(e, RP_S_STR, dev_name_ptr(supplier), RP_NAME_LEN);
+	e->aux = BPF_CORE_READ(link, flags);
+	ev_submit(e);
+	return 0;
+}
+
 /* firmware ------------------------------------------------------------- */
 
 static __always_inline u64 on_fw_sync(const char *name, struct device *dev)
@@ -1170,6 +1190,28 @@ SEC("kprobe/device_release_driver_internal")
 int BPF_KPROBE(kp_unbind, struct device *dev, struct device_driver *drv)
 {
 	return on_unbind(dev, drv);
+}
+
+/* device_link_add(struct device *consumer, struct device *supplier, u32 flags) */
+SEC("fexit/device_link_add")
+int BPF_PROG(fx_device_link, struct device *consumer, struct device *supplier, u32 flags,
+	     struct device_link *link)
+{
+	return on_device_link(consumer, supplier, link);
+}
+SEC("kprobe/device_link_add")
+int BPF_KPROBE(kp_device_link, struct device *consumer, struct device *supplier)
+{
+	stash_push(H_DEVICE_LINK, (u64)consumer, (u64)supplier, 0);
+	return 0;
+}
+SEC("kretprobe/device_link_add")
+int BPF_KRETPROBE(kr_device_link, struct device_link *link)
+{
+	struct stash_val v;
+	if (!stash_pop(H_DEVICE_LINK, &v))
+		return 0;
+	return on_device_link((struct device *)v.a0, (struct device *)v.a1, link);
 }
 
 /* device_unblock_probing(void): dpm_complete() after resume */

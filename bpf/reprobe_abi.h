@@ -67,6 +67,8 @@ enum rp_kind {
 	RP_ASOC_MISSING,     /* snd_soc_find_dai() / soc_find_component() == NULL while binding a card:
 	                        dev = card->dev, str = DAI or component name, drv = dai_link name;
 	                        flags RP_F_COMPONENT (else a DAI), RP_F_LINK_CPU/CODEC/PLATFORM */
+	RP_DEVICE_LINK,      /* device_link_add exit with a link: dev = consumer, str = supplier name,
+	                        aux = the link's DL_FLAG_* bits as device_link_add() left them */
 	RP_KIND_MAX,
 };
 

@@ -131,6 +131,13 @@ struct device {
 	struct device_driver *driver;
 };
 
+/* drivers/base/core.c: a managed or stateless link between two devices */
+struct device_link {
+	struct device *supplier;
+	struct device *consumer;
+	u32 flags;
+};
+
 struct work_struct;
 typedef void (*work_func_t)(struct work_struct *work);
 

@@ -8,10 +8,18 @@ namespace reprobe {
 
 const std::vector<KernelProfile>& kernel_profiles() {
   static const std::vector<KernelProfile> k = {
-      {"5.10", 0, false, false, false, "dev_info: deferred probe pending"},
-      {"6.1", 10, true, true, true, "dev_info: deferred probe pending"},
-      {"6.6", 10, true, true, true, "dev_info: deferred probe pending"},
-      {"6.12", 10, true, true, true, "dev_warn: deferred probe pending: <reason>"},
+      // name, timeout, extend, unbound_wq, probe_ret_positive, message, fw_devlink_on, drivers_done, reason
+      {"5.10", 0, false, false, false, "dev_info: deferred probe pending", false, false, false},
+      // 5.13: fw_devlink=on by default, fw_devlink_drivers_done() in the timeout work, system_unbound_wq.
+      {"5.13", 0, false, true, false, "dev_info: deferred probe pending", true, true, false},
+      // 5.14: the race re-trigger moves to driver_probe_device(); really_probe() returns +errno.
+      {"5.14", 0, false, true, true, "dev_info: deferred probe pending", true, true, false},
+      // 5.19: deferred_probe_extend_timeout() on driver_register (its 10 s default was reverted to 0
+      // before the release, 9be4cbd09da8; 6.0 brought it back).
+      {"5.19", 0, true, true, true, "dev_info: deferred probe pending", true, true, false},
+      {"6.1", 10, true, true, true, "dev_info: deferred probe pending", true, true, false},
+      {"6.6", 10, true, true, true, "dev_info: deferred probe pending", true, true, false},
+      {"6.12", 10, true, true, true, "dev_warn: deferred probe pending: <reason>", true, true, true},
   };
   return k;
 }
@@ -19,7 +27,8 @@ const std::vector<KernelProfile>& kernel_profiles() {
 Result<KernelProfile> kernel_profile(std::string_view name) {
   for (const auto& p : kernel_profiles())
     if (p.name == name) return p;
-  return Error{"", 0, fmt::format("unknown kernel profile '{}' (known: 5.10, 6.1, 6.6, 6.12, auto)", name)};
+  return Error{"", 0,
+               fmt::format("unknown kernel profile '{}' (known: 5.10, 5.13, 5.14, 5.19, 6.1, 6.6, 6.12, auto)", name)};
 }
 
 std::optional<KernelProfile> profile_for_release(std::string_view release) {
@@ -31,8 +40,14 @@ std::optional<KernelProfile> profile_for_release(std::string_view release) {
   r = std::from_chars(r.ptr + 1, end, minor);
   if (r.ec != std::errc()) return std::nullopt;
   const int v = major * 1000 + minor;
-  const char* name = v >= 6012 ? "6.12" : v >= 6006 ? "6.6" : v >= 6001 ? "6.1" : v >= 6000 ? "6.1" : "5.10";
-  // 5.11..5.19 behave like 5.10 except for details reprobe reports as divergences.
+  // 6.0 already has the 10 s default and its extension (f516d01b9df2): it replays as 6.1.
+  const char* name = v >= 6012   ? "6.12"
+                     : v >= 6006 ? "6.6"
+                     : v >= 6000 ? "6.1"
+                     : v >= 5019 ? "5.19"
+                     : v >= 5014 ? "5.14"
+                     : v >= 5013 ? "5.13"
+                                 : "5.10";
   return *kernel_profile(name);
 }
 

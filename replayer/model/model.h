@@ -150,6 +150,24 @@ struct Binding {
   int check_state_failure = -1;
 };
 
+// A deferral of the consumer by device_links_check_suppliers() (drivers/base/core.c): its reason
+// ("supplier X not ready", "wait for supplier X") or a device_link event names the supplier
+// (docs/kernel-model.md §1.7). The need on "device:X" it stands for is in DeviceModel::needs.
+enum class LinkSource : uint8_t {
+  device_link,  // a device link (device_link_add(), by a driver or by fw_devlink): "supplier X not ready"
+  fwnode,       // a fwnode link whose supplier has no device yet: "wait for supplier X" (6.1+)
+};
+enum class LinkInferred : uint8_t { no, yes, unknown };  // DL_FLAG_INFERRED (unknown: no device_link event)
+inline constexpr uint64_t kDlFlagInferred = 1u << 8;     // DL_FLAG_INFERRED (include/linux/device.h)
+
+struct SupplierLink {
+  uint32_t resource = kNone;  // "device:X", the need it stands for
+  DevId supplier = kNoDev;    // the supplier device, when the trace knows one by that name
+  LinkSource source = LinkSource::device_link;
+  LinkInferred inferred = LinkInferred::unknown;
+  uint64_t flags = 0;  // DL_FLAG_* from the device_link event (0 without one)
+};
+
 struct DeviceModel {
   DevId dev = kNoDev;
   StrId bus = 0;
@@ -157,6 +175,7 @@ struct DeviceModel {
   std::vector<Need> needs;         // empty + evidence count/unknown => see need_mode
   Evidence need_mode = Evidence::unknown;
   NeedDoubt doubt;                         // what the evidence leaves open (both readings)
+  std::vector<SupplierLink> links;         // needs that are device links or fwnode links (supplier waits)
   std::vector<uint32_t> assumed_provides;  // never bound, but others wait for what its probe would
                                            // register (ASoC names a component after its device)
   int count_success_after = -1;            // count model: bound from this attempt index on
@@ -213,6 +232,8 @@ struct Model {
   std::vector<uint32_t> device_resource;                   // DevId -> its "device:LABEL" resource (kNone if none)
   std::vector<std::vector<DevId>> waiters;                 // resource -> devices whose needs include it
                                                            // (any reading)
+  std::vector<std::vector<DevId>> autoprobe_consumers;     // supplier -> consumers of its DL_FLAG_AUTOPROBE_CONSUMER
+                                                           // links (device_link events)
   std::vector<std::string> notes;                          // what the model could not attribute
   ObservedStats observed;
   uint64_t end_t = 0;
@@ -227,6 +248,9 @@ struct Model {
   bool caused_by_probe(uint32_t ctx) const;
   std::string dev_label(DevId d) const { return trace->dev_label(d); }
 };
+
+// Fills DeviceModel::links from the deferral reasons and device_link events (after need inference).
+void infer_supplier_links(Model& m);
 
 // Builds the model; never fails on a trace the reader accepted (anything it
 // cannot attribute is recorded in Model::notes).

@@ -559,6 +559,7 @@ class Builder {
       case EventKind::timeout_extended:
         if (!m_.observed.timeout_extended_at) m_.observed.timeout_extended_at = e.t;
         break;
+      case EventKind::device_link:  // read by infer_supplier_links()
       case EventKind::defer_add:
       case EventKind::defer_del:
       case EventKind::deferred_work_start:
@@ -585,6 +586,7 @@ class Builder {
     m_.driver_by_name.assign(tr_.strings.size(), kNone);
     for (uint32_t i = m_.drivers.size(); i-- > 0;) m_.driver_by_name[m_.drivers[i].name] = i;
     infer_needs(m_);
+    infer_supplier_links(m_);
     m_.device_resource.assign(m_.devices.size(), kNone);
     for (DevId d = 0; d < m_.devices.size(); ++d)
       m_.device_resource[d] = m_.resource_index("device:" + m_.dev_label(d));

@@ -56,6 +56,7 @@ Result<Policy> parse_policy(std::string_view spec, const KernelProfile& profile,
   p.kind = info->kind;
   p.timeout_s = timeout_override.value_or(profile.default_timeout_s);
   p.extend_on_register = profile.extend_on_register;
+  p.drivers_done_at_timeout = profile.drivers_done_at_timeout;
   if (p.kind == PolicyKind::no_race_fix) p.race_fix = false;
   // "never": dd.c reads a negative driver_deferred_probe_timeout as no timer and never expired;
   // 0 would mean already expired for driver_deferred_probe_check_state().

@@ -28,6 +28,7 @@ struct Policy {
   // Resolved knobs (kernel profile defaults unless overridden by parameters).
   int timeout_s = 0;  // driver_deferred_probe_timeout: > 0 a timer; 0 no timer, already expired; < 0 never
   bool extend_on_register = false;
+  bool drivers_done_at_timeout = false;  // the profile's fw_devlink_drivers_done() in the timeout work
   bool race_fix = true;
   int period_ms = 1000;
   // The capture's own timeout (same value and extension rule): when the trace shows the

@@ -182,6 +182,7 @@ Simulator::Simulator(const Model& model, const Policy& policy, const SimConfig& 
   // starts after deferred_probe_timeout_work_func() set it to 0 (or none was armed).
   s.probe_timeout = policy_.timeout_s;
   if (s.enabled && policy_.timeout_s > 0 && !s.timeout_armed) s.probe_timeout = 0;
+  s.drivers_done = policy_.drivers_done_at_timeout && s.enabled && policy_.timeout_s > 0 && !s.timeout_armed;
   if (s.enabled && policy_.kind == PolicyKind::periodic)
     push(QItem::periodic,
          config_.periodic_phase_ns ? config_.periodic_phase_ns : static_cast<uint64_t>(policy_.period_ms) * 1'000'000);
@@ -371,6 +372,7 @@ void Simulator::dispatch(const QItem& q) {
       state_.timeout_armed = false;
       state_.timeout_fired_at = state_.now;
       state_.timeout_fired_pending = state_.pending.size + state_.active.size;
+      state_.drivers_done = state_.drivers_done || policy_.drivers_done_at_timeout;  // fw_devlink_drivers_done()
       state_.probe_timeout = 0;  // driver_deferred_probe_timeout = 0: check_state callers give up
       record(RecKind::timeout_fired, kNoDev);
       trigger(TriggerCause::timeout);
@@ -712,6 +714,7 @@ void Simulator::probe_decide(DevId dev) {
   uint64_t duration = 0;
   if (p.outcome == ProbeOutcome::bound) {
     duration = B.success_duration;
+    block_caller(p, duration);  // before sync-provider's inline span, which adds its own lag
     if (B.success_ctx != kNone && !assumed) {
       const bool inl = policy_.inline_provider_work();
       start_instance(B.success_ctx, p.start, inl);
@@ -733,7 +736,35 @@ void Simulator::probe_decide(DevId dev) {
     const auto& a = model_->attempts[B.attempts[i]];
     duration = a.end - a.start;
   }
+  if (p.outcome != ProbeOutcome::bound) {
+    run_unsuccessful_program(p);
+    block_caller(p, duration);
+  }
   push(QItem::probe_end, p.start + duration, dev);
+}
+
+// A deferred or failed probe still did what it did before returning (request_module(), device_add(),
+// queue_work(), ...): the program of the observed attempt it stands for (same binding, same attempt
+// number, same outcome) starts with it. An attempt the trace does not show has no program.
+void Simulator::run_unsuccessful_program(const ProbeInFlight& p) {
+  const Binding& B = model_->bindings[p.binding];
+  if (p.attempt_index >= B.attempts.size()) return;
+  const Attempt& observed = model_->attempts[B.attempts[p.attempt_index]];
+  if (observed.outcome != p.outcome || observed.ctx == kNone || model_->contexts[observed.ctx].actions.empty()) return;
+  start_instance(observed.ctx, p.start, false);
+}
+
+// A synchronous caller (the work item, module init or task whose device_add()/driver_register() runs
+// this probe) waits for it: when the replayed attempt ends otherwise than the observed one it stands
+// for and takes longer, the caller's later actions move by the difference (SOF's probe work adding
+// the machine device). A shorter replayed attempt does not move them earlier.
+void Simulator::block_caller(const ProbeInFlight& p, uint64_t duration) {
+  const uint32_t owner = state_.threads[p.thread].owner;
+  const Binding& B = model_->bindings[p.binding];
+  if (owner == kNone || p.attempt_index >= B.attempts.size()) return;
+  const Attempt& observed = model_->attempts[B.attempts[p.attempt_index]];
+  const uint64_t observed_duration = observed.end - observed.start;
+  if (observed.outcome != p.outcome && duration > observed_duration) add_lag(owner, duration - observed_duration);
 }
 
 // Models really_probe() returning: driver_bound() on success; on -EPROBE_DEFER
@@ -769,6 +800,13 @@ void Simulator::device_bound(DevId d, uint32_t binding) {
   record(RecKind::bound, d, binding);
   if (ds.assumed_success)  // what its probe would register, by ASoC's naming (need inference)
     for (uint32_t r : model_->devices[d].assumed_provides) state_.resource_up[r] = 1;
+  // device_links_driver_bound() (core.c): consumers of its DL_FLAG_AUTOPROBE_CONSUMER links go on the
+  // pending list (driver_deferred_probe_add(): a no-op for one already listed) before the trigger.
+  if (d < model_->autoprobe_consumers.size())
+    for (DevId c : model_->autoprobe_consumers[d]) {
+      const DevState& cs = state_.devs[c];
+      if (cs.present && !cs.bound && !cs.probing && cs.attempts > 0) add_pending(c);
+    }
   trigger(TriggerCause::bound);
   if (model_->device_resource[d] != kNone) {
     state_.resource_up[model_->device_resource[d]] = 1;
@@ -865,6 +903,34 @@ bool Simulator::check_state_expired() const {
   return initcalls_done && state_.probe_timeout == 0;
 }
 
+// Models fw_devlink_relax_link() from fw_devlink_drivers_done() (drivers/base/core.c, >= 5.13): once
+// drivers are done, a device link made by fw_devlink (DL_FLAG_INFERRED) to a supplier that no driver
+// ever matched (!can_match) becomes SYNC_STATE_ONLY, which device_links_check_suppliers() skips.
+// A fwnode link ("wait for supplier") is no device link and stays. Where the trace cannot tell
+// (no device_link event: a log, or a supplier the trace never saw), the optimistic reading relaxes
+// and the pessimistic one keeps the link.
+bool Simulator::link_relaxed(const SupplierLink& l) const {
+  if (!state_.drivers_done || l.source != LinkSource::device_link) return false;
+  bool certain = l.inferred == LinkInferred::yes;
+  if (l.inferred == LinkInferred::no) return false;
+  if (l.supplier != kNoDev) {
+    const DevState& sup = state_.devs[l.supplier];
+    if (sup.attempts > 0 || sup.ever_bound) return false;  // can_match: a driver matched it
+  } else {
+    certain = false;
+  }
+  return certain || !config_.pessimistic;
+}
+
+// Whether a missing resource still holds the device back: always, except a supplier link relaxed
+// by fw_devlink_drivers_done().
+bool Simulator::held_by_link(DevId d, uint32_t resource) const {
+  if (!state_.drivers_done) return true;
+  for (const SupplierLink& l : model_->devices[d].links)
+    if (l.resource == resource) return !link_relaxed(l);
+  return true;
+}
+
 // Whether everything the device needs is registered now (need inference; not in dd.c).
 // How far a replayed attempt may run behind the observed one it stands for (work latency, rounding).
 constexpr uint64_t kUnknownSlackNs = 1'000'000;
@@ -877,11 +943,12 @@ bool Simulator::needs_met(DevId d) const {
   if (dm.need_mode == Evidence::count) return false;
   const auto up = [&](uint32_t r) { return state_.resource_up[r] != 0; };
   for (const Need& n : dm.needs)
-    if (!up(n.resource)) return false;
+    if (!up(n.resource) && held_by_link(d, n.resource)) return false;
   const NeedDoubt& u = dm.doubt;
   if (config_.pessimistic) {
     if (u.unknown) return false;
-    return std::all_of(u.possible.begin(), u.possible.end(), [&](const Need& n) { return up(n.resource); });
+    return std::all_of(u.possible.begin(), u.possible.end(),
+                       [&](const Need& n) { return up(n.resource) || !held_by_link(d, n.resource); });
   }
   if (!u.any_of.empty()) return std::any_of(u.any_of.begin(), u.any_of.end(), up);
   // After its last observed deferral: a later retry than any the trace shows (not the replayed

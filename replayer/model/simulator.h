@@ -202,6 +202,9 @@ struct SimState {
   // (late_initcall_stage != 1 once enabled), 0 means driver_deferred_probe_check_state()
   // returns -ETIMEDOUT.
   int32_t probe_timeout = 0;
+  // fw_devlink_drivers_done() ran (core.c, from the timeout work on >= 5.13): inferred device links
+  // to suppliers no driver matched are relaxed and no longer hold their consumers back.
+  bool drivers_done = false;
   uint64_t blocked_total_ns = 0;
   uint64_t blocked_max_ns = 0;
   uint32_t probe_attempts = 0;
@@ -264,6 +267,8 @@ class Simulator {
   void start_probe(uint32_t th, DevId dev, uint32_t binding);
   void probe_decide(DevId dev);
   void probe_end(DevId dev);
+  void run_unsuccessful_program(const ProbeInFlight& p);
+  void block_caller(const ProbeInFlight& p, uint64_t duration);
   void trigger(TriggerCause c);
   void late_initcall_continue();
   void schedule_worker();
@@ -273,6 +278,8 @@ class Simulator {
   void targeted_retry(DevId d);
   bool needs_met(DevId d) const;
   bool check_state_expired() const;
+  bool link_relaxed(const SupplierLink& l) const;
+  bool held_by_link(DevId d, uint32_t resource) const;
   bool retry_goes_async(DevId d);
   void resources_changed(uint32_t arrival, bool up);
   void device_bound(DevId d, uint32_t binding);

@@ -107,6 +107,12 @@ constexpr F kResource[] = {
     {"name", T::str, S::name, true, "named resource that became available"},
     {"dev", T::dev_ref, S::dev, false, "provider device"},
 };
+constexpr F kDeviceLink[] = {
+    {"dev", T::dev_ref, S::dev, true, "consumer device"},
+    {"supplier", T::str, S::name, true, "supplier device name (dev_name())"},
+    {"flags", T::u64, S::id, true,
+     "DL_FLAG_* bits of the link as device_link_add() left it (0x100 DL_FLAG_INFERRED: made by fw_devlink)"},
+};
 
 constexpr std::span<const F> none() { return std::span<const F>(kNone, 0); }
 
@@ -146,6 +152,8 @@ constexpr EventSpec kSpecs[] = {
      "snd_card_register() succeeded: card is live"},
     {EventKind::resource, "resource", kResource, "generic named resource became available"},
     {EventKind::resume, "resume", none(), "system resume (dpm_complete unblocks probing: a trigger)"},
+    {EventKind::device_link, "device_link", kDeviceLink,
+     "device_link_add() returned a link: the consumer may not probe until the supplier binds"},
     {EventKind::extension, "x-*", none(), "extension event, kept verbatim, ignored by the model"},
 };
 static_assert(std::size(kSpecs) == kEventKindCount);

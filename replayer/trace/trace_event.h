@@ -46,6 +46,7 @@ enum class EventKind : uint8_t {
   snd_card_register,
   resource,
   resume,
+  device_link,
   extension,  // "x-..." event kinds: kept verbatim, ignored by the model
 };
 inline constexpr size_t kEventKindCount = static_cast<size_t>(EventKind::extension) + 1;

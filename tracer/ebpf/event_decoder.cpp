@@ -329,6 +329,9 @@ void EventDecoder::decode(const Held& h, uint64_t t, const EventSink& sink) {
     case RP_DEVICE_DEL:
       on_device_del(h.r, t, sink);
       return;
+    case RP_DEVICE_LINK:
+      on_device_link(h.r, t, sink);
+      return;
     case RP_DRIVER_REGISTER:
       on_driver_register(h.r, t, sink);
       return;
@@ -559,6 +562,21 @@ void EventDecoder::on_device_del(const RawRecord& rec, uint64_t t, const EventSi
   present_.erase(dev);
   json j = base(e, t, "device_del");
   j["dev"] = dev;
+  emit(std::move(j), sink);
+}
+
+// device_link_add() returned a link: consumer, supplier name, the link's DL_FLAG_* bits.
+void EventDecoder::on_device_link(const RawRecord& rec, uint64_t t, const EventSink& sink) {
+  const rp_event& e = rec.hdr;
+  if (rec.str.empty()) {
+    stats_.ignored++;
+    return;
+  }
+  if (!need_dev(rec, t, sink)) return;
+  json j = base(e, t, "device_link");
+  j["dev"] = rec.dev;
+  j["supplier"] = rec.str;
+  j["flags"] = e.aux;
   emit(std::move(j), sink);
 }
 

@@ -145,6 +145,7 @@ class EventDecoder {
   void on_timeout_extended(const RawRecord& rec, uint64_t t, const EventSink& sink);
   void on_device_add(const RawRecord& rec, uint64_t t, const EventSink& sink);
   void on_device_del(const RawRecord& rec, uint64_t t, const EventSink& sink);
+  void on_device_link(const RawRecord& rec, uint64_t t, const EventSink& sink);
   void on_driver_register(const RawRecord& rec, uint64_t t, const EventSink& sink);
   void on_driver_unregister(const RawRecord& rec, uint64_t t, const EventSink& sink);
   void on_fw_request(const RawRecord& rec, uint64_t t, const EventSink& sink);

@@ -11,7 +11,11 @@ KernelProfile k510() { return *kernel_profile("5.10"); }
 
 TEST(KernelProfile, ReleasesMapToNearestModelledProfile) {
   EXPECT_EQ(profile_for_release("5.10.0-33-amd64")->name, "5.10");
-  EXPECT_EQ(profile_for_release("5.15.0-100-generic")->name, "5.10");
+  EXPECT_EQ(profile_for_release("5.12.19")->name, "5.10");
+  EXPECT_EQ(profile_for_release("5.13.0-52-generic")->name, "5.13");
+  EXPECT_EQ(profile_for_release("5.15.0-100-generic")->name, "5.14");
+  EXPECT_EQ(profile_for_release("5.18.19")->name, "5.14");
+  EXPECT_EQ(profile_for_release("5.19.0-50-generic")->name, "5.19");
   EXPECT_EQ(profile_for_release("6.0.12")->name, "6.1");
   EXPECT_EQ(profile_for_release("6.1.0-27-amd64")->name, "6.1");
   EXPECT_EQ(profile_for_release("6.5.1")->name, "6.1");
@@ -21,7 +25,7 @@ TEST(KernelProfile, ReleasesMapToNearestModelledProfile) {
   EXPECT_FALSE(profile_for_release("garbage").has_value());
   EXPECT_FALSE(kernel_profile("4.19").ok());
   EXPECT_EQ(kernel_profile("4.19").error().message,
-            "unknown kernel profile '4.19' (known: 5.10, 6.1, 6.6, 6.12, auto)");
+            "unknown kernel profile '4.19' (known: 5.10, 5.13, 5.14, 5.19, 6.1, 6.6, 6.12, auto)");
 }
 
 TEST(KernelProfile, TimeoutDefaultsFollowKernelHistory) {
@@ -31,6 +35,42 @@ TEST(KernelProfile, TimeoutDefaultsFollowKernelHistory) {
     EXPECT_EQ(kernel_profile(n)->default_timeout_s, 10) << n;
     EXPECT_TRUE(kernel_profile(n)->extend_on_register) << n;
   }
+}
+
+// The semantics that changed between 5.10 and 6.0 (docs/kernel-model.md §0.2, §1.5, §1.7).
+TEST(KernelProfile, ProfilesBetween510And61FollowTheSemanticsThatChanged) {
+  const auto p = [](const char* n) { return *kernel_profile(n); };
+  // fw_devlink=on and fw_devlink_drivers_done() in the timeout work from 5.13; 5.10 is permissive.
+  EXPECT_FALSE(p("5.10").fw_devlink_on);
+  EXPECT_FALSE(p("5.10").drivers_done_at_timeout);
+  for (const char* n : {"5.13", "5.14", "5.19", "6.1", "6.6", "6.12"}) {
+    EXPECT_TRUE(p(n).fw_devlink_on) << n;
+    EXPECT_TRUE(p(n).drivers_done_at_timeout) << n;
+    EXPECT_TRUE(p(n).unbound_wq) << n;
+  }
+  EXPECT_FALSE(p("5.10").unbound_wq);
+  // The race re-trigger moves to driver_probe_device() and really_probe() returns +errno in 5.14.
+  EXPECT_FALSE(p("5.13").probe_ret_positive);
+  EXPECT_TRUE(p("5.14").probe_ret_positive);
+  // The extension arrives in 5.19, its 10 s default only in 6.0.
+  for (const char* n : {"5.10", "5.13", "5.14"}) EXPECT_FALSE(p(n).extend_on_register) << n;
+  EXPECT_TRUE(p("5.19").extend_on_register);
+  EXPECT_EQ(p("5.19").default_timeout_s, 0);
+  // Only 6.12 (>= 6.8) prints the reason with the timeout's per-device line.
+  for (const char* n : {"5.10", "5.13", "5.14", "5.19", "6.1", "6.6"})
+    EXPECT_FALSE(p(n).timeout_message_has_reason) << n;
+  EXPECT_TRUE(p("6.12").timeout_message_has_reason);
+  // Stock inherits fw_devlink_drivers_done() from its profile.
+  EXPECT_TRUE(parse_policy("stock", p("6.1"))->drivers_done_at_timeout);
+  EXPECT_FALSE(parse_policy("stock", p("5.10"))->drivers_done_at_timeout);
+}
+
+TEST(KernelProfile, NoTimeoutWithoutConfigModules) {
+  for (const char* n : {"6.1", "6.6", "6.12"}) {
+    EXPECT_EQ(kernel_profile(n)->default_timeout(true), 10) << n;
+    EXPECT_EQ(kernel_profile(n)->default_timeout(false), 0) << n;
+  }
+  EXPECT_EQ(k510().default_timeout(true), 0);
 }
 
 TEST(KernelProfile, CmdlineTimeout) {

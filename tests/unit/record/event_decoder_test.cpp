@@ -399,6 +399,19 @@ TEST(Decoder, DeferListReasonTriggerTimeout) {
   EXPECT_EQ(h.out[6]["secs"], 10);
 }
 
+// device_link_add() exit: consumer, supplier name, the link's flags; a record without a supplier
+// name maps to nothing.
+TEST(Decoder, DeviceLink) {
+  Harness h(with_devices({"c"}));
+  h.push(Rec(RP_DEVICE_LINK, 1).dev("c", 1).str("reprobe-link-supplier").aux(0x60));
+  h.push(Rec(RP_DEVICE_LINK, 2).dev("c", 1).aux(0x144));
+  h.drain();
+  ASSERT_EQ(h.kinds(), (std::vector<std::string>{"device_link"}));
+  EXPECT_EQ(h.out[0]["dev"], "c");
+  EXPECT_EQ(h.out[0]["supplier"], "reprobe-link-supplier");
+  EXPECT_EQ(h.out[0]["flags"], 0x60u);
+}
+
 TEST(Decoder, RaceTriggerRightAfterDeferAddInSameTask) {
   Harness h(with_devices({"m"}));
   h.push(Rec(RP_DEFER_ADD, 1).dev("m", 1).task(5, 0));

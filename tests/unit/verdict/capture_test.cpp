@@ -220,3 +220,54 @@ TEST(RealOutcomes, PreCaptureDeferralIsRetriedByTheNextBind) {
 
 }  // namespace
 }  // namespace reprobe
+
+namespace reprobe {
+namespace {
+
+// Issue 13 item 3, on real 6.1 and 6.12 kernels: device_link_add(consumer, supplier,
+// DL_FLAG_AUTOPROBE_CONSUMER) by reprobe_link; the consumer's probe stops in
+// device_links_check_suppliers() until reprobe_link_supplier binds the supplier.
+class DeviceLinkCapture : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(DeviceLinkCapture, ConsumerWaitsForItsLateSupplier) {
+  const Capture c = load(CaptureId{GetParam(), "device-link-late-supplier"});
+  EXPECT_TRUE(c.truth["kernel"].get<std::string>().starts_with(GetParam() + "."));
+  EXPECT_TRUE(really_bound(c.truth, "reprobe-link-consumer"));
+  EXPECT_TRUE(really_bound(c.truth, "reprobe-link-supplier"));
+  const auto consumer = c.trace.find_device("reprobe-link-consumer");
+  ASSERT_TRUE(consumer.has_value());
+  // The recorder's device_link event: the link as device_link_add() left it.
+  bool link_event = false;
+  for (const Event& e : c.trace.events)
+    if (e.kind == EventKind::device_link && e.dev == *consumer) {
+      link_event = true;
+      EXPECT_EQ(c.trace.str(e.name), "reprobe-link-supplier");
+      EXPECT_EQ(e.id & 0x60, 0x60u) << "DL_FLAG_MANAGED | DL_FLAG_AUTOPROBE_CONSUMER";
+      EXPECT_EQ(e.id & kDlFlagInferred, 0u) << "a driver's own link, not fw_devlink's";
+    }
+  EXPECT_TRUE(link_event);
+  ReplayOptions o;
+  o.policies = {"stock", "no-timeout"};
+  o.targets = {"reprobe-link-consumer"};
+  auto r = replay(c.trace, o);
+  ASSERT_TRUE(r.ok()) << r.error().str();
+  EXPECT_TRUE(r->fidelity.exact) << ::testing::PrintToString(r->fidelity.divergences);
+  const auto& links = r->model.devices[*consumer].links;
+  ASSERT_EQ(links.size(), 1u) << "the deferral reason names the supplier";
+  EXPECT_EQ(links[0].source, LinkSource::device_link);
+  EXPECT_EQ(links[0].inferred, LinkInferred::no);
+  for (const auto& v : r->verdicts) {
+    ASSERT_EQ(v.targets.size(), 1u);
+    EXPECT_TRUE(v.targets[0].bound()) << v.policy.spec << ": the supplier's bind retries the consumer";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, DeviceLinkCapture, ::testing::Values("6.1", "6.12"), [](const auto& info) {
+  std::string n = "k" + info.param;
+  for (auto& ch : n)
+    if (ch == '.') ch = '_';
+  return n;
+});
+
+}  // namespace
+}  // namespace reprobe

@@ -16,6 +16,9 @@
 #@target reprobe-link-consumer
 #@expect bound:reprobe-link-consumer bound:reprobe-link-supplier !deferred:reprobe-link-consumer
 #@expect dmesg:platform reprobe-link-consumer: Retrying from deferred list
+# The recorder's device_link event (fexit device_link_add) carries the link:
+# consumer, supplier, flags 0x60 (DL_FLAG_MANAGED | DL_FLAG_AUTOPROBE_CONSUMER).
+#@expect-trace hook:device_link=fentry
 load reprobe_link
 sleep 0.5
 load reprobe_link_supplier
