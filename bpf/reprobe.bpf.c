@@ -110,7 +110,8 @@ struct task_ctx {
 	u32 n_cpus;
 	u32 n_codecs;
 	u32 n_platforms;
-	u32 pad;
+	u32 link_matched; /* link components a registered component matched (LM_* bits; 6.12+ lookup) */
+	u32 link_state;   /* LS_* flags of the pcm runtime being added */
 };
 
 struct {
@@ -136,6 +137,7 @@ enum hook_id {
 	H_FIND_DAI,
 	H_FIND_COMPONENT,
 	H_DEVICE_LINK,
+	H_MATCH_COMPONENT,
 };
 
 struct stash_key {
@@ -906,11 +908,23 @@ static __always_inline int on_card_bind(struct snd_soc_card *card, bool entry, l
 	return 0;
 }
 
-static __always_inline int on_add_pcm_runtime(struct snd_soc_dai_link *link)
+/* link_state flags and link_matched bits of the pcm runtime being added */
+#define LS_REPORTED 0x1    /* a missing DAI/component of this link was already reported */
+#define LS_MATCHED 0x2     /* snd_soc_is_matching_component() ran for this link */
+#define LS_CARD_HOOK 0x4   /* the card has an add_dai_link callback (may fail before the check) */
+#define LM_PER_ROLE 8      /* link components per role tracked in link_matched */
+#define LM_CODEC 0         /* bit of codecs[i]: LM_CODEC + i, platforms[i]: LM_PLATFORM + i, ... */
+#define LM_PLATFORM 8
+#define LM_CPU 16
+#define RP_EPROBE_DEFER 517
+
+static __always_inline int on_add_pcm_runtime(struct snd_soc_card *card, struct snd_soc_dai_link *link)
 {
 	struct task_ctx *t = task_get(false);
 	if (!t || !t->card_dev)
 		return 0;
+	t->link_matched = 0;
+	t->link_state = BPF_CORE_READ(card, add_dai_link) ? LS_CARD_HOOK : 0;
 	t->link_name = (u64)BPF_CORE_READ(link, name);
 	t->link_cpus = (u64)BPF_CORE_READ(link, cpus);
 	t->n_cpus = BPF_CORE_READ(link, num_cpus);
@@ -929,13 +943,9 @@ static __always_inline bool in_array(u64 p, u64 base, u32 n, u64 sz)
 /* snd_soc_find_dai() or soc_find_component() found nothing while a card
  * binds: the bind will defer ("ASoC: CPU DAI %s not registered", "ASoC:
  * platform component %s not found for link %s", ...; dev_info/dev_dbg only). */
-static __always_inline int on_find_done(struct snd_soc_dai_link_component *dlc, u64 ret, bool component)
+static __always_inline int asoc_missing(struct task_ctx *t, struct snd_soc_dai_link_component *dlc, bool component)
 {
-	if (ret || !dlc)
-		return 0;
-	struct task_ctx *t = task_get(false);
-	if (!t || !t->card_dev)
-		return 0;
+	t->link_state |= LS_REPORTED;
 	struct rp_event *e = ev_new(RP_ASOC_MISSING);
 	if (!e)
 		return 0;
@@ -957,6 +967,110 @@ static __always_inline int on_find_done(struct snd_soc_dai_link_component *dlc, 
 		e->flags |= RP_F_COMPONENT;
 	ev_submit(e);
 	return 0;
+}
+
+static __always_inline int on_find_done(struct snd_soc_dai_link_component *dlc, u64 ret, bool component)
+{
+	if (ret || !dlc)
+		return 0;
+	struct task_ctx *t = task_get(false);
+	if (!t || !t->card_dev)
+		return 0;
+	return asoc_missing(t, dlc, component);
+}
+
+/* Kernels that inline soc_find_component() (6.12): soc_dai_link_sanity_check(),
+ * inlined into snd_soc_add_pcm_runtime() too, looks up the component of each
+ * codec, then each platform, then each CPU that names one (name, of_node or
+ * dai_args), calling the out-of-line snd_soc_is_matching_component(dlc,
+ * component) for every registered component until one matches, and returns
+ * -EPROBE_DEFER at the first link component nothing matched. The matcher's exit
+ * marks the link components that matched; the runtime's -EPROBE_DEFER return
+ * names the first one in that order left unmarked, as soc_find_component()'s
+ * NULL does where it is out of line. Undecided (nothing written) when a role has
+ * more than LM_PER_ROLE components or when the card's add_dai_link callback may
+ * have failed before any lookup ran. */
+static __always_inline int role_bit(u64 d, u64 base, u32 n, u64 sz, int first)
+{
+	if (!in_array(d, base, n, sz))
+		return -2; /* not in this role's array */
+	u64 i = (d - base) / sz;
+	return i < LM_PER_ROLE ? first + (int)i : -1;
+}
+
+/* The link_matched bit of link component `d`, -1 if it is not tracked. */
+static __always_inline int link_role_bit(struct task_ctx *t, u64 d)
+{
+	u64 sz = bpf_core_type_size(struct snd_soc_dai_link_component);
+	int b = role_bit(d, t->link_codecs, t->n_codecs, sz, LM_CODEC);
+	if (b == -2)
+		b = role_bit(d, t->link_platforms, t->n_platforms, sz, LM_PLATFORM);
+	if (b == -2)
+		b = role_bit(d, t->link_cpus, t->n_cpus, sz, LM_CPU);
+	return b;
+}
+
+static __always_inline int on_match_done(struct snd_soc_dai_link_component *dlc, long ret)
+{
+	struct task_ctx *t = task_get(false);
+	if (!t || !t->card_dev || !t->link_name)
+		return 0;
+	t->link_state |= LS_MATCHED;
+	if ((int)ret == 0)
+		return 0;
+	int bit = link_role_bit(t, (u64)dlc);
+	if (bit >= 0 && bit < 32)
+		t->link_matched |= 1u << bit;
+	return 0;
+}
+
+/* 0: the role's components all matched, 1: dlc_out is the first unmatched,
+ * -1: undecided (too many to track). */
+static __always_inline int first_unmatched(struct task_ctx *t, u64 base, u32 n, u32 first_bit, bool cpus,
+					   u64 *dlc_out)
+{
+	u64 sz = bpf_core_type_size(struct snd_soc_dai_link_component);
+	for (u32 i = 0; i < LM_PER_ROLE; i++) {
+		if (i >= n)
+			return 0;
+		u64 d = base + (u64)i * sz;
+		if (cpus) {
+			struct snd_soc_dai_link_component *c = (void *)d;
+			bool names = BPF_CORE_READ(c, name) || BPF_CORE_READ(c, of_node);
+			if (!names && bpf_core_field_exists(c->dai_args))
+				names = BPF_CORE_READ(c, dai_args) != 0;
+			if (!names)
+				continue; /* a CPU given by DAI name only: no component lookup */
+		}
+		if (!(t->link_matched & (1u << ((first_bit + i) & 31)))) {
+			*dlc_out = d;
+			return 1;
+		}
+	}
+	return n > LM_PER_ROLE ? -1 : 0;
+}
+
+static __always_inline int on_add_pcm_runtime_done(long ret)
+{
+	if ((int)ret != -RP_EPROBE_DEFER)
+		return 0;
+	struct task_ctx *t = task_get(false);
+	if (!t || !t->card_dev || !t->link_name)
+		return 0;
+	u32 st = t->link_state;
+	if (st & LS_REPORTED)
+		return 0; /* a DAI lookup (snd_soc_find_dai) already said what is missing */
+	if (!(st & LS_MATCHED) && (st & LS_CARD_HOOK))
+		return 0; /* no lookup ran: the card's add_dai_link may have deferred */
+	u64 d = 0;
+	int r = first_unmatched(t, t->link_codecs, t->n_codecs, LM_CODEC, false, &d);
+	if (r == 0)
+		r = first_unmatched(t, t->link_platforms, t->n_platforms, LM_PLATFORM, false, &d);
+	if (r == 0)
+		r = first_unmatched(t, t->link_cpus, t->n_cpus, LM_CPU, true, &d);
+	if (r != 1 || !d)
+		return 0;
+	return asoc_missing(t, (struct snd_soc_dai_link_component *)d, true);
 }
 
 static __always_inline int on_snd_card_register(struct snd_card *card, long ret)
@@ -1417,12 +1531,53 @@ int BPF_KRETPROBE(kr_card_bind, long ret)
 SEC("fentry/snd_soc_add_pcm_runtime")
 int BPF_PROG(fe_add_pcm_runtime, struct snd_soc_card *card, struct snd_soc_dai_link *link)
 {
-	return on_add_pcm_runtime(link);
+	return on_add_pcm_runtime(card, link);
 }
 SEC("kprobe/snd_soc_add_pcm_runtime")
 int BPF_KPROBE(kp_add_pcm_runtime, struct snd_soc_card *card, struct snd_soc_dai_link *link)
 {
-	return on_add_pcm_runtime(link);
+	return on_add_pcm_runtime(card, link);
+}
+
+/* Its -EPROBE_DEFER return: which component the link check missed, on kernels
+ * that inline soc_find_component() (see on_add_pcm_runtime_done). */
+SEC("fexit/snd_soc_add_pcm_runtime")
+int BPF_PROG(fx_add_pcm_runtime, struct snd_soc_card *card, struct snd_soc_dai_link *link, int ret)
+{
+	return on_add_pcm_runtime_done(ret);
+}
+SEC("kretprobe/snd_soc_add_pcm_runtime")
+int BPF_KRETPROBE(kr_add_pcm_runtime, long ret)
+{
+	return on_add_pcm_runtime_done(ret);
+}
+
+/* static int snd_soc_is_matching_component(const struct snd_soc_dai_link_component *dlc,
+ *                                          struct snd_soc_component *component) [snd_soc_core] */
+SEC("fexit/snd_soc_is_matching_component")
+int BPF_PROG(fx_match_component, struct snd_soc_dai_link_component *dlc, struct snd_soc_component *component,
+	     int ret)
+{
+	return on_match_done(dlc, ret);
+}
+SEC("kprobe/snd_soc_is_matching_component")
+int BPF_KPROBE(kp_match_component, struct snd_soc_dai_link_component *dlc)
+{
+	struct task_ctx *t = task_get(false);
+	if (t && t->card_dev)
+		stash_push(H_MATCH_COMPONENT, (u64)dlc, 0, 0);
+	return 0;
+}
+SEC("kretprobe/snd_soc_is_matching_component")
+int BPF_KRETPROBE(kr_match_component, long ret)
+{
+	struct task_ctx *t = task_get(false);
+	if (!t || !t->card_dev)
+		return 0;
+	struct stash_val v;
+	if (!stash_pop(H_MATCH_COMPONENT, &v))
+		return 0;
+	return on_match_done((struct snd_soc_dai_link_component *)v.a0, ret);
 }
 
 /* struct snd_soc_dai *snd_soc_find_dai(const struct snd_soc_dai_link_component *dlc) [snd_soc_core] */

@@ -175,14 +175,22 @@ struct snd_soc_component {
 	int num_dai;
 };
 
+struct snd_soc_dai_link;
+
 struct snd_soc_card {
 	const char *name;
 	struct device *dev;
+	int (*add_dai_link)(struct snd_soc_card *card, struct snd_soc_dai_link *link);
 };
+
+struct device_node;
+struct of_phandle_args;
 
 struct snd_soc_dai_link_component {
 	const char *name;
+	struct device_node *of_node;            /* 5.x+ */
 	const char *dai_name;
+	const struct of_phandle_args *dai_args; /* 6.7+ */
 };
 
 struct snd_soc_dai_link {

@@ -194,6 +194,12 @@ const char* tier_name(Tier t) {
   return "";
 }
 
+// Header `hooks` key of the ASoC component lookups (a card bind that defers
+// because a link's codec/platform/CPU component is not registered): hooked
+// through soc_find_component where it is out of line, else through
+// snd_soc_is_matching_component + snd_soc_add_pcm_runtime's return (6.12).
+constexpr const char* kAsocComponentKind = "defer_reason.asoc_component";
+
 struct HookDef {
   const char* func;
   const char* module;  // nullptr: vmlinux; else module it lives in when built as a module
@@ -386,7 +392,25 @@ const std::vector<HookDef>& hook_defs() {
        "fx_find_component",
        "kp_find_component",
        "kr_find_component",
-       {"defer_reason"},
+       {"defer_reason", kAsocComponentKind},
+       true},
+      // where soc_find_component is inlined (6.12): the matcher it calls per registered
+      // component and the runtime's -EPROBE_DEFER return (superseded_hooks())
+      {"snd_soc_is_matching_component",
+       "snd_soc_core",
+       nullptr,
+       "fx_match_component",
+       "kp_match_component",
+       "kr_match_component",
+       {},
+       true},
+      {"snd_soc_add_pcm_runtime",
+       "snd_soc_core",
+       nullptr,
+       "fx_add_pcm_runtime",
+       nullptr,
+       "kr_add_pcm_runtime",
+       {"defer_reason", kAsocComponentKind},
        true},
   };
   return defs;
@@ -455,6 +479,7 @@ struct Plan {
   std::string note;                         // why degraded / how
   bool module_hook = false;                 // lives in a module loaded later (group)
   bool fentry_failed = false;               // fentry/fexit attach refused: retry as kprobe
+  bool superseded = false;                  // another route gives its events: not attached, not missing
   std::vector<bpf_link*> links;
   std::vector<std::string> attached;
 };
@@ -926,6 +951,7 @@ struct BpfTracer::Impl {
       Plan& p = plans[i];
       const HookDef& d = *p.def;
       p.tier = Tier::none;
+      p.superseded = false;
       p.fentry_plain = false;
       p.kprobe_targets.clear();
       p.note.clear();
@@ -957,6 +983,7 @@ struct BpfTracer::Impl {
     }
     if (mod_btf) btf__free(mod_btf);
     if (mod_btf_fd > 0) close(mod_btf_fd);
+    choose_component_lookup(g);
     if (std::none_of(g.plans.begin(), g.plans.end(), [&](size_t i) { return plans[i].tier != Tier::none; })) {
       g.note = "none of its functions can be hooked";
       g.next_try_ns = UINT64_MAX;
@@ -981,6 +1008,44 @@ struct BpfTracer::Impl {
     g.note.clear();
     log(std::string("attached sound hooks in module ") + g.module + (any ? "" : " (none attached)"));
     return any;
+  }
+
+  // The ASoC component lookup (kAsocComponentKind) has two routes: soc_find_component
+  // where the compiler kept it out of line (6.1), else snd_soc_is_matching_component
+  // with snd_soc_add_pcm_runtime's return (6.12 inlines it; bpf/reprobe.bpf.c,
+  // on_add_pcm_runtime_done). One is hooked, the other marked superseded.
+  static bool is_lookup_fallback(const HookDef& d) {
+    const std::string f = d.func;
+    return f == "snd_soc_is_matching_component" || (f == "snd_soc_add_pcm_runtime" && !d.kinds.empty());
+  }
+  void choose_component_lookup(const ModGroup& g) {
+    Plan* find = nullptr;
+    std::vector<Plan*> alt;
+    for (size_t i : g.plans) {
+      if (std::string(plans[i].def->func) == "soc_find_component") find = &plans[i];
+      if (is_lookup_fallback(*plans[i].def)) alt.push_back(&plans[i]);
+    }
+    if (!find || alt.empty()) return;
+    if (find->tier != Tier::none) {
+      for (Plan* p : alt) {
+        p->tier = Tier::none;
+        p->superseded = true;
+        p->note = "not needed: soc_find_component is out of line";
+      }
+      return;
+    }
+    std::vector<std::string> why;
+    for (Plan* p : alt)
+      if (p->tier == Tier::none) why.push_back(std::string(p->def->func) + ": " + p->note);
+    if (why.empty()) {
+      find->superseded = true;
+      find->note += "; its lookups are seen through snd_soc_is_matching_component and snd_soc_add_pcm_runtime";
+      return;
+    }
+    for (Plan* p : alt) {
+      p->tier = Tier::none;
+      p->note = "the fallback of soc_find_component needs both of its hooks (" + join(why, "; ") + ")";
+    }
   }
 
   void reload_ksyms() {
@@ -1485,14 +1550,14 @@ std::vector<std::string> BpfTracer::missing() const {
     std::vector<std::string> kinds, funcs;
     for (size_t i : g.plans) {
       const Plan& p = m.plans[i];
-      if (g.attached && !p.links.empty()) continue;
+      if (g.attached && (!p.links.empty() || p.superseded)) continue;
       funcs.push_back(p.def->func);
       for (const auto& k : p.def->kinds) kinds.push_back(k);
     }
     if (funcs.empty()) continue;
     if (g.attached) {
       for (size_t i : g.plans)
-        if (m.plans[i].links.empty())
+        if (m.plans[i].links.empty() && !m.plans[i].superseded)
           out.push_back(join(m.plans[i].def->kinds, ", ") + ": " + m.plans[i].def->func +
                         " not hooked: " + m.plans[i].note);
     } else if (g.tier == Tier::none) {

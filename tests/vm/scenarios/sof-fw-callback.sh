@@ -15,6 +15,7 @@
 #@preload snd-soc-core
 #@settle 2
 #@expect !card:reprobe deferred:reprobe-machine !bound:reprobe-machine bound:reprobe-dsp component:reprobe-dsp
+#@expect-trace hook:defer_reason.asoc_component=kprobe
 #@expect dmesg:reprobe: firmware reprobe/dsp.bin loaded
 load snd-soc-dmic
 load reprobe_dsp mode=fw delay_ms="$(param delay_ms 300)"

@@ -16,6 +16,7 @@
 #@settle 2
 #@recipe-target reprobe-machine
 #@expect !card:reprobe deferred:reprobe-machine !bound:reprobe-machine bound:reprobe-dsp component:reprobe-dsp bound:dmic-codec
+#@expect-trace hook:defer_reason.asoc_component=kprobe
 load snd-soc-dmic
 load reprobe_dsp mode=work delay_ms="$(param delay_ms 300)"
 load reprobe_machine
