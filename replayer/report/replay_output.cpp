@@ -94,13 +94,11 @@ ReportDocument replay_document(const ReplayReport& r) {
   caps.targets_listed = caps.targets_explained = caps.stranded_names = caps.verbatim_chars = SIZE_MAX;
   ReportDocument doc;
   doc.made_by = "reprobe replay";
-  const size_t n = r.targets.size(), bound = stock_targets_bound(r);
+  const size_t n = r.targets.size();
   if (n == 0)
     doc.title = "reprobe replay: no target device";
-  else if (n == 1)
-    doc.title = bound ? "reprobe replay: the card binds" : "reprobe replay: the card does not bind";
   else
-    doc.title = fmt::format("reprobe replay: {} of {} target devices bind", bound, n);
+    doc.title = "reprobe replay: " + stock_outcome_words(r);
   if (!r.fidelity.exact) doc.title = "reprobe replay: the replay disagrees with the trace";
   doc.title += " (stock, kernel profile " + r.profile.name + ")";
   Line lead(n == 1 ? "Target: " : "Targets: ");

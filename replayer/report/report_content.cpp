@@ -39,6 +39,7 @@ struct DeviceRow {
   std::vector<std::pair<StrId, uint32_t>> reasons;  // distinct, first appearance order, with counts
   ProbeOutcome last = ProbeOutcome::failed;
   int64_t last_ret = 0;
+  bool last_ret_known = true;  // false: the trace gives no error code (probe_end without ret)
   uint64_t last_end = 0;
 };
 
@@ -136,6 +137,7 @@ ReportContent::ReportContent(const ReplayReport& report, const Trace& trace, con
           last_event = a.start_event;
           row.last = a.outcome;
           row.last_ret = a.ret;
+          row.last_ret_known = a.end_event == 0 || m.trace->events[a.end_event].has_num();
           row.last_end = a.end;
         }
         for (StrId rs : a.reasons) {
@@ -203,6 +205,8 @@ void add_devices(ReportDocument& doc, const ReplayReport& rep, const ReportConte
       outcome = "bound at " + report_instant(dm.observed_bound_at);
     else if (r.last == ProbeOutcome::deferred)
       outcome = "deferred at the end";
+    else if (!r.last_ret_known)
+      outcome = fmt::format("{} (the log gives no error code) at {}", to_string(r.last), report_instant(r.last_end));
     else
       outcome = fmt::format("{} (ret {}) at {}", to_string(r.last), r.last_ret, report_instant(r.last_end));
     Line reasons;
@@ -523,13 +527,11 @@ ReportDocument ReportContent::document(const ReportCaps& caps) const {
   const Model& m = rep.model;
   Redactor red = report_redactor(trace_, opts_);
   ReportDocument doc;
-  const size_t n = rep.targets.size(), bound = stock_targets_bound(rep);
+  const size_t n = rep.targets.size();
   if (n == 0)
     doc.title = "reprobe report: no sound card device in this log";
-  else if (n == 1)
-    doc.title = bound ? "reprobe report: the card binds" : "reprobe report: the card does not bind";
   else
-    doc.title = fmt::format("reprobe report: {} of {} target devices bind", bound, n);
+    doc.title = "reprobe report: " + stock_outcome_words(rep);
   if (!rep.fidelity.exact) doc.title = "reprobe report: the replay disagrees with the trace";
   doc.title += " (stock, kernel profile " + rep.profile.name + ")";
   if (auto headline = divergence_headline(rep)) doc.lead.push_back(std::move(*headline));
@@ -556,11 +558,20 @@ ReportDocument ReportContent::document(const ReportCaps& caps) const {
       }
       (v.verdict == Verdict::bound ? yes : v.verdict == Verdict::stranded ? no : open).push_back(v.policy.spec);
     }
+    size_t bound = stock_targets_bound(rep), undetermined = 0;
+    if (stock) {
+      bound = 0;
+      for (const auto& t : stock->targets) {
+        if (t.bound()) ++bound;
+        if (t.verdict == Verdict::undetermined) ++undetermined;
+      }
+    }
     Line l("Stock outcome: ");
     if (n == 1)
-      l.t(bound ? "bound" : "NOT bound");
+      l.t(bound ? "bound" : undetermined ? "undetermined" : "NOT bound");
     else
-      l.t(fmt::format("{} of {} bound", bound, n));
+      l.t(fmt::format("{} of {} bound", bound, n) +
+          (undetermined ? fmt::format(" ({} undetermined)", undetermined) : std::string()));
     if (stock && stock->target_bound_at) l.t(" at " + report_instant(*stock->target_bound_at));
     l.t(".");
     if (!yes.empty() || !no.empty() || !open.empty()) {

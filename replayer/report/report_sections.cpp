@@ -25,6 +25,23 @@ size_t stock_targets_bound(const ReplayReport& rep) {
   return n;
 }
 
+std::string stock_outcome_words(const ReplayReport& rep) {
+  const size_t n = rep.targets.size();
+  size_t bound = stock_targets_bound(rep), open = 0;
+  for (const auto& v : rep.verdicts)
+    if (v.policy.spec == "stock") {
+      bound = 0;
+      for (const auto& t : v.targets) {
+        if (t.bound()) ++bound;
+        if (t.verdict == Verdict::undetermined) ++open;
+      }
+    }
+  if (n == 1)
+    return bound ? "the card binds" : open ? "whether the card binds is undetermined" : "the card does not bind";
+  return fmt::format("{} of {} target devices bind{}", bound, n,
+                     open ? fmt::format(" ({} undetermined)", open) : std::string());
+}
+
 namespace {
 
 std::string bound_cell(const PolicyVerdict& v) {

@@ -21,6 +21,12 @@ std::string cut_text(std::string s, size_t max);
 // How many targets the stock replay binds (from the stories of the report).
 size_t stock_targets_bound(const ReplayReport& rep);
 
+// The stock outcome for a title, from the stock verdict (its stories when the stock verdict was
+// not kept): "the card binds", "whether the card binds is undetermined", "the card does not
+// bind", "2 of 3 target devices bind (1 undetermined)". Never "does not bind" for a target
+// whose verdict is undetermined.
+std::string stock_outcome_words(const ReplayReport& rep);
+
 // The first line of every format when the stock replay does not reproduce the trace
 // (bound vs not, attempt counts): nothing when it does.
 std::optional<Line> divergence_headline(const ReplayReport& rep);

@@ -108,22 +108,6 @@ bool any_target_deferred(const ReplayReport& rep) {
 
 }  // namespace
 
-std::string errno_with_name(int64_t err) {
-  struct E {
-    int64_t v;
-    const char* name;
-  };
-  static constexpr std::array<E, 22> kNames = {
-      {{-1, "EPERM"},       {-2, "ENOENT"},      {-5, "EIO"},         {-6, "ENXIO"},          {-11, "EAGAIN"},
-       {-12, "ENOMEM"},     {-16, "EBUSY"},      {-19, "ENODEV"},     {-22, "EINVAL"},        {-28, "ENOSPC"},
-       {-32, "EPIPE"},      {-38, "ENOSYS"},     {-61, "ENODATA"},    {-71, "EPROTO"},        {-75, "EOVERFLOW"},
-       {-95, "EOPNOTSUPP"}, {-110, "ETIMEDOUT"}, {-121, "EREMOTEIO"}, {-517, "EPROBE_DEFER"}, {-524, "ENOTSUPP"},
-       {-14, "EFAULT"},     {-17, "EEXIST"}}};
-  for (const auto& e : kNames)
-    if (e.v == err) return fmt::format("{} ({})", err, e.name);
-  return fmt::format("{}", err);
-}
-
 void add_triage(ReportDocument& doc, const ReplayReport& rep, const Trace& tr, const ReportCaps& caps) {
   const auto failures = failures_of(tr);
   if (failures.empty() && rep.targets_how.empty() && !rep.targets.empty()) return;

@@ -11,12 +11,10 @@
 #include "replayer/report/report_content.h"
 #include "replayer/report/report_document.h"
 #include "replayer/trace/trace.h"
+#include "replayer/verdict/errno_names.h"
 #include "replayer/verdict/replay.h"
 
 namespace reprobe {
-
-// "-121" -> "-121 (EREMOTEIO)"; unknown numbers stay as they are.
-std::string errno_with_name(int64_t err);
 
 // Adds the "Triage" section (nothing when the trace has no failure line and its targets were
 // found the usual way) and, when no deferral explains an unbound card, a lead line.

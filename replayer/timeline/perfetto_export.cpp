@@ -188,7 +188,7 @@ void emit_timeline(Emitter& em, const Timeline& tl, bool observed, ScrubCache& s
     c.cat = "probe";
     std::string args = fmt::format(R"({{"driver":{},"outcome":"{}")", js(scrub(p.driver)),
                                    p.end_known ? to_string(p.outcome) : std::string_view("unfinished"));
-    if (observed && p.end_known) args += fmt::format(R"(,"ret":{})", p.ret);
+    if (observed && p.end_known && p.ret_known) args += fmt::format(R"(,"ret":{})", p.ret);
     if (p.trigger != UINT32_MAX) args += fmt::format(R"(,"retry_after_trigger":{})", js(tl.triggers[p.trigger].cause));
     args += "}";
     c.args = std::move(args);

@@ -134,6 +134,7 @@ Timeline observed_timeline(const ReplayReport& rep, const Trace& tr) {
     p.outcome = a.outcome;
     p.driver = tr.str(a.drv);
     p.ret = a.ret;
+    p.ret_known = !p.end_known || tr.events[a.end_event].has_num();
     if (p.end_known && a.outcome == ProbeOutcome::deferred)
       tl.marks.push_back(TimelineMark{a.end, a.dev, MarkKind::deferral, join_reasons(tr, a.reasons)});
     tl.probes.push_back(std::move(p));

@@ -67,6 +67,7 @@ struct TimelineProbe {
   bool end_known = true;  // false: the attempt was still running when the capture (or replay) ended
   std::string driver;
   int64_t ret = 0;                // observed only
+  bool ret_known = true;          // false: the trace gives no error code (probe_end without ret)
   uint32_t trigger = UINT32_MAX;  // index into Timeline::triggers of the trigger whose retry this is
 };
 

@@ -31,7 +31,9 @@ constexpr F kProbeStart[] = {
 constexpr F kProbeEnd[] = {
     {"dev", T::dev_ref, S::dev, true, "device name"},
     {"drv", T::str, S::drv, true, "driver name"},
-    {"ret", T::i64, S::num, true, "return value as the driver's ->probe() returned it (0, -517, -19, ...)"},
+    {"ret", T::i64, S::num, false,
+     "return value as the driver's ->probe() returned it (0, -517, -19, ...); absent: the source does not show it "
+     "(a log line says the probe failed without an error code), outcome `failed`"},
     {"outcome", T::outcome, S::flag, true, "normalised: bound|deferred|failed|rejected"},
 };
 constexpr F kDeferReason[] = {
@@ -96,7 +98,9 @@ constexpr F kCardBindStart[] = {
 };
 constexpr F kCardBindEnd[] = {
     {"dev", T::dev_ref, S::dev, true, "card device"},
-    {"ret", T::i64, S::num, true, "snd_soc_register_card()/bind return (-517 = deferred)"},
+    {"ret", T::i64, S::num, false,
+     "snd_soc_register_card()/bind return (-517 = deferred); absent: the source does not show it (a failure "
+     "without an error code)"},
 };
 constexpr F kSndCardRegister[] = {
     {"dev", T::dev_ref, S::dev, false, "device owning the card"},

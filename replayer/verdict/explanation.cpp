@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "replayer/trace/kernel_vocabulary.h"
+#include "replayer/verdict/errno_names.h"
 #include "replayer/verdict/report_units.h"
 
 namespace reprobe {
@@ -315,6 +317,76 @@ void explain_bound(const ReplayReport& rep, const SimState& s, const TimelineInd
     st.lines.emplace_back(fmt::format("Its sound card was registered at {}.", report_instant(ds.card_at)));
 }
 
+// A device of the trace that a deferral reason of d's last attempt names as its supplier
+// ("supplier X not ready", "wait for supplier X"), whether or not the model made it a need (a
+// log cannot show binds, so need inference may leave it open).
+std::optional<DevId> supplier_named_by_reasons(const Model& m, DevId d) {
+  for (const auto& reason : last_reasons(m, d))
+    if (auto r = resource_from_reason(reason); r && r->starts_with("device:"))
+      if (auto x = m.trace->find_device(r->substr(7)); x && *x != d) return x;
+  return std::nullopt;
+}
+
+// The last observed probe of device d (nullptr: never probed in the trace).
+const Attempt* last_observed_attempt(const Model& m, DevId d) {
+  const Attempt* last = nullptr;
+  for (uint32_t b : m.devices[d].bindings)
+    for (uint32_t ai : m.bindings[b].attempts)
+      if (!last || m.attempts[ai].start_event >= last->start_event) last = &m.attempts[ai];
+  return last;
+}
+
+// Where a resource that never appeared leads when it names a device of the trace ("device:X",
+// a supplier): that device, then what it waits for in turn, down to the first device whose
+// probe failed (issue 14, "the chain from the card down to the first failure"). Empty when
+// the resource names no device.
+Line supplier_chain(const Model& m, const SimState& s, const std::string& resource) {
+  Line l;
+  if (!resource.starts_with("device:")) return l;
+  auto next = m.trace->find_device(resource.substr(7));
+  std::vector<DevId> seen;
+  for (int hop = 0; next && hop < 8; ++hop) {
+    const DevId x = *next;
+    next.reset();
+    if (std::find(seen.begin(), seen.end(), x) != seen.end()) {
+      l.t(", which waits for it in turn (a loop)");
+      break;
+    }
+    seen.push_back(x);
+    l.t(hop == 0 ? ": " : hop == 1 ? " waits for " : ", which waits for ").v(m.dev_label(x));
+    const DevState& xs = s.devs[x];
+    if (xs.bound) {
+      l.t(" binds in the replay, too late or without what this device needed from it");
+      break;
+    }
+    const Attempt* a = last_observed_attempt(m, x);
+    if (!a) {
+      l.t(" was never probed in the capture (no driver bound it)");
+      break;
+    }
+    if (a->outcome == ProbeOutcome::failed || a->outcome == ProbeOutcome::rejected) {
+      const bool ret_known = a->end_event == 0 || m.trace->events[a->end_event].has_num();
+      if (a->outcome == ProbeOutcome::rejected)
+        l.t(", whose driver rejected it (" + errno_with_name(a->ret) + ")");
+      else if (ret_known)
+        l.t(", whose probe failed with " + errno_with_name(a->ret));
+      else
+        l.t(", whose probe failed (the log gives no error code)");
+      l.t(" at " + report_instant(a->end));
+      break;
+    }
+    for (const Need& n : m.devices[x].needs) {
+      const std::string& rn = m.resource_name(n.resource);
+      if (!rn.starts_with("device:") || s.resource_up[n.resource]) continue;
+      next = m.trace->find_device(rn.substr(7));
+      if (next) break;
+    }
+    if (!next) next = supplier_named_by_reasons(m, x);
+    if (!next) l.t(a->outcome == ProbeOutcome::deferred ? " is still deferred at the end" : " never bound");
+  }
+  return l;
+}
+
 void explain_stranded(const ReplayReport& rep, const SimState& s, const TimelineIndex& ix, const Policy& stock, DevId d,
                       TargetStory& st) {
   const Model& m = rep.model;
@@ -342,6 +414,15 @@ void explain_stranded(const ReplayReport& rep, const SimState& s, const Timeline
     Line r(reasons.size() == 1 ? "Last deferral reason: " : "Deferral reasons of its last attempt: ");
     for (size_t i = 0; i < reasons.size(); ++i) r.t(i ? "; " : "").v(reasons[i]);
     st.lines.push_back(std::move(r.t(".")));
+    // The supplier chain of a reason the model has no need for (a log shows no binds).
+    const bool device_need = std::any_of(dm.needs.begin(), dm.needs.end(), [&](const Need& n) {
+      return m.resource_name(n.resource).starts_with("device:");
+    });
+    if (!device_need)
+      if (auto x = supplier_named_by_reasons(m, d)) {
+        Line chain = supplier_chain(m, s, "device:" + std::string(m.trace->dev_name(*x)));
+        if (!chain.empty()) st.lines.push_back(Line("Its deferral reason names a supplier").add(chain).t("."));
+      }
   }
 
   uint64_t latest_arrival = 0;
@@ -352,7 +433,10 @@ void explain_stranded(const ReplayReport& rep, const SimState& s, const Timeline
     const uint64_t up = n.resource < ix.first_up.size() ? ix.first_up[n.resource] : UINT64_MAX;
     if (up == UINT64_MAX) {
       any_missing = true;
-      w.t(", which never appeared: nothing in the capture registered it (a missing driver, module or firmware?).");
+      if (Line chain = supplier_chain(m, s, m.resource_name(n.resource)); !chain.empty())
+        w.t(", which never appeared").add(chain).t(".");
+      else
+        w.t(", which never appeared: nothing in the capture registered it (a missing driver, module or firmware?).");
       st.lines.push_back(std::move(w));
       continue;
     }

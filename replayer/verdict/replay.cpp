@@ -318,23 +318,54 @@ std::string schedule_warning(const ExploreSchedule& s) {
       s.policy, s.choices.size(), static_cast<double>(s.jitter_ns) / 1e6);
 }
 
+// What the input says about the targets' cards (card_outcomes_of): targets with no card under
+// any policy, and targets whose card the input cannot show; each with the reason in words.
+struct CardOutcomes {
+  std::vector<std::pair<DevId, std::string>> failed, unknown;
+};
+
 }  // namespace
 
-// Targets with a card failure (card_failure_of) are stranded whatever the replay says.
-static void unbind_failed_cards(PolicyVerdict& v, const std::vector<std::pair<DevId, std::string>>& failed) {
-  if (failed.empty()) return;
-  for (auto& t : v.targets)
-    for (const auto& f : failed)
+// The over-all verdict of a policy from its targets' (stranded wins over undetermined).
+static void recompute_policy_verdict(PolicyVerdict& v) {
+  if (v.targets.empty()) return;
+  bool any_stranded = false, any_undetermined = false;
+  for (const auto& t : v.targets) {
+    any_stranded = any_stranded || t.verdict == Verdict::stranded;
+    any_undetermined = any_undetermined || t.verdict == Verdict::undetermined;
+  }
+  v.verdict = any_stranded ? Verdict::stranded : any_undetermined ? Verdict::undetermined : Verdict::bound;
+  if (v.verdict != Verdict::bound) {
+    v.target_bound_at.reset();
+    v.target_bound_latest.reset();
+  }
+}
+
+// Targets with a card failure (card_failures_of) are stranded whatever the replay says; targets
+// whose card the input cannot show are undetermined where the replay binds them (a replay that
+// strands one keeps it stranded: its probe itself never succeeds).
+static void apply_card_outcomes(PolicyVerdict& v, const CardOutcomes& cards) {
+  if (cards.failed.empty() && cards.unknown.empty()) return;
+  for (auto& t : v.targets) {
+    for (const auto& f : cards.failed)
       if (t.dev == f.first && t.verdict != Verdict::stranded) {
         t.verdict = Verdict::stranded;
         t.bound_at.reset();
         t.bound_at_latest.reset();
         t.undetermined.clear();
       }
-  if (v.targets.empty()) return;
-  v.verdict = Verdict::stranded;
-  v.target_bound_at.reset();
-  v.target_bound_latest.reset();
+    for (const auto& u : cards.unknown)
+      if (t.dev == u.first && t.verdict == Verdict::bound) {
+        t.verdict = Verdict::undetermined;
+        t.bound_at_latest.reset();
+        t.range_note.clear();
+        t.undetermined = {u.second};
+        if (v.undetermined.size() < 20 &&
+            std::find(v.undetermined.begin(), v.undetermined.end(), u.second) == v.undetermined.end())
+          v.undetermined.push_back(u.second);
+      }
+  }
+  recompute_policy_verdict(v);
 }
 
 // A release newer than the newest kernel profile replays with that profile: say so, naming both.
@@ -398,19 +429,52 @@ static std::optional<Error> resolve_targets(const Trace& trace, const ReplayOpti
   return std::nullopt;
 }
 
-// A target whose probe returned but whose log then shows a failure that leaves it without a
-// card (SOF probe work, DSP boot, firmware/topology) is not bound under any policy.
-static std::vector<std::pair<DevId, std::string>> card_failures_of(const ReplayReport& rep,
-                                                                   const std::vector<DevId>& controllers_without_card) {
+// Whether the trace can show a sound card being registered: an eBPF trace whose ALSA card hook
+// was attached (header "hooks", docs/trace-format.md). A kernel log prints no line when a card
+// registers, so there the absence of a card says nothing.
+static bool observes_card_registration(const Trace& trace) {
+  if (trace.source == "synthetic") return true;
+  const auto hooks = trace.header.find("hooks");
+  if (hooks == trace.header.end() || !hooks->is_object()) return false;
+  const auto h = hooks->find("snd_card_register");
+  if (h == hooks->end() || !h->is_string()) return false;
+  const std::string tier = h->get<std::string>();
+  return tier == "fentry" || tier == "kprobe" || tier == "tracepoint";
+}
+
+// What the input says about the targets' cards. A target whose probe returned but whose log then
+// shows a failure that leaves it without a card (SOF probe work, DSP boot, firmware/topology) is
+// not bound under any policy. An HDA/SOF controller targeted because no device registered a card
+// (controllers_without_card) is not bound only when the input can show that: the trace observes
+// card registration, or a failure line of a sound device explains a missing card. Otherwise
+// whether its card appeared is undetermined (issue 14, verdict honesty).
+static CardOutcomes card_outcomes_of(const Trace& trace, const ReplayReport& rep,
+                                     const std::vector<DevId>& controllers_without_card) {
   const Model& m = rep.model;
-  std::vector<std::pair<DevId, std::string>> card_failures;
+  CardOutcomes out;
+  const bool observed = observes_card_registration(trace);
+  std::optional<std::pair<DevId, std::string>> explaining;  // the first failure line of a sound device
   for (DevId d : rep.targets)
-    if (auto why = card_failure_of(m, d); !why.empty())
-      card_failures.emplace_back(d, "after its probe the log shows \"" + why + "\"");
-    else if (std::find(controllers_without_card.begin(), controllers_without_card.end(), d) !=
-             controllers_without_card.end())
-      card_failures.emplace_back(d, "the log shows no card registration (no device registered a sound card)");
-  return card_failures;
+    if (auto why = card_failure_of(m, d); !why.empty()) {
+      out.failed.emplace_back(d, "after its probe the log shows \"" + why + "\"");
+      if (!explaining) explaining.emplace(d, why);
+    }
+  if (!explaining) explaining = first_card_failure(m);
+  for (DevId d : controllers_without_card) {
+    if (std::any_of(out.failed.begin(), out.failed.end(), [&](const auto& f) { return f.first == d; })) continue;
+    if (observed)
+      out.failed.emplace_back(d,
+                              "the trace shows no card registration, and it observes them (ALSA card hook "
+                              "attached)");
+    else if (explaining)
+      out.failed.emplace_back(d, fmt::format("no device registered a sound card, and the log shows \"{}\" ({})",
+                                             explaining->second, m.dev_label(explaining->first)));
+    else
+      out.unknown.emplace_back(d, fmt::format("the log cannot show whether {} registered a card: no failure line "
+                                              "explains a missing card",
+                                              m.dev_label(d)));
+  }
+  return out;
 }
 
 Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
@@ -500,16 +564,22 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
     else if (opt.keep_timelines)
       rep.verdicts.back().timeline = std::move(r.state.timeline);
   }
-  const auto card_failures = card_failures_of(rep, controllers_without_card);
-  for (auto& v : rep.verdicts) unbind_failed_cards(v, card_failures);
+  const CardOutcomes cards = card_outcomes_of(trace, rep, controllers_without_card);
+  for (auto& v : rep.verdicts) apply_card_outcomes(v, cards);
   // The explanation names the other policies that would bind a target: it comes after every run.
   rep.stories = explain_stock_outcome(rep, stock_final, policies.front(), SIZE_MAX);
-  for (auto& story : rep.stories)
-    for (const auto& [d, why] : card_failures)
+  for (auto& story : rep.stories) {
+    for (const auto& [d, why] : cards.failed)
       if (story.dev == d) {
         story.bound = false;
         story.lines.push_back(Line("Its card never appears: " + why + "."));
       }
+    for (const auto& [d, why] : cards.unknown)
+      if (story.dev == d && story.bound) {
+        story.bound = false;
+        story.lines.push_back(Line("Whether its card appears is undetermined: " + why + "."));
+      }
+  }
   for (const auto& story : rep.stories)
     for (const auto& line : story.lines) rep.why.push_back(line.plain());
   if (opt.keep_timelines) rep.verdicts.front().timeline = std::move(stock_final.timeline);

@@ -84,6 +84,16 @@ std::vector<DevId> devices_binding_links(const Model& m) {
 
 }  // namespace
 
+namespace {
+
+// A failure class that leaves a device without a card (card_failure_of).
+bool card_failure_kind(const std::string& kind) {
+  return kind.starts_with("failure:") && kind != "failure:other-error" && kind != "failure:deferral" &&
+         kind != "failure:resource";
+}
+
+}  // namespace
+
 std::string card_failure_of(const Model& m, DevId dev) {
   const Trace& tr = *m.trace;
   const std::string name(tr.dev_name(dev));
@@ -91,13 +101,23 @@ std::string card_failure_of(const Model& m, DevId dev) {
     if (raw.find("\"failure:") == std::string::npos || raw.find(name) == std::string::npos) continue;
     const auto j = nlohmann::json::parse(raw, nullptr, false);
     if (j.is_discarded() || j.value("dev", "") != name) continue;
-    const std::string kind = j.value("kind", "");
-    if (!kind.starts_with("failure:") || kind == "failure:other-error" || kind == "failure:deferral" ||
-        kind == "failure:resource")
-      continue;
+    if (!card_failure_kind(j.value("kind", ""))) continue;
     return j.value("text", "");
   }
   return {};
+}
+
+std::optional<std::pair<DevId, std::string>> first_card_failure(const Model& m) {
+  const Trace& tr = *m.trace;
+  for (const auto& raw : tr.extensions) {
+    if (raw.find("\"failure:") == std::string::npos) continue;
+    const auto j = nlohmann::json::parse(raw, nullptr, false);
+    if (j.is_discarded() || !j.contains("dev") || !j["dev"].is_string()) continue;
+    if (!card_failure_kind(j.value("kind", ""))) continue;
+    const auto d = tr.find_device(j["dev"].get<std::string>());
+    if (d && sound_device(m, *d)) return std::make_pair(*d, j.value("text", ""));
+  }
+  return std::nullopt;
 }
 
 bool looks_like_sound(std::string_view n) {

@@ -4,7 +4,9 @@
 // a failure line of the log names; else every device that deferred. docs/report.md, "Targets".
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "replayer/model/model.h"
@@ -26,6 +28,10 @@ DetectedTargets detect_targets(const Model& m);
 // (bound) and then printed such a line (SOF's probe work, a DSP that does not boot) has no card:
 // the replay counts it as not bound (issue 14, "no inventions"). Empty when there is none.
 std::string card_failure_of(const Model& m, DevId dev);
+
+// The first failure line of the log, in log order, that card_failure_of() would count, for any
+// sound device: what explains a card missing from a log that never shows cards register.
+std::optional<std::pair<DevId, std::string>> first_card_failure(const Model& m);
 
 // A sound device or driver by its name (machine devices, SOF/HDA/ASoC drivers and devices,
 // codec drivers such as wm8731 or rt711).

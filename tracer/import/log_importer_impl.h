@@ -9,6 +9,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <unordered_set>
 
@@ -164,7 +165,8 @@ struct Dev {
   uint32_t last_input = 0;  // input and line of the last line that showed this device (--explain)
   uint64_t last_line = 0;
   // A failure line (log_failure_line.h) in the open inferred attempt: it ends failed with this
-  // errno (or -EIO when the line states none) instead of bound (issue 14: no bind after a failure).
+  // errno (kRetUnknown when the line states none) instead of bound (issue 14: no bind after a
+  // failure, and no invented errno).
   int64_t failure_ret = 0;
   // The driver whose probe of this device failed or rejected it: its later lines are not a new
   // attempt (no bind invented after "rejects match" or "probe ... failed").
@@ -173,6 +175,10 @@ struct Dev {
 
 // How an inferred attempt that nothing closed ends: bound, or failed after a failure line.
 inline int64_t heuristic_end_ret(const Dev& d) { return d.failure_ret; }
+
+// A failed probe whose line gives no error code: its probe_end (and card_bind_end) is written
+// without `ret` (docs/trace-format.md, probe_end). Never a kernel errno.
+inline constexpr int64_t kRetUnknown = INT64_MIN;
 
 inline ProbeOutcome outcome_of(int64_t ret) {
   if (ret == 0) return ProbeOutcome::bound;

@@ -196,10 +196,42 @@ void find_embedded_timestamps(std::string_view line, std::vector<size_t>& offset
   }
 }
 
+// A CI script's status prefix "[WARN] 2026-01-02 07:40:40 - " ([INFO], [FAIL], [PASS], [SKIP],
+// [ERROR], [DEBUG]): the length consumed, 0 if s does not start with one. Its clock is the
+// script's, not the kernel's, so it is never read as a time.
+static size_t ci_status_prefix(std::string_view s) {
+  if (s.size() < 8 || s[0] != '[') return 0;
+  const size_t close = s.find(']');
+  if (close == std::string_view::npos || close < 4 || close > 6) return 0;
+  for (size_t k = 1; k < close; ++k)
+    if (s[k] < 'A' || s[k] > 'Z') return 0;
+  const size_t i = close + 2;  // "] "
+  int64_t secs;
+  uint64_t v;
+  if (s[close + 1] != ' ' || read_uint(s, i, v, 4) != 4 || i + 19 > s.size() || s[i + 4] != '-' || s[i + 7] != '-' ||
+      s[i + 10] != ' ' || !read_clock(s, i + 11, secs) || s.substr(i + 19, 3) != " - ")
+    return 0;
+  return i + 22;
+}
+
 // NOLINTNEXTLINE(readability-function-size): the prefix formats nest in this order and share one cursor
 void parse_line_prefix(std::string_view s, LinePrefix& out) {
   out = LinePrefix{};
   size_t i = 0;
+  // CI wrappers around kernel output: "CI-HINT: <kernel line>" carries a kernel line as it was
+  // logged; "[WARN] <date> <time> - DEFERRED: dev<TAB>reason" a devices_deferred entry; any other
+  // status line is the script's own words (counted as another program's).
+  if (s.starts_with("CI-HINT: ")) return parse_line_prefix(s.substr(9), out);
+  if (const size_t ci = ci_status_prefix(s)) {
+    const std::string_view rest = s.substr(ci);
+    if (rest.starts_with("DEFERRED: ")) {
+      out.msg = rest.substr(10);
+    } else {
+      out.non_kernel = true;
+      out.msg = rest;
+    }
+    return;
+  }
   // /dev/kmsg record: "6,1234,4305403,-;" (level/facility, seq, usec, flags[,caller])
   if (!s.empty() && is_digit(s[0])) {
     uint64_t lvl, seq, usec;

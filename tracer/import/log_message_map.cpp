@@ -212,6 +212,7 @@ bool parse_added_or_asoc(sv rest, Message& m) {
     m.kind = MsgKind::defer_added;
     return true;
   }
+
   if (starts(rest, "ASoC: ")) {
     sv a = rest.substr(6);
     if (ends(a, " not registered") || ends(a, " not registered.")) {
@@ -410,6 +411,12 @@ void parse_register_card_failure(sv rest, Message& m) {
 // NOLINTNEXTLINE(readability-function-size): one first-byte switch over the dev_printk forms
 void parse_dev_rest(sv rest, Message& m) {
   if (rest.empty()) return;
+  // snd_soc_bind_card()'s "codec-dai <-> cpu-dai mapping ok" without "ASoC: " (newer kernels).
+  if (rest.back() == 'k' && ends(rest, " mapping ok") && rest.find(" <-> ") != sv::npos && !starts(rest, "ASoC: ")) {
+    m.kind = MsgKind::asoc_mapping_ok;
+    m.text = trim(rest.substr(0, rest.size() - 11));
+    return;
+  }
   switch (rest[0]) {
     case 'R':
       if (starts(rest, "Retrying from deferred list"))

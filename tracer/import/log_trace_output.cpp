@@ -36,7 +36,7 @@ nlohmann::ordered_json LogImporter::Impl::event_json(const OutEvent& e) {
     case EventKind::probe_end:
       j["dev"] = utf8(e.dev);
       j["drv"] = utf8(e.drv);
-      j["ret"] = e.num;
+      if (e.num != kRetUnknown) j["ret"] = e.num;
       j["outcome"] = to_string(e.outcome);
       break;
     case EventKind::defer_add:
@@ -79,7 +79,7 @@ nlohmann::ordered_json LogImporter::Impl::event_json(const OutEvent& e) {
       break;
     case EventKind::card_bind_end:
       j["dev"] = utf8(e.dev);
-      j["ret"] = e.num;
+      if (e.num != kRetUnknown) j["ret"] = e.num;
       break;
     case EventKind::resource:
       j["name"] = utf8(e.name);

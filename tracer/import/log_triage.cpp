@@ -79,7 +79,10 @@ void LogImporter::Impl::note_failure(sv message, const Message& m, uint64_t t) {
     return;
   }
   if (fatal(f.cls) && d.open && d.open_heuristic && (is_sound_name(first) || f.cls == FailureClass::resource))
-    d.failure_ret = f.has_err && f.err != 0 ? f.err : -5;  // -EIO stands in when the line states none
+    if (f.has_err && f.err != 0)
+      d.failure_ret = f.err;
+    else if (d.failure_ret == 0)
+      d.failure_ret = kRetUnknown;  // the line gives none: never an invented errno
 }
 
 }  // namespace reprobe

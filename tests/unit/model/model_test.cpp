@@ -19,6 +19,12 @@ TEST(ReasonParsing, KnownKernelMessages) {
   EXPECT_EQ(resource_from_reason("ASoC: CODEC spdif-dit not registered"), "component:spdif-dit");
   EXPECT_EQ(resource_from_reason("supplier 0000:00:02.0 not ready"), "device:0000:00:02.0");
   EXPECT_EQ(resource_from_reason("wait for supplier /soc/i2c@1000/codec@1a"), "device:/soc/i2c@1000/codec@1a");
+  // fw_devlink's firmware-node names: a node on the SoC bus is its platform device (issue 14).
+  EXPECT_EQ(resource_from_reason("platform: wait for supplier /soc@0/pinctrl@33c0000/wsa-swr-data-state"),
+            "device:33c0000.pinctrl");
+  EXPECT_EQ(resource_from_reason("error -EPROBE_DEFER: wait for supplier pinctrl@33c0000"), "device:33c0000.pinctrl");
+  EXPECT_EQ(resource_from_reason("probe deferral - wait for supplier 2-0020"), "device:2-0020");
+  EXPECT_EQ(resource_from_reason("wait for supplier /gpio-keys"), "device:/gpio-keys");
   EXPECT_EQ(resource_from_reason("snd_hda_intel: couldn't bind with audio component"), "named:i915-audio-component");
   EXPECT_FALSE(resource_from_reason("snd_soc_register_card failed").has_value());
 }
