@@ -43,6 +43,7 @@ dropped=$(jq -r '.dropped // 0' <<<"$end")
 #   driver-async:DRV  the driver_register of DRV has "async":true
 #   hook:KIND=TIER    the header's hook table captured KIND at TIER (fentry|kprobe|tracepoint)
 #   work:FUNC         the trace has work items (work_queue / work_start) of function FUNC
+#   ev:EV             the trace has at least one event EV (e.g. ev:snd_card_register)
 scenario=$(jq -r .scenario "$truth")
 scen_file=$(cd "$(dirname "$0")" && pwd)/scenarios/$scenario.sh
 if [[ -f $scen_file ]]; then
@@ -57,6 +58,16 @@ if [[ -f $scen_file ]]; then
         bad "#@expect-trace $a: $n work_queue/work_start events of $arg"
       else
         echo "check-replay: #@expect-trace $a: holds ($n work_queue/work_start events)"
+      fi
+      continue
+    fi
+    if [[ $kind == ev ]]; then
+      # ev:EV  the trace has events EV ("!": none)
+      n=$(jq -s --arg e "$arg" '[.[] | select(.ev == $e)] | length' "$trace")
+      if ((neg == (n > 0))); then
+        bad "#@expect-trace $a: the trace has $n $arg events"
+      else
+        echo "check-replay: #@expect-trace $a: holds ($n $arg events)"
       fi
       continue
     fi

@@ -515,6 +515,11 @@ struct BpfTracer::Impl {
   bool own_info_btf = false;
   Kallsyms ksyms;
   bool ksyms_dirty = false;
+  // available_filter_functions lists the functions of the modules loaded when it
+  // was read: a module loaded later must be read again before its hooks are
+  // planned, or none of its functions is kprobeable and the group is given up
+  // (issue 18 item 4: snd loaded after the recorder started).
+  bool aff_dirty = false;
   std::optional<FilterFunctions> aff;
   bool kprobes_ok = false;
   bool trampolines_ok = false;  // some vmlinux fentry probe attached
@@ -941,6 +946,7 @@ struct BpfTracer::Impl {
       return false;
     }
     if (ksyms_dirty) reload_ksyms();  // the module's own symbols (and clones)
+    if (aff_dirty) reload_filter_functions();
     int mod_btf_fd = -1;
     btf* mod_btf = nullptr;
     if (g.tier == Tier::fentry) {
@@ -1048,6 +1054,16 @@ struct BpfTracer::Impl {
     }
   }
 
+  void reload_filter_functions() {
+    aff_dirty = false;
+    if (!aff) return;  // not used (no tracefs when started): kallsyms decides
+    const uint64_t t0 = boottime_ns();
+    if (auto a = FilterFunctions::load(tracefs + "/available_filter_functions"); a && a->size() > 0)
+      aff = std::move(*a);
+    vlog("re-read available_filter_functions (" + std::to_string(aff->size()) + " functions) in " +
+         std::to_string((boottime_ns() - t0) / 1000000) + " ms");
+  }
+
   void reload_ksyms() {
     const uint64_t t0 = boottime_ns();
     auto k = Kallsyms::load();
@@ -1114,6 +1130,7 @@ struct BpfTracer::Impl {
     self->newest_ts = std::max<uint64_t>(self->newest_ts, r.hdr.ts);
     if (r.hdr.kind == RP_MODULE_LOAD || r.hdr.kind == RP_MODULE_FREE) {
       self->ksyms_dirty = true;
+      self->aff_dirty = true;
       for (auto& g : self->groups)
         if (g.module == r.str)
           (r.hdr.kind == RP_MODULE_LOAD ? self->modules_loaded_seen : self->modules_freed_seen).insert(r.str);
