@@ -3,7 +3,7 @@
 #
 #   tests/vm/run-log-suite.sh BUILDDIR [--kernel SERIES] [--out DIR] [--update-logs] [--variants V[,V...]]
 #   (--kernel / REPROBE_VM_SERIES: the guest's Debian kernel series, default 6.1; the logs
-#   committed in tests/data/logs are 6.1's, --update-logs refuses another series)
+#   committed in tests/data/logs are 6.1's, those in tests/data/logs/SERIES/ another series')
 #                             [SCENARIO...]
 #
 # Every scenario (default: hda sof-late-component sof-fw-callback kick timeout-rescue)
@@ -30,7 +30,8 @@
 #   (kmsg: dyndbg-before.txt, dyndbg-after.txt)
 # and, when BUILDDIR/tools/reprobe has `import`, runs tests/import_vs_bpf.sh on it (a
 # difference fails the run's line but the run is still stored: the log is real data).
-# --update-logs copies each staged dir to tests/data/logs/<scenario>-<variant>/
+# --update-logs copies each staged dir to tests/data/logs/[SERIES/]<scenario>-<variant>/
+# (SERIES/ for a series other than 6.1; known limits: known-limits.tsv in the same dir)
 # (the data the host-side test tests/import_vs_bpf.sh uses without a VM).
 #
 # Needs root and what run-suite.sh needs.  Exit: 0 all passed, 1 a run or check failed,
@@ -64,9 +65,10 @@ while (($#)); do
   esac
 done
 ((${#scenarios[@]})) || scenarios=("${default_scenarios[@]}")
+logs_rel=tests/data/logs
 if [[ ${REPROBE_VM_SERIES:-6.1} != 6.1 ]]; then
   [[ -n ${REPROBE_VM_LOG_OUT:-} || $out != /var/tmp/reprobe-vm/log-suite ]] || out=/var/tmp/reprobe-vm/log-suite-$REPROBE_VM_SERIES
-  ((update == 0)) || { echo "run-log-suite.sh: --update-logs: tests/data/logs holds 6.1 logs only" >&2; exit 2; }
+  logs_rel=tests/data/logs/$REPROBE_VM_SERIES
 fi
 for v in "${variants[@]}"; do
   case $v in dyndbg|plain|kmsg) ;; *) echo "run-log-suite.sh: unknown variant '$v' (have: ${all_variants[*]})" >&2; exit 2 ;; esac
@@ -176,7 +178,7 @@ for s in "${scenarios[@]}"; do
     stage "$dir" "$s" "$v" || { result[$key]="FAIL (stage)"; failed=1; continue; }
     cmp_note="import not built"
     if ((have_import)); then
-      if "$src/tests/import_vs_bpf.sh" "$reprobe" --limits "$src/tests/data/logs/known-limits.tsv" "$dir/data" \
+      if "$src/tests/import_vs_bpf.sh" "$reprobe" --limits "$src/$logs_rel/known-limits.tsv" "$dir/data" \
            >"$dir/import-vs-bpf.txt" 2>&1; then
         cmp_note="import verdicts match"
       else
@@ -188,11 +190,11 @@ for s in "${scenarios[@]}"; do
     [[ $cmp_note == *DIFFER ]] && state="FAIL (import)"
     result[$key]="$state (run ${wall} s, total $((SECONDS - t0)) s; $cmp_note)"
     if ((update)); then
-      dest=$src/tests/data/logs/$key
-      mkdir -p "$src/tests/data/logs"
+      dest=$src/$logs_rel/$key
+      mkdir -p "$src/$logs_rel"
       rm -rf "$dest.new"; cp -r "$dir/data" "$dest.new"
       rm -rf "$dest"; mv "$dest.new" "$dest"
-      echo "   stored -> tests/data/logs/$key ($(du -sk "$dest" | cut -f1) KiB)"
+      echo "   stored -> $logs_rel/$key ($(du -sk "$dest" | cut -f1) KiB)"
     fi
   done
 done
