@@ -321,7 +321,11 @@ void explain_bound(const ReplayReport& rep, const SimState& s, const TimelineInd
 // ("supplier X not ready", "wait for supplier X"), whether or not the model made it a need (a
 // log cannot show binds, so need inference may leave it open).
 std::optional<DevId> supplier_named_by_reasons(const Model& m, DevId d) {
-  for (const auto& reason : last_reasons(m, d))
+  std::vector<std::string> reasons = last_reasons(m, d);
+  if (reasons.empty())  // a reason printed outside any attempt the trace shows (link-level deferral)
+    for (const Event& e : m.trace->events)
+      if (e.kind == EventKind::defer_reason && e.dev == d) reasons = {std::string(m.trace->str(e.name))};
+  for (const auto& reason : reasons)
     if (auto r = resource_from_reason(reason); r && r->starts_with("device:"))
       if (auto x = m.trace->find_device(r->substr(7)); x && *x != d) return x;
   return std::nullopt;
@@ -354,9 +358,9 @@ Line supplier_chain(const Model& m, const SimState& s, const std::string& resour
     }
     seen.push_back(x);
     l.t(hop == 0 ? ": " : hop == 1 ? " waits for " : ", which waits for ").v(m.dev_label(x));
-    const DevState& xs = s.devs[x];
-    if (xs.bound) {
-      l.t(" binds in the replay, too late or without what this device needed from it");
+    if (m.devices[x].observed_bound) {  // what the trace shows, not what a reading assumes
+      l.t(" bound at " + report_instant(m.devices[x].observed_bound_at) +
+          ", too late or without what this device needed from it");
       break;
     }
     const Attempt* a = last_observed_attempt(m, x);
@@ -387,6 +391,27 @@ Line supplier_chain(const Model& m, const SimState& s, const std::string& resour
   return l;
 }
 
+// ", which never appeared" and where that leads: the supplier chain when the resource names a
+// device, else a guess at what is missing.
+Line never_appeared(const Model& m, const SimState& s, const std::string& resource) {
+  Line w(", which never appeared");
+  if (Line chain = supplier_chain(m, s, resource); !chain.empty()) return w.add(chain).t(".");
+  return w.t(": nothing in the capture registered it (a missing driver, module or firmware?).");
+}
+
+// The supplier chain of a deferral reason the model made no need of (a log shows no binds).
+void add_reason_chain(const Model& m, const SimState& s, DevId d, TargetStory& st) {
+  const DeviceModel& dm = m.devices[d];
+  const bool device_need = std::any_of(dm.needs.begin(), dm.needs.end(), [&](const Need& n) {
+    return m.resource_name(n.resource).starts_with("device:");
+  });
+  if (device_need) return;
+  if (auto x = supplier_named_by_reasons(m, d)) {
+    Line chain = supplier_chain(m, s, "device:" + std::string(m.trace->dev_name(*x)));
+    if (!chain.empty()) st.lines.push_back(Line("Its deferral reason names a supplier").add(chain).t("."));
+  }
+}
+
 void explain_stranded(const ReplayReport& rep, const SimState& s, const TimelineIndex& ix, const Policy& stock, DevId d,
                       TargetStory& st) {
   const Model& m = rep.model;
@@ -414,17 +439,9 @@ void explain_stranded(const ReplayReport& rep, const SimState& s, const Timeline
     Line r(reasons.size() == 1 ? "Last deferral reason: " : "Deferral reasons of its last attempt: ");
     for (size_t i = 0; i < reasons.size(); ++i) r.t(i ? "; " : "").v(reasons[i]);
     st.lines.push_back(std::move(r.t(".")));
-    // The supplier chain of a reason the model has no need for (a log shows no binds).
-    const bool device_need = std::any_of(dm.needs.begin(), dm.needs.end(), [&](const Need& n) {
-      return m.resource_name(n.resource).starts_with("device:");
-    });
-    if (!device_need)
-      if (auto x = supplier_named_by_reasons(m, d)) {
-        Line chain = supplier_chain(m, s, "device:" + std::string(m.trace->dev_name(*x)));
-        if (!chain.empty()) st.lines.push_back(Line("Its deferral reason names a supplier").add(chain).t("."));
-      }
   }
 
+  add_reason_chain(m, s, d, st);
   uint64_t latest_arrival = 0;
   bool any_missing = false;
   for (const Need& n : dm.needs) {
@@ -433,10 +450,7 @@ void explain_stranded(const ReplayReport& rep, const SimState& s, const Timeline
     const uint64_t up = n.resource < ix.first_up.size() ? ix.first_up[n.resource] : UINT64_MAX;
     if (up == UINT64_MAX) {
       any_missing = true;
-      if (Line chain = supplier_chain(m, s, m.resource_name(n.resource)); !chain.empty())
-        w.t(", which never appeared").add(chain).t(".");
-      else
-        w.t(", which never appeared: nothing in the capture registered it (a missing driver, module or firmware?).");
+      w.add(never_appeared(m, s, m.resource_name(n.resource)));
       st.lines.push_back(std::move(w));
       continue;
     }

@@ -138,11 +138,14 @@ DetectedTargets detect_targets(const Model& m) {
     if (m.devices[d].card) t.devices.push_back(d);
   if (!t.devices.empty()) return t;
   t.devices = devices_binding_links(m);
+  // A device binding its card's links is that card: the controllers are then its parts (a SOF
+  // controller's card is its machine device's), not targets of their own.
+  const bool card_binding = !t.devices.empty();
   for (DevId d = 0; d < m.devices.size(); ++d) {
     if (std::find(t.devices.begin(), t.devices.end(), d) != t.devices.end()) continue;
     if (machine_device(m.trace->dev_name(d))) {
       t.devices.push_back(d);
-    } else if (controller(m, d)) {
+    } else if (!card_binding && controller(m, d)) {
       t.devices.push_back(d);
       t.controllers.push_back(d);
     }

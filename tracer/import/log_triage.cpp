@@ -78,11 +78,12 @@ void LogImporter::Impl::note_failure(sv message, const Message& m, uint64_t t) {
     if (d.open) deferring(devname, d, first, t);
     return;
   }
-  if (fatal(f.cls) && d.open && d.open_heuristic && (is_sound_name(first) || f.cls == FailureClass::resource))
-    if (f.has_err && f.err != 0)
-      d.failure_ret = f.err;
-    else if (d.failure_ret == 0)
-      d.failure_ret = kRetUnknown;  // the line gives none: never an invented errno
+  if (!fatal(f.cls) || !d.open || !d.open_heuristic || !(is_sound_name(first) || f.cls == FailureClass::resource))
+    return;
+  if (f.has_err && f.err != 0)
+    d.failure_ret = f.err;
+  else if (d.failure_ret == 0)
+    d.failure_ret = kRetUnknown;  // the line gives none: never an invented errno
 }
 
 }  // namespace reprobe

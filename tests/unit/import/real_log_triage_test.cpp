@@ -164,5 +164,133 @@ TEST(RealLogs, UntimedLogReportGivesLines) {
   EXPECT_NE(text.find("-121 (EREMOTEIO)"), std::string::npos) << text;
 }
 
+Imported import_string(const std::string& text) {
+  Imported out;
+  auto in = LogInput::from_memory(text, "mem.log");
+  LogImporter imp{ImportOptions{}};
+  auto r = imp.import(*in);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().str());
+  std::ostringstream os;
+  imp.write_trace(os);
+  out.text = os.str();
+  auto tr = read_trace_text(out.text, "mem.trace");
+  EXPECT_TRUE(tr.ok()) << (tr.ok() ? "" : tr.error().str());
+  if (tr) out.trace = std::move(*tr);
+  return out;
+}
+
+// Verdict honesty: a kernel log never prints a card registration, so an HDA/SOF controller
+// targeted because no device registered a card, whose probe returned and after which nothing
+// failed, is undetermined, never "stranded" for want of a line the kernel does not print.
+TEST(CardOutcome, ControllerWithoutFailureLineIsUndetermined) {
+  auto im = import_string(
+      "[    1.000000] sof-audio-pci-intel-tgl 0000:00:1f.3: DSP detected with PCI class/subclass/prog-if 0x040100\n"
+      "[    1.100000] sof-audio-pci-intel-tgl 0000:00:1f.3: use msi interrupt mode\n");
+  auto rep = replay_stock(im.trace);
+  ASSERT_EQ(rep.targets.size(), 1u);
+  EXPECT_EQ(im.trace.dev_label(rep.targets[0]), "0000:00:1f.3");
+  const PolicyVerdict& v = rep.verdicts.front();
+  EXPECT_EQ(v.verdict, Verdict::undetermined);
+  ASSERT_EQ(v.targets.size(), 1u);
+  EXPECT_EQ(v.targets[0].verdict, Verdict::undetermined);
+  ASSERT_FALSE(v.undetermined.empty());
+  EXPECT_NE(v.undetermined[0].find("the log cannot show whether 0000:00:1f.3 registered a card: no failure line "
+                                   "explains a missing card"),
+            std::string::npos)
+      << v.undetermined[0];
+  const std::string text = report_text(rep, im.trace);
+  EXPECT_NE(text.find("Whether its card appears is undetermined"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Its card never appears"), std::string::npos) << text;
+}
+
+// ... while a failure line of another sound device (the codec's probe failed) explains the
+// missing card: the controller is not bound, and the report says which line explains it.
+TEST(CardOutcome, FailureLineOfAnotherSoundDeviceExplainsTheMissingCard) {
+  auto im = import_string(
+      "[    1.000000] sof-audio-pci-intel-tgl 0000:00:1f.3: DSP detected with PCI class/subclass/prog-if 0x040100\n"
+      "[    1.100000] sof-audio-pci-intel-tgl 0000:00:1f.3: use msi interrupt mode\n"
+      "[    1.200000] rt5682 i2c-10EC5682:00: probe with driver rt5682 failed with error -121\n");
+  auto rep = replay_stock(im.trace);
+  const PolicyVerdict& v = rep.verdicts.front();
+  EXPECT_EQ(v.verdict, Verdict::stranded);
+  const std::string text = report_text(rep, im.trace);
+  EXPECT_NE(text.find("Its card never appears: no device registered a sound card, and the log shows"),
+            std::string::npos)
+      << text;
+}
+
+// An eBPF trace whose ALSA card hook was attached does show card registrations: there the
+// absence of one is evidence (synthetic traces observe everything).
+TEST(CardOutcome, TraceThatObservesCardsStrandsTheController) {
+  auto im = import_string(
+      "[    1.000000] sof-audio-pci-intel-tgl 0000:00:1f.3: DSP detected with PCI class/subclass/prog-if 0x040100\n"
+      "[    1.100000] sof-audio-pci-intel-tgl 0000:00:1f.3: use msi interrupt mode\n");
+  Trace tr = std::move(im.trace);
+  ASSERT_EQ(replay_stock(tr).targets.size(), 1u);
+  tr.header["hooks"]["snd_card_register"] = "kprobe";
+  auto rep = replay_stock(tr);
+  EXPECT_EQ(rep.verdicts.front().verdict, Verdict::stranded);
+  tr.header["hooks"]["snd_card_register"] = "inferred";
+  EXPECT_EQ(replay_stock(tr).verdicts.front().verdict, Verdict::undetermined);
+}
+
+// No invented errno: a failure line without an error code ("cannot probe codecs") ends the
+// inferred attempt failed, and the trace's probe_end carries no `ret` (docs/trace-format.md)
+// instead of a stand-in -EIO; a line that gives one (021: "sof_probe_work failed err: -5") keeps it.
+TEST(RealLogs, FailureWithoutErrnoInventsNone) {
+  auto known = import_real("021-sof-icl-hda-reset-gctl-reboot");
+  EXPECT_TRUE(has_event(known.text, "\"ev\":\"probe_end\"", "\"ret\":-5,\"outcome\":\"failed\"")) << known.text;
+  auto im = import_real("059-hda-legacy-glk-chromebook-cannot-probe-codecs");
+  EXPECT_TRUE(has_event(im.text, "\"ev\":\"probe_end\"", "\"outcome\":\"failed\"")) << im.text;
+  EXPECT_FALSE(has_event(im.text, "\"ev\":\"probe_end\"", "\"ret\":-5,")) << im.text;
+  const std::string text = report_text(replay_stock(im.trace), im.trace);
+  EXPECT_EQ(text.find("(ret -5)"), std::string::npos) << text;
+  std::istringstream is(im.text);
+  for (std::string l; std::getline(is, l);) {
+    if (l.find("\"ev\":\"probe_end\"") == std::string::npos || l.find("\"outcome\":\"failed\"") == std::string::npos)
+      continue;
+    EXPECT_EQ(l.find("\"ret\""), std::string::npos) << l;
+  }
+}
+
+// Why, "misleading numbers and names": a CI script's `[WARN] … DEFERRED: dev<TAB>reason` lines are
+// a devices_deferred dump; its status lines are not kernel lines; CI-HINT lines carry kernel lines.
+TEST(RealLogs, CiPrefixedDevicesDeferredDump) {
+  auto im = import_real("031-qcom-kodiak-ci-devices-deferred-dump");
+  for (const char* dev : {"3250000.soundwire", "sound", "33c0000.pinctrl", "3240000.codec", "3370000.codec"})
+    EXPECT_TRUE(has_event(im.text, "\"ev\":\"defer_reason\"", std::string("\"dev\":\"") + dev + "\"")) << dev << "\n"
+                                                                                                       << im.text;
+  EXPECT_TRUE(
+      has_event(im.text, "\"ev\":\"defer_reason\"", "wait for supplier /soc@0/pinctrl@33c0000/wsa-swr-data-state"));
+  EXPECT_FALSE(has_event(im.text, "Probe_Failure_Check")) << im.text;
+  EXPECT_FALSE(has_event(im.text, "\"dev\":\"[WARN]")) << im.text;
+  EXPECT_TRUE(has_event(im.text, "probe with driver arm-smmu failed with error -110")) << im.text;
+}
+
+// Issue 14 item 3: the chain from the card down to the first failure, in words.
+TEST(RootCause, ChainFromTheCardDownToTheFailedSupplier) {
+  auto im = import_string(
+      "[    1.320000] pca953x 2-0020: probe with driver pca953x failed with error -121\n"
+      "[    1.400000] platform 2-0044: error -EPROBE_DEFER: supplier 2-0020 not ready\n"
+      "[    1.500000] platform sound: error -EPROBE_DEFER: supplier 2-0044 not ready\n"
+      "[   12.000000] platform sound: deferred probe pending\n");
+  auto rep = replay_stock(im.trace);
+  const std::string text = report_text(rep, im.trace);
+  EXPECT_NE(text.find("Its deferral reason names a supplier: 2-0044 waits for 2-0020, whose probe failed with -121 "
+                      "(EREMOTEIO) at 1.320000 s."),
+            std::string::npos)
+      << text;
+}
+
+// Newer kernels print snd_soc_bind_card()'s "X <-> Y mapping ok" without "ASoC: ": the device
+// printing it is binding its card (064: the machine device, not the SOF controller, is the target).
+TEST(RealLogs, MappingOkWithoutAsocPrefixIsACardBind) {
+  auto im = import_real("064-sdw-tgl-rt711-pcms-registered-checked-too-early");
+  EXPECT_TRUE(has_event(im.text, "\"kind\":\"asoc_mapping_ok\"", "rt711-aif1 <-> SDW0 Pin2")) << im.text;
+  auto rep = replay_stock(im.trace);
+  ASSERT_FALSE(rep.targets.empty());
+  EXPECT_EQ(im.trace.dev_label(rep.targets[0]), "rt711_rt1308");
+}
+
 }  // namespace
 }  // namespace reprobe
