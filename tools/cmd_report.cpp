@@ -12,8 +12,8 @@
 #include "replayer/report/report_markdown.h"
 #include "replayer/report/report_options.h"
 #include "replayer/report/report_text.h"
-#include "replayer/report/robustness.h"
 #include "replayer/timeline/report_html.h"
+#include "replayer/timeline/robustness.h"
 #include "replayer/verdict/replay.h"
 #include "tools/commands.h"
 #include "tools/trace_verb.h"
@@ -92,7 +92,7 @@ int cmd_report(const std::vector<std::string>& args_in) {
   auto rep = a.replay(*trace, ro);
   if (!rep) return 2;
   ReportOptions ropts = a.report_options();
-  std::optional<Robustness> robustness;
+  std::optional<Section> robustness;
   if (!explore_json.empty()) {
     auto r = read_robustness(explore_json);
     if (!r) {
@@ -106,7 +106,7 @@ int cmd_report(const std::vector<std::string>& args_in) {
                 << "\n";
       return 2;
     }
-    robustness = std::move(*r);
+    robustness = robustness_section(*r);
     ropts.robustness = &*robustness;
   }
   const std::string text = format == "text"   ? format_report_text(*rep, *trace, ropts)

@@ -11,7 +11,6 @@
 #include "replayer/report/report_redaction.h"
 #include "replayer/report/report_sections.h"
 #include "replayer/report/report_triage.h"
-#include "replayer/report/robustness.h"
 #include "replayer/verdict/report_units.h"
 
 namespace reprobe {
@@ -597,7 +596,7 @@ ReportDocument ReportContent::document(const ReportCaps& caps) const {
   }
   add_verdicts(doc, rep, caps);
   add_policy_outcomes(doc, rep, caps);
-  if (opts_.robustness) add_robustness(doc, *opts_.robustness);
+  if (opts_.robustness) doc.sections.push_back(*opts_.robustness);
   add_stories(doc, rep, caps);
   add_devices(doc, rep, *pre_, caps);
   add_machine(doc, rep, trace_, opts_, caps, red);

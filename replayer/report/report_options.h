@@ -8,7 +8,7 @@
 
 namespace reprobe {
 
-struct Robustness;  // robustness.h
+struct Section;  // report_document.h
 
 struct ReportOptions {
   bool redact = true;                   // --no-redact turns it off
@@ -16,8 +16,9 @@ struct ReportOptions {
   size_t html_limit = 5u << 20;         // bytes; aggregation keeps the HTML under it
   std::vector<std::string> host_names;  // private names besides those learnt from the trace (reprobe report:
   std::vector<std::string> user_names;  //   this machine's host and user, see redact_options_for_this_machine)
-  // reprobe report --explore FILE: the robustness section (robustness.h), none when null
-  const Robustness* robustness = nullptr;
+  // reprobe report --explore FILE: the robustness section (replayer/timeline/robustness.h), added
+  // after the verdicts; none when null
+  const Section* robustness = nullptr;
 };
 
 }  // namespace reprobe

@@ -9,7 +9,6 @@
 #include "replayer/report/escape.h"
 #include "replayer/report/report_redaction.h"
 #include "replayer/report/report_sections.h"
-#include "replayer/report/robustness.h"
 #include "replayer/report/scrub_cache.h"
 #include "replayer/timeline/report_html_assets.h"
 #include "replayer/timeline/report_html_data.h"
@@ -165,10 +164,7 @@ std::string policy_outcomes_html(const ReplayReport& rep, ScrubCache& scrub) {
 }
 
 // The robustness section (robustness.h), its paragraphs, table and list as HTML.
-std::string robustness_html(const Robustness& r, ScrubCache& scrub) {
-  ReportDocument doc;
-  add_robustness(doc, r);
-  const Section& s = doc.sections.front();
+std::string robustness_html(const Section& s, ScrubCache& scrub) {
   std::string o = "<section id=\"robustness\"><h2>" + esc(s.title) + "</h2>\n";
   const auto cell = [&](const Line& l) { return esc(scrub(l.plain())); };
   for (const auto& b : s.blocks) {

@@ -1,11 +1,11 @@
-// The robustness section of `reprobe report --explore FILE` (replayer/report/robustness.h): the
+// The robustness section of `reprobe report --explore FILE` (replayer/timeline/robustness.h): the
 // explore JSON read back, refused with a clear error when it is not one, and the section's
 // table and counterexample words in Markdown and text.
 #include <gtest/gtest.h>
 
 #include "replayer/report/report_markdown.h"
 #include "replayer/report/report_text.h"
-#include "replayer/report/robustness.h"
+#include "replayer/timeline/robustness.h"
 
 namespace reprobe {
 namespace {
@@ -44,8 +44,7 @@ TEST(Robustness, SectionInMarkdownAndText) {
   ASSERT_TRUE(r.ok());
   ReportDocument doc;
   doc.title = "t";
-  add_robustness(doc, *r);
-  ASSERT_EQ(doc.sections.size(), 1u);
+  doc.sections.push_back(robustness_section(*r));
   const std::string md = render_markdown(doc);
   EXPECT_NE(md.find("Robustness across schedules (reprobe explore)"), std::string::npos) << md;
   EXPECT_NE(md.find("| `no-race-fix` | fails | 101705 | 4811 | 24725 | `cx/no-race-fix.trace` |"), std::string::npos)

@@ -1,4 +1,4 @@
-#include "replayer/report/robustness.h"
+#include "replayer/timeline/robustness.h"
 
 #include <fstream>
 #include <sstream>
@@ -95,7 +95,7 @@ Result<Robustness> read_robustness(const std::string& path) {
   return parse_robustness(s.str(), path);
 }
 
-void add_robustness(ReportDocument& doc, const Robustness& r) {
+Section robustness_section(const Robustness& r) {
   Section s;
   s.title = "Robustness across schedules (reprobe explore)";
   s.paragraph(Line("Every schedule of the trace's concurrent events within a jitter of ")
@@ -135,7 +135,7 @@ void add_robustness(ReportDocument& doc, const Robustness& r) {
     s.paragraph(
         "\"not exhaustive\": a bound (--max-schedules, --max-time) stopped the search before every schedule ran; "
         "the policy may still strand a target in one not run.");
-  doc.sections.push_back(std::move(s));
+  return s;
 }
 
 }  // namespace reprobe

@@ -35,7 +35,8 @@ Result<Robustness> read_robustness(const std::string& path);
 Result<Robustness> parse_robustness(const std::string& text, const std::string& path);
 
 // The section "Robustness across schedules (reprobe explore)": a table policy × schedules explored
-// × stranded × answer × counterexample, then each counterexample in words.
-void add_robustness(ReportDocument& doc, const Robustness& r);
+// × stranded × answer × counterexample, then each counterexample in words. The report adds it
+// after the verdicts (ReportOptions::robustness); report_html renders the same section.
+Section robustness_section(const Robustness& r);
 
 }  // namespace reprobe
