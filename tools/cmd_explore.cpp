@@ -41,8 +41,8 @@ po::options_description explore_options(ExploreArgs& a) {
   o.add_options()("help,h", "show this help")(
       "policy,p", po::value(&a.policies)->composing(),
       "policy to explore (repeatable), e.g. stock, provider-kick, stock:timeout=30; default stock")(
-      "all-policies,a", "explore every policy of the catalogue")("kernel,k", po::value(&a.kernel),
-                                                                 "kernel profile: auto, 5.10, 6.1, 6.6, 6.12")(
+      "all-policies,a", "explore every policy of the catalogue")(
+      "kernel,k", po::value(&a.kernel), "kernel profile: auto, 5.10, 5.13, 5.14, 5.19, 6.1, 6.6, 6.12")(
       "target,t", po::value(&a.targets)->composing(), "target device (repeatable); default: the card devices")(
       "jitter,j", po::value(&a.jitter),
       "how much later than modelled an event may run: MS for every kind (default 1), or per kind "

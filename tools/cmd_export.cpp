@@ -18,7 +18,8 @@ int cmd_export(const std::vector<std::string>& args) {
                "write Chrome trace-event JSON for ui.perfetto.dev / chrome://tracing (the only export format)")
       .add_policies("also export the replayed timeline of this policy (repeatable), e.g. stock, component-kick",
                     "export the replayed timeline of every policy of the catalogue")
-      .add_kernel("kernel profile for the replays: auto (from the trace header), 5.10, 6.1, 6.6, 6.12")
+      .add_kernel(
+          "kernel profile for the replays: auto (from the trace header), 5.10, 5.13, 5.14, 5.19, 6.1, 6.6, 6.12")
       .add_targets(
           "device whose verdict the replays report (repeatable); default: the sound-card devices, if any (a trace "
           "without one still exports)")

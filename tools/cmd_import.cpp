@@ -29,7 +29,7 @@ int cmd_import(const std::vector<std::string>& args) {
   opts.add_options()("help,h", "show this help")("output,o", po::value(&output),
                                                  "trace file to write (default: stdout); written atomically")(
       "kernel,k", po::value(&kernel),
-      "kernel release (6.1.0-27-amd64) or profile (5.10, 6.1, 6.6, 6.12) when the log does not say")(
+      "kernel release (6.1.0-27-amd64) or profile (5.10, 5.13, 5.14, 5.19, 6.1, 6.6, 6.12) when the log does not say")(
       "explain", "print on stderr which input line produced which event, and what was skipped by kind")(
       "strict", "fail on a line that looks like driver-core output but does not parse")(
       "no-redact", "keep serial numbers, MAC addresses and host names found in the log")(

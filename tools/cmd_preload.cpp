@@ -30,7 +30,8 @@ po::options_description preload_options(PreloadArgs& a) {
   po::options_description opts("reprobe preload options");
   opts.add_options()("help,h", "show this help")(
       "policy,p", po::value(&a.policy), "trigger policy the card follows (default stock), e.g. component-kick")(
-      "kernel,k", po::value(&a.kernel), "kernel profile: auto (from the trace header), 5.10, 6.1, 6.6, 6.12")(
+      "kernel,k", po::value(&a.kernel),
+      "kernel profile: auto (from the trace header), 5.10, 5.13, 5.14, 5.19, 6.1, 6.6, 6.12")(
       "target,t", po::value(&a.target), "the card's device when the trace has several")(
       "at", po::value(&a.at), "start COMMAND at this time of the trace's clock (16.4s, 16400ms); default: its origin")(
       "speed", po::value(&a.speed), "trace seconds per wall second (default 1; 10 runs ten times faster)")(

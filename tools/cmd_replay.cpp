@@ -15,7 +15,7 @@ int cmd_replay(const std::vector<std::string>& args) {
   TraceVerbArgs a("replay");
   a.add_policies("policy to replay (repeatable), e.g. stock, provider-kick, stock:timeout=30, periodic:500",
                  "replay every policy of the catalogue")
-      .add_kernel("kernel profile: auto (from the trace header), 5.10, 6.1, 6.6, 6.12")
+      .add_kernel("kernel profile: auto (from the trace header), 5.10, 5.13, 5.14, 5.19, 6.1, 6.6, 6.12")
       .add_targets(
           "target device (repeatable); default: every device that registered or tried to register a sound card")
       .add_format({"text", "json", "markdown"}, "output format: text, json, markdown")

@@ -54,7 +54,7 @@ int cmd_report(const std::vector<std::string>& args_in) {
                  "replay every policy of the catalogue (the default without --policy)")
       .add_format({"markdown", "html", "text"}, "output format: markdown (default), html, text")
       .add_output()
-      .add_kernel("kernel profile: auto (from the trace header), 5.10, 6.1, 6.6, 6.12")
+      .add_kernel("kernel profile: auto (from the trace header), 5.10, 5.13, 5.14, 5.19, 6.1, 6.6, 6.12")
       .add_targets(
           "target device (repeatable); default: every device that registered or tried to register a sound card")
       .add_string("explore", explore_json,

@@ -50,8 +50,8 @@ std::string_view to_string(SkipKind k);
 
 struct ImportOptions {
   std::string source = "dmesg";  // header "source": dmesg (file import) or kmsg (live)
-  std::string kernel;            // --kernel: a release (6.1.0-27-amd64) or a profile (5.10, 6.1, 6.6, 6.12)
-  bool strict = false;           // fail on driver-core lines that do not parse
+  std::string kernel;   // --kernel: a release (6.1.0-27-amd64) or a profile (5.10, 5.13, 5.14, 5.19, 6.1, 6.6, 6.12)
+  bool strict = false;  // fail on driver-core lines that do not parse
   bool redact = true;
   uint64_t boot = 0;  // --boot N: import the Nth boot of the input (1 = the first); 0: the last
   // Distinct devices of one boot held in memory (~1.2 KB each while the boot is imported);
