@@ -46,10 +46,12 @@ per_device=$(( (big - base) * 1024 / 100000 ))
 echo "peak RSS: one-line log ${base} kB; one boot of 100 000 devices ${big} kB (${per_device} B/device);" \
   "one boot of 20 000 ${one} kB; ten boots of 20 000 ${ten} kB"
 if nm -D "$reprobe" 2>/dev/null | grep -q __asan_init || nm "$reprobe" 2>/dev/null | grep -q __asan_init; then
-  echo "note: ASan build: the per-device figure is not checked"
+  # ASan's shadow memory and its quarantine of freed blocks (seen: 440 MB for ten boots vs 350 MB
+  # for one) make peak RSS say nothing about what the importer holds: checked without ASan.
+  echo "note: ASan build: the per-device and ten-boot figures are not checked"
 else
   [ "$per_device" -le 1640 ] || fail "one boot: ${per_device} B per device (at most 1640 expected)"
+  [ "$ten" -le $(( one + (one - base) / 4 + 8192 )) ] ||
+    fail "ten boots peak at ${ten} kB, one boot at ${one} kB: the earlier boots are held in memory"
 fi
-[ "$ten" -le $(( one + (one - base) / 4 + 8192 )) ] ||
-  fail "ten boots peak at ${ten} kB, one boot at ${one} kB: the earlier boots are held in memory"
 echo "import memory: bounded"
