@@ -55,7 +55,8 @@ bool waits_for(const Simulator& sim, const QItem& x, uint32_t inst) {
   switch (x.kind) {
     case QItem::kick:
       return (c.kind == CtxKind::work || c.kind == CtxKind::fw_callback) && x.t == ci.base + c.duration();
-    case QItem::probe_end:  // its body, and under sync-provider the work it runs inline
+    case QItem::probe_bind:  // driver_bound() after the probe's body, like its return
+    case QItem::probe_end:   // its body, and under sync-provider the work it runs inline
       for (uint32_t i = inst; i != kNone;) {
         const CtxInstance& ii = sim.state().instances[i];
         const Context& cc = m.contexts[ii.ctx];

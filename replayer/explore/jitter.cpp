@@ -54,6 +54,7 @@ JitterKind jitter_kind(const Simulator& sim, const QItem& item) {
       return of_context(sim.model().contexts[sim.state().instances[item.subject].ctx].kind);
     case QItem::thread_step:
     case QItem::probe_decide:
+    case QItem::probe_bind:
     case QItem::probe_end:
       return JitterKind::probe;
     case QItem::kick:
@@ -125,7 +126,8 @@ uint64_t Jitter::window(const Simulator& sim, const QItem& item) const {
   uint64_t span = 0;
   if (item.kind == QItem::action) {
     span = observed_span(m.contexts[sim.state().instances[item.subject].ctx]);
-  } else if (item.kind == QItem::probe_decide || item.kind == QItem::probe_end) {
+  } else if (item.kind == QItem::probe_decide || item.kind == QItem::probe_bind ||
+             item.kind == QItem::probe_end) {
     const uint32_t b = sim.state().devs[item.subject].probe.binding;
     if (b != kNone) span = binding_span(m.bindings[b]);
   }

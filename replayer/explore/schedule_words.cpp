@@ -81,6 +81,8 @@ std::string describe_event(const Simulator& sim, const QItem& q) {
     }
     case QItem::probe_decide:
       return "the resource lookup in the probe of " + dev_name(m, q.subject);
+    case QItem::probe_bind:
+      return "the bind of " + dev_name(m, q.subject) + " (driver_bound())";
     case QItem::probe_end:
       return "the probe of " + dev_name(m, q.subject) + " returning";
     case QItem::timeout:

@@ -486,6 +486,7 @@ class Builder {
           dm.observed_bound = true;
           dm.observed_bound_at = e.t;
         }
+        if (Attempt* a = open_attempt(e.dev); a && !a->bound_offset) a->bound_offset = e.t - a->start;
         arrival(e.t, ctx, {resource("device:" + tr_.dev_label(e.dev))}, idx, true);
         break;
       }
@@ -546,6 +547,12 @@ class Builder {
         resource_action(ctx, e, idx, {resource("named:" + std::string(tr_.str(e.name)))});
         break;
       case EventKind::trigger:
+        // driver_bound()'s own trigger, on the task of the probe it ends: where the bind takes effect
+        if (tr_.str(e.name) == "bound" && ctx != kNone && m_.contexts[ctx].kind == CtxKind::probe &&
+            m_.contexts[ctx].probe_attempt != kNone) {
+          Attempt& a = m_.attempts[m_.contexts[ctx].probe_attempt];
+          if (a.bound_offset && !a.bound_trigger_offset && e.t >= a.start) a.bound_trigger_offset = e.t - a.start;
+        }
         ++m_.observed.triggers;
         m_.observed.has_trigger_events = true;
         break;
@@ -638,10 +645,13 @@ class Builder {
       if (b.success >= 0) {
         const auto& s = m_.attempts[b.attempts[b.success]];
         b.success_duration = s.end - s.start;
+        b.bind_offset =
+            std::min(s.bound_trigger_offset.value_or(s.bound_offset.value_or(b.success_duration)), b.success_duration);
         b.success_ctx = s.ctx;
       } else if (!defer_durs.empty()) {
         b.success_assumed = true;
         b.success_duration = b.defer_duration;
+        b.bind_offset = b.success_duration;
       } else {
         b.fixed_outcomes = true;
       }

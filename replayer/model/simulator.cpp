@@ -363,6 +363,9 @@ void Simulator::dispatch(const QItem& q) {
     case QItem::probe_decide:
       probe_decide(q.subject);
       break;
+    case QItem::probe_bind:
+      probe_bind(q.subject);
+      break;
     case QItem::probe_end:
       probe_end(q.subject);
       break;
@@ -729,7 +732,14 @@ void Simulator::probe_decide(DevId dev) {
       }
     }
   } else if (p.outcome == ProbeOutcome::deferred) {
+    // The observed attempt it stands for, when that deferred too: its own duration (a task preempted
+    // on a single CPU takes milliseconds, and what triggers meanwhile decides the race re-trigger);
+    // an attempt the trace does not show takes the median.
     duration = B.defer_duration;
+    if (p.attempt_index < B.attempts.size()) {
+      const Attempt& observed = model_->attempts[B.attempts[p.attempt_index]];
+      if (observed.outcome == ProbeOutcome::deferred) duration = observed.end - observed.start;
+    }
   } else {
     size_t i = std::min<size_t>(p.attempt_index, B.attempts.size() - 1);
     if (B.check_state_failure >= 0) i = static_cast<size_t>(B.check_state_failure);
@@ -739,8 +749,22 @@ void Simulator::probe_decide(DevId dev) {
   if (p.outcome != ProbeOutcome::bound) {
     run_unsuccessful_program(p);
     block_caller(p, duration);
+  } else if (!assumed && B.bind_offset < B.success_duration && duration == B.success_duration) {
+    // driver_bound() ran before really_probe() returned: the bind and its trigger come first, the
+    // caller stays busy until the probe returns. (Under sync-provider a longer inline span ends the
+    // probe: the bind follows it, at the end.)
+    push(QItem::probe_bind, p.start + B.bind_offset, dev);
   }
   push(QItem::probe_end, p.start + duration, dev);
+}
+
+// Models driver_bound() inside really_probe(), before it returns (the observed `bound` event).
+void Simulator::probe_bind(DevId dev) {
+  auto& ds = state_.devs[dev];
+  if (!ds.probing || ds.probe.bound || ds.probe.outcome != ProbeOutcome::bound) return;
+  ds.probe.bound = true;
+  ds.assumed_success = ds.probe.assumed;
+  device_bound(dev, ds.probe.binding);
 }
 
 // A deferred or failed probe still did what it did before returning (request_module(), device_add(),
@@ -778,8 +802,10 @@ void Simulator::probe_end(DevId dev) {
   SimThread& t = s.threads[p.thread];
   t.busy = false;
   if (p.outcome == ProbeOutcome::bound) {
-    ds.assumed_success = p.assumed;
-    device_bound(dev, p.binding);
+    if (!p.bound) {
+      ds.assumed_success = p.assumed;
+      device_bound(dev, p.binding);
+    }
   } else if (p.outcome == ProbeOutcome::deferred) {
     ++ds.deferrals;
     ++s.deferrals;

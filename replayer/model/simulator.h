@@ -92,11 +92,11 @@ struct SimConfig {
 // the default schedule is deterministic. Items due far ahead wait in
 // SimState::later until they are due (docs/model.md §4, "Event queue").
 struct QItem {
-  enum Kind : uint8_t { action, thread_step, probe_decide, probe_end, timeout, periodic, kick };
+  enum Kind : uint8_t { action, thread_step, probe_decide, probe_end, timeout, periodic, kick, probe_bind };
   uint64_t t = 0;
   uint32_t seq = 0;           // renumbered (order kept) before it would wrap
   uint32_t subject = 0;       // action: context instance (SimState::instances); thread_step: thread;
-                              // probe_decide, probe_end: device; timeout: the SimState::timeout_version
+                              // probe_decide, probe_bind, probe_end: device; timeout: the SimState::timeout_version
                               // it was armed as (stale when that changed); periodic, kick: 0
   uint32_t action_index = 0;  // action: index of the action in its context; others: 0
   Kind kind = action;
@@ -110,7 +110,7 @@ struct ProbeInFlight {
   uint64_t count_at_start = 0;
   uint32_t attempt_index = 0;
   bool decided = false;
-  bool bound = false;
+  bool bound = false;  // driver_bound() ran (before really_probe() returns: Binding::bind_offset)
   bool assumed = false;
   ProbeOutcome outcome = ProbeOutcome::deferred;
 };
@@ -266,6 +266,7 @@ class Simulator {
   void thread_step(uint32_t th);
   void start_probe(uint32_t th, DevId dev, uint32_t binding);
   void probe_decide(DevId dev);
+  void probe_bind(DevId dev);
   void probe_end(DevId dev);
   void run_unsuccessful_program(const ProbeInFlight& p);
   void block_caller(const ProbeInFlight& p, uint64_t duration);
