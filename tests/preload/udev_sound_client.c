@@ -9,6 +9,7 @@
 #include <libudev.h>
 #include <poll.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -24,8 +25,12 @@ static double replay_now(void) {
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    fprintf(stderr, "usage: udev_sound_client TIMEOUT_SECONDS\n");
+    fprintf(stderr, "usage: udev_sound_client TIMEOUT_SECONDS | --now\n");
     return 2;
+  }
+  if (strcmp(argv[1], "--now") == 0) {  // the replay clock now, for a client started after this
+    printf("replay=%.6f\n", replay_now());
+    return 0;
   }
   const double timeout = strtod(argv[1], NULL);
   struct udev* udev = udev_new();
