@@ -126,8 +126,7 @@ uint64_t Jitter::window(const Simulator& sim, const QItem& item) const {
   uint64_t span = 0;
   if (item.kind == QItem::action) {
     span = observed_span(m.contexts[sim.state().instances[item.subject].ctx]);
-  } else if (item.kind == QItem::probe_decide || item.kind == QItem::probe_bind ||
-             item.kind == QItem::probe_end) {
+  } else if (item.kind == QItem::probe_decide || item.kind == QItem::probe_bind || item.kind == QItem::probe_end) {
     const uint32_t b = sim.state().devs[item.subject].probe.binding;
     if (b != kNone) span = binding_span(m.bindings[b]);
   }

@@ -96,8 +96,8 @@ struct Attempt {
   uint64_t start = 0, end = 0;
   int64_t ret = 0;
   ProbeOutcome outcome = ProbeOutcome::failed;
-  std::optional<uint64_t> lookup_offset;  // when the missing resource was looked up (reason / card bind)
-  std::optional<uint64_t> bound_offset;   // when driver_bound() ran (the `bound` event), from start
+  std::optional<uint64_t> lookup_offset;         // when the missing resource was looked up (reason / card bind)
+  std::optional<uint64_t> bound_offset;          // when driver_bound() ran (the `bound` event), from start
   std::optional<uint64_t> bound_trigger_offset;  // its driver_deferred_probe_trigger() (same task)
   std::vector<StrId> reasons;
   uint32_t start_event = 0, end_event = 0;
@@ -143,8 +143,8 @@ struct Binding {
   uint64_t defer_duration = 0;     // duration of a deferred attempt
   uint64_t success_duration = 0;
   // driver_bound() (the bind and its trigger) runs inside really_probe(), before it returns: the
-  // observed trigger of driver_bound() (else its `bound` event) in the successful attempt, from its start. The caller stays busy until
-  // success_duration; on a single CPU the task can be preempted in between (milliseconds).
+  // observed trigger of driver_bound() (else its `bound` event) in the successful attempt, from its start. The caller
+  // stays busy until success_duration; on a single CPU the task can be preempted in between (milliseconds).
   uint64_t bind_offset = 0;
   uint32_t success_ctx = kNone;  // program of the successful attempt
   bool success_assumed = false;  // never bound: success duration assumed, no program

@@ -9,8 +9,8 @@
 #include <libudev.h>
 #include <poll.h>
 #include <stdio.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static double replay_now(void) {
