@@ -56,6 +56,8 @@ std::string action_words(const Model& m, const Context& c, const Action& a) {
       return "snd_card_register(" + dev_name(m, a.dev) + ")";
     case ActionKind::resume:
       return "a resume";
+    case ActionKind::unseen_trigger:
+      return "a trigger the log implies";
   }
   (void)c;
   return "an action";

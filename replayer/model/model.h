@@ -38,6 +38,7 @@ enum class ActionKind : uint8_t {
   spawn,          // start child context after `delay`
   card_register,  // snd_card_register: a card became live
   resume,
+  unseen_trigger,  // a kernel log's inferred trigger (cause "other"): a retry it shows implies one
 };
 
 struct Action {

@@ -547,6 +547,10 @@ class Builder {
         resource_action(ctx, e, idx, {resource("named:" + std::string(tr_.str(e.name)))});
         break;
       case EventKind::trigger:
+        // A kernel log's retry without a printed cause: the importer infers a trigger (cause "other")
+        // where the retry shows; an unprinted bind did it. The replay runs it as an exogenous trigger.
+        if (e.inferred && tr_.str(e.name) == "other")
+          action(ctx, e.t, Action{0, ActionKind::unseen_trigger, kNoDev, 0, kNone, kNone, false, idx});
         // driver_bound()'s own trigger, on the task of the probe it ends: where the bind takes effect
         if (tr_.str(e.name) == "bound" && ctx != kNone && m_.contexts[ctx].kind == CtxKind::probe &&
             m_.contexts[ctx].probe_attempt != kNone) {

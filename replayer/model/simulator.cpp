@@ -6,7 +6,7 @@ namespace reprobe {
 
 std::string_view to_string(TriggerCause c) {
   static constexpr std::string_view n[] = {"bound",    "race",          "late_initcall",  "timeout",      "resume",
-                                           "periodic", "provider_kick", "component_kick", "resource_kick"};
+                                           "periodic", "provider_kick", "component_kick", "resource_kick", "unseen"};
   return n[static_cast<size_t>(c)];
 }
 
@@ -529,6 +529,9 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
     case ActionKind::resume:
       trigger(TriggerCause::resume);
       break;
+    case ActionKind::unseen_trigger:
+      trigger(TriggerCause::unseen);
+      break;
   }
 }
 
@@ -867,15 +870,16 @@ void Simulator::trigger(TriggerCause c) {
     }
     s.pending = ListHead{};
   }
-  schedule_worker();
+  // A log's inferred trigger stands where its retry ran: the worker's latency is already behind it.
+  schedule_worker(c == TriggerCause::unseen ? 0 : config_.work_latency_ns);
 }
 
 // Models queue_work(system_wq, &deferred_probe_work) (a no-op while it is queued or running).
-void Simulator::schedule_worker() {
+void Simulator::schedule_worker(std::optional<uint64_t> latency) {
   auto& s = state_;
   if (s.worker_scheduled || s.active.size == 0) return;
   s.worker_scheduled = true;
-  push(QItem::thread_step, s.now + config_.work_latency_ns, 0);
+  push(QItem::thread_step, s.now + latency.value_or(config_.work_latency_ns), 0);
 }
 
 // list_add_tail() onto the pending or active list.

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,9 @@ enum class TriggerCause : uint8_t {
   provider_kick,
   component_kick,
   resource_kick,
+  unseen,  // a retry a kernel log shows without the trigger that caused it (an unprinted bind)
 };
-inline constexpr size_t kTriggerCauseCount = 9;
+inline constexpr size_t kTriggerCauseCount = 10;
 std::string_view to_string(TriggerCause c);
 
 enum class RecKind : uint8_t {
@@ -272,7 +274,7 @@ class Simulator {
   void block_caller(const ProbeInFlight& p, uint64_t duration);
   void trigger(TriggerCause c);
   void late_initcall_continue();
-  void schedule_worker();
+  void schedule_worker(std::optional<uint64_t> latency = std::nullopt);
   void list_remove(DevId d);
   void list_append(DeferList which, DevId d);
   void add_pending(DevId d);

@@ -167,6 +167,8 @@ std::string cause_words(TriggerCause c) {
       return "component kick";
     case TriggerCause::resource_kick:
       return "resource kick";
+    case TriggerCause::unseen:
+      return "trigger the log does not show (a retry it prints implies one: an unprinted bind)";
   }
   return "trigger";
 }

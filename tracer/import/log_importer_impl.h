@@ -159,6 +159,7 @@ struct Dev {
   uint64_t last_close_t = 0;
   bool last_close_deferred = false;
   bool has_close = false;
+  bool card_failed = false;     // its card registration failed in an earlier attempt
   bool card_bind_open = false;  // an ASoC card bind is in progress in the open attempt
   uint64_t defer_t = 0;         // last time it was seen deferring (Added to deferred list / deferred probe end)
   bool deferred_once = false;

@@ -159,7 +159,9 @@ void LogImporter::Impl::infer_components() {
               if (starts(r, "component:") && devs.count(sv(r).substr(10))) owner = r.substr(10);
           OutEvent base;
           base.scanned = true;
-          base.t = pb.t;
+          // right after the deferral: 1 ns later, so that no replay orders it before the lookup
+          // that failed at the deferral's own timestamp (a log gives one time to the whole attempt)
+          base.t = provider ? pb.t : pb.t + 1;
           base.seq = provider ? pb.seq - 1 : pb.seq + 1;
           base.inferred = true;
           base.dev = owner;
@@ -175,6 +177,9 @@ void LogImporter::Impl::infer_components() {
               OutEvent c = base;
               c.kind = EventKind::component_add;
               c.name = r.substr(10);
+              // ASoC names a component after its device (dev_name()): without a provider bind the
+              // log names no other registrant, and never the device that waited for it.
+              if (!provider) c.dev = c.name;
               added.push_back(std::move(c));
               inferred_kind[static_cast<size_t>(EventKind::component_add)] = true;
             } else if (starts(r, "named:")) {
@@ -224,6 +229,10 @@ void LogImporter::Impl::close_open() {
   std::sort(names.begin(), names.end());  // deterministic
   for (const auto& name : names) {
     Dev& d = devs[name];
+    // A retry of a device whose card registration failed before, opened only by its driver's lines
+    // and cut by the end of the log with no sign of the card (no "mapping ok", no card): the log
+    // cannot say how it ended. It stays open: the trace ends while it probes (not a bind).
+    if (d.open_heuristic && d.card_failed && d.has_close && d.last_close_deferred) continue;
     // Nothing said the attempt deferred or failed: the driver kept the device.
     at_line_of(d, [&] { close_attempt(name, d, {}, d.last_t, heuristic_end_ret(d), true); });
   }

@@ -292,5 +292,54 @@ TEST(RealLogs, MappingOkWithoutAsocPrefixIsACardBind) {
   EXPECT_EQ(im.trace.dev_label(rep.targets[0]), "rt711_rt1308");
 }
 
+// 036 (imx-ac97-vt1613): "ASoC: CODEC vt1613.27 not registered", then the card registration's own
+// failure line 54 us later, then "mapping ok" 250 ms later. One deferred attempt, not two; the
+// codec component is registered by vt1613.27 (its own name), never by the card that waited for it;
+// the retry the log shows implies a trigger it does not print, which the replay runs: the stock
+// replay binds the card at the log's own bind time and reproduces the log exactly.
+TEST(RealLogs, DeferThenBoundReplaysWithTheImpliedTrigger) {
+  auto im = import_real("036-imx-udoo-vt1613-ac97-defer-then-bound");
+  EXPECT_TRUE(has_event(im.text, "\"ev\":\"component_add\"", "\"name\":\"vt1613.27\",\"dev\":\"vt1613.27\""))
+      << im.text;
+  EXPECT_FALSE(has_event(im.text, "\"ev\":\"component_add\"", "\"dev\":\"sound.28\"")) << im.text;
+  EXPECT_TRUE(has_event(im.text, "\"ev\":\"trigger\"", "\"cause\":\"other\"")) << im.text;
+  auto rep = replay_stock(im.trace);
+  EXPECT_TRUE(rep.fidelity.exact) << im.text;
+  ASSERT_EQ(rep.targets.size(), 1u);
+  const PolicyVerdict& v = rep.verdicts.front();
+  ASSERT_EQ(v.targets.size(), 1u);
+  EXPECT_EQ(v.targets[0].verdict, Verdict::bound);
+  EXPECT_EQ(v.targets[0].attempts, 2u);
+  EXPECT_EQ(v.targets[0].bound_at, std::optional<uint64_t>{7509109000u});
+}
+
+// 039 (sdw_rt711_rt1308_rt715): the card registration failed with -517, the driver prints again
+// 10 ms later and the excerpt ends there. Nothing says how that retry ended: never "bound".
+TEST(RealLogs, RetryCutByTheEndOfTheLogIsNotABind) {
+  auto im = import_real("039-sdw-tgl-rt711-rt1308-register-card-517");
+  EXPECT_FALSE(has_event(im.text, "\"ev\":\"bound\"", "sdw_rt711_rt1308_rt715")) << im.text;
+  auto rep = replay_stock(im.trace);
+  const PolicyVerdict& v = rep.verdicts.front();
+  ASSERT_EQ(v.targets.size(), 1u);
+  EXPECT_NE(v.targets[0].verdict, Verdict::bound);
+}
+
+// initcall_debug prints "probe of X returned 0 after 0 usecs" after really_probe() returns; on a
+// TCG guest's serial console 225 us after dyndbg's "bound device" line (a CI run of the recipe
+// scenario). It is the same attempt, not a second probe.
+TEST(Import, InitcallReturnLineAfterTheBindIsTheSameAttempt) {
+  auto im = import_string(
+      "[    0.636841] bus: 'platform': __driver_probe_device: matched device reg-dummy with driver reg-dummy\n"
+      "[    0.637055] bus: 'platform': really_probe: probing driver reg-dummy with device reg-dummy\n"
+      "[    0.639075] driver: 'reg-dummy': driver_bound: bound to device 'reg-dummy'\n"
+      "[    0.639269] bus: 'platform': really_probe: bound device reg-dummy to driver reg-dummy\n"
+      "[    0.639300] probe of reg-dummy returned 0 after 0 usecs\n");
+  size_t starts = 0;
+  for (size_t p = im.text.find("\"ev\":\"probe_start\""); p != std::string::npos;
+       p = im.text.find("\"ev\":\"probe_start\"", p + 1))
+    ++starts;
+  EXPECT_EQ(starts, 1u) << im.text;
+}
+
 }  // namespace
 }  // namespace reprobe

@@ -288,5 +288,24 @@ INSTANTIATE_TEST_SUITE_P(Kernels, DeviceLinkCapture, ::testing::Values("6.1", "6
   return n;
 });
 
+// A real enacted boot (enact-chain under component-kick, Debian 6.1, one vCPU) whose stock replay
+// diverged (CI, 2 Dec 2026): the kick device's driver_bound() trigger ran 5.5 ms before its
+// really_probe() returned (preempted), and reprobe-amp's deferred retry was preempted for 10 ms
+// across dmic-codec's trigger (race re-trigger). The replay binds at the observed trigger and gives a
+// deferred attempt its observed duration (docs/model.md §2): exact, with the kernel's attempt counts.
+TEST(RealOutcomes, PreemptedBindAndDeferredRetryReplayExactly) {
+  auto tr =
+      read_trace_file((kRoot / "tests/data/captures/regress/enact-chain-component-kick-preempted.trace").string());
+  ASSERT_TRUE(tr.ok()) << tr.error().str();
+  ReplayOptions o;
+  o.policies = {"stock"};
+  o.targets = {"reprobe-machine"};
+  auto rep = replay(*tr, o);
+  ASSERT_TRUE(rep.ok()) << rep.error().str();
+  EXPECT_TRUE(rep->fidelity.exact) << (rep->fidelity.divergences.empty() ? "" : rep->fidelity.divergences[0]);
+  ASSERT_EQ(rep->verdicts.front().targets.size(), 1u);
+  EXPECT_EQ(rep->verdicts.front().targets[0].attempts, 3u);
+}
+
 }  // namespace
 }  // namespace reprobe
