@@ -5,7 +5,7 @@
 namespace reprobe {
 
 std::string_view to_string(TriggerCause c) {
-  static constexpr std::string_view n[] = {"bound",    "race",          "late_initcall",  "timeout",      "resume",
+  static constexpr std::string_view n[] = {"bound",    "race",          "late_initcall",  "timeout",       "resume",
                                            "periodic", "provider_kick", "component_kick", "resource_kick", "unseen"};
   return n[static_cast<size_t>(c)];
 }
