@@ -395,7 +395,13 @@ bool parse_firmware_rest(sv rest, Message& m) {
 
 // Card registration failures are printed by many machine drivers in their own words.
 void parse_register_card_failure(sv rest, Message& m) {
-  const size_t k = rest.find("register_card");
+  size_t k = rest.find("register_card");
+  // "Sound card register failed -517" (aic_sgtl5000), "Failed to register card: -517": in words,
+  // only with an error code.
+  if (k == sv::npos && rest.find(" -") != sv::npos) {
+    k = rest.find("card register");
+    if (k == sv::npos) k = rest.find("register card");
+  }
   if (k != sv::npos && rest.find("fail") != sv::npos) {
     m.kind = MsgKind::card_failed;
     m.text = trim(rest);
