@@ -408,6 +408,35 @@ void Simulator::start_instance(uint32_t ctx, uint64_t base, bool inline_children
     push(QItem::kick, base + c.duration());
 }
 
+// driver_register() -> bus_add_driver() -> driver_attach(): every present, unbound device it matches
+// is probed, on the caller's task (or one async helper per device); a registration extends the
+// deferred_probe_timeout while it is pending.
+void Simulator::register_driver(const Action& a, uint32_t inst_idx) {
+  auto& s = state_;
+  const uint32_t drv = model_->driver_index(a.drv);
+  if (drv == kNone || s.driver_registered[drv]) return;
+  s.driver_registered[drv] = 1;
+  s.driver_reg_order[drv] = ++s.reg_seq;
+  record(RecKind::driver_register, kNoDev, drv);
+  if (policy_.extend_on_register && s.timeout_armed && !s.timeout_fired &&
+      !(policy_.timeout_as_observed && model_->observed.timeout_fired)) {
+    s.timeout_due = s.now + static_cast<uint64_t>(policy_.timeout_s) * 1'000'000'000ull;
+    push(QItem::timeout, s.timeout_due, ++s.timeout_version);
+    record(RecKind::timeout_extended, kNoDev, 0, policy_.timeout_s);
+  }
+  uint32_t th = kNone;
+  for (uint32_t b : driver_bindings_[drv]) {
+    const DevId dev = model_->bindings[b].dev;
+    if (!s.devs[dev].present || s.devs[dev].bound) continue;
+    if (th == kNone || a.async) {
+      th = new_thread(false);
+      if (!a.async) s.threads[th].owner = inst_idx;
+      push(QItem::thread_step, s.now + (a.async ? 0 : a.start_delay), th);
+    }
+    s.threads[th].jobs.push_back(Job{dev, drv, 0});
+  }
+}
+
 // One recorded action of a context: device_add() (bus_probe_device()), driver_register()
 // (driver_attach()), a resource registration, snd_card_register(), a resume, deferred_probe_initcall().
 void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
@@ -457,31 +486,9 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
       d.bound = false;
       break;
     }
-    case ActionKind::driver_register: {
-      const uint32_t drv = model_->driver_index(a.drv);
-      if (drv == kNone || s.driver_registered[drv]) break;
-      s.driver_registered[drv] = 1;
-      s.driver_reg_order[drv] = ++s.reg_seq;
-      record(RecKind::driver_register, kNoDev, drv);
-      if (policy_.extend_on_register && s.timeout_armed && !s.timeout_fired &&
-          !(policy_.timeout_as_observed && model_->observed.timeout_fired)) {
-        s.timeout_due = s.now + static_cast<uint64_t>(policy_.timeout_s) * 1'000'000'000ull;
-        push(QItem::timeout, s.timeout_due, ++s.timeout_version);
-        record(RecKind::timeout_extended, kNoDev, 0, policy_.timeout_s);
-      }
-      uint32_t th = kNone;
-      for (uint32_t b : driver_bindings_[drv]) {
-        const DevId dev = model_->bindings[b].dev;
-        if (!s.devs[dev].present || s.devs[dev].bound) continue;
-        if (th == kNone || a.async) {
-          th = new_thread(false);
-          if (!a.async) s.threads[th].owner = inst_idx;
-          push(QItem::thread_step, s.now + (a.async ? 0 : a.start_delay), th);
-        }
-        s.threads[th].jobs.push_back(Job{dev, drv, 0});
-      }
+    case ActionKind::driver_register:
+      register_driver(a, inst_idx);
       break;
-    }
     case ActionKind::driver_unregister: {
       const uint32_t drv = model_->driver_index(a.drv);
       if (drv == kNone) break;

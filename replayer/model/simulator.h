@@ -268,6 +268,7 @@ class Simulator {
   void thread_step(uint32_t th);
   void start_probe(uint32_t th, DevId dev, uint32_t binding);
   void probe_decide(DevId dev);
+  void register_driver(const Action& a, uint32_t inst_idx);
   void probe_bind(DevId dev);
   void probe_end(DevId dev);
   void run_unsuccessful_program(const ProbeInFlight& p);
