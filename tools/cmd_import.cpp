@@ -122,6 +122,9 @@ int cmd_import(const std::vector<std::string>& args) {
   }
   if (io.boot != 0 && st.boots > 1)
     std::cerr << "reprobe import: note: boot " << io.boot << " of the input was imported (--boot)\n";
+  else if (st.boots > 1 && st.imported_boot != 0)
+    std::cerr << "reprobe import: note: the input holds " << st.boots << " boots; boot " << st.imported_boot
+              << " was imported, " << st.imported_because << " (choose another with --boot N)\n";
   else if (st.boots > 1)
     std::cerr << "reprobe import: note: the input holds " << st.boots
               << " boots; the last one was imported (choose another with --boot N)\n";

@@ -298,6 +298,9 @@ class NeedInference {
               ? std::string("the observed run never bound it and no deferral reason says what it waits for")
               : fmt::format("the observed run never bound it and its deferral reason '{}' names nothing in the trace",
                             unlinked.front()));
+      // What it waits for may be an ASoC component, whose registration this trace cannot show (a
+      // kernel log prints none): policies that retry on registrations cannot be judged from it.
+      if (!trace_observes(tr_, "component:?")) dm.doubt.unseen = true;
     }
     if (dm.doubt.unknown) {
       // Optimistic: the unknown need is whatever appears next (a registration or a bind).

@@ -11,6 +11,7 @@
 #include "replayer/report/report_markdown.h"
 #include "replayer/report/report_sections.h"
 #include "replayer/report/report_text.h"
+#include "replayer/verdict/device_identity.h"
 #include "replayer/verdict/report_units.h"
 
 namespace reprobe {
@@ -90,6 +91,7 @@ json policy_json(const Model& m, const PolicyVerdict& v) {
 }  // namespace
 
 ReportDocument replay_document(const ReplayReport& r) {
+  const ReportClockScope clock_scope(r.clock, r.clock_last_ns);
   ReportCaps caps;  // nothing is cut: replay output has no size limit
   caps.targets_listed = caps.targets_explained = caps.stranded_names = caps.verbatim_chars = SIZE_MAX;
   ReportDocument doc;
@@ -102,7 +104,12 @@ ReportDocument replay_document(const ReplayReport& r) {
   if (!r.fidelity.exact) doc.title = "reprobe replay: the replay disagrees with the trace";
   doc.title += " (stock, kernel profile " + r.profile.name + ")";
   Line lead(n == 1 ? "Target: " : "Targets: ");
-  for (size_t i = 0; i < n; ++i) lead.t(i ? ", " : "").v(r.model.dev_label(r.targets[i]));
+  for (size_t i = 0; i < n; ++i) {
+    lead.t(i ? ", " : "").v(r.model.dev_label(r.targets[i]));
+    if (r.model.trace)
+      if (const std::string known = device_identity(*r.model.trace, r.targets[i]); !known.empty())
+        lead.t(" (" + known + ")");
+  }
   if (n == 0) lead.t("none");
   lead.t(". Trace ").v(r.trace_path).t(" (source " + r.source + "), kernel profile " + r.profile.name);
   if (r.capture_timeout) lead.t(fmt::format(", deferred_probe_timeout={} from the command line", *r.capture_timeout));
@@ -137,6 +144,7 @@ ReportDocument replay_document(const ReplayReport& r) {
 std::string format_text(const ReplayReport& r) { return render_text(replay_document(r)); }
 
 std::string format_json(const ReplayReport& r) {
+  const ReportClockScope clock_scope(r.clock, r.clock_last_ns);
   const Model& m = r.model;
   json o = json::object();
   o["schema_version"] = kReplayJsonSchema;

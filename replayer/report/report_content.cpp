@@ -11,6 +11,7 @@
 #include "replayer/report/report_redaction.h"
 #include "replayer/report/report_sections.h"
 #include "replayer/report/report_triage.h"
+#include "replayer/verdict/device_identity.h"
 #include "replayer/verdict/report_units.h"
 
 namespace reprobe {
@@ -539,6 +540,7 @@ ReportDocument ReportContent::document(const ReportCaps& caps) const {
     for (size_t i = 0; i < n && i < caps.targets_listed; ++i) {
       if (i) l.t(", ");
       l.v(m.dev_label(rep.targets[i]));
+      if (const std::string known = device_identity(trace_, rep.targets[i]); !known.empty()) l.t(" (" + known + ")");
     }
     if (n > caps.targets_listed) l.t(fmt::format(" and {} more (cut)", n - caps.targets_listed));
     l.t(". Trace ")

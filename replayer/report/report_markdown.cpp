@@ -78,6 +78,7 @@ std::string render_markdown(const ReportDocument& doc) {
 }
 
 std::string format_report_markdown(const ReplayReport& report, const Trace& trace, const ReportOptions& opts) {
+  const ReportClockScope clock_scope(report.clock, report.clock_last_ns);
   const ReportContent content(report, trace, opts);
   ReportCaps caps;
   std::string out = render_markdown(content.document(caps));

@@ -100,7 +100,9 @@ std::string cost_cell(const PolicyVerdict& v) {
   if (v.blocked_total_ns)
     c = fmt::format("probe blocked {} (max {})", report_gap(v.blocked_total_ns), report_gap(v.blocked_max_ns));
   if (v.timeout_fired_at)
-    c += (c.empty() ? "" : "; ") + fmt::format("timeout fired at {}", report_instant(*v.timeout_fired_at));
+    c += (c.empty() ? "" : "; ") + (report_clock() == ReportClock::log_lines
+                                        ? std::string("timeout fired (the untimed log cannot place it)")
+                                        : fmt::format("timeout fired at {}", report_instant(*v.timeout_fired_at)));
   if (v.truncated) c += (c.empty() ? "" : "; ") + std::string("simulation cut (runaway triggers)");
   return c.empty() ? "-" : c;
 }

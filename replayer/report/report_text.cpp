@@ -137,6 +137,7 @@ std::string render_text(const ReportDocument& doc) {
 }
 
 std::string format_report_text(const ReplayReport& report, const Trace& trace, const ReportOptions& opts) {
+  const ReportClockScope clock_scope(report.clock, report.clock_last_ns);
   const ReportContent content(report, trace, opts);
   return render_text(content.document(ReportCaps{}));
 }

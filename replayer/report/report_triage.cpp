@@ -76,10 +76,19 @@ std::vector<FailureSeen> failures_of(const Trace& tr) {
   return out;
 }
 
-bool synthetic_clock(const Trace& tr) {
+// "The log holds 3 boots; boot 2 is replayed: the last boot that shows a sound failure; ..." (empty:
+// one boot, or a trace that is not a log import).
+std::string boots_words(const Trace& tr) {
   const auto& h = tr.header;
-  return h.contains("x-import") && h["x-import"].contains("clock") && h["x-import"]["clock"].is_string() &&
-         h["x-import"]["clock"].get<std::string>().starts_with("synthetic");
+  if (!h.contains("x-import") || !h["x-import"].is_object()) return {};
+  const auto& x = h["x-import"];
+  if (!x.contains("boots") || !x["boots"].is_number_unsigned() || x["boots"].get<uint64_t>() < 2) return {};
+  if (!x.contains("boot") || !x["boot"].is_number_unsigned()) return {};
+  const std::string why = x.contains("boot_chosen") && x["boot_chosen"].is_string()
+                              ? x["boot_chosen"].get<std::string>()
+                              : std::string("the last one");
+  return fmt::format("The log holds {} boots; boot {} is replayed: {} (reprobe import --boot N chooses another).",
+                     x["boots"].get<uint64_t>(), x["boot"].get<uint64_t>(), why);
 }
 
 Line failure_line(const FailureSeen& f, bool untimed, size_t chars) {
@@ -110,8 +119,8 @@ bool any_target_deferred(const ReplayReport& rep) {
 
 void add_triage(ReportDocument& doc, const ReplayReport& rep, const Trace& tr, const ReportCaps& caps) {
   const auto failures = failures_of(tr);
-  if (failures.empty() && rep.targets_how.empty() && !rep.targets.empty()) return;
-  const bool untimed = synthetic_clock(tr);
+  if (failures.empty() && rep.targets_how.empty() && !rep.targets.empty() && boots_words(tr).empty()) return;
+  const bool untimed = rep.clock == ReportClock::log_lines;
   Section s;
   s.title = "Triage";
   if (!rep.targets_how.empty()) s.paragraph(Line(rep.targets_how + "."));
@@ -128,6 +137,7 @@ void add_triage(ReportDocument& doc, const ReplayReport& rep, const Trace& tr, c
     l.t(".");
     doc.lead.push_back(l);
   }
+  if (const std::string boots = boots_words(tr); !boots.empty()) s.paragraph(Line(boots));
   if (untimed)
     s.paragraph(
         "The log has no timestamps: events are replayed in line order and this report gives line numbers, "

@@ -233,6 +233,7 @@ std::string verdict_suffix(const ReplayReport& rep, const std::string& policy) {
 
 void write_perfetto_json(std::ostream& out, const TimelineModel& tm, const ReplayReport& rep, const Trace& tr,
                          const ReportOptions& opts) {
+  const ReportClockScope clock_scope(rep.clock, rep.clock_last_ns);
   Redactor redactor = report_redactor(tr, opts);
   ScrubCache scrub(redactor);
   uint64_t next_id = 1;

@@ -119,8 +119,8 @@ std::string verdict_table_html(const ReplayReport& rep, ScrubCache& scrub) {
         v.target_bound_at ? report_instant(*v.target_bound_at) +
                                 (v.target_bound_latest ? " – " + report_instant(*v.target_bound_latest) : "")
                           : "—",
-        v.probe_attempts, v.deferrals, v.triggers, v.timeout_fired_at ? report_instant(*v.timeout_fired_at) : "no",
-        stranded.empty() ? "—" : esc(stranded));
+        v.probe_attempts, v.deferrals, v.triggers,
+        v.timeout_fired_at ? report_timer_instant(*v.timeout_fired_at) : "no", stranded.empty() ? "—" : esc(stranded));
   }
   o += "</tbody></table>\n";
   return o;
@@ -197,6 +197,7 @@ std::string data_script(const nlohmann::json& data) {
 }  // namespace
 
 std::string format_report_html(const ReplayReport& rep, const Trace& tr, const ReportOptions& opts) {
+  const ReportClockScope clock_scope(rep.clock, rep.clock_last_ns);
   Redactor redactor = report_redactor(tr, opts);
   ScrubCache scrub(redactor);
   const TimelineModel tm = build_timeline(rep, tr);

@@ -410,6 +410,7 @@ void note_activity(const Timeline& tl, std::vector<DevActivity>& act) {
 }  // namespace
 
 TimelineModel build_timeline(const ReplayReport& rep, const Trace& tr) {
+  const ReportClockScope clock_scope(rep.clock, rep.clock_last_ns);
   const Model& m = rep.model;
   TimelineModel tm;
   tm.observed = observed_timeline(rep, tr);

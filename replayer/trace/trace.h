@@ -15,6 +15,10 @@
 
 namespace reprobe {
 
+// A kernel log imported without any timestamp gets this clock: t = its input line number times
+// kLogLineNs (header x-import.clock "synthetic ..."); reports print "line N", never a time.
+inline constexpr uint64_t kLogLineNs = 1'000'000;
+
 // One device instance. A name reused after device_del gets a new instance
 // (instance 2, 3, ...), so DevId stays stable for the whole trace.
 struct DeviceInfo {

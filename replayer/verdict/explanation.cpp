@@ -117,6 +117,11 @@ std::string evidence_words(Evidence e) {
 }
 
 // " from `sof_probe_work`, a work item queued by the probe of `0000:00:1f.3`"
+// An arrival deduced by the importer (a kernel log's implied component registration), not observed.
+bool inferred_arrival(const Model& m, const Arrival& a) {
+  return m.trace && a.event < m.trace->events.size() && m.trace->events[a.event].inferred;
+}
+
 Line origin_of(const Model& m, const Arrival& a) {
   Line l;
   if (a.ctx == kNone || a.ctx >= m.contexts.size()) return l;
@@ -305,10 +310,17 @@ void explain_bound(const ReplayReport& rep, const SimState& s, const TimelineInd
     for (const Need& n : m.devices[d].needs) {
       if (n.resource >= ix.first_up.size() || ix.first_up[n.resource] == UINT64_MAX) continue;
       Line w;
-      w.t("It waited for ")
-          .v(m.resource_name(n.resource))
-          .t(" (" + evidence_words(n.evidence) + "), which appeared at " + report_instant(ix.first_up[n.resource]));
-      w.add(origin_of(m, m.arrivals[ix.first_up_arrival[n.resource]]));
+      const Arrival& a = m.arrivals[ix.first_up_arrival[n.resource]];
+      w.t("It waited for ").v(m.resource_name(n.resource)).t(" (" + evidence_words(n.evidence) + ")");
+      if (inferred_arrival(m, a)) {
+        // A kernel log prints no component registration: the importer placed it just after the
+        // deferral, a time the log cannot show (issue 14, no invented numbers).
+        w.t(", which appeared between that deferral and the successful retry; the log does not show when.");
+        st.lines.push_back(std::move(w));
+        continue;
+      }
+      w.t(", which appeared at " + report_instant(ix.first_up[n.resource]));
+      w.add(origin_of(m, a));
       if (retry_start > ix.first_up[n.resource])
         w.t("; the successful retry started " + report_gap(retry_start - ix.first_up[n.resource]) + " later");
       w.t(".");
@@ -414,6 +426,64 @@ void add_reason_chain(const Model& m, const SimState& s, DevId d, TargetStory& s
   }
 }
 
+// "It waits for X (evidence), which appeared at T ..." per need of a stranded device; returns the
+// latest arrival of its needs (0: none appeared) and whether one never appeared.
+std::pair<uint64_t, bool> add_need_lines(const Model& m, const SimState& s, const TimelineIndex& ix,
+                                         const DeviceModel& dm, TargetStory& st) {
+  uint64_t latest_arrival = 0;
+  bool any_missing = false;
+  for (const Need& n : dm.needs) {
+    Line w;
+    w.t("It waits for ").v(m.resource_name(n.resource)).t(" (" + evidence_words(n.evidence) + ")");
+    const uint64_t up = n.resource < ix.first_up.size() ? ix.first_up[n.resource] : UINT64_MAX;
+    if (up == UINT64_MAX) {
+      any_missing = true;
+      w.add(never_appeared(m, s, m.resource_name(n.resource)));
+      st.lines.push_back(std::move(w));
+      continue;
+    }
+    latest_arrival = std::max(latest_arrival, up);
+    const Arrival& a = m.arrivals[ix.first_up_arrival[n.resource]];
+    if (inferred_arrival(m, a))
+      w.t(", which the log implies appeared (its registration is never printed; when is not shown).");
+    else
+      w.t(", which appeared at " + report_instant(up)).add(origin_of(m, a)).t(".");
+    st.lines.push_back(std::move(w));
+  }
+  return {latest_arrival, any_missing};
+}
+
+// The deferred_probe_timeout in the stock run. A log without timestamps cannot place it among its
+// lines: no timeout arithmetic on a line clock (issue 14).
+void add_timeout_line(const ReplayReport& rep, const SimState& s, const Policy& stock, uint64_t latest_arrival,
+                      TargetStory& st) {
+  const Model& m = rep.model;
+  if (rep.clock == ReportClock::log_lines && stock.timeout_s > 0) {
+    st.lines.emplace_back(fmt::format(
+        "The log has no timestamps, so when the one-shot deferred_probe_timeout ({} s) fired cannot be placed "
+        "among its lines.",
+        stock.timeout_s));
+    return;
+  }
+  if (stock.timeout_s <= 0) {
+    st.lines.emplace_back(
+        fmt::format("deferred_probe_timeout is 0 with kernel profile {}: no timeout retry.", rep.profile.name));
+  } else if (s.timeout_fired) {
+    Line t;
+    t.t(fmt::format("The one-shot deferred_probe_timeout ({} s) fired at {}", stock.timeout_s,
+                    report_instant(s.timeout_fired_at)));
+    if (latest_arrival > s.timeout_fired_at)
+      t.t(", " + report_gap(latest_arrival - s.timeout_fired_at) + " before the arrival");
+    t.t(".");
+    st.lines.push_back(std::move(t));
+  } else if (!m.observed.has_late_initcall) {
+    st.lines.emplace_back(
+        "The capture started after boot and shows no pending deferred_probe_timeout: it had expired before.");
+  } else {
+    st.lines.emplace_back(fmt::format("The deferred_probe_timeout ({} s) did not fire.", stock.timeout_s));
+  }
+}
+
 void explain_stranded(const ReplayReport& rep, const SimState& s, const TimelineIndex& ix, const Policy& stock, DevId d,
                       TargetStory& st) {
   const Model& m = rep.model;
@@ -444,24 +514,7 @@ void explain_stranded(const ReplayReport& rep, const SimState& s, const Timeline
   }
 
   add_reason_chain(m, s, d, st);
-  uint64_t latest_arrival = 0;
-  bool any_missing = false;
-  for (const Need& n : dm.needs) {
-    Line w;
-    w.t("It waits for ").v(m.resource_name(n.resource)).t(" (" + evidence_words(n.evidence) + ")");
-    const uint64_t up = n.resource < ix.first_up.size() ? ix.first_up[n.resource] : UINT64_MAX;
-    if (up == UINT64_MAX) {
-      any_missing = true;
-      w.add(never_appeared(m, s, m.resource_name(n.resource)));
-      st.lines.push_back(std::move(w));
-      continue;
-    }
-    latest_arrival = std::max(latest_arrival, up);
-    w.t(", which appeared at " + report_instant(up))
-        .add(origin_of(m, m.arrivals[ix.first_up_arrival[n.resource]]))
-        .t(".");
-    st.lines.push_back(std::move(w));
-  }
+  const auto [latest_arrival, any_missing] = add_need_lines(m, s, ix, dm, st);
   if (dm.needs.empty()) {
     if (dm.need_mode == Evidence::unknown && !dm.doubt.why.empty())
       st.lines.emplace_back("What it waits for is unknown: " + dm.doubt.why.front() +
@@ -517,24 +570,7 @@ void explain_stranded(const ReplayReport& rep, const SimState& s, const Timeline
       st.lines.emplace_back(
           fmt::format("{} ran after it without binding the device.", count_of(trig_after, "trigger", "triggers")));
   }
-  // The timeout.
-  if (stock.timeout_s <= 0) {
-    st.lines.emplace_back(
-        fmt::format("deferred_probe_timeout is 0 with kernel profile {}: no timeout retry.", rep.profile.name));
-  } else if (s.timeout_fired) {
-    Line t;
-    t.t(fmt::format("The one-shot deferred_probe_timeout ({} s) fired at {}", stock.timeout_s,
-                    report_instant(s.timeout_fired_at)));
-    if (latest_arrival > s.timeout_fired_at)
-      t.t(", " + report_gap(latest_arrival - s.timeout_fired_at) + " before the arrival");
-    t.t(".");
-    st.lines.push_back(std::move(t));
-  } else if (!m.observed.has_late_initcall) {
-    st.lines.emplace_back(
-        "The capture started after boot and shows no pending deferred_probe_timeout: it had expired before.");
-  } else {
-    st.lines.emplace_back(fmt::format("The deferred_probe_timeout ({} s) did not fire.", stock.timeout_s));
-  }
+  add_timeout_line(rep, s, stock, latest_arrival, st);
 }
 
 }  // namespace

@@ -135,7 +135,8 @@ PolicyVerdict verdict_for(const Model& m, const Policy& p, const std::vector<Dev
       t.verdict = Verdict::stranded;
       // A policy that retries on registrations the trace cannot show (a log has no component
       // events) cannot be judged from it: its kicks would have come, unseen.
-      const bool retries_on_unseen = p.kicks_on_component() || p.kicks_after_provider_work() || p.targeted_retry();
+      const bool retries_on_unseen =
+          p.kicks_on_component() || p.kicks_after_provider_work() || p.targeted_retry() || p.inline_provider_work();
       if (retries_on_unseen && m.devices[d].doubt.unseen) {
         t.verdict = Verdict::undetermined;
         for (const auto& w : m.devices[d].doubt.why)
@@ -477,8 +478,20 @@ static CardOutcomes card_outcomes_of(const Trace& trace, const ReplayReport& rep
   return out;
 }
 
+ReportClock report_clock_of(const Trace& trace) {
+  const auto& h = trace.header;
+  const bool untimed = h.contains("x-import") && h["x-import"].is_object() && h["x-import"].contains("clock") &&
+                       h["x-import"]["clock"].is_string() &&
+                       h["x-import"]["clock"].get<std::string>().starts_with("synthetic");
+  return untimed ? ReportClock::log_lines : ReportClock::seconds;
+}
+
 Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
   ReplayReport rep;
+  rep.clock = report_clock_of(trace);
+  if (rep.clock == ReportClock::log_lines)
+    rep.clock_last_ns = trace.end && trace.end->t ? *trace.end->t : (trace.events.empty() ? 0 : trace.events.back().t);
+  const ReportClockScope clock_scope(rep.clock, rep.clock_last_ns);
   rep.trace_path = trace.path;
   rep.source = trace.source;
   if (auto e = resolve_profile(trace, opt, rep)) return *e;

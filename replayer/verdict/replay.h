@@ -13,6 +13,7 @@
 #include "replayer/model/policy.h"
 #include "replayer/model/simulator.h"
 #include "replayer/trace/error.h"
+#include "replayer/verdict/report_units.h"
 #include "replayer/verdict/story.h"
 
 namespace reprobe {
@@ -88,8 +89,15 @@ struct ReplayReport {
   std::vector<TargetStory> stories;  // the stock outcome in plain words, per target (explanation.h)
   std::vector<std::string> why;      // the stories' lines as plain text, in order
   std::vector<std::string> warnings;
+  // Line numbers instead of times: a log imported without timestamps (report_units.h). Every
+  // formatter of this report writes under ReportClockScope(clock).
+  ReportClock clock = ReportClock::seconds;
+  uint64_t clock_last_ns = UINT64_MAX;  // log_lines: the trace's end (its last line)
   Model model;
 };
+
+// The clock a trace's reports use: log_lines for a log imported without timestamps.
+ReportClock report_clock_of(const Trace& trace);
 
 Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& options);
 

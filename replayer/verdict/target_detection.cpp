@@ -26,9 +26,11 @@ bool has(std::string_view hay, std::string_view needle) {
 bool digit(char c) { return c >= '0' && c <= '9'; }
 
 // ASoC machine devices: "sound", "soc:sound", "7702000.sound", "sound-ext-card", "sof_sdw",
-// "skl_hda_dsp_generic", "bxt-pcm512x", "sof-essx8336", "snd-rpi-hifiberry-dacplus.0".
+// "skl_hda_dsp_generic", "bxt-pcm512x", "sof-essx8336", "snd-rpi-hifiberry-dacplus.0",
+// "*-machine". Not the ASoC dummy component ("snd-soc-dummy"), which never has a card.
 bool machine_device(std::string_view n) {
-  if (has(n, "sound") || has(n, "sof_sdw") || has(n, "dsp_generic") || has(n, "snd-")) return true;
+  if (has(n, "snd-soc-dummy")) return false;
+  if (has(n, "sound") || has(n, "sof_sdw") || has(n, "dsp_generic") || has(n, "snd-") || has(n, "machine")) return true;
   return (n.starts_with("sof-") || n.starts_with("bxt-") || n.starts_with("cml_") || n.starts_with("sof_")) &&
          !has(n, "sof-audio");
 }

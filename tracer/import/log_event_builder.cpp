@@ -75,6 +75,11 @@ void LogImporter::Impl::open_attempt(sv name, Dev& d, sv drv, uint64_t t, bool i
   ++d.attempts;
 }
 
+void LogImporter::Impl::open_inferred_attempt(sv name, Dev& d, sv drv, uint64_t t) {
+  if (d.has_close && d.last_close_deferred) infer_retry_trigger(d, t);
+  open_attempt(name, d, drv, t, true, true);
+}
+
 void LogImporter::Impl::close_attempt(sv name, Dev& d, sv drv_hint, uint64_t t, int64_t ret, bool end_inferred,
                                       bool bound_observed) {
   std::string drv = driver_for(d, drv_hint);
@@ -201,9 +206,7 @@ void LogImporter::Impl::on_dev_line(const Message& m, uint64_t t) {
     at_line_of(d, [&] { close_attempt(m.dev, d, {}, d.last_t, heuristic_end_ret(d), true); });
   }
   if (!d.open && !(d.bound && d.bound_drv == m.first) && d.failed_drv != m.first) {
-    // Printing again after its deferral: the kernel retried it, so a trigger happened (unprinted).
-    if (d.has_close && d.last_close_deferred) infer_retry_trigger(d, t);
-    open_attempt(m.dev, d, m.first, t, true, true);
+    open_inferred_attempt(m.dev, d, m.first, t);
   }
   if (d.open) {
     d.last_t = t;
@@ -505,22 +508,23 @@ bool LogImporter::Impl::on_sound_message(const Message& m, uint64_t t) {
       // snd_soc_bind_card() prints it: the device's probe is binding its card (inferred attempt).
       Dev& d = dev(m.dev);
       if (!d.open && !d.bound && d.failed_drv.empty() && !m.first.empty() && !is_bus(m.first) && !is_class(m.first)) {
-        // Binding after its deferral: the kernel retried it, so a trigger happened (unprinted).
-        if (d.has_close && d.last_close_deferred) infer_retry_trigger(d, t);
-        open_attempt(m.dev, d, m.first, t, true, true);
+        open_inferred_attempt(m.dev, d, m.first, t);
       }
       ext(t, "asoc_mapping_ok", m.dev, m.text);
       break;
     }
     case MsgKind::card_input: {
+      if (CardSeen& c = card_inputs[m.index]; c.inputs.size() < 8) {
+        c.dev = std::string(m.dev);
+        if (std::find(c.inputs.begin(), c.inputs.end(), m.text) == c.inputs.end()) c.inputs.emplace_back(m.text);
+      }
       const std::string key = fmt::format("{}#{}", m.dev, m.index);
       if (cards.count(key)) break;
       cards.insert(key);
       Dev& d = dev(m.dev);
       // A card registers from its device's probe: a device never seen probing is (inferred attempt).
       if (!d.open && !d.bound && d.failed_drv.empty()) {
-        if (d.has_close && d.last_close_deferred) infer_retry_trigger(d, t);
-        open_attempt(m.dev, d, driver_for(d, {}), t, true, true);
+        open_inferred_attempt(m.dev, d, driver_for(d, {}), t);
       }
       OutEvent& e = add(EventKind::snd_card_register, t, true);
       e.dev = std::string(m.dev);
@@ -545,6 +549,9 @@ bool LogImporter::Impl::on_machine_message(const Message& m, uint64_t t) {
     case MsgKind::pci_device: {
       Dev& d = dev(m.dev);
       learn_bus(d, "pci");
+      // "[8086:a0c8] type 00 class 0x040380": multimedia functions (class 0x04xx) by their ids.
+      if (const size_t cls = m.text.find(" class 0x04"); cls != sv::npos && m.text.size() >= cls + 15)
+        pci_multimedia[std::string(m.dev)] = {std::string(m.text.substr(1, 9)), std::string(m.text.substr(cls + 7, 8))};
       if (m.text.find(" class 0x0403") != sv::npos &&
           std::find(hda_controllers.begin(), hda_controllers.end(), m.dev) == hda_controllers.end())
         hda_controllers.emplace_back(m.dev);

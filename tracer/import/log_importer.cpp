@@ -59,7 +59,27 @@ Result<bool> LogImporter::import(LogInput& in) {
   return impl_->check_strict(in.label());
 }
 
+void LogImporter::Impl::choose_failing_boot(std::unique_ptr<Impl>& self) {
+  if (opt.boot != 0) {
+    stats.imported_boot = opt.boot;
+    stats.imported_because = "chosen with --boot";
+    return;
+  }
+  if (!failing_boot || boot_shows_failure()) return;
+  auto chosen = std::make_unique<Impl>(*failing_boot);
+  ImportStats& s = chosen->stats;
+  s.skipped[static_cast<size_t>(SkipKind::later_boot)] += stats.messages - s.messages;
+  s.lines = stats.lines;
+  s.messages = stats.messages;
+  s.boots = stats.boots;
+  s.imported_boot = failing_boot_number;
+  s.imported_because = "the last boot that shows a sound failure; the later boots show none";
+  chosen->labels = labels;
+  self = std::move(chosen);
+}
+
 void LogImporter::write_trace(std::ostream& out) {
+  impl_->choose_failing_boot(impl_);
   Impl& im = *impl_;
   im.close_open();
   im.infer_components();
@@ -115,7 +135,9 @@ std::string LogImporter::summary() const {
   const ImportStats& s = impl_->stats;
   std::string out = fmt::format("{} lines, {} messages, {} recognised, {} events ({} inferred)", s.lines, s.messages,
                                 s.recognised, s.events, s.inferred);
-  if (s.boots > 1) out += fmt::format(", {} boots (the last one imported)", s.boots);
+  if (s.boots > 1 && s.imported_boot == 0) out += fmt::format(", {} boots (the last one imported)", s.boots);
+  if (s.boots > 1 && s.imported_boot != 0)
+    out += fmt::format(", {} boots (boot {} imported: {})", s.boots, s.imported_boot, s.imported_because);
   if (s.backwards) out += fmt::format(", {} timestamps went backwards (clamped)", s.backwards);
   out += "\nrecognised:";
   for (const auto& [k, n] : s.recognised_by_kind) out += fmt::format(" {}={}", k, n);

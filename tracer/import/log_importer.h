@@ -67,8 +67,12 @@ struct ImportStats {
   uint64_t recognised = 0;  // messages that produced or informed an event
   uint64_t events = 0;      // events written
   uint64_t inferred = 0;    // of which inferred
-  uint64_t boots = 1;       // boots seen in the input (the last is imported)
-  uint64_t backwards = 0;   // timestamps that went backwards (clamped)
+  uint64_t boots = 1;       // boots seen in the input
+  // The boot imported (1 = the first): --boot N, or the last boot that shows a sound failure
+  // when the last boot shows none (imported_because says so); 0 = the last boot.
+  uint64_t imported_boot = 0;
+  std::string imported_because;
+  uint64_t backwards = 0;  // timestamps that went backwards (clamped)
   // Lines skipped and counted in the end line's `lost`: a timestamp that is not a time
   // ("[nan]", 11+ digits of seconds), a message naming something longer than a trace string.
   uint64_t bad_timestamps = 0;

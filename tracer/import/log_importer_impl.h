@@ -213,7 +213,6 @@ struct LogImporter::Impl {
   bool any_timed = false;
   bool any_wall_only = false;
   std::optional<int64_t> wall_base;  // wall_ns - t
-  uint64_t synth_lines = 0;
 
   // what the log shows
   bool dyndbg_seen = false;
@@ -228,6 +227,16 @@ struct LogImporter::Impl {
   std::string release, cmdline;
   std::vector<std::pair<std::string, std::string>> devices_deferred;
   std::unordered_set<std::string, SvHash, std::equal_to<>> cards;
+  // Names users know (header x-import): each card's input device names ("HDA Intel PCH Mic": the
+  // card's short name, then the jack), at most 8 per card, and the PCI ids of multimedia
+  // functions ("pci 0000:00:1f.3: [8086:a0c8] type 00 class 0x040380").
+  struct CardSeen {
+    std::string dev;
+    std::vector<std::string> inputs;
+  };
+  std::map<int64_t, CardSeen> card_inputs;
+  std::map<std::string, std::pair<std::string, std::string>, std::less<>> pci_multimedia;  // dev -> (id, class)
+  nlohmann::ordered_json names_json() const;
   // HDA controllers (PCI class 0x0403) in enumeration order: hdaudioC<N>D<a> is a codec of card N.
   std::vector<std::string> hda_controllers;
   std::unordered_set<int64_t> hda_cards;
@@ -285,6 +294,9 @@ struct LogImporter::Impl {
   std::string driver_for(const Dev& d, sv hint) const;
 
   void open_attempt(sv name, Dev& d, sv drv, uint64_t t, bool inferred, bool heuristic);
+  // An attempt the log implies but does not print (the device prints again, binds its card, ...).
+  // After its deferral the kernel retried it, so a trigger happened first (unprinted, inferred).
+  void open_inferred_attempt(sv name, Dev& d, sv drv, uint64_t t);
 
   // Closes the open attempt (or an inferred zero-length one when none is open).
   void close_attempt(sv name, Dev& d, sv drv_hint, uint64_t t, int64_t ret, bool end_inferred,
@@ -381,8 +393,22 @@ struct LogImporter::Impl {
   // False when m is of another family.
   bool on_machine_message(const Message& m, uint64_t t);
 
-  // A new boot starts: everything before it is dropped (only the last boot is imported).
+  // A new boot starts: everything before it is dropped (only the last boot is imported), except
+  // that the last boot showing a sound failure is kept aside (failing_boot) while later boots
+  // show none: a multi-boot paste imports the boot that shows the failure (issue 14).
   void boot_boundary();
+  // Lines of this boot that say a sound device failed: firmware/topology/DSP/HDA/card failures,
+  // "deferred probe pending" (log_failure_line.h); the basis of boot_shows_failure().
+  uint64_t boot_failure_lines = 0;
+  // This boot shows a failure: a failure line above, a pasted devices_deferred list, or a
+  // device whose last attempt deferred and that never bound.
+  bool boot_shows_failure() const;
+  // A copy of the last earlier boot that showed a failure (with its 1-based number), or null.
+  std::shared_ptr<const Impl> failing_boot;
+  uint64_t failing_boot_number = 0;
+  // File import, at the end: when the last boot shows no failure and an earlier one did, that
+  // one becomes the imported boot (stats.imported_boot says which).
+  void choose_failing_boot(std::unique_ptr<Impl>& self);
   bool chosen_boot_done = false;  // --boot N: boot N is complete, later lines are skipped
 
   // ---------- lines ----------

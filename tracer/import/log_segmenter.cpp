@@ -62,7 +62,14 @@ void LogImporter::Impl::boot_boundary() {
     chosen_boot_done = true;
     return;
   }
+  if (opt.boot == 0 && boot_shows_failure()) {
+    auto copy = std::make_shared<Impl>(*this);
+    copy->failing_boot.reset();  // one boot kept aside at a time
+    failing_boot = std::move(copy);
+    failing_boot_number = stats.boots;
+  }
   ++stats.boots;
+  boot_failure_lines = 0;
   stats.skipped[static_cast<size_t>(SkipKind::earlier_boot)] += messages_in_boot;
   messages_in_boot = 0;
   buf.clear();
@@ -71,6 +78,8 @@ void LogImporter::Impl::boot_boundary() {
   inferred_kind.fill(false);
   devices_deferred.clear();
   cards.clear();
+  card_inputs.clear();
+  pci_multimedia.clear();
   hda_controllers.clear();
   hda_cards.clear();
   any_trigger = extend_seen = false;
@@ -89,6 +98,14 @@ void LogImporter::Impl::boot_boundary() {
   cmdline.clear();
 }
 
+bool LogImporter::Impl::boot_shows_failure() const {
+  if (boot_failure_lines > 0 || !devices_deferred.empty()) return true;
+  return std::any_of(devs.begin(), devs.end(), [](const auto& kv) {
+    const Dev& d = kv.second;
+    return d.has_close && d.last_close_deferred && !d.bound && !d.open;
+  });
+}
+
 uint64_t LogImporter::Impl::time_of(const LinePrefix& p, bool& timed) {
   timed = false;
   if (p.mono_ns) {
@@ -105,7 +122,9 @@ uint64_t LogImporter::Impl::time_of(const LinePrefix& p, bool& timed) {
     const int64_t rel = *p.wall_ns - *wall_base;
     return rel < 0 ? 0 : static_cast<uint64_t>(rel);
   }
-  if (!any_timed) return ++synth_lines * 1000000;  // dmesg -t: 1 ms per line keeps the order
+  // dmesg -t: the physical line number (counted on across inputs) in ms keeps the order, and
+  // reports turn it back into "line N" (report_units.h), never into a time.
+  if (!any_timed) return stats.lines * kLogLineNs;
   return last_t;
 }
 

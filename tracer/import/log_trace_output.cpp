@@ -214,18 +214,72 @@ nlohmann::ordered_json LogImporter::Impl::header() {
   }
   x["inputs"] = inputs;
   x["clock"] = any_timed ? (any_wall_only ? "wall clock (relative to the first line)" : "monotonic")
-                         : "synthetic (no timestamps: 1 ms per line)";
+                         : "synthetic (no timestamps: t is the input line number in ms)";
   x["dyndbg"] = dyndbg_seen;
   x["initcall_debug"] = initcall_seen;
   x["boots"] = stats.boots;
+  if (stats.boots > 1) {
+    x["boot"] = stats.imported_boot != 0 ? stats.imported_boot : stats.boots;
+    x["boot_chosen"] = stats.imported_boot != 0 ? stats.imported_because : "the last boot of the input";
+  }
   if (!devices_deferred.empty()) {
     nlohmann::ordered_json dd = nlohmann::ordered_json::array();
     for (const auto& [d, r] : devices_deferred) dd.push_back({{"dev", utf8(d)}, {"reason", utf8(r)}});
     x["devices_deferred"] = dd;
   }
+  const nlohmann::ordered_json names = names_json();
+  for (const auto& [k, v] : names.items()) x[k] = v;
   if (!opt.redact) x["redacted"] = false;
   h["x-import"] = x;
   return h;
+}
+
+namespace {
+
+// The words all of a card's input names start with: its short name ("HDA Intel PCH Mic" and
+// "HDA Intel PCH Headphone" -> "HDA Intel PCH"). The kernel names a jack's input device
+// "<card short name> <jack>", so one input alone does not tell where the short name ends.
+std::string common_words(const std::vector<std::string>& names) {
+  if (names.size() < 2) return {};
+  std::string_view first = names.front();
+  size_t keep = first.size();
+  for (const auto& n : names) {
+    size_t i = 0;
+    while (i < keep && i < n.size() && n[i] == first[i]) ++i;
+    keep = i;
+  }
+  // Whole words only: a prefix ending inside a word is cut back to the last space.
+  const bool whole = std::all_of(names.begin(), names.end(), [&](const std::string& n) {
+    return n.size() == keep || (keep < n.size() && n[keep] == ' ');
+  });
+  if (!whole) {
+    const size_t space = first.substr(0, keep).rfind(' ');
+    keep = space == std::string_view::npos ? 0 : space;
+  }
+  while (keep > 0 && first[keep - 1] == ' ') --keep;
+  return std::string(first.substr(0, keep));
+}
+
+}  // namespace
+
+nlohmann::ordered_json LogImporter::Impl::names_json() const {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  if (!pci_multimedia.empty()) {
+    nlohmann::ordered_json pci = nlohmann::ordered_json::array();
+    for (const auto& [slot, ids] : pci_multimedia)
+      pci.push_back({{"slot", utf8(slot)}, {"id", utf8(ids.first)}, {"class", utf8(ids.second)}});
+    out["pci_multimedia"] = pci;
+  }
+  if (!card_inputs.empty()) {
+    nlohmann::ordered_json cs = nlohmann::ordered_json::array();
+    for (const auto& [index, c] : card_inputs) {
+      nlohmann::ordered_json j = {{"index", index}, {"dev", utf8(c.dev)}};
+      if (const std::string name = common_words(c.inputs); !name.empty()) j["name"] = utf8(name);
+      cs.push_back(j);
+    }
+    out["cards"] = cs;
+  }
+  return out;
 }
 
 std::string LogImporter::Impl::unobserved_reason(EventKind k) const {

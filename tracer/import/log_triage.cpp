@@ -60,6 +60,7 @@ void LogImporter::Impl::note_failure(sv message, const Message& m, uint64_t t) {
       break;
   }
   if (f.cls == FailureClass::none) return;
+  if (fatal(f.cls) || f.cls == FailureClass::deferral) ++boot_failure_lines;
   // The pending line as the kernel printed it, without what follows in a pasted page.
   std::string pending;
   if (m.kind == MsgKind::pending)

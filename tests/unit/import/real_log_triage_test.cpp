@@ -341,5 +341,136 @@ TEST(Import, InitcallReturnLineAfterTheBindIsTheSameAttempt) {
   EXPECT_EQ(starts, 1u) << im.text;
 }
 
+// Two kernels pasted into one file (issue 14, "two kernels pasted into one log merged into one
+// boot"), built from two real guest boots of tests/data/logs/: Debian's 6.1 with the SOF-like
+// late component (dynamic debug on: the machine device defers and never binds) and
+// Debian's 6.12 with a healthy HDA card. They are split, and the boot that shows the failure is
+// imported whichever comes last; two healthy boots import the last.
+std::string real_guest_log(const std::string& rel) {
+  auto in = LogInput::open((fs::path(REPROBE_SOURCE_ROOT) / "tests" / "data" / "logs" / rel).string());
+  EXPECT_TRUE(in.ok());
+  std::string text;
+  if (!in) return text;
+  std::string_view line;
+  for (auto more = (*in)->next(line); more.ok() && *more; more = (*in)->next(line)) text.append(line).push_back('\n');
+  return text;
+}
+
+struct MultiBoot {
+  Imported im;
+  ImportStats stats;
+};
+
+MultiBoot import_multi(const std::string& text, uint64_t boot = 0) {
+  MultiBoot out;
+  auto in = LogInput::from_memory(text, "pasted.log");
+  ImportOptions o;
+  o.boot = boot;
+  LogImporter imp{o};
+  auto r = imp.import(*in);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().str());
+  std::ostringstream os;
+  imp.write_trace(os);
+  out.stats = imp.stats();
+  out.im.text = os.str();
+  auto tr = read_trace_text(out.im.text, "pasted.trace");
+  EXPECT_TRUE(tr.ok()) << (tr.ok() ? "" : tr.error().str());
+  if (tr) out.im.trace = std::move(*tr);
+  return out;
+}
+
+TEST(RealLogs, TwoKernelsPastedTheFailingBootIsImported) {
+  const std::string failing = real_guest_log("sof-late-component-dyndbg/dmesg.txt.gz");  // 6.1
+  const std::string healthy = real_guest_log("6.12/hda-plain/dmesg.txt");                // 6.12
+  ASSERT_NE(failing.find("Linux version 6.1."), std::string::npos);
+  ASSERT_NE(healthy.find("Linux version 6.12."), std::string::npos);
+
+  const MultiBoot failing_first = import_multi(failing + healthy);
+  EXPECT_EQ(failing_first.stats.boots, 2u);
+  EXPECT_EQ(failing_first.stats.imported_boot, 1u);
+  EXPECT_NE(failing_first.im.text.find("\"release\":\"6.1."), std::string::npos) << failing_first.im.text;
+  EXPECT_EQ(failing_first.im.text.find("snd_hda_intel"), std::string::npos) << "6.12's boot leaked into 6.1's";
+  const ReplayReport rep = replay_stock(failing_first.im.trace);
+  const std::string report = report_text(rep, failing_first.im.trace);
+  EXPECT_NE(report.find("The log holds 2 boots; boot 1 is replayed: the last boot that shows a sound failure"),
+            std::string::npos)
+      << report;
+  ASSERT_FALSE(rep.targets.empty());
+  EXPECT_NE(rep.verdicts.front().targets[0].verdict, Verdict::bound);
+
+  const MultiBoot failing_last = import_multi(healthy + failing);
+  EXPECT_EQ(failing_last.stats.boots, 2u);
+  EXPECT_EQ(failing_last.stats.imported_boot, 0u);  // the last boot
+  EXPECT_NE(failing_last.im.text.find("\"release\":\"6.1."), std::string::npos);
+
+  const MultiBoot both_healthy = import_multi(real_guest_log("hda-plain/dmesg.txt") + healthy);
+  EXPECT_EQ(both_healthy.stats.boots, 2u);
+  EXPECT_EQ(both_healthy.stats.imported_boot, 0u);
+  EXPECT_NE(both_healthy.im.text.find("\"release\":\"6.12."), std::string::npos);
+
+  const MultiBoot chosen = import_multi(failing + healthy, 2);  // --boot 2 overrides the choice
+  EXPECT_EQ(chosen.stats.imported_boot, 2u);
+  EXPECT_NE(chosen.im.text.find("\"release\":\"6.12."), std::string::npos);
+}
+
+// A log without timestamps (020, the Audio Injector card on a Rock Pi) replays in line order:
+// every part of the report gives line numbers, never an invented time (issue 14, "honest clocks").
+TEST(RealLogs, UntimedLogReportsLineNumbersNotTimes) {
+  auto im = import_real("020-rockchip-audioinjector-wm8731-nots-bound");
+  auto rep = replay_stock(im.trace);
+  EXPECT_EQ(rep.clock, ReportClock::log_lines);
+  const std::string report = report_text(rep, im.trace);
+  EXPECT_NE(report.find("line 4"), std::string::npos) << report;
+  for (const char* unit : {" ms", " µs", "0 s", "1 s", "2 s", "3 s", "4 s", "5 s", "6 s", "7 s", "8 s", "9 s"})
+    EXPECT_EQ(report.find(unit), std::string::npos) << "a time ('" << unit << "') in the report of an untimed log:\n"
+                                                    << report;
+}
+
+// An untimed log whose device is still deferred when the 10 s timeout fires: no line number is
+// made up from the timer's seconds ("fired at line 10000"), in any section.
+TEST(Import, UntimedLogMakesNoTimerArithmetic) {
+  auto in = LogInput::open((fs::path(REPROBE_SOURCE_ROOT) / "tests" / "data" / "import" / "dmesg-notime.log").string());
+  ASSERT_TRUE(in.ok());
+  LogImporter imp{ImportOptions{}};
+  ASSERT_TRUE(imp.import(**in).ok());
+  std::ostringstream os;
+  imp.write_trace(os);
+  auto tr = read_trace_text(os.str(), "notime.trace");
+  ASSERT_TRUE(tr.ok());
+  ReplayOptions o;
+  o.allow_no_target = true;  // every policy
+  auto rep = replay(*tr, o);
+  ASSERT_TRUE(rep.ok());
+  const std::string report = report_text(*rep, *tr);
+  EXPECT_NE(report.find("timeout fired (the untimed log cannot place it)"), std::string::npos) << report;
+  EXPECT_NE(report.find("cannot be placed among its lines"), std::string::npos) << report;
+  for (const char* made_up : {"line 1000 ", "line 1000.", "line 10000", " ms", "0 s "})
+    EXPECT_EQ(report.find(made_up), std::string::npos) << made_up << " in:\n" << report;
+}
+
+// Names users know (issue 14): the PCI ids a real guest boot's log lists for its HDA function,
+// and a card's short name from its input devices ("<card short name> <jack>").
+TEST(RealLogs, TargetsCarryPciIdsAndCardNames) {
+  auto in = LogInput::from_memory(real_guest_log("hda-plain/dmesg.txt"), "dmesg.txt");
+  LogImporter imp{ImportOptions{}};
+  ASSERT_TRUE(imp.import(*in).ok());
+  std::ostringstream os;
+  imp.write_trace(os);
+  auto tr = read_trace_text(os.str(), "hda.trace");
+  ASSERT_TRUE(tr.ok());
+  const std::string report = report_text(replay_stock(*tr), *tr);
+  EXPECT_NE(report.find("Target: 0000:00:01.0 (PCI 8086:2668, class 0x040300"), std::string::npos) << report;
+
+  auto im = import_string(
+      "[    5.100000] input: HDA Intel PCH Mic as /devices/pci0000:00/0000:00:1f.3/sound/card0/input12\n"
+      "[    5.100100] input: HDA Intel PCH Headphone as /devices/pci0000:00/0000:00:1f.3/sound/card0/input13\n"
+      "[    5.100200] input: HDA Intel PCH HDMI/DP,pcm=3 as /devices/pci0000:00/0000:00:1f.3/sound/card0/input14\n"
+      "[    5.200000] input: sof-hda-dsp Headphone as "
+      "/devices/pci0000:00/0000:00:1f.3/skl_hda_dsp_generic/sound/card1/input15\n");
+  EXPECT_NE(im.text.find(R"({"index":0,"dev":"0000:00:1f.3","name":"HDA Intel PCH"})"), std::string::npos) << im.text;
+  // One input alone does not show where the short name ends: no name.
+  EXPECT_NE(im.text.find(R"({"index":1,"dev":"skl_hda_dsp_generic"})"), std::string::npos) << im.text;
+}
+
 }  // namespace
 }  // namespace reprobe
