@@ -77,11 +77,27 @@ std::string card_words(const Trace& tr, DevId dev) {
   return fmt::format("card{}", *index);
 }
 
+// "driver snd_hda_intel, module snd_hda_intel": the driver of its last probe attempt and the
+// module its driver_register event names.
+std::string driver_words(const Trace& tr, DevId dev) {
+  StrId drv = 0;
+  for (const Event& e : tr.events)
+    if (e.kind == EventKind::probe_start && e.dev == dev && e.drv) drv = e.drv;
+  if (!drv) return {};
+  const std::string_view name = tr.str(drv);
+  if (name == "unknown") return {};
+  for (const Event& e : tr.events)
+    if (e.kind == EventKind::driver_register && e.drv && tr.str(e.drv) == name && e.name)
+      return fmt::format("driver {}, module {}", name, tr.str(e.name));
+  return fmt::format("driver {}", name);
+}
+
 }  // namespace
 
 std::string device_identity(const Trace& tr, DevId dev) {
   if (dev == kNoDev || dev >= tr.devices.size()) return {};
   std::vector<std::string> parts;
+  if (std::string w = driver_words(tr, dev); !w.empty()) parts.push_back(std::move(w));
   if (std::string p = pci_words(tr, tr.dev_name(dev)); !p.empty()) parts.push_back(std::move(p));
   if (std::string c = card_words(tr, dev); !c.empty()) parts.push_back(std::move(c));
   return fmt::format("{}", fmt::join(parts, "; "));

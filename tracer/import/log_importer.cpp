@@ -55,6 +55,7 @@ Result<bool> LogImporter::import(LogInput& in) {
     if (!*r) break;
     if (auto f = impl_->feed(line, in.label(), in.line_number()); !f) return f.error();
   }
+  impl_->flush_quoted_printable(in.label());
   impl_->flush_pending();
   return impl_->check_strict(in.label());
 }

@@ -420,6 +420,14 @@ struct LogImporter::Impl {
   void segment(sv seg, size_t raw_len, bool first_of_line, bool parsed = false);
 
   Result<bool> feed(sv raw, sv label, uint64_t line_no);
+  // Quoted-printable soft line breaks (file import only): holds a line ending in '=' (a result:
+  // the line was taken) or joins the held line with this one (qp_joined, the text in qp_join).
+  std::optional<Result<bool>> quoted_printable(sv& raw, sv label, uint64_t line_no);
+  void flush_quoted_printable(sv label);
+  std::string qp_held, qp_join;
+  uint64_t qp_held_line = 0;
+  bool qp_joined = false;
+  bool qp_bypass = false;  // feeding a held line: no second hold
 
   bool strict_error = false;
   std::string strict_label;

@@ -210,6 +210,48 @@ bool looks_like_trailer_impl(sv m) {
 
 bool LogImporter::Impl::looks_like_trailer(sv m) { return looks_like_trailer_impl(m); }
 
+// A quoted-printable e-mail's soft line break (RFC 2045): a line of 60 to 78 characters ending
+// in a single '=' goes on in the next line, which is joined to it ("... failed =" + "with error
+// -75"), unless that line starts a kernel line of its own ("[" timestamp) or is blank: then the
+// held line is read as it stands, '=' included.
+std::optional<Result<bool>> LogImporter::Impl::quoted_printable(sv& raw, sv label, uint64_t line_no) {
+  qp_joined = false;
+  if (!qp_held.empty()) {
+    const size_t first = raw.find_first_not_of(" >");
+    if (first != sv::npos && raw[first] != '[') {
+      qp_join.assign(qp_held);
+      qp_join.append(raw);
+      qp_held.clear();
+      qp_joined = true;
+      count(SkipKind::wrapped);
+      return std::nullopt;
+    }
+    std::string held = std::move(qp_held);
+    qp_held.clear();
+    --stats.lines;  // counted when it was held
+    qp_bypass = true;
+    auto r = feed(held + "=", label, qp_held_line);
+    qp_bypass = false;
+    if (!r) return r;
+  }
+  if (raw.size() >= 60 && raw.size() <= 78 && raw.back() == '=' && raw[raw.size() - 2] != '=') {
+    qp_held.assign(raw.substr(0, raw.size() - 1));
+    qp_held_line = line_no;
+    return Result<bool>(true);
+  }
+  return std::nullopt;
+}
+
+void LogImporter::Impl::flush_quoted_printable(sv label) {
+  if (qp_held.empty()) return;
+  std::string held = std::move(qp_held);
+  qp_held.clear();
+  --stats.lines;
+  qp_bypass = true;
+  (void)feed(held + "=", label, qp_held_line);  // its errors are the check_strict() that follows
+  qp_bypass = false;
+}
+
 Result<bool> LogImporter::Impl::feed(sv raw, sv label, uint64_t line_no) {
   ++stats.lines;
   if (chosen_boot_done) {
@@ -225,6 +267,10 @@ Result<bool> LogImporter::Impl::feed(sv raw, sv label, uint64_t line_no) {
       has_html(raw)) {
     clean_html(raw, html_buf);
     raw = html_buf;
+  }
+  if (opt.source == "dmesg" && !qp_bypass) {
+    if (auto held = quoted_printable(raw, label, line_no)) return *held;
+    if (qp_joined) raw = qp_join;
   }
   const size_t physical_len = raw.size();  // before unquoting: e-mail wraps count the "> "
   if (!raw.empty() && raw[0] == '>') raw = strip_mail_quote(raw);
