@@ -63,6 +63,7 @@ void LogImporter::Impl::boot_boundary() {
     return;
   }
   if (opt.boot == 0 && boot_shows_failure()) {
+    failing_boot.reset();  // the earlier one goes first: at most two boots in memory
     auto copy = std::make_shared<Impl>(*this);
     copy->failing_boot.reset();  // one boot kept aside at a time
     failing_boot = std::move(copy);
