@@ -29,8 +29,9 @@ const std::filesystem::path kRoot = REPROBE_SOURCE_ROOT;
 
 // Listed, not globbed: a capture that goes missing fails here instead of
 // silently shrinking the suite.
-const char* const kNames[] = {"hda",        "sof-late-component", "sof-fw-callback",     "kick", "timeout-rescue",
-                              "replug-hda", "async-probe",        "pre-capture-deferral"};
+const char* const kNames[] = {"hda",         "sof-late-component",   "sof-fw-callback",
+                              "kick",        "timeout-rescue",       "replug-hda",
+                              "async-probe", "pre-capture-deferral", "async-deferred-retry"};
 
 // One real capture: the kernel series it was recorded on and the scenario.
 struct CaptureId {
