@@ -476,6 +476,21 @@ void add_timeout_line(const ReplayReport& rep, const SimState& s, const Policy& 
       t.t(", " + report_gap(latest_arrival - s.timeout_fired_at) + " before the arrival");
     t.t(".");
     st.lines.push_back(std::move(t));
+  } else if (!m.observed.has_late_initcall && rep.source != "bpf" && rep.source != "synthetic") {
+    // A kernel log (often an excerpt) prints nothing when the timeout is armed: it cannot show
+    // whether the timeout was still pending (issue 14, no timeout arithmetic the log cannot back).
+    const Trace& tr = *m.trace;
+    const uint64_t end = tr.end && tr.end->t ? *tr.end->t : (tr.events.empty() ? 0 : tr.events.back().t);
+    if (end < static_cast<uint64_t>(stock.timeout_s) * 1'000'000'000u)
+      st.lines.emplace_back(
+          fmt::format("The log ends at {}, before a {} s deferred_probe_timeout counted from boot could have fired; it "
+                      "cannot show whether the timeout fired later (a retry it would have started is not replayed).",
+                      report_instant(end), stock.timeout_s));
+    else
+      st.lines.emplace_back(fmt::format(
+          "The log shows no sign of the {} s deferred_probe_timeout (armed at late_initcall, which the kernel "
+          "does not print): whether it fired before the device deferred, the log cannot show.",
+          stock.timeout_s));
   } else if (!m.observed.has_late_initcall) {
     st.lines.emplace_back(
         "The capture started after boot and shows no pending deferred_probe_timeout: it had expired before.");

@@ -578,5 +578,15 @@ TEST(RealLogs, RejectsMatchInventsNoBind) {
   EXPECT_FALSE(has_event(im.text, "\"ev\":\"bound\"", "0000:00:1f.3")) << im.text;
 }
 
+// 006 (an APL laptop's log that ends at 5.5 s): "the timeout had expired before" was stated for a
+// 10 s timeout the log cannot show armed, let alone fired (issue 14, "Misleading numbers").
+TEST(RealLogs, ExcerptEndingBeforeTheTimeoutSaysSo) {
+  auto im = import_real("006-sof-apl-pcm512x-cpu-dai-defer");
+  const std::string report = report_text(replay_stock(im.trace), im.trace);
+  EXPECT_EQ(report.find("it had expired before"), std::string::npos) << report;
+  EXPECT_NE(report.find("The log ends at 5.494211 s, before a 10 s deferred_probe_timeout"), std::string::npos)
+      << report;
+}
+
 }  // namespace
 }  // namespace reprobe
