@@ -289,6 +289,52 @@ INSTANTIATE_TEST_SUITE_P(Kernels, DeviceLinkCapture, ::testing::Values("6.1", "6
   return n;
 });
 
+// Issue 13 item 2, on real 6.1 and 6.12 kernels (scenario check-state-timeout): a PM-domain
+// consumer whose provider never comes returns driver_deferred_probe_check_state(): -517 while the
+// deferred_probe_timeout is pending, -110 once it fired. The 6.1 capture shows both (deferred,
+// then failed -110 when the timeout work ran); on 6.12 the timeout had fired before the consumer's
+// module loaded, so its only probe fails -110. Each replays exactly, and the consumer ends failed,
+// not deferred; without a timeout (no-timeout) the 6.1 consumer would still wait.
+class CheckStateCapture : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CheckStateCapture, ConsumerFailsWithEtimedoutAtTheTimeout) {
+  const Capture c = load(CaptureId{GetParam(), "check-state-timeout"});
+  EXPECT_TRUE(c.truth["kernel"].get<std::string>().starts_with(GetParam() + "."));
+  const auto consumer = c.trace.find_device("reprobe-pd-consumer");
+  ASSERT_TRUE(consumer.has_value());
+  std::vector<int64_t> rets;
+  uint64_t fired = 0;
+  for (const Event& e : c.trace.events) {
+    if (e.kind == EventKind::probe_end && e.dev == *consumer) rets.push_back(e.num);
+    if (e.kind == EventKind::timeout_fired) fired = e.t;
+  }
+  ASSERT_FALSE(rets.empty());
+  EXPECT_EQ(rets.back(), -110);
+  if (GetParam() == "6.1") {
+    EXPECT_EQ(rets, (std::vector<int64_t>{-517, -110})) << "deferred, then -110 at the timeout";
+    EXPECT_NE(fired, 0u) << "the capture shows the timeout work";
+  }
+  ReplayOptions o;
+  o.policies = {"stock", "no-timeout"};
+  o.targets = {"reprobe-pd-consumer"};
+  auto r = replay(c.trace, o);
+  ASSERT_TRUE(r.ok()) << r.error().str();
+  EXPECT_TRUE(r->fidelity.exact) << ::testing::PrintToString(r->fidelity.divergences);
+  ASSERT_EQ(r->verdicts.size(), 2u);
+  EXPECT_FALSE(r->verdicts[0].targets[0].bound()) << "stock: failed -110";
+  if (GetParam() == "6.1") {
+    EXPECT_EQ(r->verdicts[0].targets[0].attempts, 2u) << "stock: deferred, then -110";
+    EXPECT_EQ(r->verdicts[1].targets[0].attempts, 1u) << "no-timeout: still waiting after its deferral";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, CheckStateCapture, ::testing::Values("6.1", "6.12"), [](const auto& info) {
+  std::string n = "k" + info.param;
+  for (auto& ch : n)
+    if (ch == '.') ch = '_';
+  return n;
+});
+
 // A real enacted boot (enact-chain under component-kick, Debian 6.1, one vCPU) whose stock replay
 // diverged (CI, 2 Dec 2026): the kick device's driver_bound() trigger ran 5.5 ms before its
 // really_probe() returned (preempted), and reprobe-amp's deferred retry was preempted for 10 ms
