@@ -495,6 +495,17 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
   rep.trace_path = trace.path;
   rep.source = trace.source;
   if (auto e = resolve_profile(trace, opt, rep)) return *e;
+  // dd.c's driver_deferred_probe_timeout is 0 without CONFIG_MODULES (the capture's snapshot says
+  // whether /proc/modules exists); a log cannot tell, so it keeps the modular default.
+  if (const auto snap = trace.header.find("snapshot"); snap != trace.header.end() && snap->is_object()) {
+    const auto cm = snap->find("config_modules");
+    if (cm != snap->end() && cm->is_boolean() && !cm->get<bool>() && rep.profile.default_timeout_s != 0) {
+      rep.profile.default_timeout_s = rep.profile.default_timeout(false);
+      rep.warnings.push_back(
+          fmt::format("the kernel has no module support (no /proc/modules): its default deferred_probe_timeout is {} s",
+                      rep.profile.default_timeout_s));
+    }
+  }
   if (trace.header.contains("kernel") && trace.header["kernel"].contains("cmdline") &&
       trace.header["kernel"]["cmdline"].is_string())
     rep.capture_timeout = cmdline_timeout(trace.header["kernel"]["cmdline"].get<std::string>());

@@ -713,6 +713,15 @@ void snapshot_modules(const SnapshotOptions& opt, ojson& snap, std::vector<Error
     errors.push_back(e);
   }
   snap["modules"] = mods;
+  // /proc/modules exists exactly when the kernel has CONFIG_MODULES, which decides the default
+  // deferred_probe_timeout (dd.c: 10 s with it on 5.19+, 0 without; docs/kernel-model.md §1.5).
+  // Unknown (absent) when it could not be read for another reason.
+  const bool exists = fs::exists(opt.proc_root / "modules");
+  if (exists || !fs::exists(opt.proc_root)) {
+    if (exists) snap["config_modules"] = true;
+  } else {
+    snap["config_modules"] = false;
+  }
 }
 
 // The snapshot's "udev" section.

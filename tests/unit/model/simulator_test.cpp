@@ -1,4 +1,6 @@
 // Trigger rules of the dd.c simulator, on small hand-made traces.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "replayer/model/simulator.h"
@@ -427,6 +429,34 @@ TEST(AsyncDeferredRetry, TheWorkerSchedulesAnAsyncDriversRetryAndMovesOn) {
     EXPECT_LT(b_start, a_end) << kernel << ": B's retry does not wait for A's async one";
     EXPECT_EQ(s.state.devs[A].attempts, 2u) << kernel;
     EXPECT_EQ(s.state.devs[B].attempts, 2u) << kernel;
+  }
+}
+
+}  // namespace
+}  // namespace reprobe
+
+namespace reprobe {
+namespace {
+
+// Issue 13 item 6: dd.c's driver_deferred_probe_timeout defaults to 10 s with CONFIG_MODULES
+// (5.19+) and 0 without; a capture's snapshot records whether /proc/modules exists.
+TEST(DefaultTimeout, ZeroWithoutModuleSupport) {
+  for (const bool modules : {true, false}) {
+    ScenarioBuilder b("no-modules", "6.1.0-27-amd64");
+    b.header()["snapshot"] = {{"config_modules", modules}};
+    b.at(ms(1), kBoot).ev("device_add", {{"dev", "C"}, {"bus", "platform"}});
+    b.at(ms(2), kBoot).ev("driver_register", {{"drv", "cdrv"}, {"bus", "platform"}});
+    b.probe(ms(2), ms(2.2), kBoot, "C", "cdrv", -517, "cdrv: waiting");
+    auto r = load(b, sec(1));
+    ReplayOptions ro;
+    ro.policies = {"stock"};
+    ro.targets = {"C"};
+    auto rep = replay(r->trace, ro);
+    ASSERT_TRUE(rep.ok());
+    EXPECT_EQ(rep->verdicts[0].policy.timeout_s, modules ? 10 : 0) << (modules ? "modular" : "no CONFIG_MODULES");
+    EXPECT_EQ(std::any_of(rep->warnings.begin(), rep->warnings.end(),
+                          [](const std::string& w) { return w.find("no module support") != std::string::npos; }),
+              !modules);
   }
 }
 

@@ -189,8 +189,9 @@ TEST_F(FixtureTest, SnapshotFields) {
   const ojson s = take_snapshot(options());
   std::vector<std::string> keys;
   for (const auto& [k, v] : s.items()) keys.push_back(k);
-  EXPECT_THAT(keys, ElementsAre("t", "kernel", "cmdline", "dmi", "lockdown", "btf", "modules", "udev", "alsa",
-                                "devices_deferred", "errors", "redacted"));
+  EXPECT_THAT(keys, ElementsAre("t", "kernel", "cmdline", "dmi", "lockdown", "btf", "modules", "config_modules", "udev",
+                                "alsa", "devices_deferred", "errors", "redacted"));
+  EXPECT_EQ(s["config_modules"], true);
   EXPECT_TRUE(s["t"].is_number_unsigned());
   EXPECT_EQ(s["kernel"]["release"], "6.1.0-27-amd64");
   EXPECT_EQ(s["kernel"]["version"], "#1 SMP PREEMPT_DYNAMIC Debian 6.1.115-1 (2024-11-01)");
@@ -339,6 +340,7 @@ TEST_F(FixtureTest, MissingSourcesBecomeErrorsNotExceptions) {
   ASSERT_NO_THROW(s = take_snapshot(options()));
   EXPECT_FALSE(s.contains("lockdown"));
   EXPECT_EQ(s["btf"].dump(), R"({"vmlinux":false,"sound_modules":[]})");
+  EXPECT_EQ(s["config_modules"], false) << "no /proc/modules: a kernel without CONFIG_MODULES";
   EXPECT_EQ(s["alsa"]["cards"].size(), 0u);
   EXPECT_EQ(s["udev"]["pci_audio"].size(), 0u);
   EXPECT_EQ(s["udev"]["sound"].size(), 0u);
