@@ -486,26 +486,34 @@ ReportClock report_clock_of(const Trace& trace) {
   return untimed ? ReportClock::log_lines : ReportClock::seconds;
 }
 
-Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
-  ReplayReport rep;
+// Line numbers instead of times for a log imported without timestamps (report_units.h).
+static void set_report_clock(const Trace& trace, ReplayReport& rep) {
   rep.clock = report_clock_of(trace);
   if (rep.clock == ReportClock::log_lines)
     rep.clock_last_ns = trace.end && trace.end->t ? *trace.end->t : (trace.events.empty() ? 0 : trace.events.back().t);
+}
+
+// dd.c's driver_deferred_probe_timeout is 0 without CONFIG_MODULES (the capture's snapshot says
+// whether /proc/modules exists); a log cannot tell, so it keeps the modular default.
+static void apply_config_modules(const Trace& trace, ReplayReport& rep) {
+  const auto snap = trace.header.find("snapshot");
+  if (snap == trace.header.end() || !snap->is_object()) return;
+  const auto cm = snap->find("config_modules");
+  if (cm == snap->end() || !cm->is_boolean() || cm->get<bool>() || rep.profile.default_timeout_s == 0) return;
+  rep.profile.default_timeout_s = rep.profile.default_timeout(false);
+  rep.warnings.push_back(
+      fmt::format("the kernel has no module support (no /proc/modules): its default deferred_probe_timeout is {} s",
+                  rep.profile.default_timeout_s));
+}
+
+Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
+  ReplayReport rep;
+  set_report_clock(trace, rep);
   const ReportClockScope clock_scope(rep.clock, rep.clock_last_ns);
   rep.trace_path = trace.path;
   rep.source = trace.source;
   if (auto e = resolve_profile(trace, opt, rep)) return *e;
-  // dd.c's driver_deferred_probe_timeout is 0 without CONFIG_MODULES (the capture's snapshot says
-  // whether /proc/modules exists); a log cannot tell, so it keeps the modular default.
-  if (const auto snap = trace.header.find("snapshot"); snap != trace.header.end() && snap->is_object()) {
-    const auto cm = snap->find("config_modules");
-    if (cm != snap->end() && cm->is_boolean() && !cm->get<bool>() && rep.profile.default_timeout_s != 0) {
-      rep.profile.default_timeout_s = rep.profile.default_timeout(false);
-      rep.warnings.push_back(
-          fmt::format("the kernel has no module support (no /proc/modules): its default deferred_probe_timeout is {} s",
-                      rep.profile.default_timeout_s));
-    }
-  }
+  apply_config_modules(trace, rep);
   if (trace.header.contains("kernel") && trace.header["kernel"].contains("cmdline") &&
       trace.header["kernel"]["cmdline"].is_string())
     rep.capture_timeout = cmdline_timeout(trace.header["kernel"]["cmdline"].get<std::string>());
