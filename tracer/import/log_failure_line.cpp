@@ -7,9 +7,7 @@
 #include <cstdint>
 #include <cstring>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
+#include "tracer/import/byte_scan.h"
 
 namespace reprobe {
 
@@ -72,11 +70,9 @@ bool word_at(sv t, size_t i) {
   }
 }
 
-#ifdef __SSE2__
-// SSE2 (every x86-64): 16 positions at a time, the ones that start with the first two letters of
-// a failure word (letters compared with bit 5 set, so in either case); only those are compared
-// with the words.
-bool says_failure_sse2(sv t) {
+// Words that make a line a failure line at all (this runs on every line of the log): only the
+// positions that start with the first two letters of a failure word are compared with the words.
+bool says_failure(sv t) {
   static constexpr std::array<std::array<char, 2>, 11> kPairs = {{{'f', 'a'},
                                                                   {'e', 'r'},
                                                                   {'t', 'i'},
@@ -88,39 +84,7 @@ bool says_failure_sse2(sv t) {
                                                                   {'r', 'e'},
                                                                   {'-', '5'},
                                                                   {'-', 'e'}}};
-  const __m128i bit5 = _mm_set1_epi8(0x20);
-  // The last chunk is read from a zero-padded copy (a zero byte pairs with no letter).
-  std::array<char, 40> pad{};
-  for (size_t i = 0; i + 1 < t.size(); i += 16) {
-    const char* p = t.data() + i;
-    if (i + 17 > t.size()) {
-      std::memcpy(pad.data(), p, t.size() - i);
-      p = pad.data();
-    }
-    const __m128i a = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), bit5);
-    const __m128i b = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1)), bit5);
-    __m128i any = _mm_setzero_si128();
-    for (const auto& q : kPairs)
-      any = _mm_or_si128(any,
-                         _mm_and_si128(_mm_cmpeq_epi8(a, _mm_set1_epi8(q[0])), _mm_cmpeq_epi8(b, _mm_set1_epi8(q[1]))));
-    for (auto mask = static_cast<unsigned>(_mm_movemask_epi8(any)); mask != 0; mask &= mask - 1) {
-      const size_t at_pos = i + static_cast<size_t>(__builtin_ctz(mask));
-      if (at_pos < t.size() && word_at(t, at_pos)) return true;
-    }
-  }
-  return false;
-}
-#endif
-
-// Words that make a line a failure line at all (this runs on every line of the log).
-bool says_failure(sv t) {
-#ifdef __SSE2__
-  return says_failure_sse2(t);
-#else
-  for (size_t i = 0; i + 1 < t.size(); ++i)
-    if (word_at(t, i)) return true;
-  return false;
-#endif
+  return any_pair_start(t, kPairs, [&](size_t i) { return word_at(t, i); });
 }
 
 FailureClass sound_class(sv t) {

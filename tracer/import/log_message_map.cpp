@@ -1,6 +1,8 @@
 // Message classification for the kernel-log importer; see log_message_map.h.
 #include "tracer/import/log_message_map.h"
 
+#include "tracer/import/byte_scan.h"
+
 #include <cstring>
 
 namespace reprobe {
@@ -810,7 +812,12 @@ void parse_message(sv msg, Message& m) {
 
 bool looks_like_driver_core(sv msg) {
   // Every pattern below contains "defer", "rob" or "': ": one pass each decides most lines.
-  if (msg.find("defer") == sv::npos && msg.find("rob") == sv::npos && msg.find("': ") == sv::npos) return false;
+  static constexpr std::array<std::array<char, 2>, 3> kPairs = {{{'d', 'e'}, {'r', 'o'}, {'\'', ':'}}};
+  if (!any_pair_start(msg, kPairs, [&](size_t i) {
+        const sv at = msg.substr(i);
+        return starts(at, "defer") || starts(at, "rob") || starts(at, "': ");
+      }))
+    return false;
   return msg.find("to deferred") != sv::npos || msg.find("from deferred") != sv::npos ||
          msg.find("probe deferral") != sv::npos || msg.find("deferred probe") != sv::npos ||
          msg.find("bus: '") != sv::npos || msg.find("driver: '") != sv::npos || msg.find("probe of ") != sv::npos ||

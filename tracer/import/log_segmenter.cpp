@@ -1,5 +1,6 @@
 // LogImporter, segmenting: physical lines -> messages (prefixes, timestamps, boots,
 // e-mail wrapped lines joined) and the lines that say nothing (skip counts). See log_importer_impl.h.
+#include "tracer/import/byte_scan.h"
 #include "tracer/import/log_importer_impl.h"
 
 namespace reprobe {
@@ -264,8 +265,7 @@ Result<bool> LogImporter::Impl::feed(sv raw, sv label, uint64_t line_no) {
     cur_input = static_cast<uint32_t>(labels.size() - 1);
   }
   while (!raw.empty() && (raw.back() == '\r' || raw.back() == '\n')) raw.remove_suffix(1);
-  if (!raw.empty() && (std::memchr(raw.data(), '&', raw.size()) || std::memchr(raw.data(), '<', raw.size())) &&
-      has_html(raw)) {
+  if (!raw.empty() && has_either_byte(raw, '&', '<') && has_html(raw)) {
     clean_html(raw, html_buf);
     raw = html_buf;
   }
