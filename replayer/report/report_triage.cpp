@@ -76,7 +76,7 @@ std::vector<FailureSeen> failures_of(const Trace& tr) {
   return out;
 }
 
-// "The log holds 3 boots; boot 2 is replayed: the last boot that shows a sound failure; ..." (empty:
+// "The log holds 3 boots; boot 2 is replayed: the last boot that shows a failure line ..." (empty:
 // one boot, or a trace that is not a log import).
 std::string boots_words(const Trace& tr) {
   const auto& h = tr.header;

@@ -1,11 +1,8 @@
 // Failure lines of kernel logs (see log_failure_line.h and docs/import.md, "Failure lines").
 #include "tracer/import/log_failure_line.h"
 
-#include <algorithm>
 #include <array>
 #include <cstddef>
-#include <cstdint>
-#include <cstring>
 
 #include "tracer/import/byte_scan.h"
 

@@ -74,7 +74,8 @@ void LogImporter::Impl::choose_failing_boot(std::unique_ptr<Impl>& self) {
   s.messages = stats.messages;
   s.boots = stats.boots;
   s.imported_boot = failing_boot_number;
-  s.imported_because = "the last boot that shows a sound failure; the later boots show none";
+  s.imported_because =
+      "the last boot that shows a failure line or a device left deferred; the later boots show neither";
   chosen->labels = labels;
   self = std::move(chosen);
 }

@@ -68,7 +68,7 @@ struct ImportStats {
   uint64_t events = 0;      // events written
   uint64_t inferred = 0;    // of which inferred
   uint64_t boots = 1;       // boots seen in the input
-  // The boot imported (1 = the first): --boot N, or the last boot that shows a sound failure
+  // The boot imported (1 = the first): --boot N, or the last boot that shows a failure (line or deferral)
   // when the last boot shows none (imported_because says so); 0 = the last boot.
   uint64_t imported_boot = 0;
   std::string imported_because;

@@ -394,7 +394,7 @@ struct LogImporter::Impl {
   bool on_machine_message(const Message& m, uint64_t t);
 
   // A new boot starts: everything before it is dropped (only the last boot is imported), except
-  // that the last boot showing a sound failure is kept aside (failing_boot) while later boots
+  // that the last boot showing a failure (line or deferral) is kept aside (failing_boot) while later boots
   // show none: a multi-boot paste imports the boot that shows the failure (issue 14).
   void boot_boundary();
   // Lines of this boot that say a sound device failed: firmware/topology/DSP/HDA/card failures,
