@@ -884,6 +884,15 @@ static __always_inline int on_component_del(struct snd_soc_component *c)
 		return 0;
 	read_dev(e, BPF_CORE_READ(c, dev));
 	put_str(e, RP_S_STR, BPF_CORE_READ(c, name), RP_STR_LEN);
+	/* snd_soc_del_component_unlocked() unbinds component->card (a card that probed this
+	 * component) and, when it was instantiated, puts it on unbind_card_list, from which
+	 * snd_soc_try_rebind_card() re-binds it at a later snd_soc_add_component() */
+	struct snd_soc_card *card = BPF_CORE_READ(c, card);
+	if (card) {
+		const struct device *cdev = BPF_CORE_READ(card, dev);
+		if (cdev)
+			put_str(e, RP_S_CARD, dev_name_ptr(cdev), RP_NAME_LEN);
+	}
 	ev_submit(e);
 	return 0;
 }

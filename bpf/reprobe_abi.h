@@ -15,7 +15,7 @@
 #include <linux/types.h>
 #endif
 
-#define RP_ABI_VERSION 3
+#define RP_ABI_VERSION 4
 
 #define RP_COMM_LEN 16
 #define RP_NAME_LEN 64   /* device / parent / driver names */
@@ -104,6 +104,7 @@ enum rp_field {
 	RP_S_SYM,        /* the kernel's own name for the code address in aux/ptr (work function,
 	                  * firmware callback), when the loader set cfg_ksym_in_bpf (bpf_snprintf "%ps",
 	                  * 5.13+): module symbols resolve without user space re-reading /proc/kallsyms */
+	RP_S_CARD,       /* COMPONENT_DEL: dev_name(component->card->dev), the card the removal unbinds */
 	RP_S_MAX,
 };
 

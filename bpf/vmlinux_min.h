@@ -169,9 +169,12 @@ struct snd_soc_dai_driver {
 	const char *name;
 };
 
+struct snd_soc_card;
+
 struct snd_soc_component {
 	const char *name;
 	struct device *dev;
+	struct snd_soc_card *card; /* the card that probed it (set by soc_probe_component) */
 	int num_dai;
 };
 

@@ -58,6 +58,10 @@ std::string action_words(const Model& m, const Context& c, const Action& a) {
       return "a resume";
     case ActionKind::unseen_trigger:
       return "a trigger the log implies";
+    case ActionKind::device_unbind:
+      return "the sysfs unbind of " + dev_name(m, a.dev);
+    case ActionKind::bind_request:
+      return "the sysfs bind of " + dev_name(m, a.dev) + " to " + str(m, a.drv);
   }
   (void)c;
   return "an action";

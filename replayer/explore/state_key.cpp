@@ -37,7 +37,8 @@ void put_queue(KeyWriter& w, const SimState& s) {
 void put_devs(KeyWriter& w, const SimState& s) {
   for (const DevState& d : s.devs) {
     w << d.present << d.bound << d.probing << d.assumed_success << d.list << d.prev << d.next << d.bound_binding
-      << d.ever_bound << d.bound_at << d.card_at << d.card_live << d.attempts << d.deferrals;
+      << d.ever_bound << d.bound_at << d.card_at << d.card_live << d.card_unbound << d.card_registers << d.attempts
+      << d.deferrals;
     const ProbeInFlight& p = d.probe;
     if (d.probing)
       w << p.binding << p.thread << p.start << p.count_at_start << p.attempt_index << p.decided << p.bound << p.assumed
@@ -72,6 +73,8 @@ std::string state_key(const SimState& s) {
   w << s.pending.head << s.pending.tail << s.pending.size << s.active.head << s.active.tail << s.active.size;
   w << s.enabled << s.late_initcall_stage << s.worker_scheduled << s.trigger_count << s.triggers_ignored;
   for (uint32_t c : s.triggers_by_cause) w << c;
+  w << s.unbind_cards.size();
+  for (DevId c : s.unbind_cards) w << c;
   w << s.timeout_armed << s.timeout_fired << s.timeout_due << s.timeout_fired_at << s.timeout_fired_pending
     << s.timeout_version << s.blocked_total_ns << s.blocked_max_ns << s.probe_attempts << s.deferrals << s.reg_seq
     << s.truncated;

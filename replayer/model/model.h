@@ -39,6 +39,8 @@ enum class ActionKind : uint8_t {
   card_register,  // snd_card_register: a card became live
   resume,
   unseen_trigger,  // a kernel log's inferred trigger (cause "other"): a retry it shows implies one
+  device_unbind,   // device_release_driver() from user space (sysfs unbind): the device is unbound
+  bind_request,    // device_driver_attach() from user space (sysfs bind): a probe of dev with drv, in this task
 };
 
 struct Action {
@@ -88,6 +90,7 @@ struct Arrival {
   uint32_t event = 0;
   bool is_bind = false;  // a device bind (weak evidence: binds are what trigger retries)
   bool removal = false;  // component_del: resources go away
+  DevId card = kNoDev;   // component_del: the card it unbinds (ASoC puts it on unbind_card_list)
 };
 
 struct Attempt {
@@ -187,6 +190,13 @@ struct DeviceModel {
                                            // register (ASoC names a component after its device)
   int count_success_after = -1;            // count model: bound from this attempt index on
   bool card = false;                       // registered or tried to register a sound card
+  // ASoC's re-bind (sound/soc/soc-core.c): components whose removal unbound this device's card
+  // (snd_soc_del_component_unlocked()); snd_soc_try_rebind_card() re-binds it at the first
+  // component registration after which all of them are back. Observed: how long the re-bind
+  // took from that registration to its snd_card_register().
+  std::vector<uint32_t> card_components;
+  uint64_t card_rebind_duration = 0;
+  uint32_t observed_card_registers = 0;  // snd_card_register events of its card
   bool observed_bound = false;
   uint64_t observed_bound_at = 0;
   uint32_t observed_attempts = 0;

@@ -3,6 +3,7 @@
 // deferred device waited for is inferred in need_inference.cpp.
 #include <algorithm>
 #include <map>
+#include <set>
 #include <tuple>
 #include <unordered_map>
 
@@ -279,6 +280,16 @@ class Builder {
   }
 
   // A probe starts: a probe context and an Attempt, open until its probe_end.
+  // device_release_driver() of a bound device. From user space (a write to the driver's sysfs
+  // unbind, `reprobe record --rebind`) it is an action of its own; the unbinds of a module's removal
+  // (driver_unregister(), device_del()) come with those actions. A later probe of it by the same
+  // driver from user space, with no device_add() or driver_register() between, is a sysfs bind.
+  void device_unbound(uint32_t idx, const Event& e, uint32_t ctx) {
+    if (!is_root(ctx)) return;
+    action(ctx, e.t, Action{0, ActionKind::device_unbind, e.dev, e.drv, kNone, kNone, false, idx});
+    sysfs_unbound_[e.dev] = e.drv;
+  }
+
   void probe_started(uint32_t idx, const Event& e, uint32_t ctx) {
     if (open_probe_.count(e.dev)) {
       m_.notes.push_back(
@@ -291,6 +302,12 @@ class Builder {
     // Probed from an async helper: the driver probes asynchronously (PROBE_PREFER_ASYNCHRONOUS,
     // async_probe, driver_async_probe=), so its deferred retries go async too (issue 13 item 5).
     if (e.flag) m_.drivers[di].async = true;
+    // bind_store() -> device_driver_attach(): user space binds a device it unbound (sysfs bind).
+    if (auto it = sysfs_unbound_.find(e.dev); it != sysfs_unbound_.end() && is_root(ctx)) {
+      if (it->second == 0 || it->second == e.drv)
+        action(ctx, e.t, Action{0, ActionKind::bind_request, e.dev, e.drv, kNone, kNone, false, idx});
+      sysfs_unbound_.erase(it);
+    }
     const uint32_t c = new_ctx(CtxKind::probe, is_root(ctx) ? kNone : ctx, e.t, e.t);
     m_.contexts[c].dev = e.dev;
     m_.contexts[c].drv = e.drv;
@@ -426,7 +443,36 @@ class Builder {
     act.arrival = arrival(e.t, ctx, std::move(res), idx, false);
     act.event = idx;
     m_.arrivals.back().removal = true;
+    // snd_soc_del_component_unlocked() unbinds the card that probed it (component->card).
+    if (e.s2 != 0)
+      if (auto card = tr_.find_device(tr_.str(e.s2)); card && *card < m_.devices.size()) {
+        m_.arrivals.back().card = *card;
+        auto& cc = m_.devices[*card].card_components;
+        for (uint32_t r : m_.arrivals.back().resources)
+          if (std::find(cc.begin(), cc.end(), r) == cc.end()) cc.push_back(r);
+        cards_unbound_.insert(*card);
+      }
     action(ctx, e.t, act);
+  }
+
+  // A card registration of a card that a component removal unbound, outside that card device's
+  // own probe: ASoC's re-bind (snd_soc_try_rebind_card() from a later snd_soc_add_component()).
+  // The simulator re-binds the card from the model's rule, so it is no action of this context;
+  // the observed duration from the registration that completed it is kept.
+  bool card_rebind(const Event& e, DevId d, uint32_t ctx) {
+    auto it = cards_unbound_.find(d);
+    if (it == cards_unbound_.end()) return false;
+    const Context& c = m_.contexts[ctx];
+    if (c.kind == CtxKind::probe && c.dev == d) return false;
+    uint64_t from = e.t;
+    for (auto a = m_.arrivals.rbegin(); a != m_.arrivals.rend(); ++a)
+      if (a->ctx == ctx && !a->removal && !a->is_bind) {
+        from = a->t;
+        break;
+      }
+    if (m_.devices[d].card_rebind_duration == 0) m_.devices[d].card_rebind_duration = e.t - std::min(from, e.t);
+    cards_unbound_.erase(it);
+    return true;
   }
 
   // One trace event, in trace order: context bookkeeping, actions to replay, observed statistics.
@@ -444,6 +490,7 @@ class Builder {
         break;
       case EventKind::device_add:
         m_.devices[e.dev].added_at = e.t;
+        sysfs_unbound_.erase(e.dev);
         action(ctx, e.t, Action{0, ActionKind::device_add, e.dev, 0, kNone, kNone, false, idx});
         break;
       case EventKind::device_del:
@@ -451,6 +498,7 @@ class Builder {
         break;
       case EventKind::driver_register: {
         m_.drivers[driver(e.drv, e.s2, e.flag, false)].registered_in_trace = true;
+        std::erase_if(sysfs_unbound_, [&](const auto& u) { return u.second == e.drv; });
         action(ctx, e.t, Action{0, ActionKind::driver_register, kNoDev, e.drv, kNone, kNone, e.flag, idx});
         break;
       }
@@ -476,7 +524,11 @@ class Builder {
         break;
       case EventKind::snd_card_register: {
         const DevId d = e.dev != kNoDev ? e.dev : m_.contexts[ctx].dev;
-        if (d != kNoDev) m_.devices[d].card = true;
+        if (d != kNoDev) {
+          m_.devices[d].card = true;
+          m_.devices[d].observed_card_registers++;
+          if (card_rebind(e, d, ctx)) break;
+        }
         action(ctx, e.t, Action{0, ActionKind::card_register, d, 0, kNone, kNone, false, idx});
         break;
       }
@@ -491,6 +543,7 @@ class Builder {
         break;
       }
       case EventKind::unbind:
+        device_unbound(idx, e, ctx);
         break;
       case EventKind::work_queue:
         if (tr_.str(e.name) == "deferred_probe_work_func") break;
@@ -693,6 +746,8 @@ class Builder {
   std::map<uint64_t, uint32_t> open_fw_;
   std::vector<ModReq> module_requests_;
   std::map<DevId, std::vector<StrId>> orphan_reasons_;
+  std::set<DevId> cards_unbound_;         // cards a component removal unbound, not re-bound yet
+  std::map<DevId, StrId> sysfs_unbound_;  // devices user space unbound, and their driver
   std::map<int32_t, std::tuple<uint32_t, uint32_t, DevId, uint64_t>> pending_attach_;  // tid -> attach action
 };
 

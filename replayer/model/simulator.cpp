@@ -11,10 +11,11 @@ std::string_view to_string(TriggerCause c) {
 }
 
 std::string_view to_string(RecKind k) {
-  static constexpr std::string_view n[] = {
-      "probe_start",      "probe_end",     "defer_add",   "bound",           "trigger",       "trigger_ignored",
-      "targeted_retry",   "retry",         "resource_up", "resource_down",   "card_register", "timeout_armed",
-      "timeout_extended", "timeout_fired", "device_add",  "driver_register", "late_initcall"};
+  static constexpr std::string_view n[] = {"probe_start",     "probe_end",        "defer_add",      "bound",
+                                           "trigger",         "trigger_ignored",  "targeted_retry", "retry",
+                                           "resource_up",     "resource_down",    "card_register",  "card_unbind",
+                                           "timeout_armed",   "timeout_extended", "timeout_fired",  "device_add",
+                                           "driver_register", "late_initcall"};
   return n[static_cast<size_t>(k)];
 }
 
@@ -484,6 +485,7 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
       list_remove(a.dev);
       d.present = false;
       d.bound = false;
+      card_gone(a.dev);
       break;
     }
     case ActionKind::driver_register:
@@ -499,6 +501,7 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
         if (d.bound && bound_to == drv) {
           d.bound = false;
           d.bound_binding = kNone;
+          card_gone(dev);
         }
       }
       break;
@@ -510,6 +513,7 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
         const auto& arr = model_->arrivals[a.arrival];
         const bool component =
             !arr.resources.empty() && model_->resource_name(arr.resources[0]).starts_with("component:");
+        if (component) try_rebind_cards();
         if (policy_.kicks_on_resource())
           trigger(TriggerCause::resource_kick);
         else if (component && policy_.kicks_on_component())
@@ -519,6 +523,7 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
     case ActionKind::resource_down:
       resources_changed(a.arrival, false);
       record(RecKind::resource_down, a.dev, a.arrival);
+      card_unbind(model_->arrivals[a.arrival].card);
       break;
     case ActionKind::spawn: {
       const Context& child = model_->contexts[a.child];
@@ -530,6 +535,7 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
       if (a.dev != kNoDev) {
         s.devs[a.dev].card_live = true;
         s.devs[a.dev].card_at = s.now;
+        s.devs[a.dev].card_registers++;
       }
       record(RecKind::card_register, a.dev);
       break;
@@ -538,6 +544,10 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
       break;
     case ActionKind::unseen_trigger:
       trigger(TriggerCause::unseen);
+      break;
+    case ActionKind::device_unbind:
+    case ActionKind::bind_request:
+      sysfs_action(a, inst_idx);
       break;
   }
 }
@@ -727,12 +737,22 @@ void Simulator::probe_decide(DevId dev) {
   uint64_t duration = 0;
   if (p.outcome == ProbeOutcome::bound) {
     duration = B.success_duration;
+    // The program of the first success, or of the observed success this attempt stands for (a device
+    // bound again after a sysfs unbind runs its second probe's program).
+    uint32_t program = B.success_ctx;
+    if (p.attempt_index < B.attempts.size() && static_cast<int>(p.attempt_index) > B.success) {
+      const Attempt& observed = model_->attempts[B.attempts[p.attempt_index]];
+      if (observed.outcome == ProbeOutcome::bound && observed.ctx != kNone) {
+        program = observed.ctx;
+        duration = observed.end - observed.start;
+      }
+    }
     block_caller(p, duration);  // before sync-provider's inline span, which adds its own lag
-    if (B.success_ctx != kNone && !assumed) {
+    if (program != kNone && !assumed) {
       const bool inl = policy_.inline_provider_work();
-      start_instance(B.success_ctx, p.start, inl);
+      start_instance(program, p.start, inl);
       if (inl) {
-        const uint64_t span = inline_span_[B.success_ctx];
+        const uint64_t span = inline_span_[program];
         if (span > duration) {
           s.blocked_total_ns += span - duration;
           s.blocked_max_ns = std::max(s.blocked_max_ns, span - duration);
@@ -1040,6 +1060,73 @@ void Simulator::resources_changed(uint32_t arrival, bool up) {
       for (DevId w : model_->waiters[r])
         if (state_.devs[w].list == DeferList::pending && needs_met(w)) targeted_retry(w);
   }
+}
+
+// A write to a driver's sysfs unbind or bind file (drivers/base/bus.c).
+void Simulator::sysfs_action(const Action& a, uint32_t inst_idx) {
+  auto& s = state_;
+  auto& d = s.devs[a.dev];
+  if (a.kind == ActionKind::device_unbind) {
+    // unbind_store() -> device_release_driver() (drivers/base/dd.c).
+    if (!d.bound) return;
+    d.bound = false;
+    d.bound_binding = kNone;
+    card_gone(a.dev);
+    return;
+  }
+  // bind_store() -> device_driver_attach(): a probe of the device with that driver, in the writing
+  // task, which waits for it (a bound or probing device is left alone: -EBUSY / nothing to do).
+  const uint32_t drv = model_->driver_index(a.drv);
+  if (drv == kNone || !d.present || d.bound || d.probing || !s.driver_registered[drv]) return;
+  const uint32_t th = new_thread(false);
+  s.threads[th].owner = inst_idx;
+  s.threads[th].jobs.push_back(Job{a.dev, drv, 0});
+  push(QItem::thread_step, s.now, th);
+}
+
+// snd_soc_del_component_unlocked() (sound/soc/soc-core.c, 5.10-6.12): the card that probed the
+// removed component is unbound (snd_soc_unbind_card(): its ALSA card is freed) and, when it was
+// instantiated, put at the head of unbind_card_list. The machine device stays bound.
+void Simulator::card_unbind(DevId card) {
+  auto& s = state_;
+  if (card == kNoDev || card >= s.devs.size() || !s.devs[card].card_live) return;
+  s.devs[card].card_live = false;
+  s.devs[card].card_unbound = true;
+  s.unbind_cards.insert(s.unbind_cards.begin(), card);
+  record(RecKind::card_unbind, card);
+}
+
+// snd_soc_try_rebind_card(), called by snd_soc_add_component() after each registration: every card on
+// unbind_card_list, head first, is bound again (snd_soc_bind_card()) when all its components are
+// there, and leaves the list; one still missing a component stays. The re-bind's
+// snd_card_register() comes the observed re-bind duration later.
+void Simulator::try_rebind_cards() {
+  auto& s = state_;
+  for (size_t i = 0; i < s.unbind_cards.size();) {
+    const DevId card = s.unbind_cards[i];
+    const DeviceModel& dm = model_->devices[card];
+    bool ready = s.devs[card].present && s.devs[card].bound;
+    for (uint32_t r : dm.card_components) ready = ready && s.resource_up[r] != 0;
+    if (!ready) {
+      ++i;
+      continue;
+    }
+    s.unbind_cards.erase(s.unbind_cards.begin() + static_cast<long>(i));
+    auto& d = s.devs[card];
+    d.card_unbound = false;
+    d.card_live = true;
+    d.card_at = s.now + dm.card_rebind_duration;
+    d.card_registers++;
+    record(RecKind::card_register, card);
+  }
+}
+
+// The card of a device that unbinds goes with it (devm: snd_soc_unregister_card()).
+void Simulator::card_gone(DevId dev) {
+  auto& s = state_;
+  s.devs[dev].card_live = false;
+  s.devs[dev].card_unbound = false;
+  std::erase(s.unbind_cards, dev);
 }
 
 }  // namespace reprobe

@@ -44,6 +44,7 @@ enum class RecKind : uint8_t {
   resource_up,
   resource_down,
   card_register,
+  card_unbind,  // ASoC unbound the card: a component it had probed was removed
   timeout_armed,
   timeout_extended,
   timeout_fired,
@@ -134,6 +135,8 @@ struct DevState {
   uint64_t bound_at = 0;
   uint64_t card_at = 0;
   bool card_live = false;
+  bool card_unbound = false;    // on ASoC's unbind_card_list (a component it used was removed)
+  uint32_t card_registers = 0;  // snd_card_register() of its card, first binds and re-binds
   uint32_t attempts = 0;
   uint32_t deferrals = 0;
   ProbeInFlight probe;
@@ -198,6 +201,7 @@ struct SimState {
   uint64_t timeout_due = 0;
   uint64_t timeout_fired_at = 0;
   uint32_t timeout_fired_pending = 0;  // devices on the deferred lists when it fired (0: the kernel prints nothing)
+  std::vector<DevId> unbind_cards;     // ASoC's unbind_card_list, head first
   uint32_t timeout_version = 0;
   // driver_deferred_probe_timeout as dd.c holds it: the policy's value, 0 once
   // deferred_probe_timeout_work_func() ran (< 0: never expires). With initcalls_done
@@ -286,6 +290,10 @@ class Simulator {
   bool held_by_link(DevId d, uint32_t resource) const;
   bool retry_goes_async(DevId d);
   void resources_changed(uint32_t arrival, bool up);
+  void card_unbind(DevId card);
+  void try_rebind_cards();
+  void card_gone(DevId dev);
+  void sysfs_action(const Action& a, uint32_t inst_idx);
   void device_bound(DevId d, uint32_t binding);
   uint32_t new_thread(bool worker);
   // Drivers that may probe d now, in bus (registration) order; fills out.

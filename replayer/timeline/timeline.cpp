@@ -351,6 +351,9 @@ Timeline replayed_timeline(const Model& m, const Trace& tr, const PolicyVerdict&
       case RecKind::card_register:
         mark(r.dev != kNoDev ? r.dev : kTmpCore, MarkKind::card_register);
         break;
+      case RecKind::card_unbind:
+        mark(r.dev, MarkKind::resource_gone, "card unbound (ASoC: a component it uses was removed)");
+        break;
       case RecKind::timeout_armed:
         mark(kTmpCore, MarkKind::timeout_armed, fmt::format("{} s", r.seconds()));
         break;

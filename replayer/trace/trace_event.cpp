@@ -91,6 +91,9 @@ constexpr F kComponentAdd[] = {
 constexpr F kComponentDel[] = {
     {"name", T::str, S::name, true, "ASoC component name"},
     {"dev", T::dev_ref, S::dev, true, "device"},
+    {"card", T::str, S::s2, false,
+     "device of the card that had probed the component (component->card->dev): the removal unbinds that card, "
+     "and ASoC re-binds it at a later component registration (snd_soc_try_rebind_card())"},
 };
 constexpr F kCardBindStart[] = {
     {"dev", T::dev_ref, S::dev, true, "card device (machine driver's device)"},

@@ -327,8 +327,17 @@ void explain_bound(const ReplayReport& rep, const SimState& s, const TimelineInd
       st.lines.push_back(std::move(w));
     }
   }
-  if (ds.card_live)
+  if (ds.card_live && ds.card_registers > 1)
+    st.lines.emplace_back(fmt::format(
+        "Its sound card was registered {} times; the last at {}: ASoC unbound it when a component it uses was "
+        "removed and re-bound it when the component registered again (snd_soc_try_rebind_card()).",
+        ds.card_registers, report_instant(ds.card_at)));
+  else if (ds.card_live)
     st.lines.emplace_back(fmt::format("Its sound card was registered at {}.", report_instant(ds.card_at)));
+  else if (ds.card_unbound)
+    st.lines.emplace_back(
+        "Its sound card was unbound when a component it uses was removed, and ASoC did not re-bind it: no "
+        "registration brought all of its components back.");
 }
 
 // A device of the trace that a deferral reason of d's last attempt names as its supplier

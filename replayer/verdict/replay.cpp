@@ -118,7 +118,17 @@ PolicyVerdict verdict_for(const Model& m, const Policy& p, const std::vector<Dev
     const DevState& pd = ps.devs[d];
     TargetOutcome t;
     t.dev = d;
-    if (ds.bound && pd.bound) {
+    if (ds.bound && pd.bound && ds.card_unbound && pd.card_unbound) {
+      // ASoC unbound its card (a component it uses was removed) and never re-bound it: no card.
+      t.verdict = Verdict::stranded;
+      Stranded st;
+      st.dev = d;
+      st.evidence = Evidence::reason;
+      for (uint32_t r : m.devices[d].card_components)
+        if (!s.resource_up[r]) st.waiting_for.push_back(m.resource_name(r) + " (its card's component, removed)");
+      if (st.waiting_for.empty()) st.waiting_for.push_back("a component registration to re-bind its card");
+      v.stranded.push_back(std::move(st));
+    } else if (ds.bound && pd.bound) {
       t.verdict = Verdict::bound;
       t.bound_at = std::min(ds.bound_at, pd.bound_at);
       if (pd.bound_at != ds.bound_at) {
@@ -208,6 +218,19 @@ PolicyVerdict verdict_for(const Model& m, const Policy& p, const std::vector<Dev
   return v;
 }
 
+// Whether the trace can show a sound card being registered: an eBPF trace whose ALSA card hook
+// was attached (header "hooks", docs/trace-format.md). A kernel log prints no line when a card
+// registers, so there the absence of a card says nothing.
+static bool observes_card_registration(const Trace& trace) {
+  if (trace.source == "synthetic") return true;
+  const auto hooks = trace.header.find("hooks");
+  if (hooks == trace.header.end() || !hooks->is_object()) return false;
+  const auto h = hooks->find("snd_card_register");
+  if (h == hooks->end() || !h->is_string()) return false;
+  const std::string tier = h->get<std::string>();
+  return tier == "fentry" || tier == "kprobe" || tier == "tracepoint";
+}
+
 // Compares the stock replay, stopped at the end of the capture, with what the capture observed.
 Fidelity check_fidelity(const Model& m, const Trace& tr, const SimState& st) {
   struct {
@@ -229,6 +252,14 @@ Fidelity check_fidelity(const Model& m, const Trace& tr, const SimState& st) {
       f.divergences.push_back(
           fmt::format("{}: observed {} probe attempt(s), replay {}", name, dm.observed_attempts, ds.attempts));
   }
+  // Card registrations, first binds and ASoC re-binds, where the trace can show them (a device
+  // whose bind already diverged says so above).
+  if (observes_card_registration(tr))
+    for (DevId d = 0; d < m.devices.size(); ++d)
+      if (m.devices[d].observed_bound == st.devs[d].ever_bound &&
+          m.devices[d].observed_card_registers != st.devs[d].card_registers)
+        f.divergences.push_back(fmt::format("{}: observed {} sound card registration(s), replay {}", m.dev_label(d),
+                                            m.devices[d].observed_card_registers, st.devs[d].card_registers));
   // From a log: on >= 6.1 the timeout work prints only per pending device, so a timeout that
   // fired with nothing pending leaves no line, and its absence is no disagreement.
   const bool silent_timeout = tr.source != "bpf" && tr.source != "synthetic" && r.state.timeout_fired &&
@@ -428,19 +459,6 @@ static std::optional<Error> resolve_targets(const Trace& trace, const ReplayOpti
   }
 
   return std::nullopt;
-}
-
-// Whether the trace can show a sound card being registered: an eBPF trace whose ALSA card hook
-// was attached (header "hooks", docs/trace-format.md). A kernel log prints no line when a card
-// registers, so there the absence of a card says nothing.
-static bool observes_card_registration(const Trace& trace) {
-  if (trace.source == "synthetic") return true;
-  const auto hooks = trace.header.find("hooks");
-  if (hooks == trace.header.end() || !hooks->is_object()) return false;
-  const auto h = hooks->find("snd_card_register");
-  if (h == hooks->end() || !h->is_string()) return false;
-  const std::string tier = h->get<std::string>();
-  return tier == "fentry" || tier == "kprobe" || tier == "tracepoint";
 }
 
 // What the input says about the targets' cards. A target whose probe returned but whose log then

@@ -5,9 +5,9 @@
 #
 # rebind-hda: `record --rebind 0000:00:01.0` with snd_hda_intel loaded and the card up; asserts
 #   the ground truth (card back, module still loaded) and that the trace has the unbind of
-#   0000:00:01.0 and then its new probe and bind and a card registration, all after the unbind.
-#   (The stock replay of this trace is not exact yet: the model does not re-run a probe that
-#   a write to the driver's bind file starts; docs/boot-capture.md.)
+#   0000:00:01.0 and then its new probe and bind and a card registration, all after the unbind,
+#   and that the stock replay of the trace is exact (the model replays the sysfs unbind and the
+#   probe the write to the driver's bind file starts; docs/model.md §1).
 # replug-in-use: `record --replug snd_hda_intel` with /dev/snd/controlC0 held open must exit 2,
 #   name the holder and suggest --rebind, and write nothing (asserted inside the scenario).
 # Needs root. Exit: 0 both passed, 1 a check failed, 2 usage / setup error.
@@ -44,6 +44,13 @@ if [[ -s $t ]]; then
     echo "run-reprobe-live.sh: ok rebind-hda trace: unbind, then probe, bind and card registration"
   else
     echo "run-reprobe-live.sh: FAIL rebind-hda trace: $got" >&2; fail=1
+  fi
+  if exact=$("$reprobe" replay "$t" --format json | jq -r .fidelity.exact) && [[ $exact == true ]]; then
+    echo "run-reprobe-live.sh: ok rebind-hda stock replay is exact"
+  else
+    echo "run-reprobe-live.sh: FAIL rebind-hda stock replay is not exact:" >&2
+    "$reprobe" replay "$t" --format json | jq -r '.fidelity.divergences[]' | sed 's/^/    /' >&2
+    fail=1
   fi
 elif ((fail == 0)); then
   echo "run-reprobe-live.sh: FAIL rebind-hda wrote no trace" >&2; fail=1

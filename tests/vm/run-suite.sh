@@ -30,7 +30,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
-default_scenarios=(hda sof-late-component sof-fw-callback kick timeout-rescue replug-hda async-probe async-deferred-retry fentry-fallback pre-capture-deferral check-state-timeout device-link-late-supplier)
+default_scenarios=(hda sof-late-component sof-fw-callback kick timeout-rescue replug-hda async-probe async-deferred-retry fentry-fallback pre-capture-deferral check-state-timeout device-link-late-supplier asoc-rebind)
 
 build=${1:-}
 [[ -n "$build" && -d "$build" ]] || { echo "usage: run-suite.sh BUILDDIR [--out DIR] [--update-captures] [SCENARIO...]" >&2; exit 2; }

@@ -115,6 +115,7 @@ bool parse_raw_record(const void* data, size_t size, RawRecord* out) {
   out->str.clear();
   out->dais.clear();
   out->sym.clear();
+  out->card.clear();
   for (size_t off = sizeof(rp_event); off < e.size;) {
     if (off + 2 > e.size) return false;
     const unsigned field = p[off];
@@ -144,6 +145,9 @@ bool parse_raw_record(const void* data, size_t size, RawRecord* out) {
       case RP_S_SYM:
         out->sym = raw_string(bytes, len);
         break;
+      case RP_S_CARD:
+        out->card = raw_string(bytes, len);
+        break;
       default:
         return false;
     }
@@ -167,6 +171,7 @@ std::vector<uint8_t> encode_raw_record(const RawRecord& r) {
   put(RP_S_STR, r.str, RP_STR_LEN);
   for (size_t i = 0; i < r.dais.size() && i < RP_MAX_DAIS; i++) put(RP_S_DAI, r.dais[i], RP_DAI_LEN);
   put(RP_S_SYM, r.sym, RP_SYM_LEN);
+  put(RP_S_CARD, r.card, RP_NAME_LEN);
   rp_event h = r.hdr;
   h.size = static_cast<uint16_t>(out.size());
   h.abi = RP_ABI_VERSION;
@@ -811,6 +816,7 @@ void EventDecoder::on_component_del(const RawRecord& rec, uint64_t t, const Even
   json j = base(e, t, "component_del");
   j["name"] = str;
   j["dev"] = dev;
+  if (!rec.card.empty()) j["card"] = rec.card;
   emit(std::move(j), sink);
 }
 

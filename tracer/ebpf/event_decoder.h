@@ -66,6 +66,7 @@ struct RawRecord {
   std::string dev, parent, bus, drv, str;
   std::vector<std::string> dais;  // COMPONENT_ADD: DAI names in order
   std::string sym;                // RP_S_SYM: the kernel's "%ps" of the record's code address
+  std::string card;               // RP_S_CARD: COMPONENT_DEL: the device of the card it unbinds
 };
 
 // Unpacks one ring record. False if malformed: shorter than the header, size

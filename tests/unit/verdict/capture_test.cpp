@@ -29,9 +29,9 @@ const std::filesystem::path kRoot = REPROBE_SOURCE_ROOT;
 
 // Listed, not globbed: a capture that goes missing fails here instead of
 // silently shrinking the suite.
-const char* const kNames[] = {"hda",         "sof-late-component",   "sof-fw-callback",
-                              "kick",        "timeout-rescue",       "replug-hda",
-                              "async-probe", "pre-capture-deferral", "async-deferred-retry"};
+const char* const kNames[] = {
+    "hda",         "sof-late-component",   "sof-fw-callback",      "kick",       "timeout-rescue", "replug-hda",
+    "async-probe", "pre-capture-deferral", "async-deferred-retry", "asoc-rebind"};
 
 // One real capture: the kernel series it was recorded on and the scenario.
 struct CaptureId {
@@ -329,6 +329,77 @@ TEST_P(CheckStateCapture, ConsumerFailsWithEtimedoutAtTheTimeout) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernels, CheckStateCapture, ::testing::Values("6.1", "6.12"), [](const auto& info) {
+  std::string n = "k" + info.param;
+  for (auto& ch : n)
+    if (ch == '.') ch = '_';
+  return n;
+});
+
+// ASoC's re-bind of a card (sound/soc/soc-core.c, issue 13 item 6): the DSP is unbound through
+// sysfs, snd_soc_del_component_unlocked() unbinds the card that had probed its component (the
+// trace's component_del names it) and puts it on unbind_card_list; bound again, the DSP's probe work
+// registers the component and snd_soc_add_component() re-binds the card from that work item, with
+// no probe of the machine device. The replay re-binds it from the model's rule: exact (the card's
+// registrations are counted), one machine probe, the card live again at the observed time. Without
+// the component's return the card stays unbound, and the target is stranded.
+class AsocRebindCapture : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(AsocRebindCapture, CardIsReboundFromTheComponentRegistration) {
+  const Capture c = load(CaptureId{GetParam(), "asoc-rebind"});
+  EXPECT_TRUE(c.truth["kernel"].get<std::string>().starts_with(GetParam() + "."));
+  const auto machine = c.trace.find_device("reprobe-machine");
+  ASSERT_TRUE(machine.has_value());
+  size_t del = SIZE_MAX, rebind = SIZE_MAX;
+  uint32_t registrations = 0;
+  for (size_t i = 0; i < c.trace.events.size(); ++i) {
+    const Event& e = c.trace.events[i];
+    if (e.kind == EventKind::component_del && c.trace.str(e.s2) == "reprobe-machine") del = i;
+    if (e.kind == EventKind::snd_card_register && e.dev == *machine) {
+      ++registrations;
+      rebind = i;
+    }
+  }
+  ASSERT_NE(del, SIZE_MAX) << "the component removal names the card it unbinds";
+  EXPECT_EQ(registrations, 2u);
+  ASSERT_GT(rebind, del);
+  ReplayOptions o;
+  o.policies = {"stock", "component-kick"};
+  o.targets = {"reprobe-machine"};
+  auto r = replay(c.trace, o);
+  ASSERT_TRUE(r.ok()) << r.error().str();
+  EXPECT_TRUE(r->fidelity.exact) << ::testing::PrintToString(r->fidelity.divergences);
+  for (const auto& v : r->verdicts) {
+    ASSERT_EQ(v.targets.size(), 1u);
+    EXPECT_TRUE(v.targets[0].bound()) << v.policy.spec;
+    EXPECT_EQ(v.targets[0].attempts, 1u) << v.policy.spec << ": the machine is never probed again";
+    ASSERT_TRUE(v.targets[0].card_at.has_value());
+    const uint64_t real = c.trace.events[rebind].t;
+    EXPECT_LE(*v.targets[0].card_at > real ? *v.targets[0].card_at - real : real - *v.targets[0].card_at, 2'000'000u)
+        << v.policy.spec << ": the card is live again when the kernel re-bound it";
+  }
+
+  // The same run cut after the DSP's sysfs bind, before its work registers the component again: the
+  // card stays unbound (its device stays bound), so the target has no card.
+  Trace cut = c.trace;
+  size_t bind_start = SIZE_MAX;
+  for (size_t i = del; i < cut.events.size(); ++i)
+    if (cut.events[i].kind == EventKind::component_add) {
+      bind_start = i;
+      break;
+    }
+  ASSERT_NE(bind_start, SIZE_MAX);
+  cut.events.erase(cut.events.begin() + static_cast<long>(bind_start), cut.events.end());
+  o.policies = {"stock"};
+  auto rc = replay(cut, o);
+  ASSERT_TRUE(rc.ok()) << rc.error().str();
+  EXPECT_TRUE(rc->fidelity.exact) << ::testing::PrintToString(rc->fidelity.divergences);
+  ASSERT_EQ(rc->verdicts.size(), 1u);
+  EXPECT_FALSE(rc->verdicts[0].targets[0].bound()) << "its card was unbound and never re-bound";
+  ASSERT_EQ(rc->verdicts[0].stranded.size(), 1u);
+  EXPECT_EQ(rc->verdicts[0].stranded[0].waiting_for.front(), "component:reprobe-dsp (its card's component, removed)");
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, AsocRebindCapture, ::testing::Values("6.1", "6.12"), [](const auto& info) {
   std::string n = "k" + info.param;
   for (auto& ch : n)
     if (ch == '.') ch = '_';
