@@ -397,6 +397,22 @@ TEST_P(AsocRebindCapture, CardIsReboundFromTheComponentRegistration) {
   EXPECT_FALSE(rc->verdicts[0].targets[0].bound()) << "its card was unbound and never re-bound";
   ASSERT_EQ(rc->verdicts[0].stranded.size(), 1u);
   EXPECT_EQ(rc->verdicts[0].stranded[0].waiting_for.front(), "component:reprobe-dsp (its card's component, removed)");
+
+  // The rule is the same in soc-core.c from 5.10 to 6.12: every kernel profile re-binds the card
+  // from the component's return, and leaves it unbound without it.
+  for (const char* kernel : {"5.10", "6.1", "6.6", "6.12"}) {
+    ReplayOptions k;
+    k.kernel = kernel;
+    k.targets = {"reprobe-machine"};
+    auto full = replay(c.trace, k);
+    ASSERT_TRUE(full.ok()) << full.error().str();
+    EXPECT_TRUE(full->verdicts[0].targets[0].bound()) << kernel;
+    EXPECT_TRUE(full->verdicts[0].targets[0].card_at.has_value()) << kernel;
+    auto without = replay(cut, k);
+    ASSERT_TRUE(without.ok()) << without.error().str();
+    EXPECT_FALSE(without->verdicts[0].targets[0].bound()) << kernel;
+    EXPECT_FALSE(without->verdicts[0].targets[0].card_at.has_value()) << kernel;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernels, AsocRebindCapture, ::testing::Values("6.1", "6.12"), [](const auto& info) {
