@@ -279,7 +279,6 @@ class Builder {
     return &m_.attempts[m_.contexts[it->second].probe_attempt];
   }
 
-  // A probe starts: a probe context and an Attempt, open until its probe_end.
   // device_release_driver() of a bound device. From user space (a write to the driver's sysfs
   // unbind, `reprobe record --rebind`) it is an action of its own; the unbinds of a module's removal
   // (driver_unregister(), device_del()) come with those actions. A later probe of it by the same
@@ -290,6 +289,7 @@ class Builder {
     sysfs_unbound_[e.dev] = e.drv;
   }
 
+  // A probe starts: a probe context and an Attempt, open until its probe_end.
   void probe_started(uint32_t idx, const Event& e, uint32_t ctx) {
     if (open_probe_.count(e.dev)) {
       m_.notes.push_back(
