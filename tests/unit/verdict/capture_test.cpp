@@ -33,6 +33,16 @@ const char* const kNames[] = {
     "hda",         "sof-late-component",   "sof-fw-callback",      "kick",       "timeout-rescue", "replug-hda",
     "async-probe", "pre-capture-deferral", "async-deferred-retry", "asoc-rebind"};
 
+// A gtest name from a kernel series and scenario ("k6_12_sof_late_component").
+std::string test_name(std::string n) {
+  for (auto& ch : n)
+    if (ch == '-' || ch == '.') ch = '_';
+  return n;
+}
+
+// The name of a test instantiated per kernel series ("k6_1", "k6_12").
+std::string kernel_test_name(const ::testing::TestParamInfo<std::string>& info) { return test_name("k" + info.param); }
+
 // One real capture: the kernel series it was recorded on and the scenario.
 struct CaptureId {
   std::string series;  // "6.1" (top-level files) or "6.12" (a subdirectory)
@@ -74,6 +84,13 @@ Capture load(const CaptureId& id) {
 }
 
 Capture load(const std::string& name) { return load(CaptureId{"6.1", name}); }
+
+// The capture of a scenario on a kernel series, checked to come from that series.
+Capture load_on_kernel(const std::string& series, const std::string& name) {
+  Capture c = load(CaptureId{series, name});
+  EXPECT_TRUE(c.truth["kernel"].get<std::string>().starts_with(series + ".")) << name;
+  return c;
+}
 
 bool really_bound(const nlohmann::json& truth, const std::string& dev) {
   bool bound = false, deferred = false;
@@ -130,12 +147,8 @@ TEST_P(RealCapture, AllPoliciesMatchGoldenVerdict) {
   compare_or_update(kRoot / "tests/golden/captures" / (GetParam().subdir() + GetParam().name + ".json"), actual);
 }
 
-INSTANTIATE_TEST_SUITE_P(Captures, RealCapture, ::testing::ValuesIn(all_captures()), [](const auto& info) {
-  std::string n = "k" + info.param.series + "_" + info.param.name;
-  for (auto& ch : n)
-    if (ch == '-' || ch == '.') ch = '_';
-  return n;
-});
+INSTANTIATE_TEST_SUITE_P(Captures, RealCapture, ::testing::ValuesIn(all_captures()),
+                         [](const auto& info) { return test_name("k" + info.param.series + "_" + info.param.name); });
 
 // The ASoC scenarios are the same on both kernels, and so must their verdicts be:
 // per policy, each target bound or not, with the same verdict. 6.12 inlines
@@ -250,8 +263,7 @@ namespace {
 class DeviceLinkCapture : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(DeviceLinkCapture, ConsumerWaitsForItsLateSupplier) {
-  const Capture c = load(CaptureId{GetParam(), "device-link-late-supplier"});
-  EXPECT_TRUE(c.truth["kernel"].get<std::string>().starts_with(GetParam() + "."));
+  const Capture c = load_on_kernel(GetParam(), "device-link-late-supplier");
   EXPECT_TRUE(really_bound(c.truth, "reprobe-link-consumer"));
   EXPECT_TRUE(really_bound(c.truth, "reprobe-link-supplier"));
   const auto consumer = c.trace.find_device("reprobe-link-consumer");
@@ -282,12 +294,7 @@ TEST_P(DeviceLinkCapture, ConsumerWaitsForItsLateSupplier) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Kernels, DeviceLinkCapture, ::testing::Values("6.1", "6.12"), [](const auto& info) {
-  std::string n = "k" + info.param;
-  for (auto& ch : n)
-    if (ch == '.') ch = '_';
-  return n;
-});
+INSTANTIATE_TEST_SUITE_P(Kernels, DeviceLinkCapture, ::testing::Values("6.1", "6.12"), kernel_test_name);
 
 // Issue 13 item 2, on real 6.1 and 6.12 kernels (scenario check-state-timeout): a PM-domain
 // consumer whose provider never comes returns driver_deferred_probe_check_state(): -517 while the
@@ -298,8 +305,7 @@ INSTANTIATE_TEST_SUITE_P(Kernels, DeviceLinkCapture, ::testing::Values("6.1", "6
 class CheckStateCapture : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(CheckStateCapture, ConsumerFailsWithEtimedoutAtTheTimeout) {
-  const Capture c = load(CaptureId{GetParam(), "check-state-timeout"});
-  EXPECT_TRUE(c.truth["kernel"].get<std::string>().starts_with(GetParam() + "."));
+  const Capture c = load_on_kernel(GetParam(), "check-state-timeout");
   const auto consumer = c.trace.find_device("reprobe-pd-consumer");
   ASSERT_TRUE(consumer.has_value());
   std::vector<int64_t> rets;
@@ -328,12 +334,7 @@ TEST_P(CheckStateCapture, ConsumerFailsWithEtimedoutAtTheTimeout) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Kernels, CheckStateCapture, ::testing::Values("6.1", "6.12"), [](const auto& info) {
-  std::string n = "k" + info.param;
-  for (auto& ch : n)
-    if (ch == '.') ch = '_';
-  return n;
-});
+INSTANTIATE_TEST_SUITE_P(Kernels, CheckStateCapture, ::testing::Values("6.1", "6.12"), kernel_test_name);
 
 // ASoC's re-bind of a card (sound/soc/soc-core.c, issue 13 item 6): the DSP is unbound through
 // sysfs, snd_soc_del_component_unlocked() unbinds the card that had probed its component (the
@@ -345,8 +346,7 @@ INSTANTIATE_TEST_SUITE_P(Kernels, CheckStateCapture, ::testing::Values("6.1", "6
 class AsocRebindCapture : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(AsocRebindCapture, CardIsReboundFromTheComponentRegistration) {
-  const Capture c = load(CaptureId{GetParam(), "asoc-rebind"});
-  EXPECT_TRUE(c.truth["kernel"].get<std::string>().starts_with(GetParam() + "."));
+  const Capture c = load_on_kernel(GetParam(), "asoc-rebind");
   const auto machine = c.trace.find_device("reprobe-machine");
   ASSERT_TRUE(machine.has_value());
   size_t del = SIZE_MAX, rebind = SIZE_MAX;
@@ -415,12 +415,7 @@ TEST_P(AsocRebindCapture, CardIsReboundFromTheComponentRegistration) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Kernels, AsocRebindCapture, ::testing::Values("6.1", "6.12"), [](const auto& info) {
-  std::string n = "k" + info.param;
-  for (auto& ch : n)
-    if (ch == '.') ch = '_';
-  return n;
-});
+INSTANTIATE_TEST_SUITE_P(Kernels, AsocRebindCapture, ::testing::Values("6.1", "6.12"), kernel_test_name);
 
 // A real enacted boot (enact-chain under component-kick, Debian 6.1, one vCPU) whose stock replay
 // diverged (CI, 2 Dec 2026): the kick device's driver_bound() trigger ran 5.5 ms before its
