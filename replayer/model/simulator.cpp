@@ -448,6 +448,7 @@ void Simulator::run_action(uint32_t inst_idx, uint32_t idx) {
     s.instances[inst_idx].applied = lag;
     return;
   }
+  s.instances[inst_idx].started = true;
   const CtxInstance inst = s.instances[inst_idx];
   const Context& c = model_->contexts[inst.ctx];
   const Action& a = c.actions[idx];
@@ -1031,10 +1032,14 @@ void Simulator::add_lag(uint32_t inst, uint64_t extra) {
 
 // How far behind its observed times an instance runs: its own lag, and under the pessimistic
 // reading (roots) the lag of the loader task it waited for, fixed when its first action runs.
+// A root taken to wait for its predecessor (pessimistic sync-provider) inherits the predecessor's lag
+// as it stands each time its first action comes due, until that action runs: a predecessor whose inline
+// provider work is decided after the first check (the second of three modprobes in a row, whose
+// probe runs only once the first one's lag has moved it) still delays it (`started` is set by
+// run_action()).
 uint64_t Simulator::instance_lag(uint32_t inst) {
   CtxInstance& ci = state_.instances[inst];
   if (!root_pred_.empty() && !ci.started && model_->contexts[ci.ctx].kind == CtxKind::root) {
-    ci.started = true;
     const uint32_t pred = root_pred_[ci.ctx];
     if (pred != kNone && ctx_instance_[pred] != kNone) ci.inherited = instance_lag(ctx_instance_[pred]);
   }

@@ -35,7 +35,8 @@
 # REPROBE_VM_CONSOLE_LOGLEVEL (4), REPROBE_VM_BZIMAGE=1 (boot vmlinuz instead of vmlinux),
 # REPROBE_VM_APPEND (kernel args after --append, e.g. "reprobe.delay_ms=2000" so the
 # late-component races keep their order on a heavily loaded host; run-suite.sh passes it on),
-# REPROBE_VM_SERIES (kernel series, as --kernel).
+# REPROBE_VM_SERIES (kernel series, as --kernel), REPROBE_VM_QEMU_ARGS (extra qemu arguments,
+# split at spaces, e.g. "-icount shift=3,sleep=off": guest time from the instruction count).
 # Exit status: 0 = the run completed and the ground truth was collected (whatever the
 # outcome; assert it with check-ground-truth.sh), 1 = boot failure / timeout / transfer
 # failure / scenario or tracer error (message on stderr), 2 = usage.
@@ -244,6 +245,7 @@ timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
 	-kernel "$KERNEL" -initrd "$INITRD" -append "$CMDLINE" \
 	-audiodev none,id=snd0 -device intel-hda -device hda-duplex,audiodev=snd0 \
 	-serial "file:$OUT/console.log" -serial "file:$WORK/xfer.bin" \
+	${REPROBE_VM_QEMU_ARGS:-} \
 	< /dev/null > "$WORK/qemu.out" 2>&1
 QRC=$?
 set -e

@@ -239,6 +239,34 @@ TEST(HonestVerdict, SyncProviderSerialisesSequentialLoaders) {
   EXPECT_LT(*v.target_bound_at, ms(340));
 }
 
+// The third of three modprobes in a row waits for both before it: its lag is taken as the second
+// one's stands when its own first action comes due, again and again until that action runs. The
+// second provider's inline work is decided only after the first one's lag has moved it (310 ms),
+// after the machine's modprobe first came due (120 ms): taken then, the machine would load at
+// ~420 ms and be retried by prov-b's bind at ~620 ms; it loads ~99 ms after prov-b's modprobe
+// returns, as in the trace, ~720 ms (enact-two-providers under sync-provider, docs/fidelity.md).
+TEST(HonestVerdict, SyncProviderThirdLoaderWaitsForTheSecondsInlineWork) {
+  auto b = base("sync3");
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "prov-a"}, {"bus", "platform"}});
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "prov-b"}, {"bus", "platform"}});
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "machine"}, {"bus", "platform"}});
+  late_provider(b, ms(10), kModA, kWorkA, "prov-a", ms(300), 1, true);
+  late_provider(b, ms(20), kModB, kWorkB, "prov-b", ms(300), 2, true);
+  b.at(ms(120), kModM).ev("module_load", {{"module", "machine"}});
+  b.at(ms(120.05), kModM).ev("driver_register", {{"drv", "machine"}, {"bus", "platform"}});
+  b.probe(ms(120.1), ms(121), kModM, "machine", "machine", -517, "ASoC: CPU DAI prov-a-dai not registered", true);
+  b.at(ms(121.1), kModM).ev("module_init_done", {{"module", "machine"}, {"ret", 0}});
+  const Trace tr = built(b, sec(2));
+  const auto r = run(tr, {"sync-provider"});
+  const auto& v = of(r, "sync-provider");
+  ASSERT_EQ(v.verdict, Verdict::bound) << joined(v.undetermined);
+  ASSERT_TRUE(v.target_bound_latest);
+  // prov-b's modprobe returns at ~621 ms; the machine's came ~99 ms after it in the trace.
+  EXPECT_GT(*v.target_bound_latest, ms(700)) << "after prov-a's and prov-b's inline work";
+  EXPECT_LT(*v.target_bound_latest, ms(740));
+  EXPECT_LT(*v.target_bound_at, ms(340)) << "optimistic: the loaders did not wait; it binds at prov-a's bind";
+}
+
 }  // namespace
 }  // namespace reprobe
 
