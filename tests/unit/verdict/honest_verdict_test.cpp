@@ -214,22 +214,28 @@ TEST(HonestVerdict, TimeoutFiresWhenTheTraceShowsIt) {
   EXPECT_EQ(*of(r, "stock:timeout=20").timeout_fired_at, ms(30) + sec(20)) << "another timeout is computed";
 }
 
-// sync-provider: two providers do their late work inside probe. Under the latest reading, the
-// second modprobe (and the machine's after it) waits for the first, as a shell or udev worker
-// that loads one module after the other does: the bind time is a range reaching that far.
-TEST(HonestVerdict, SyncProviderSerialisesSequentialLoaders) {
+// Two providers whose late work sync-provider runs inside their probes (modprobes at 10 and 20 ms),
+// then the machine's modprobe at `machine_at`; the machine defers naming prov-a's DAI.
+Trace three_sequential_loaders(uint64_t machine_at) {
   auto b = base("sync");
   b.at(ms(1), kInit).ev("device_add", {{"dev", "prov-a"}, {"bus", "platform"}});
   b.at(ms(1), kInit).ev("device_add", {{"dev", "prov-b"}, {"bus", "platform"}});
   b.at(ms(1), kInit).ev("device_add", {{"dev", "machine"}, {"bus", "platform"}});
   late_provider(b, ms(10), kModA, kWorkA, "prov-a", ms(300), 1, true);
   late_provider(b, ms(20), kModB, kWorkB, "prov-b", ms(300), 2, true);
-  b.at(ms(30), kModM).ev("module_load", {{"module", "machine"}});
-  b.at(ms(30.05), kModM).ev("driver_register", {{"drv", "machine"}, {"bus", "platform"}});
-  b.probe(ms(30.1), ms(31), kModM, "machine", "machine", -517, "ASoC: CPU DAI prov-a-dai not registered", true);
-  b.at(ms(31.1), kModM).ev("module_init_done", {{"module", "machine"}, {"ret", 0}});
-  const Trace tr = built(b, sec(2));
-  const auto r = run(tr, {"sync-provider"});
+  b.at(machine_at, kModM).ev("module_load", {{"module", "machine"}});
+  b.at(machine_at + ms(0.05), kModM).ev("driver_register", {{"drv", "machine"}, {"bus", "platform"}});
+  b.probe(machine_at + ms(0.1), machine_at + ms(1), kModM, "machine", "machine", -517,
+          "ASoC: CPU DAI prov-a-dai not registered", true);
+  b.at(machine_at + ms(1.1), kModM).ev("module_init_done", {{"module", "machine"}, {"ret", 0}});
+  return built(b, sec(2));
+}
+
+// sync-provider: two providers do their late work inside probe. Under the latest reading, the
+// second modprobe (and the machine's after it) waits for the first, as a shell or udev worker
+// that loads one module after the other does: the bind time is a range reaching that far.
+TEST(HonestVerdict, SyncProviderSerialisesSequentialLoaders) {
+  const auto r = run(three_sequential_loaders(ms(30)), {"sync-provider"});
   const auto& v = of(r, "sync-provider");
   ASSERT_EQ(v.verdict, Verdict::bound) << joined(v.undetermined);
   EXPECT_TRUE(v.two_readings);
@@ -246,18 +252,7 @@ TEST(HonestVerdict, SyncProviderSerialisesSequentialLoaders) {
 // ~420 ms and be retried by prov-b's bind at ~620 ms; it loads ~99 ms after prov-b's modprobe
 // returns, as in the trace, ~720 ms (enact-two-providers under sync-provider, docs/fidelity.md).
 TEST(HonestVerdict, SyncProviderThirdLoaderWaitsForTheSecondsInlineWork) {
-  auto b = base("sync3");
-  b.at(ms(1), kInit).ev("device_add", {{"dev", "prov-a"}, {"bus", "platform"}});
-  b.at(ms(1), kInit).ev("device_add", {{"dev", "prov-b"}, {"bus", "platform"}});
-  b.at(ms(1), kInit).ev("device_add", {{"dev", "machine"}, {"bus", "platform"}});
-  late_provider(b, ms(10), kModA, kWorkA, "prov-a", ms(300), 1, true);
-  late_provider(b, ms(20), kModB, kWorkB, "prov-b", ms(300), 2, true);
-  b.at(ms(120), kModM).ev("module_load", {{"module", "machine"}});
-  b.at(ms(120.05), kModM).ev("driver_register", {{"drv", "machine"}, {"bus", "platform"}});
-  b.probe(ms(120.1), ms(121), kModM, "machine", "machine", -517, "ASoC: CPU DAI prov-a-dai not registered", true);
-  b.at(ms(121.1), kModM).ev("module_init_done", {{"module", "machine"}, {"ret", 0}});
-  const Trace tr = built(b, sec(2));
-  const auto r = run(tr, {"sync-provider"});
+  const auto r = run(three_sequential_loaders(ms(120)), {"sync-provider"});
   const auto& v = of(r, "sync-provider");
   ASSERT_EQ(v.verdict, Verdict::bound) << joined(v.undetermined);
   ASSERT_TRUE(v.target_bound_latest);
