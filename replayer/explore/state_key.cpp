@@ -37,8 +37,8 @@ void put_queue(KeyWriter& w, const SimState& s) {
 void put_devs(KeyWriter& w, const SimState& s) {
   for (const DevState& d : s.devs) {
     w << d.present << d.bound << d.probing << d.assumed_success << d.list << d.prev << d.next << d.bound_binding
-      << d.ever_bound << d.bound_at << d.card_at << d.card_live << d.card_unbound << d.card_registers << d.attempts
-      << d.deferrals;
+      << d.ever_bound << d.bound_at << d.card_at << d.card_live << d.card_unbound << d.card_registers << d.card_rebinds
+      << d.attempts << d.deferrals;
     const ProbeInFlight& p = d.probe;
     if (d.probing)
       w << p.binding << p.thread << p.start << p.count_at_start << p.attempt_index << p.decided << p.bound << p.assumed

@@ -1092,9 +1092,12 @@ void Simulator::sysfs_action(const Action& a, uint32_t inst_idx) {
 // snd_soc_del_component_unlocked() (sound/soc/soc-core.c, 5.10-6.12): the card that probed the
 // removed component is unbound (snd_soc_unbind_card(): its ALSA card is freed) and, when it was
 // instantiated, put at the head of unbind_card_list. The machine device stays bound.
+// The trace's `card` says the kernel had instantiated the card (component->card is set when the card
+// probes the component); in the replay a bound card device not already unbound has its card, also one
+// registered before the capture started (a DSP recovery on a booted machine).
 void Simulator::card_unbind(DevId card) {
   auto& s = state_;
-  if (card == kNoDev || card >= s.devs.size() || !s.devs[card].card_live) return;
+  if (card == kNoDev || card >= s.devs.size() || !s.devs[card].bound || s.devs[card].card_unbound) return;
   s.devs[card].card_live = false;
   s.devs[card].card_unbound = true;
   s.unbind_cards.insert(s.unbind_cards.begin(), card);
@@ -1122,6 +1125,7 @@ void Simulator::try_rebind_cards() {
     d.card_live = true;
     d.card_at = s.now + dm.card_rebind_duration;
     d.card_registers++;
+    d.card_rebinds++;
     record(RecKind::card_register, card);
   }
 }

@@ -137,6 +137,7 @@ struct DevState {
   bool card_live = false;
   bool card_unbound = false;    // on ASoC's unbind_card_list (a component it used was removed)
   uint32_t card_registers = 0;  // snd_card_register() of its card, first binds and re-binds
+  uint32_t card_rebinds = 0;    // of those, ASoC's re-binds (snd_soc_try_rebind_card())
   uint32_t attempts = 0;
   uint32_t deferrals = 0;
   ProbeInFlight probe;

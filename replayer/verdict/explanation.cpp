@@ -327,11 +327,11 @@ void explain_bound(const ReplayReport& rep, const SimState& s, const TimelineInd
       st.lines.push_back(std::move(w));
     }
   }
-  if (ds.card_live && ds.card_registers > 1)
+  if (ds.card_live && ds.card_rebinds > 0)
     st.lines.emplace_back(fmt::format(
-        "Its sound card was registered {} times; the last at {}: ASoC unbound it when a component it uses was "
-        "removed and re-bound it when the component registered again (snd_soc_try_rebind_card()).",
-        ds.card_registers, report_instant(ds.card_at)));
+        "Its sound card was last registered at {}: ASoC unbound it when a component it uses was removed and "
+        "re-bound it when the component registered again (snd_soc_try_rebind_card(); {} re-bind(s)).",
+        report_instant(ds.card_at), ds.card_rebinds));
   else if (ds.card_live)
     st.lines.emplace_back(fmt::format("Its sound card was registered at {}.", report_instant(ds.card_at)));
   else if (ds.card_unbound)

@@ -398,6 +398,29 @@ TEST_P(AsocRebindCapture, CardIsReboundFromTheComponentRegistration) {
   ASSERT_EQ(rc->verdicts[0].stranded.size(), 1u);
   EXPECT_EQ(rc->verdicts[0].stranded[0].waiting_for.front(), "component:reprobe-dsp (its card's component, removed)");
 
+  // A card registered before the capture started (a DSP recovery on a booted machine): the trace
+  // has no first registration, only the removal naming the card. The removal still unbinds it: with
+  // the component's return the card is re-bound, without it the target has no card (never a
+  // confident "bound" for a card that is gone).
+  auto without_first = [&](const Trace& t) {
+    Trace u = t;
+    for (auto it = u.events.begin(); it != u.events.end(); ++it)
+      if (it->kind == EventKind::snd_card_register && it->dev == *machine) {
+        u.events.erase(it);
+        break;
+      }
+    return u;
+  };
+  o.policies = {"stock"};
+  auto late = replay(without_first(c.trace), o);
+  ASSERT_TRUE(late.ok()) << late.error().str();
+  EXPECT_TRUE(late->fidelity.exact) << ::testing::PrintToString(late->fidelity.divergences);
+  EXPECT_TRUE(late->verdicts[0].targets[0].bound());
+  EXPECT_TRUE(late->verdicts[0].targets[0].card_at.has_value());
+  auto gone = replay(without_first(cut), o);
+  ASSERT_TRUE(gone.ok()) << gone.error().str();
+  EXPECT_FALSE(gone->verdicts[0].targets[0].bound()) << "its card went with the component and did not come back";
+
   // The rule is the same in soc-core.c from 5.10 to 6.12: every kernel profile re-binds the card
   // from the component's return, and leaves it unbound without it.
   for (const char* kernel : {"5.10", "6.1", "6.6", "6.12"}) {
