@@ -19,6 +19,7 @@ capture=(clang llvm bpftool libbpf-dev libelf-dev libudev-dev libasound2-dev
 testing=(libgtest-dev libgmock-dev libbenchmark-dev jq time strace clang-format clang-tidy libclang-rt-14-dev ccache
          chromium   # chromium: tests/browser (HTML report); also needs node >= 18 (below)
          alsa-utils pulseaudio  # tests/preload: aplay -l, arecord -l, PulseAudio's module-udev-detect
+         spin bc  # tests/unit/explore/promela_model_test, bench/spin_bench.sh (SPIN beside reprobe explore)
          mmdebstrap e2fsprogs)  # the systemd + udev guest's root image (tests/vm/systemd)
 case "$level" in
   replay | --replay) pkgs=("${replay[@]}") ;;

@@ -1,6 +1,7 @@
 // reprobe explore TRACE [--policy P]... [--all-policies] [--kernel K] [--target DEV]...
 //                 [--jitter MS|KIND=MS|KIND=P%,...] [--max-schedules N] [--max-time S] [--jobs N]
 //                 [--format text|json] [-o FILE] [--counterexample-dir DIR] [--fail-if-not-robust]
+//                 [--emit-promela FILE|DIR]
 #include <unistd.h>
 
 #include <cctype>
@@ -16,6 +17,7 @@
 #include "replayer/explore/explore_output.h"
 #include "replayer/explore/explorer.h"
 #include "replayer/explore/happens_before.h"
+#include "replayer/explore/promela_model.h"
 #include "replayer/explore/schedule_trace.h"
 #include "replayer/trace/trace_writer.h"
 #include "tools/commands.h"
@@ -30,7 +32,7 @@ namespace {
 
 struct ExploreArgs {
   std::vector<std::string> policies, targets;
-  std::string kernel = "auto", format = "text", output = "-", cx_dir, trace_path, jitter = "1";
+  std::string kernel = "auto", format = "text", output = "-", cx_dir, trace_path, jitter = "1", promela;
   double max_time = 0;
   uint64_t max_schedules = 0;
   unsigned jobs = 1;
@@ -57,7 +59,10 @@ po::options_description explore_options(ExploreArgs& a) {
       "counterexample-dir", po::value(&a.cx_dir),
       "write each failing policy's counterexample there as a trace file (source explore) that replay, report "
       "and export accept")("fail-if-not-robust", "exit 1 when a policy strands a target in some schedule")(
-      "no-timing", "print no wall-clock seconds (byte-identical output for the same inputs)");
+      "no-timing", "print no wall-clock seconds (byte-identical output for the same inputs)")(
+      "emit-promela", po::value(&a.promela),
+      "instead of searching, write the same question as a Promela model for SPIN: to FILE for one policy, "
+      "to DIR/POLICY.pml for several (docs/explore.md, \"Side by side with SPIN\")");
   return o;
 }
 
@@ -146,6 +151,35 @@ bool write_counterexamples(const ExploreArgs& a, const Trace& trace, ExploreRun&
   return true;
 }
 
+// --emit-promela: one model per policy, nothing searched.
+int emit_promela_models(const ExploreArgs& a, const ReplayReport& rep, uint64_t jitter_ns) {
+  PromelaOptions po;
+  po.jitter_ns = jitter_ns;
+  const bool dir = rep.verdicts.size() > 1;
+  if (dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(a.promela, ec);
+    if (ec) {
+      std::cerr << "reprobe explore: " << a.promela << ": " << ec.message() << "\n";
+      return 2;
+    }
+  }
+  for (const auto& v : rep.verdicts) {
+    auto text = emit_promela(rep.model, v.policy, rep.targets, po);
+    if (!text) {
+      std::cerr << "reprobe explore: --emit-promela: " << text.error().str() << "\n";
+      return 2;
+    }
+    const std::string path =
+        dir ? (std::filesystem::path(a.promela) / (file_name_of(v.policy.spec) + ".pml")).string() : a.promela;
+    if (auto w = write_file_atomically(path, [&](std::ostream& os) { os << *text; }); !w) {
+      std::cerr << "reprobe explore: " << w.error().str() << "\n";
+      return 2;
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int cmd_explore(const std::vector<std::string>& args) {
@@ -181,6 +215,14 @@ int cmd_explore(const std::vector<std::string>& args) {
   const auto rep = replay_trace("explore", *trace, ro);
   if (!rep) return 2;
 
+  if (!a.promela.empty()) {
+    if (!jitter->is_uniform()) {
+      std::cerr << "reprobe explore: --emit-promela takes one window for every kind (--jitter MS)\n";
+      return 2;
+    }
+    if (output_is_an_input("explore", a.promela, {a.trace_path})) return 2;
+    return emit_promela_models(a, *rep, jitter->ns[0]);
+  }
   ExploreRun run;
   run.trace_path = a.trace_path;
   run.kernel = rep->profile.name;
