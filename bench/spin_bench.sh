@@ -19,7 +19,7 @@ R=$(cd "$B" && pwd)/tools/reprobe
 command -v spin >/dev/null || { echo "spin_bench.sh: spin not installed (apt-get install spin)" >&2; exit 2; }
 shift 3 2>/dev/null || shift $#
 if [ $# -eq 0 ]; then set -- "$S"/examples/*.trace "$S"/tests/data/captures/*.trace; fi
-POLICIES=${POLICIES:-"stock no-race-fix no-timeout provider-kick component-kick resource-kick stock:timeout=5 stock:timeout=30"}
+POLICIES=${POLICIES:-"stock no-race-fix no-timeout provider-kick component-kick resource-kick resource-aware periodic sync-provider stock:timeout=5 stock:timeout=30"}
 w=$(mktemp -d)
 trap 'rm -rf "$w"' EXIT
 now() { date +%s.%N; }

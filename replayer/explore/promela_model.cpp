@@ -22,8 +22,10 @@ int outcome_code(ProbeOutcome o) {
       return 0;
     case ProbeOutcome::deferred:
       return 1;
-    default:
+    case ProbeOutcome::failed:
       return 2;
+    default:
+      return 3;
   }
 }
 
@@ -36,43 +38,16 @@ std::string comment(std::string s) {
 }
 
 // What the emitter does not cover, in words (empty: the model can be written).
-std::vector<std::string> unsupported(const Model& m, const Policy& p, const PromelaOptions& o) {
+std::vector<std::string> unsupported(const Model& m, const PromelaOptions& o) {
   std::vector<std::string> why;
-  if (p.inline_provider_work()) why.emplace_back("policy " + p.spec + " (provider work run inside probe)");
-  if (p.kind == PolicyKind::periodic) why.emplace_back("policy " + p.spec + " (a periodic trigger)");
-  if (p.targeted_retry()) why.emplace_back("policy " + p.spec + " (targeted retries)");
   if (o.jitter_ns < 1000) why.emplace_back("a jitter window under 1 us (the model counts microseconds)");
   for (DevId d = 0; d < m.devices.size(); ++d) {
     const DeviceModel& dm = m.devices[d];
     const std::string name = m.dev_label(d);
     if (dm.bindings.size() > 1) why.emplace_back(name + ": more than one matching driver");
-    if (!dm.links.empty()) why.emplace_back(name + ": supplier device links");
-    if (!dm.card_components.empty()) why.emplace_back(name + ": a card re-bound by ASoC");
-    if (d < m.autoprobe_consumers.size() && !m.autoprobe_consumers[d].empty())
-      why.emplace_back(name + ": DL_FLAG_AUTOPROBE_CONSUMER links");
-    for (uint32_t b : dm.bindings) {
-      const Binding& B = m.bindings[b];
-      if (B.check_state_failure >= 0) why.emplace_back(name + ": driver_deferred_probe_check_state()");
-      if (B.attempts.empty()) why.emplace_back(name + ": a binding without an attempt");
-    }
+    for (uint32_t b : dm.bindings)
+      if (m.bindings[b].attempts.empty()) why.emplace_back(name + ": a binding without an attempt");
   }
-  for (const Context& c : m.contexts)
-    for (const Action& a : c.actions) switch (a.kind) {
-        case ActionKind::device_del:
-        case ActionKind::driver_unregister:
-        case ActionKind::resource_down:
-        case ActionKind::device_unbind:
-        case ActionKind::bind_request:
-          why.emplace_back("a " +
-                           std::string(a.kind == ActionKind::device_del          ? "device_del"
-                                       : a.kind == ActionKind::driver_unregister ? "driver_unregister"
-                                       : a.kind == ActionKind::resource_down     ? "component removal"
-                                                                                 : "sysfs unbind/bind") +
-                           " action");
-          break;
-        default:
-          break;
-      }
   std::sort(why.begin(), why.end());
   why.erase(std::unique(why.begin(), why.end()), why.end());
   return why;
@@ -96,7 +71,7 @@ class Writer {
     init();
     return os_.str();
   }
-  size_t processes() const { return m_.contexts.size() + nthreads_ + 3; }
+  size_t processes() const { return m_.contexts.size() + nthreads_ + 4; }
 
  private:
   uint32_t driver_of(DevId d) const {
@@ -127,7 +102,7 @@ class Writer {
     for (uint32_t c = 0; c < m_.contexts.size(); ++c)
       for (uint32_t i = 0; i < m_.contexts[c].actions.size(); ++i) {
         const Action& a = m_.contexts[c].actions[i];
-        if (a.kind == ActionKind::device_add && driver_of(a.dev) != kNone) {
+        if ((a.kind == ActionKind::device_add || a.kind == ActionKind::bind_request) && driver_of(a.dev) != kNone) {
           action_thread_[{c, i, kNoDev}] = nthreads_++;
         } else if (a.kind == ActionKind::driver_register) {
           const uint32_t drv = m_.driver_index(a.drv);
@@ -163,10 +138,15 @@ class Writer {
         << "#define NDRV " << std::max<size_t>(1, m_.drivers.size()) << "\n"
         << "#define NTH " << nthreads_ << "\n"
         << "#define MAXJ " << maxj_ << "\n"
-        << "#define NSLOT (NC + NTH + 1)\n"
+        << "#define NSLOT (NC + NTH + 2)\n"
         << "#define J " << us(o_.jitter_ns) << "\n"
         << "#define LAT " << us(o_.work_latency_ns) << "\n"
-        << "#define RACE_FIX " << (p_.race_fix ? 1 : 0) << "\n";
+        << "#define RACE_FIX " << (p_.race_fix ? 1 : 0) << "\n"
+        << "#define DRIVERS_DONE_AT_TIMEOUT " << (p_.drivers_done_at_timeout ? 1 : 0) << "\n"
+        << "#define TARGETED " << (p_.targeted_retry() ? 1 : 0) << "\n"
+        << "#define INLINE " << (p_.inline_provider_work() ? 1 : 0) << "\n"
+        << "#define PERIOD " << us(static_cast<uint64_t>(std::max(p_.period_ms, 1)) * 1'000'000) << "\n"
+        << "#define HORIZON " << us(m_.end_t + 60'000'000'000ull) << "\n";
   }
 
   void data_inlines() {
@@ -183,7 +163,19 @@ class Writer {
     os_ << "\ninline dev_resource_up(d) {\n  if\n";
     for (DevId d = 0; d < m_.devices.size() && d < m_.device_resource.size(); ++d)
       if (m_.device_resource[d] != kNone)
-        os_ << "  :: d == " << d << " -> res_up[" << m_.device_resource[d] << "] = 1\n";
+        os_ << "  :: d == " << d << " -> res_up[" << m_.device_resource[d] << "] = 1"
+            << retry_waiters(m_.device_resource[d]) << "\n";
+    os_ << "  :: else -> skip\n  fi\n}\n";
+    // device_links_driver_bound(): consumers of its DL_FLAG_AUTOPROBE_CONSUMER links go on the pending list.
+    os_ << "\ninline autoprobe_consumers(d) {\n  if\n";
+    for (DevId d = 0; d < m_.devices.size() && d < m_.autoprobe_consumers.size(); ++d) {
+      if (m_.autoprobe_consumers[d].empty()) continue;
+      os_ << "  :: d == " << d << " ->";
+      for (DevId c : m_.autoprobe_consumers[d])
+        os_ << " if :: present[" << c << "] && !bound[" << c << "] && !probing[" << c << "] && natt[" << c
+            << "] > 0 -> add_pending(" << c << ") :: else -> skip fi;";
+      os_ << " skip\n";
+    }
     os_ << "  :: else -> skip\n  fi\n}\n";
     arm_timeout_inline();
     needs_inline();
@@ -223,7 +215,7 @@ class Writer {
         continue;
       }
       std::string cond = "1";
-      for (const Need& n : dm.needs) cond += " && res_up[" + std::to_string(n.resource) + "]";
+      for (const Need& n : dm.needs) cond += " && " + need_up(dm, n.resource);
       const NeedDoubt& u = dm.doubt;
       if (!u.any_of.empty()) {
         std::string any;
@@ -236,6 +228,33 @@ class Writer {
       os_ << "(" << cond << ")\n";
     }
     os_ << "  :: else -> hm = 1\n  fi\n}\n";
+  }
+
+  // resource-aware: the pending waiters of resource r whose needs are now met are retried at once.
+  std::string retry_waiters(uint32_t r) const {
+    if (!p_.targeted_retry() || r >= m_.waiters.size()) return "";
+    std::string out;
+    for (DevId w : m_.waiters[r]) {
+      const std::string W = std::to_string(w);
+      out += "; if :: dlist[" + W + "] == 1 -> needs_met(" + W + "); if :: hm -> targeted_retry(" + W +
+             ") :: else -> skip fi :: else -> skip fi";
+    }
+    return out;
+  }
+
+  // A need is met when the resource is up, or when it stands for a device link that
+  // fw_devlink_drivers_done() relaxed (optimistic reading: an inferred or unknown link to a supplier
+  // no driver ever matched).
+  std::string need_up(const DeviceModel& dm, uint32_t r) const {
+    const std::string up = "res_up[" + std::to_string(r) + "]";
+    for (const SupplierLink& l : dm.links) {
+      if (l.resource != r) continue;
+      if (l.source != LinkSource::device_link || l.inferred == LinkInferred::no) return up;
+      if (l.supplier == kNoDev) return "(" + up + " || drv_done)";
+      const std::string S = std::to_string(l.supplier);
+      return "(" + up + " || (drv_done && natt[" + S + "] == 0 && !evb[" + S + "]))";
+    }
+    return up;
   }
 
   // start_instance(): a context's first action comes due `base` + its offset; a work item or
@@ -255,6 +274,21 @@ class Writer {
       os_ << "\n";
     }
     os_ << "  :: else -> skip\n  fi\n}\n";
+  }
+
+  // sync-provider: how long each context runs with the work items and callbacks it queues run inline.
+  std::vector<uint64_t> inline_spans() const {
+    std::vector<uint64_t> span(m_.contexts.size(), 0);
+    for (size_t i = span.size(); i-- > 0;) {
+      const Context& c = m_.contexts[i];
+      span[i] = c.duration();
+      for (const Action& a : c.actions)
+        if (a.kind == ActionKind::spawn) {
+          const auto k = m_.contexts[a.child].kind;
+          if (k == CtxKind::work || k == CtxKind::fw_callback) span[i] = std::max(span[i], a.offset + span[a.child]);
+        }
+    }
+    return span;
   }
 
   bool kicks(uint32_t c) const {
@@ -305,6 +339,10 @@ class Writer {
             << "] = " << outcome_code(m_.attempts[B.attempts[i]].outcome) << "\n";
       os_ << "     :: else -> p_out[" << D << "] = " << outcome_code(m_.attempts[B.attempts.back()].outcome) << "\n";
       os_ << "     fi;\n";
+    } else if (B.check_state_failure >= 0) {
+      // driver_deferred_probe_check_state(): -ETIMEDOUT once initcalls are done and the timeout is 0
+      os_ << "     if :: trig_on && li_stage != 1 && pt_zero -> p_out[" << D << "] = FAIL :: else -> p_out[" << D
+          << "] = DEFER fi;\n";
     } else if (dm.need_mode == Evidence::count) {
       if (B.success >= 0)
         os_ << "     if :: p_k[" << D << "] >= " << dm.count_success_after << " -> p_out[" << D
@@ -356,6 +394,9 @@ class Writer {
           << "\n";
     os_ << "        :: else -> p_dur[" << D << "] = " << us(attempt_duration(B, B.attempts.size() - 1))
         << "\n        fi;\n";
+    if (B.check_state_failure >= 0)  // the observed -ETIMEDOUT's duration, whatever the attempt
+      os_ << "        p_dur[" << D << "] = " << us(attempt_duration(B, static_cast<size_t>(B.check_state_failure)))
+          << ";\n";
     for (size_t i = 0; i < B.attempts.size(); ++i) {
       const Attempt& a = m_.attempts[B.attempts[i]];
       if (a.outcome != ProbeOutcome::bound && a.outcome != ProbeOutcome::deferred && has_actions(a.ctx))
@@ -421,9 +462,47 @@ class Writer {
     os_ << " :: else -> skip fi";
   }
 
+  // bind_store() -> device_driver_attach(): a probe of the device with that driver, in this task.
+  void effect_bind_request(uint32_t c, uint32_t i, const Action& a) {
+    const uint32_t drv = m_.driver_index(a.drv);
+    const auto it = action_thread_.find({c, i, kNoDev});
+    if (drv == kNone || it == action_thread_.end() || driver_of(a.dev) != drv) {
+      os_ << "skip";
+      return;
+    }
+    const std::string D = std::to_string(a.dev);
+    const uint32_t th = it->second;
+    os_ << "if :: present[" << D << "] && !bound[" << D << "] && !probing[" << D << "] && drv_reg[" << drv << "] -> ";
+    start_thread(th, "th_job[" + std::to_string(th) + " * MAXJ] = " + D + "; th_nj[" + std::to_string(th) + "] = 1;", c,
+                 drv, 0);
+    os_ << " :: else -> skip fi";
+  }
+
+  // The devices bound to the driver (by the replay, or before the capture) are unbound.
+  void effect_driver_unregister(const Action& a) {
+    const uint32_t drv = m_.driver_index(a.drv);
+    if (drv == kNone) {
+      os_ << "skip";
+      return;
+    }
+    os_ << "drv_reg[" << drv << "] = 0";
+    for (DevId d = 0; d < m_.devices.size(); ++d) {
+      const uint32_t init = initial_driver(d);
+      if (driver_of(d) != drv && init != drv) continue;
+      os_ << ";\n       if :: bound[" << d << "] && ((bbr[" << d << "] && " << (driver_of(d) == drv ? 1 : 0)
+          << ") || (!bbr[" << d << "] && " << (init == drv ? 1 : 0) << ")) -> bound[" << d << "] = 0; bbr[" << d
+          << "] = 0 :: else -> skip fi";
+    }
+  }
+
+  uint32_t initial_driver(DevId d) const {
+    if (!m_.devices[d].initially_bound || !m_.trace || d >= m_.trace->devices.size()) return kNone;
+    return m_.driver_index(m_.trace->devices[d].initial_driver);
+  }
+
   void effect_resource_up(const Action& a) {
     const Arrival& arr = m_.arrivals[a.arrival];
-    for (uint32_t r : arr.resources) os_ << "res_up[" << r << "] = 1; ";
+    for (uint32_t r : arr.resources) os_ << "res_up[" << r << "] = 1" << retry_waiters(r) << "; ";
     const bool component = !arr.resources.empty() && m_.resource_name(arr.resources[0]).starts_with("component:");
     if (p_.kicks_on_resource() || (component && p_.kicks_on_component()))
       os_ << "trigger(LAT)";
@@ -431,10 +510,27 @@ class Writer {
       os_ << "skip";
   }
 
+  // queue_work() / request_firmware_nowait(): the child starts after its observed delay; under
+  // sync-provider a probe's work item or callback runs inside it, at once.
+  void effect_spawn(uint32_t c, const Action& a) {
+    const Context& child = m_.contexts[a.child];
+    const std::string C = std::to_string(c), K = std::to_string(a.child);
+    const bool workfw = child.kind == CtxKind::work || child.kind == CtxKind::fw_callback;
+    if (p_.inline_provider_work() && workfw) {
+      os_ << "if :: inl[" << C << "] -> start_ctx(" << K << ", now); inl[" << K << "] = 1; iroot[" << K << "] = iroot["
+          << C << "]";
+      if (!child.actions.empty()) os_ << "; inl_run[iroot[" << C << "]]++";
+      os_ << " :: else -> start_ctx(" << K << ", now + " << us(child.delay()) << ") fi";
+    } else {
+      os_ << "start_ctx(" << K << ", now + " << us(child.delay()) << ")";
+    }
+  }
+
   void effect(uint32_t c, uint32_t i, const Action& a) {
     switch (a.kind) {
       case ActionKind::late_initcall:
         os_ << "trig_on = 1; li_stage = 1; trigger(LAT); li_continue()";
+        if (p_.kind == PolicyKind::periodic) os_ << "; SETDUE(PS, now + PERIOD)";
         break;
       case ActionKind::device_add:
         effect_device_add(c, i, a);
@@ -446,10 +542,27 @@ class Writer {
         effect_resource_up(a);
         break;
       case ActionKind::spawn:
-        os_ << "start_ctx(" << a.child << ", now + " << us(m_.contexts[a.child].delay()) << ")";
+        effect_spawn(c, a);
         break;
       case ActionKind::resume:
         os_ << "trigger(LAT)";
+        break;
+      case ActionKind::resource_down:  // the card it unbinds keeps its device bound: not the verdict's concern
+        for (uint32_t r : m_.arrivals[a.arrival].resources) os_ << "res_up[" << r << "] = 0; ";
+        os_ << "skip";
+        break;
+      case ActionKind::device_del:
+        os_ << "list_remove(" << a.dev << "); present[" << a.dev << "] = 0; bound[" << a.dev << "] = 0; bbr[" << a.dev
+            << "] = 0";
+        break;
+      case ActionKind::device_unbind:
+        os_ << "bound[" << a.dev << "] = 0; bbr[" << a.dev << "] = 0";
+        break;
+      case ActionKind::bind_request:
+        effect_bind_request(c, i, a);
+        break;
+      case ActionKind::driver_unregister:
+        effect_driver_unregister(a);
         break;
       case ActionKind::unseen_trigger:
         os_ << "trigger(0)";
@@ -491,6 +604,9 @@ class Writer {
       } else {
         os_ << "done[" << C << "] = 1; due[" << C << "] = INF;";
         if (ctx.kind == CtxKind::module_init && parent_[c] != kNone) os_ << " mi_run[" << parent_[c] << "]--;";
+        if (p_.inline_provider_work())
+          os_ << " if :: inl[" << C << "] && iroot[" << C << "] != " << C << " -> inl_run[iroot[" << C
+              << "]]-- :: else -> skip fi;";
         if (kicks(c)) os_ << " SETDUE(" << C << ", base[" << C << "] + " << us(ctx.duration()) << ");";
       }
       os_ << "\n       ";
@@ -520,7 +636,7 @@ class Writer {
           << "] = " << (B ? us(B->lookup_offset) : 0) << "; dv_helper[" << d << "] = " << byte_or_none(helper_[d])
           << ";";
       if (m_.devices[d].declared_in_header) os_ << " present[" << d << "] = 1;";
-      if (m_.devices[d].initially_bound) os_ << " bound[" << d << "] = 1;";
+      if (m_.devices[d].initially_bound) os_ << " bound[" << d << "] = 1; evb[" << d << "] = 1;";
       os_ << " /* " << comment(m_.dev_label(d)) << " */\n";
     }
     for (size_t i = 0; i < m_.drivers.size(); ++i) {
@@ -539,9 +655,26 @@ class Writer {
         const uint64_t t = p_.timeout_as_observed && m_.observed.timeout_fired ? m_.observed.timeout_fired_at : *at;
         os_ << "    tmo_armed = 1; tmo_due = " << us(t) << "; due[NC + NTH] = tmo_due;\n";
       }
+    // driver_deferred_probe_timeout: 0 without a timer (< 0: never expires); a capture that starts after
+    // boot with no timer pending starts after the timeout work set it to 0 (and drivers were done).
+    const bool enabled = !m_.observed.has_late_initcall;
+    bool armed_at_start = false;
+    if (p_.timeout_s > 0)
+      armed_at_start =
+          pending_timeout_at_start(m_.observed, static_cast<uint64_t>(p_.timeout_s) * 1'000'000'000ull).has_value();
+    const bool expired_at_start = p_.timeout_s == 0 || (enabled && p_.timeout_s > 0 && !armed_at_start);
+    os_ << "    pt_zero = " << (expired_at_start ? 1 : 0)
+        << "; drv_done = " << (p_.drivers_done_at_timeout && enabled && p_.timeout_s > 0 && !armed_at_start ? 1 : 0)
+        << ";\n";
     for (uint32_t c = 0; c < m_.contexts.size(); ++c) os_ << "    run ctx_" << c << "();\n";
     for (uint32_t k = 0; k < nthreads_; ++k) os_ << "    run thread(" << k << ");\n";
-    os_ << "    run timer();\n    run monitor();\n";
+    if (p_.kind == PolicyKind::periodic && enabled) os_ << "    due[PS] = PERIOD;\n";
+    if (p_.inline_provider_work()) {
+      const auto span = inline_spans();
+      for (uint32_t c = 0; c < m_.contexts.size(); ++c)
+        if (span[c]) os_ << "    ispan[" << c << "] = " << us(span[c]) << ";\n";
+    }
+    os_ << "    run timer();\n    run periodic();\n    run monitor();\n";
     for (uint32_t c = 0; c < m_.contexts.size(); ++c)
       if (m_.contexts[c].kind == CtxKind::root) os_ << "    start_ctx(" << c << ", 0);\n";
     os_ << "    upd()\n  }\n}\n";
@@ -563,7 +696,7 @@ class Writer {
 
 Result<std::string> emit_promela(const Model& model, const Policy& policy, const std::vector<DevId>& targets,
                                  const PromelaOptions& options) {
-  auto why = unsupported(model, policy, options);
+  auto why = unsupported(model, options);
   if (model.devices.size() >= kNoneByte || model.contexts.size() >= kNoneByte || model.drivers.size() >= kNoneByte)
     why.emplace_back("more than 254 devices, contexts or drivers (byte-sized indices)");
   if (!why.empty()) {

@@ -9,11 +9,14 @@ std::string_view promela_runtime_globals() {
 #define BOUND 0
 #define DEFER 1
 #define FAIL 2
+#define REJECT 3
 /* An event is due at due[slot] (INF: nothing pending). It may run when it is due within J of the
    earliest pending event (the explorer's jitter window); running it moves the clock to its due
    time, so the earlier ones run late. */
 #define READY(s) (due[s] < INF && due[s] - J <= mindue)
 #define ADV(s) if :: now < due[s] -> now = due[s] :: else -> skip fi
+/* the periodic trigger's slot */
+#define PS (NC + NTH + 1)
 #define SETDUE(s, t) if :: (t) < now -> due[s] = now :: else -> due[s] = (t) fi
 
 int now;
@@ -46,6 +49,13 @@ bool drv_reg[NDRV];
 bool tmo_armed;
 bool tmo_fired;
 int tmo_due;
+bool pt_zero;          /* driver_deferred_probe_timeout == 0: check_state callers give up */
+bool drv_done;         /* fw_devlink_drivers_done() ran: inferred links to unmatched suppliers relaxed */
+bool evb[ND];
+bool inl[NC];          /* sync-provider: runs inside the probe that caused it */
+byte iroot[NC];        /* sync-provider: that probe's body */
+byte inl_run[NC];      /* sync-provider: its inline work still running */          /* bound at some point */
+bool bbr[ND];          /* bound by the replay (else by its driver from before the capture) */
 
 /* the probe in flight, per device (really_probe()) */
 byte p_k[ND];          /* attempt number */
@@ -79,6 +89,7 @@ hidden byte dv_drv[ND];
 hidden int dv_lookup[ND];
 hidden byte dv_helper[ND];
 hidden byte drv_async[NDRV];
+hidden int ispan[NC];  /* sync-provider: how long a probe body runs with its work inline */
 )PML";
 }
 
@@ -110,18 +121,28 @@ inline list_remove(d) {
   dlist[d] = 0
 }
 
-/* driver_deferred_probe_add() */
-inline add_pending(d) {
-  if
-  :: dlist[d] == 0 -> pend[npend] = d; npend++; dlist[d] = 1
-  :: else -> skip
-  fi
-}
-
 /* queue_work(system_wq, &deferred_probe_work): a no-op while it is queued or running */
 inline sched_worker(lat) {
   if
   :: !worker_sched && nact > 0 -> worker_sched = 1; SETDUE(NC, now + lat)
+  :: else -> skip
+  fi
+}
+
+/* resource-aware (not in dd.c): one pending device moves to the active list, the work is queued */
+inline targeted_retry(d) {
+  if
+  :: dlist[d] == 1 -> list_remove(d); act[nact] = d; nact++; dlist[d] = 2; sched_worker(LAT)
+  :: else -> skip
+  fi
+}
+
+/* driver_deferred_probe_add() (resource-aware: retried at once when its needs are met) */
+inline add_pending(d) {
+  if
+  :: dlist[d] == 0 ->
+     pend[npend] = d; npend++; dlist[d] = 1;
+     if :: TARGETED -> needs_met(d); if :: hm -> targeted_retry(d) :: else -> skip fi :: else -> skip fi
   :: else -> skip
   fi
 }
@@ -145,7 +166,10 @@ inline trigger(lat) {
 /* driver_bound(): off the lists, what it provides appears, then the trigger */
 inline device_bound(d) {
   bound[d] = 1;
+  evb[d] = 1;
+  bbr[d] = 1;
   list_remove(d);
+  autoprobe_consumers(d);
   if :: p_assumed[d] -> provides_assumed(d) :: else -> skip fi;
   trigger(LAT);
   dev_resource_up(d)
@@ -243,6 +267,18 @@ end_idle:
        fi;
        if :: p_prog[d] != NONE -> start_ctx(p_prog[d], p_start[d]) :: else -> skip fi;
        if
+       :: INLINE && p_out[d] == BOUND && p_prog[d] != NONE ->
+          inl[p_prog[d]] = 1; iroot[p_prog[d]] = p_prog[d];
+          if
+          :: ispan[p_prog[d]] > p_dur[d] ->
+             hx = ispan[p_prog[d]] - p_dur[d];
+             if :: th_owner[K] != NONE -> add_lag(th_owner[K], hx) :: else -> skip fi;
+             p_dur[d] = ispan[p_prog[d]]; hb = -1
+          :: else -> skip
+          fi
+       :: else -> skip
+       fi;
+       if
        :: hb >= 0 -> ph = 2; SETDUE(NC + K, p_start[d] + hb)
        :: else -> ph = 3; SETDUE(NC + K, p_start[d] + p_dur[d])
        fi;
@@ -255,7 +291,7 @@ end_idle:
        fi;
        ph = 3; SETDUE(NC + K, p_start[d] + p_dur[d]);
        upd(); skip }
-  :: d_step { ph == 3 && READY(NC + K) && (p_prog[d] == NONE || done[p_prog[d]]) ->
+  :: d_step { ph == 3 && READY(NC + K) && (p_prog[d] == NONE || (done[p_prog[d]] && inl_run[p_prog[d]] == 0)) ->
        ADV(NC + K);
        probing[d] = 0;
        if
@@ -268,11 +304,22 @@ end_idle:
   od
 }
 
+/* periodic (not in dd.c): a trigger every PERIOD until the horizon */
+proctype periodic() {
+end_periodic:
+  do
+  :: d_step { READY(PS) -> ADV(PS);
+       if :: now > HORIZON -> due[PS] = INF :: else -> trigger(LAT); SETDUE(PS, now + PERIOD) fi;
+       upd(); skip }
+  od
+}
+
 /* deferred_probe_timeout_work_func(): one trigger, once */
 proctype timer() {
 end_timer:
   do
-  :: d_step { READY(NC + NTH) -> ADV(NC + NTH); due[NC + NTH] = INF; tmo_fired = 1; tmo_armed = 0; trigger(LAT); upd(); skip }
+  :: d_step { READY(NC + NTH) -> ADV(NC + NTH); due[NC + NTH] = INF; tmo_fired = 1; tmo_armed = 0;
+       pt_zero = 1; if :: DRIVERS_DONE_AT_TIMEOUT -> drv_done = 1 :: else -> skip fi; trigger(LAT); upd(); skip }
   od
 }
 )PML";
