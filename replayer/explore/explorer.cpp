@@ -72,6 +72,15 @@ bool waits_for(const Simulator& sim, const QItem& x, uint32_t inst) {
   }
 }
 
+// Whether queued item x is a context's next action while that context is still inside a
+// synchronous device_add()/driver_register()/sysfs bind: a probing thread it owns is probing or has
+// devices left to probe. The caller returns only when they are done.
+bool in_synchronous_call(const Simulator& sim, const QItem& x) {
+  if (x.kind != QItem::action) return false;
+  return std::any_of(sim.state().threads.begin(), sim.state().threads.end(),
+                     [&](const SimThread& t) { return t.owner == x.subject && (t.busy || t.pos < t.jobs.size()); });
+}
+
 // The candidates of a choice point (positions in ch, the order of choices_within(), which is what
 // a schedule's ranks count) that keep program order: the first (the observed order's next event)
 // always, the others unless they must wait for a context whose actions are still queued.
@@ -99,9 +108,12 @@ std::vector<uint32_t> ordered_candidates(const Simulator& sim, const std::vector
   for (uint32_t k = 0; k < ch.size(); ++k) {
     const QItem& x = q[ch[k]];
     if (!in_window[k]) continue;
-    const bool blocked = k > 0 && std::any_of(running.begin(), running.end(), [&](uint32_t inst) {
-                           return !(x.kind == QItem::action && x.subject == inst) && waits_for(sim, x, inst);
-                         });
+    const bool blocked =
+        k > 0 && (std::any_of(running.begin(), running.end(),
+                              [&](uint32_t inst) {
+                                return !(x.kind == QItem::action && x.subject == inst) && waits_for(sim, x, inst);
+                              }) ||
+                  in_synchronous_call(sim, x));
     if (!blocked) out.push_back(k);
   }
   return out;

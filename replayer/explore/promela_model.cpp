@@ -266,7 +266,8 @@ class Writer {
       os_ << "  :: c == " << c << " -> started[" << c << "] = 1; base[" << c << "] = b; ";
       if (!ctx.actions.empty()) {
         os_ << "SETDUE(" << c << ", b + " << us(ctx.actions[0].offset) << ")";
-        if (ctx.kind == CtxKind::module_init && parent_[c] != kNone) os_ << "; mi_run[" << parent_[c] << "]++";
+        if (ctx.kind == CtxKind::module_init && parent_[c] != kNone)
+          os_ << "; mi_run[" << parent_[c] << "]++; mi_child[" << parent_[c] << "] = " << c;
       } else {
         os_ << "done[" << c << "] = 1";
         if (kicks(c)) os_ << "; SETDUE(" << c << ", b + " << us(ctx.duration()) << ")";
@@ -410,6 +411,7 @@ class Writer {
     os_ << jobs << " th_pos[" << th << "] = 0; th_tried[" << th << "] = 0; th_owner[" << th
         << "] = " << byte_or_none(owner) << "; th_only[" << th << "] = " << byte_or_none(only) << "; SETDUE(NC + " << th
         << ", now + " << us(delay) << ")";
+    if (owner != kNone) os_ << "; own_busy[" << owner << "]++; own_th[" << owner << "] = " << th;
   }
 
   void effect_device_add(uint32_t c, uint32_t i, const Action& a) {
@@ -592,7 +594,8 @@ class Writer {
     os_ << " */\nproctype ctx_" << C << "() {\nend_wait:\n  started[" << C << "];\n";
     for (uint32_t i = 0; i < ctx.actions.size(); ++i) {
       const Action& a = ctx.actions[i];
-      const std::string guard = "READY(" + C + ") && mi_run[" + C + "] == 0";
+      const std::string guard = "READY(" + C + ") && (mi_run[" + C + "] == 0 || FIRST_BEFORE(" + C + ", mi_child[" + C +
+                                "])) && (own_busy[" + C + "] == 0 || FIRST_BEFORE(" + C + ", NC + own_th[" + C + "]))";
       os_ << "  /* " << action_name(a.kind) << " at +" << us(a.offset) << " us */\n  do\n"
           << "  :: d_step { " << guard << " && lag[" << C << "] > applied[" << C << "] -> ADV(" << C << "); SETDUE("
           << C << ", now + lag[" << C << "] - applied[" << C << "]); applied[" << C << "] = lag[" << C

@@ -15,6 +15,10 @@ std::string_view promela_runtime_globals() {
    time, so the earlier ones run late. */
 #define READY(s) (due[s] < INF && due[s] - J <= mindue)
 #define ADV(s) if :: now < due[s] -> now = due[s] :: else -> skip fi
+/* A step that must wait for another one (a probe's return for its body, a caller for the module
+   init or the synchronous probes it started) may still run when it is due first and what it waits
+   for is due later: the explorer always lets the (t, seq)-first event run. */
+#define FIRST_BEFORE(s, b) (due[s] == mindue && due[b] > mindue)
 /* the periodic trigger's slot */
 #define PS (NC + NTH + 1)
 #define SETDUE(s, t) if :: (t) < now -> due[s] = now :: else -> due[s] = (t) fi
@@ -74,6 +78,9 @@ int base[NC];
 int lag[NC];           /* how much later its synchronous probes made it */
 int applied[NC];
 byte mi_run[NC];       /* module inits it started that have actions left */
+byte own_busy[NC];     /* its synchronous probing threads still at work (it is inside that call) */
+byte own_th[NC];       /* the last of them */
+byte mi_child[NC];     /* the last module init it started */
 
 /* probing threads: 0 the deferred_probe_work worker, then callers and async helpers */
 byte th_job[NTH * MAXJ];
@@ -253,7 +260,10 @@ end_idle:
           :: else ->
              if
              :: th_req[K] > 0 -> th_req[K]--; th_nj[K] = 1; th_tried[K] = 0
-             :: else -> due[NC + K] = INF; break
+             :: else ->
+                due[NC + K] = INF;
+                if :: th_owner[K] != NONE -> own_busy[th_owner[K]]--; th_owner[K] = NONE :: else -> skip fi;
+                break
              fi
           fi
        od;
@@ -291,7 +301,22 @@ end_idle:
        fi;
        ph = 3; SETDUE(NC + K, p_start[d] + p_dur[d]);
        upd(); skip }
-  :: d_step { ph == 3 && READY(NC + K) && (p_prog[d] == NONE || (done[p_prog[d]] && inl_run[p_prog[d]] == 0)) ->
+  /* sync-provider: the return comes after the body and its inline work, when they run late */
+  :: d_step { ph == 3 && READY(NC + K) && INLINE && p_prog[d] != NONE && !(done[p_prog[d]] && inl_run[p_prog[d]] == 0) ->
+       ADV(NC + K);
+       hx = 0; ui = 0;
+       do
+       :: ui < NC ->
+          if
+          :: (ui == p_prog[d] || (inl[ui] && iroot[ui] == p_prog[d])) && !done[ui] && due[ui] < INF && due[ui] > hx -> hx = due[ui]
+          :: else -> skip
+          fi;
+          ui++
+       :: else -> break
+       od;
+       SETDUE(NC + K, hx);
+       upd(); skip }
+  :: d_step { ph == 3 && READY(NC + K) && (p_prog[d] == NONE || (done[p_prog[d]] && inl_run[p_prog[d]] == 0) || (!INLINE && FIRST_BEFORE(NC + K, p_prog[d]))) ->
        ADV(NC + K);
        probing[d] = 0;
        if

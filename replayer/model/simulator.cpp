@@ -827,6 +827,13 @@ void Simulator::block_caller(const ProbeInFlight& p, uint64_t duration) {
 void Simulator::probe_end(DevId dev) {
   auto& s = state_;
   auto& ds = s.devs[dev];
+  // sync-provider: the probe returns only after the work it runs inline, which may run later than
+  // its observed span when it started late (a lagging body, or a schedule of the explorer).
+  if (policy_.inline_provider_work())
+    if (const auto t = inline_work_pending(dev)) {
+      push(QItem::probe_end, *t, dev);
+      return;
+    }
   const ProbeInFlight p = ds.probe;
   ds.probing = false;
   record(RecKind::probe_end, dev, p.binding, static_cast<int32_t>(p.outcome));
@@ -844,6 +851,29 @@ void Simulator::probe_end(DevId dev) {
     if (policy_.race_fix && s.trigger_count != p.count_at_start) trigger(TriggerCause::race);
   }
   push(QItem::thread_step, s.now, p.thread);
+}
+
+// sync-provider: when the probe of dev still has its body or inline work queued, the due time of
+// the latest of their next actions (the probe returns after them).
+std::optional<uint64_t> Simulator::inline_work_pending(DevId dev) const {
+  std::optional<uint64_t> latest;
+  const auto check = [&](const QItem& q) {
+    if (q.kind != QItem::action) return;
+    for (uint32_t i = q.subject; i != kNone;) {
+      const CtxInstance& ii = state_.instances[i];
+      const Context& c = model_->contexts[ii.ctx];
+      if (c.kind == CtxKind::probe) {
+        if (c.dev == dev && ii.inline_children) latest = std::max(latest.value_or(0), q.t);
+        return;
+      }
+      if (!ii.inline_children) return;
+      i = ii.parent;
+    }
+  };
+  for (const QItem& q : state_.queue) check(q);
+  for (const QItem& q : state_.later) check(q);
+  for (size_t i = due_now_head_; i < due_now_.size(); ++i) check(due_now_[i]);
+  return latest;
 }
 
 // Models driver_bound(): off the deferred lists, then driver_deferred_probe_trigger().

@@ -276,6 +276,7 @@ class Simulator {
   void register_driver(const Action& a, uint32_t inst_idx);
   void probe_bind(DevId dev);
   void probe_end(DevId dev);
+  std::optional<uint64_t> inline_work_pending(DevId dev) const;
   void run_unsuccessful_program(const ProbeInFlight& p);
   void block_caller(const ProbeInFlight& p, uint64_t duration);
   void trigger(TriggerCause c);
