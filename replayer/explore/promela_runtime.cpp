@@ -2,8 +2,7 @@
 
 namespace reprobe {
 
-std::string_view promela_runtime_globals() {
-  return R"PML(
+constexpr std::string_view kPromelaRuntimeGlobals = R"PML(
 #define INF 2000000000
 #define NONE 255
 #define BOUND 0
@@ -98,10 +97,10 @@ hidden byte dv_helper[ND];
 hidden byte drv_async[NDRV];
 hidden int ispan[NC];  /* sync-provider: how long a probe body runs with its work inline */
 )PML";
-}
 
-std::string_view promela_runtime_inlines() {
-  return R"PML(
+std::string_view promela_runtime_globals() { return kPromelaRuntimeGlobals; }
+
+constexpr std::string_view kPromelaRuntimeInlines = R"PML(
 inline upd() {
   mindue = INF; ui = 0;
   do
@@ -214,10 +213,10 @@ inline start_helper(d) {
   fi
 }
 )PML";
-}
 
-std::string_view promela_runtime_processes() {
-  return R"PML(
+std::string_view promela_runtime_inlines() { return kPromelaRuntimeInlines; }
+
+constexpr std::string_view kPromelaRuntimeProcesses = R"PML(
 /* A probing thread: thread_step picks the next job's probe; then the probe's decision, its
    driver_bound() and its return, each a step of its own at its modelled time. */
 proctype thread(byte K) {
@@ -348,6 +347,7 @@ end_timer:
   od
 }
 )PML";
-}
+
+std::string_view promela_runtime_processes() { return kPromelaRuntimeProcesses; }
 
 }  // namespace reprobe
