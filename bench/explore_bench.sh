@@ -3,7 +3,7 @@
 # schedules covered, the runs and simulator states the search needed, and the time to answer
 # end to end (the whole process, trace reading included). JITTER: anything --jitter takes
 # (default 1). Prints the Markdown table of
-# docs/benchmarks.md ("Exploring schedules"). The SPIN side of issue 17 is not built yet.
+# docs/benchmarks.md ("Exploring schedules"). The SPIN side: bench/spin_bench.sh.
 # usage: bench/explore_bench.sh [BUILDDIR] [JITTER] [MAX_TIME_S]
 set -eu
 B=${1:-build}

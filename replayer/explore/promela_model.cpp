@@ -632,6 +632,7 @@ class Writer {
 
   void init() {
     os_ << "\ninit {\n  atomic {\n";
+    os_ << "    ui = 0;\n    do :: ui < NSLOT -> due[ui] = INF; ui++ :: else -> break od;\n";
     for (DevId d = 0; d < m_.devices.size(); ++d) {
       const uint32_t drv = driver_of(d);
       const Binding* B = binding_of(d);
@@ -650,8 +651,7 @@ class Writer {
     }
     for (DevId d = 0; d < m_.devices.size(); ++d)
       if (m_.devices[d].deferred_at_start && m_.devices[d].declared_in_header && !m_.devices[d].initially_bound)
-        os_ << "    add_pending(" << d << ");\n";
-    os_ << "    ui = 0;\n    do :: ui < NSLOT -> due[ui] = INF; ui++ :: else -> break od;\n";
+        os_ << "    pend[npend] = " << d << "; npend++; dlist[" << d << "] = 1;\n";  // as listed, no retry yet
     os_ << "    trig_on = " << (m_.observed.has_late_initcall ? 0 : 1) << ";\n";
     if (p_.timeout_s > 0)
       if (auto at = pending_timeout_at_start(m_.observed, static_cast<uint64_t>(p_.timeout_s) * 1'000'000'000ull)) {
