@@ -81,6 +81,16 @@ bool in_synchronous_call(const Simulator& sim, const QItem& x) {
                      [&](const SimThread& t) { return t.owner == x.subject && (t.busy || t.pos < t.jobs.size()); });
 }
 
+// Nothing left can change a binding: only timer items are queued (the periodic trigger, the
+// deferred-probe timeout) and both deferred lists are empty, so each further trigger splices
+// nothing and queues no work. The run's outcome is decided; the search stops it there instead of
+// stepping through the rest of the timers (a periodic trigger ticks until a minute after the trace).
+bool settled(const SimState& s) {
+  if (s.pending.size != 0 || s.active.size != 0 || s.worker_scheduled) return false;
+  const auto timer = [](const QItem& q) { return q.kind == QItem::periodic || q.kind == QItem::timeout; };
+  return std::all_of(s.queue.begin(), s.queue.end(), timer) && std::all_of(s.later.begin(), s.later.end(), timer);
+}
+
 // The candidates of a choice point (positions in ch, the order of choices_within(), which is what
 // a schedule's ranks count) that keep program order: the first (the observed order's next event)
 // always, the others unless they must wait for a context whose actions are still queued.
@@ -136,7 +146,7 @@ class Search {
     std::vector<size_t> ch;
     std::vector<uint32_t> ranks;
     for (;;) {
-      if (sim.done()) return terminal(sim.state());
+      if (sim.done() || settled(sim.state())) return terminal(sim.state());
       ch = sim.choices_within(limits_.jitter_ns);
       ranks = ordered_candidates(sim, ch, limits_.kinds);
       if (ranks.size() > 1) break;
