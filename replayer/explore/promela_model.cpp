@@ -569,7 +569,7 @@ class Writer {
       case ActionKind::unseen_trigger:
         os_ << "trigger(0)";
         break;
-      default:  // card_register: the verdict is the device's bind; refused kinds never get here
+      default:  // card_register: the verdict is the device's bind, not its card
         os_ << "skip";
         break;
     }
