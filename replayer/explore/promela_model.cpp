@@ -259,21 +259,28 @@ class Writer {
 
   // start_instance(): a context's first action comes due `base` + its offset; a work item or
   // firmware callback a probe caused ends with the provider kick under provider-kick.
+  // The start of context c at base time b (a Promela expression). Where the context is known when
+  // the model is written (a spawn, a root) this is written in place; a probe's body, known only
+  // when the probe decides, goes through the start_ctx inline's table.
+  std::string start_ctx_body(uint32_t c, const std::string& b) const {
+    const Context& ctx = m_.contexts[c];
+    const std::string C = std::to_string(c);
+    std::string out = "started[" + C + "] = 1; base[" + C + "] = " + b + "; ";
+    if (!ctx.actions.empty()) {
+      out += "SETDUE(" + C + ", " + b + " + " + std::to_string(us(ctx.actions[0].offset)) + ")";
+      if (ctx.kind == CtxKind::module_init && parent_[c] != kNone)
+        out += "; mi_run[" + std::to_string(parent_[c]) + "]++; mi_child[" + std::to_string(parent_[c]) + "] = " + C;
+    } else {
+      out += "done[" + C + "] = 1";
+      if (kicks(c)) out += "; SETDUE(" + C + ", " + b + " + " + std::to_string(us(ctx.duration())) + ")";
+    }
+    return out;
+  }
+
   void start_ctx_inline() {
     os_ << "\ninline start_ctx(c, b) {\n  if\n";
-    for (uint32_t c = 0; c < m_.contexts.size(); ++c) {
-      const Context& ctx = m_.contexts[c];
-      os_ << "  :: c == " << c << " -> started[" << c << "] = 1; base[" << c << "] = b; ";
-      if (!ctx.actions.empty()) {
-        os_ << "SETDUE(" << c << ", b + " << us(ctx.actions[0].offset) << ")";
-        if (ctx.kind == CtxKind::module_init && parent_[c] != kNone)
-          os_ << "; mi_run[" << parent_[c] << "]++; mi_child[" << parent_[c] << "] = " << c;
-      } else {
-        os_ << "done[" << c << "] = 1";
-        if (kicks(c)) os_ << "; SETDUE(" << c << ", b + " << us(ctx.duration()) << ")";
-      }
-      os_ << "\n";
-    }
+    for (uint32_t c = 0; c < m_.contexts.size(); ++c)
+      if (m_.contexts[c].kind == CtxKind::probe) os_ << "  :: c == " << c << " -> " << start_ctx_body(c, "b") << "\n";
     os_ << "  :: else -> skip\n  fi\n}\n";
   }
 
@@ -519,12 +526,12 @@ class Writer {
     const std::string C = std::to_string(c), K = std::to_string(a.child);
     const bool workfw = child.kind == CtxKind::work || child.kind == CtxKind::fw_callback;
     if (p_.inline_provider_work() && workfw) {
-      os_ << "if :: inl[" << C << "] -> start_ctx(" << K << ", now); inl[" << K << "] = 1; iroot[" << K << "] = iroot["
-          << C << "]";
+      os_ << "if :: inl[" << C << "] -> " << start_ctx_body(a.child, "now") << "; inl[" << K << "] = 1; iroot[" << K
+          << "] = iroot[" << C << "]";
       if (!child.actions.empty()) os_ << "; inl_run[iroot[" << C << "]]++";
-      os_ << " :: else -> start_ctx(" << K << ", now + " << us(child.delay()) << ") fi";
+      os_ << " :: else -> " << start_ctx_body(a.child, "(now + " + std::to_string(us(child.delay())) + ")") << " fi";
     } else {
-      os_ << "start_ctx(" << K << ", now + " << us(child.delay()) << ")";
+      os_ << start_ctx_body(a.child, "(now + " + std::to_string(us(child.delay())) + ")");
     }
   }
 
@@ -679,7 +686,7 @@ class Writer {
     }
     os_ << "    run timer();\n    run periodic();\n    run monitor();\n";
     for (uint32_t c = 0; c < m_.contexts.size(); ++c)
-      if (m_.contexts[c].kind == CtxKind::root) os_ << "    start_ctx(" << c << ", 0);\n";
+      if (m_.contexts[c].kind == CtxKind::root) os_ << "    " << start_ctx_body(c, "0") << ";\n";
     os_ << "    upd()\n  }\n}\n";
   }
 
