@@ -10,6 +10,9 @@
 # Promela model does not cover is listed with the reason. A search that runs out of PAN_MEMLIM_MB is
 # run again with -DCOLLAPSE (SPIN's state compression), timed on its own and marked so. Exit 1 when
 # a verdict disagrees or SPIN gives no answer.
+# PAN_OPT=-O0 compiles pan.c without optimisation: the verdicts and states are the same and the
+# whole matrix runs several times faster (a check of the verdicts; the SPIN seconds are then not
+# the recipe's). POLICIES overrides the policy list.
 # usage: bench/spin_bench.sh [BUILDDIR] [JITTER_MS] [PAN_MEMLIM_MB] [TRACE...]
 set -eu
 B=${1:-build}
@@ -21,12 +24,13 @@ R=$(cd "$B" && pwd)/tools/reprobe
 command -v spin >/dev/null || { echo "spin_bench.sh: spin not installed (apt-get install spin)" >&2; exit 2; }
 shift 3 2>/dev/null || shift $#
 if [ $# -eq 0 ]; then set -- "$S"/examples/*.trace "$S"/tests/data/captures/*.trace; fi
+OPT=${PAN_OPT:--O2}
 POLICIES=${POLICIES:-"stock no-race-fix no-timeout provider-kick component-kick resource-kick resource-aware periodic sync-provider stock:timeout=5 stock:timeout=30"}
 w=$(mktemp -d)
 trap 'rm -rf "$w"' EXIT
 now() { date +%s.%N; }
 disagree=0
-echo "| trace | events | policy | reprobe | SPIN | reprobe states | SPIN states | reprobe MB | SPIN MB | reprobe s | SPIN s (spin -a + gcc + pan) | SPIN / reprobe |"
+echo "| trace | events | policy | reprobe | SPIN | reprobe states | SPIN states | reprobe MB | SPIN MB | reprobe s | SPIN s (spin -a + gcc $OPT + pan) | SPIN / reprobe |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for t in "$@"; do
   name=$(basename "$(dirname "$t")")/$(basename "$t")
@@ -51,7 +55,7 @@ for t in "$@"; do
     fi
     rm -f "$w/pan" "$w/pan.c" "$w/pan.out"
     t0=$(now)
-    (cd "$w" && { spin -a m.pml >/dev/null 2>&1 || spin -a -o3 m.pml >/dev/null; } && gcc -O2 -DREDUCE -DMEMLIM="$MEM" -DVECTORSZ=65536 -o pan pan.c 2>/dev/null &&
+    (cd "$w" && { spin -a m.pml >/dev/null 2>&1 || spin -a -o3 m.pml >/dev/null; } && gcc "$OPT" -DREDUCE -DMEMLIM="$MEM" -DVECTORSZ=65536 -o pan pan.c 2>/dev/null &&
       ./pan -E -m1000000 >pan.out 2>&1) || true
     t1=$(now)
     collapse=
@@ -61,7 +65,7 @@ for t in "$@"; do
       collapse=" (-DCOLLAPSE)"
       t0=$(now)
       (cd "$w" && { spin -a m.pml >/dev/null 2>&1 || spin -a -o3 m.pml >/dev/null; } &&
-        gcc -O2 -DREDUCE -DCOLLAPSE -DMEMLIM="$MEM" -DVECTORSZ=65536 -o pan pan.c 2>/dev/null &&
+        gcc "$OPT" -DREDUCE -DCOLLAPSE -DMEMLIM="$MEM" -DVECTORSZ=65536 -o pan pan.c 2>/dev/null &&
         ./pan -E -m1000000 >pan.out 2>&1) || true
       t1=$(now)
     fi

@@ -328,12 +328,24 @@ end_idle:
   od
 }
 
+/* Settled (as the explorer's settled()): nothing but the timers is pending and both deferred lists
+   are empty, so no trigger can change a binding any more; the timers stop instead of ticking on. */
+inline settled() {
+  hm = (npend == 0 && nact == 0 && !worker_sched);
+  ui = 0;
+  do
+  :: hm && ui < NC + NTH -> hm = (due[ui] == INF); ui++
+  :: else -> break
+  od
+}
+
 /* periodic (not in dd.c): a trigger every PERIOD until the horizon */
 proctype periodic() {
 end_periodic:
   do
   :: d_step { READY(PS) -> ADV(PS);
-       if :: now > HORIZON -> due[PS] = INF :: else -> trigger(LAT); SETDUE(PS, now + PERIOD) fi;
+       settled();
+       if :: now > HORIZON || hm -> due[PS] = INF :: else -> trigger(LAT); SETDUE(PS, now + PERIOD) fi;
        upd(); skip }
   od
 }
@@ -342,7 +354,8 @@ end_periodic:
 proctype timer() {
 end_timer:
   do
-  :: d_step { READY(NC + NTH) -> ADV(NC + NTH); due[NC + NTH] = INF; tmo_fired = 1; tmo_armed = 0;
+  :: d_step { READY(NC + NTH) -> ADV(NC + NTH); settled(); if :: hm -> due[PS] = INF :: else -> skip fi;
+       due[NC + NTH] = INF; tmo_fired = 1; tmo_armed = 0;
        pt_zero = 1; if :: DRIVERS_DONE_AT_TIMEOUT -> drv_done = 1 :: else -> skip fi; trigger(LAT); upd(); skip }
   od
 }
