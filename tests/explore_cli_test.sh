@@ -102,7 +102,7 @@ grep -q "'dsp=2' names no kind" "$tmp/err"; ok jitter-bad-kind-msg $?
 "$R" explore "$spdif" -p stock -p no-race-fix >/dev/null 2>"$tmp/err"; ok no-tty $?
 [ ! -s "$tmp/err" ]; ok no-progress-in-pipes $?
 if command -v script >/dev/null; then
-  # periodic: about a second of search (1.3 M states), so the line (every 250 ms) shows at least once
+  # the line is drawn when the search starts (then every 250 ms), so it shows however fast the machine
   script -qec "$R explore $spdif -p periodic -p stock -o $tmp/tty.txt" /dev/null >"$tmp/tty" 2>&1 </dev/null
   ok tty-runs $?
   grep -q "reprobe explore: [0-9]/2 policies, [0-9]* runs, [0-9]* states" "$tmp/tty"; ok progress-on-tty $?

@@ -80,8 +80,8 @@ void print_help(const po::options_description& o) {
                "  reprobe explore capture.trace -p stock --counterexample-dir cx/ && reprobe replay cx/stock.trace\n";
 }
 
-// The progress line on a terminal: stderr, rewritten in place four times a second while the
-// search runs, erased when it ends; nothing at all when stderr is not a TTY (pipes, files,
+// The progress line on a terminal: stderr, drawn when the search starts and rewritten in place
+// four times a second while it runs, erased when it ends; nothing at all when stderr is not a TTY (pipes, files,
 // tests), so outputs never depend on it.
 class ProgressLine {
  public:
@@ -105,12 +105,14 @@ class ProgressLine {
   void loop() {
     const auto t0 = std::chrono::steady_clock::now();
     std::unique_lock lock(m_);
-    while (!cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stop_; })) {
+    // Drawn once at the start, whatever the search's length (so a terminal always shows it, and the
+    // test of it does not depend on the machine's speed), then every 250 ms.
+    do {
       const std::chrono::duration<double> d = std::chrono::steady_clock::now() - t0;
       std::cerr << "\r\033[Kreprobe explore: " << p_.policies_done.load() << "/" << policies_ << " policies, "
                 << p_.runs.load() << " runs, " << p_.states.load() << " states, " << static_cast<int>(d.count()) << " s"
                 << std::flush;
-    }
+    } while (!cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stop_; }));
   }
   const ExploreProgress& p_;
   size_t policies_;
