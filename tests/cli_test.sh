@@ -61,6 +61,39 @@ check boot-disable 0 "$R" boot disable --root "$broot"
   [ -e "$broot/var/log/rp/boot-0123.trace" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL boot-disable files"; }
 check boot-disable-again 0 "$R" boot disable --root "$broot"
 grep -q 'nothing to remove' "$tmp/out" && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL boot-disable-again text"; }
+# --initramfs (docs/boot-capture.md): needs initramfs-tools; without the packaged hook and script
+# under /usr/share/initramfs-tools it writes its own under /etc/initramfs-tools, which the hook's
+# `initramfs-config` answers from the unit; disable removes them; the packaged pair is left alone.
+iroot=$tmp/initramfs-root
+check boot-initramfs-no-tools 2 "$R" boot enable --root "$iroot" --initramfs
+grep_err boot-initramfs-no-tools-msg "--initramfs needs initramfs-tools"
+[ ! -e "$iroot/etc/systemd/system/reprobe-boot.service" ] && pass=$((pass + 1)) ||
+  { fail=$((fail + 1)); echo "FAIL boot-initramfs-no-tools: a unit was written"; }
+mkdir -p "$iroot/usr/share/initramfs-tools/hooks"
+check boot-initramfs 0 "$R" boot enable --root "$iroot" --initramfs --preload snd --idle 7
+{ grep -q '^ExecStart=.* --preload snd --initramfs$' "$iroot/etc/systemd/system/reprobe-boot.service" &&
+  [ -x "$iroot/etc/initramfs-tools/hooks/reprobe" ] && [ -x "$iroot/etc/initramfs-tools/scripts/init-top/reprobe" ] &&
+  sh -n "$iroot/etc/initramfs-tools/hooks/reprobe" && sh -n "$iroot/etc/initramfs-tools/scripts/init-top/reprobe" &&
+  grep -q "chroot $iroot update-initramfs -u" "$tmp/out"; } &&
+  pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL boot-initramfs files"; }
+check boot-initramfs-config 0 "$R" boot initramfs-config --root "$iroot"
+[ "$(cat "$tmp/out")" = "REPROBE_ARGS='--output /var/log/reprobe --max-size 64 --duration 120 --idle 7 --keep 5 --attach-timeout 30 --preload snd'
+REPROBE_PRELOAD='snd'" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL boot-initramfs-config text"; cat "$tmp/out"; }
+check boot-initramfs-status 0 "$R" boot status --root "$iroot"
+grep -q '^initramfs hook /etc/initramfs-tools/hooks/reprobe; its messages: /run/reprobe/initramfs.log$' "$tmp/out" && pass=$((pass + 1)) ||
+  { fail=$((fail + 1)); echo "FAIL boot-initramfs-status text"; }
+check boot-initramfs-off 0 "$R" boot enable --root "$iroot"
+[ ! -e "$iroot/etc/initramfs-tools/hooks/reprobe" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL boot-initramfs-off files"; }
+check boot-initramfs-config-off 1 "$R" boot initramfs-config --root "$iroot"
+mkdir -p "$iroot/usr/share/initramfs-tools/scripts/init-top"
+"$R" boot initramfs-hook > "$iroot/usr/share/initramfs-tools/hooks/reprobe"
+"$R" boot initramfs-script > "$iroot/usr/share/initramfs-tools/scripts/init-top/reprobe"
+check boot-initramfs-packaged 0 "$R" boot enable --root "$iroot" --initramfs
+{ grep -q '(packaged)' "$tmp/out" && [ ! -e "$iroot/etc/initramfs-tools/hooks/reprobe" ]; } && pass=$((pass + 1)) ||
+  { fail=$((fail + 1)); echo "FAIL boot-initramfs-packaged files"; }
+check boot-initramfs-disable 0 "$R" boot disable --root "$iroot"
+{ [ -e "$iroot/usr/share/initramfs-tools/hooks/reprobe" ] && [ ! -e "$iroot/etc/systemd/system/reprobe-boot.service" ] &&
+  grep -q "update-initramfs -u" "$tmp/out"; } && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL boot-initramfs-disable"; }
 fi
 check replay-ok 0 "$R" replay "$S/examples/sof-late-component.trace" --all-policies
 # replay text is the report's document: its verdict table and stock story sections (docs/replay-json.md)

@@ -18,6 +18,7 @@
 
 #include "tools/commands.h"
 #include "tracer/record/boot_capture.h"
+#include "tracer/record/boot_initramfs.h"
 #include "tracer/record/boot_run.h"
 #include "tracer/record/workload.h"
 
@@ -31,8 +32,9 @@ void say(const std::string& s) { std::cerr << "reprobe boot: " << s << "\n"; }
 
 struct BootArgs {
   BootCaptureConfig config;
-  std::string root;  // "" = this system
-  std::string exec;  // `unit`: the binary path the unit runs
+  std::string root;           // "" = this system
+  std::string exec;           // `unit`: the binary path the unit runs
+  bool in_initramfs = false;  // `run`: started by the initramfs script
   bool help = false;
   po::variables_map vm;
 };
@@ -51,13 +53,16 @@ po::options_description boot_options(BootArgs& a) {
       "let the boot go on after S seconds even if the recorder has not attached yet")(
       "preload", po::value(&c.preload)->default_value(c.preload),
       "modules (comma-separated, '' for none) loaded before the recorder attaches, so hooks in them see "
-      "everything")("root", po::value(&a.root), "work on the system installed under DIR (no systemctl call)");
+      "everything")(
+      "initramfs", po::bool_switch(&c.initramfs),
+      "also record from the initramfs (initramfs-tools: sound modules loaded there; runs update-initramfs)")(
+      "root", po::value(&a.root), "work on the system installed under DIR (no systemctl or update-initramfs call)");
   return opts;
 }
 
 void print_usage(const po::options_description& opts) {
   std::cout << "usage: reprobe boot enable [--output DIR] [--max-size MB] [--duration S] [--idle S] [--keep N]\n"
-               "                          [--attach-timeout S] [--root DIR]\n"
+               "                          [--attach-timeout S] [--preload MODULES] [--initramfs] [--root DIR]\n"
                "       reprobe boot disable | status | list\n\n"
                "Record the next boots: 'enable' installs the systemd unit "
             << kBootUnitName
@@ -66,11 +71,14 @@ void print_usage(const po::options_description& opts) {
                "modules udev loads at coldplug. It stops by itself (idle, --duration, --max-size) and writes\n"
                "DIR/boot-<boot_id>.trace; the newest is 'reprobe report --last-boot'. 'disable' removes the\n"
                "unit (the traces stay), 'status' shows what is installed, 'list' the traces.\n"
+               "With --initramfs the capture starts in the initramfs (initramfs-tools), before the modules\n"
+               "loaded there, and goes on across the switch to the real root.\n"
                "See docs/boot-capture.md.\n\n"
             << opts
             << "\nexit status: 0 done, 2 bad usage or a file could not be written\n"
                "\nexamples:\n"
                "  sudo reprobe boot enable --output /var/log/reprobe\n"
+               "  sudo reprobe boot enable --initramfs     # sound modules loaded from the initramfs\n"
                "  sudo reboot; reprobe report --last-boot\n"
                "  sudo reprobe boot disable\n";
 }
@@ -104,9 +112,69 @@ bool write_file_atomically(const fs::path& p, const std::string& text) {
   return !ec;
 }
 
+// initramfs-tools is installed (under --root): its hook directory exists.
+bool have_initramfs_tools(const BootArgs& a) { return fs::exists(under_root(a, "/usr/share/initramfs-tools/hooks")); }
+
+// Rebuilds the initramfs of the running kernel (not under --root: says what to run instead).
+bool update_initramfs(const BootArgs& a) {
+  if (!a.root.empty()) {
+    std::cout << fmt::format("rebuild its initramfs to apply: chroot {} update-initramfs -u\n", a.root);
+    return true;
+  }
+  std::cout << "running update-initramfs -u\n" << std::flush;
+  if (const int rc = run_command({"update-initramfs", "-u"}); rc != 0) {
+    say(fmt::format("update-initramfs -u: exit {}; run it again once fixed", rc));
+    return false;
+  }
+  return true;
+}
+
+// The hook and init-top script this binary wrote under /etc/initramfs-tools (recognised by
+// their marker line); how many were removed.
+int remove_local_initramfs_files(const BootArgs& a) {
+  int removed = 0;
+  for (const char* p : {kInitramfsHookLocal, kInitramfsScriptLocal}) {
+    std::ifstream in(under_root(a, p));
+    std::string shebang;
+    std::string marker;
+    if (!in || !std::getline(in, shebang) || !std::getline(in, marker) || marker != kInitramfsMarker) continue;
+    in.close();
+    std::error_code ec;
+    if (fs::remove(under_root(a, p), ec)) {
+      std::cout << "removed " << under_root(a, p).string() << "\n";
+      ++removed;
+    }
+  }
+  return removed;
+}
+
+// The initramfs part of `enable --initramfs`: the packaged hook and script when they are in
+// initramfs-tools' directory, else copies under /etc/initramfs-tools; then update-initramfs.
+bool enable_initramfs(const BootArgs& a) {
+  std::error_code ec;
+  if (fs::exists(under_root(a, kInitramfsHookPackaged), ec) && fs::exists(under_root(a, kInitramfsScriptPackaged))) {
+    remove_local_initramfs_files(a);
+    std::cout << fmt::format("initramfs hook {} and script {} (packaged)\n", kInitramfsHookPackaged,
+                             kInitramfsScriptPackaged);
+  } else {
+    for (const auto& [path, text] : {std::pair{kInitramfsHookLocal, initramfs_hook_text()},
+                                     std::pair{kInitramfsScriptLocal, initramfs_script_text()}}) {
+      if (!write_file_atomically(under_root(a, path), text)) return false;
+      fs::permissions(under_root(a, path), fs::perms(0755), ec);
+      std::cout << "installed " << under_root(a, path).string() << "\n";
+    }
+  }
+  return update_initramfs(a);
+}
+
 int enable(const BootArgs& a) {
   if (const std::string bad = check_boot_config(a.config); !bad.empty()) {
     say(bad);
+    return 2;
+  }
+  if (a.config.initramfs && !have_initramfs_tools(a)) {
+    say("--initramfs needs initramfs-tools (" + under_root(a, "/usr/share/initramfs-tools/hooks").string() +
+        " is missing); nothing installed");
     return 2;
   }
   std::error_code ec;
@@ -126,25 +194,10 @@ int enable(const BootArgs& a) {
   }
   fs::create_directories(under_root(a, a.config.output_dir), ec);
   reload_systemd(a);
-  std::cout << fmt::format("installed {}\nenabled  {}\nthe next boot is recorded to {}/boot-<boot_id>.trace\n",
-                           unit_path(a).string(), wants_path(a).string(), a.config.output_dir);
-  return 0;
-}
-
-int disable(const BootArgs& a) {
-  int removed = 0;
-  for (const fs::path& p : {wants_path(a), unit_path(a)}) {
-    std::error_code ec;
-    if (fs::remove(p, ec)) {
-      std::cout << "removed " << p.string() << "\n";
-      ++removed;
-    } else if (ec) {
-      say(fmt::format("{}: cannot remove: {}", p.string(), ec.message()));
-      return 2;
-    }
-  }
-  if (removed == 0) std::cout << "boot capture was not enabled; nothing to remove\n";
-  reload_systemd(a);
+  std::cout << fmt::format("installed {}\nenabled  {}\n", unit_path(a).string(), wants_path(a).string());
+  if (a.config.initramfs && !enable_initramfs(a)) return 2;
+  if (!a.config.initramfs && remove_local_initramfs_files(a) > 0) update_initramfs(a);
+  std::cout << fmt::format("the next boot is recorded to {}/boot-<boot_id>.trace\n", a.config.output_dir);
   return 0;
 }
 
@@ -163,6 +216,32 @@ BootCaptureConfig installed_config(const BootArgs& a, bool& installed) {
   return *c;
 }
 
+int disable(const BootArgs& a) {
+  bool installed = false;
+  const bool was_initramfs = installed_config(a, installed).initramfs && installed;
+  int removed = 0;
+  for (const fs::path& p : {wants_path(a), unit_path(a)}) {
+    std::error_code ec;
+    if (fs::remove(p, ec)) {
+      std::cout << "removed " << p.string() << "\n";
+      ++removed;
+    } else if (ec) {
+      say(fmt::format("{}: cannot remove: {}", p.string(), ec.message()));
+      return 2;
+    }
+  }
+  bool initramfs = false;
+  if (const int local = remove_local_initramfs_files(a); local > 0) {
+    removed += local;
+    initramfs = true;
+  }
+  if (removed == 0) std::cout << "boot capture was not enabled; nothing to remove\n";
+  reload_systemd(a);
+  // The packaged hook adds nothing once the unit is gone; the current initramfs still starts a capture.
+  if ((initramfs || was_initramfs) && have_initramfs_tools(a) && !update_initramfs(a)) return 2;
+  return 0;
+}
+
 int status(const BootArgs& a) {
   bool installed = false;
   const BootCaptureConfig c = installed_config(a, installed);
@@ -178,6 +257,18 @@ int status(const BootArgs& a) {
   const auto traces = list_boot_traces(under_root(a, c.output_dir).string());
   std::cout << fmt::format("traces   {}{}\n", traces.size(),
                            traces.empty() ? "" : ", newest " + traces.back().path.string());
+  if (c.initramfs) {
+    std::error_code ec;
+    const bool packaged = fs::exists(under_root(a, kInitramfsHookPackaged), ec);
+    const bool local = fs::exists(under_root(a, kInitramfsHookLocal), ec);
+    std::cout << fmt::format("initramfs {}; its messages: {}\n",
+                             packaged ? std::string("hook ") + kInitramfsHookPackaged
+                             : local  ? std::string("hook ") + kInitramfsHookLocal
+                                      : std::string("asked for, but no initramfs-tools hook is "
+                                                     "installed (run 'reprobe boot enable "
+                                                     "--initramfs' again)"),
+                             kInitramfsLog);
+  }
   return 0;
 }
 
@@ -196,6 +287,7 @@ int run(const BootArgs& a) {
   }
   BootRunOptions o;
   o.config = a.config;
+  o.in_initramfs = a.in_initramfs;
   o.attach_timeout_s = a.config.attach_timeout_s;
   std::error_code ec;
   o.reprobe_exe = fs::read_symlink("/proc/self/exe", ec).string();
@@ -210,7 +302,8 @@ int cmd_boot(const std::vector<std::string>& args) {
   po::options_description opts = boot_options(a);
   po::options_description all = opts;
   std::string action;
-  all.add_options()("action", po::value(&action))("exec", po::value(&a.exec));
+  all.add_options()("action", po::value(&action))("exec", po::value(&a.exec))("in-initramfs",
+                                                                              po::bool_switch(&a.in_initramfs));
   po::positional_options_description pos;
   pos.add("action", 1);
   po::store(po::command_line_parser(args).options(all).positional(pos).run(), a.vm);
@@ -220,11 +313,26 @@ int cmd_boot(const std::vector<std::string>& args) {
     return 0;
   }
   if (!a.root.empty() && a.root.back() == '/') a.root.pop_back();
+  if (a.config.preload == "-") a.config.preload.clear();  // how the unit writes "none"
   if (action == "enable") return enable(a);
   if (action == "disable") return disable(a);
   if (action == "status") return status(a);
   if (action == "list") return list(a);
   if (action == "run") return run(a);
+  if (action == "initramfs-config") {  // what the initramfs-tools hook asks (tracer/record/boot_initramfs.h)
+    bool installed = false;
+    const BootCaptureConfig c = installed_config(a, installed);
+    if (!installed || !c.initramfs) {
+      say(fmt::format("{} is not installed with --initramfs", unit_path(a).string()));
+      return 1;
+    }
+    std::cout << initramfs_config_text(c);
+    return 0;
+  }
+  if (action == "initramfs-hook" || action == "initramfs-script") {  // for packaging (tools/meson.build)
+    std::cout << (action == "initramfs-hook" ? initramfs_hook_text() : initramfs_script_text());
+    return 0;
+  }
   if (action == "unit") {  // the unit text, for packaging (tools/meson.build installs it)
     if (const std::string bad = check_boot_config(a.config); !bad.empty()) {
       say(bad);

@@ -30,6 +30,7 @@
 #include "tools/output_guard.h"
 #include "tracer/ebpf/bpf_tracer.h"
 #include "tracer/ebpf/record_line_writer.h"
+#include "tracer/record/init_root_follower.h"
 #include "tracer/record/kmsg_backend.h"
 #include "tracer/record/recording_output.h"
 #include "tracer/record/recording_session.h"
@@ -57,6 +58,7 @@ struct Options : RecordOptions {  // tracer/record/recording_session.h
   double ring_mib = static_cast<double>(kDefaultRingBytes >> 20);
   std::vector<std::string> follow_work;
   bool allow_partial = false;
+  bool follow_init_root = false;  // started from the initramfs by `reprobe boot run --in-initramfs`
 };
 
 using LogFn = std::function<void(const std::string&)>;
@@ -245,6 +247,51 @@ void run_workload_and_poll(BpfTracer& tr, const Options& o, RecordingSession& se
   session.finish_command();
 }
 
+// `--follow-init-root` (a recorder started from the initramfs): follows PID 1 into the real root
+// at switch_root, before module hooks open their files by path there, so modules loaded
+// afterwards are attached too; learns the real system's host name then (systemd sets the
+// kernel's from /etc/hostname after the switch), so the rest of the trace is redacted too.
+class InitRootWatch {
+ public:
+  InitRootWatch(bool enabled, Redactor& redactor, LogFn log) : redactor_(redactor), log_(std::move(log)) {
+    if (!enabled) return;
+    if (auto f = InitRootFollower::open(); f)
+      follower_.emplace(std::move(*f));
+    else
+      log_(f.error().str() + "; modules loaded after the switch to the real root will not be hooked");
+  }
+  // For BpfOptions::before_paths; empty when not following.
+  std::function<void()> callback() {
+    if (!follower_) return {};
+    return [this] {
+      auto moved = follower_->follow();
+      if (moved && *moved) {
+        log_("init switched root: recording on in the real root");
+        learn_host_names();
+      }
+      if (!moved && !failed_) log_(moved.error().str());
+      failed_ = failed_ || !moved;
+    };
+  }
+  // Before the end snapshot: the host name may have been set since the switch.
+  void before_end() {
+    if (follower_ && follower_->moves() > 0) learn_host_names();
+  }
+
+ private:
+  void learn_host_names() {
+    for (const char* p : {"/etc/hostname", "/proc/sys/kernel/hostname"}) {
+      std::ifstream in(p);
+      std::string name;
+      if (in >> name) redactor_.add_host(name);
+    }
+  }
+  Redactor& redactor_;
+  LogFn log_;
+  std::optional<InitRootFollower> follower_;
+  bool failed_ = false;
+};
+
 // The bpf backend (backend "auto": the kmsg one if eBPF cannot attach).
 int record_with_bpf(const Options& o, const std::string& backend, KmsgRecordOptions& ko) {
   LogFn log = [](const std::string& s) { std::cerr << "reprobe record: " << s << "\n"; };
@@ -268,6 +315,8 @@ int record_with_bpf(const Options& o, const std::string& backend, KmsgRecordOpti
   bo.initial_devices = initial_devices;
   bo.ring_bytes = static_cast<uint64_t>(o.ring_mib * (1 << 20));
   bo.follow_work = o.follow_work;
+  InitRootWatch root_watch(o.follow_init_root, redactor, log);
+  bo.before_paths = root_watch.callback();
   auto tracer = BpfTracer::start(bo);
   if (!tracer) {
     log(tracer.error().str());
@@ -335,6 +384,7 @@ int record_with_bpf(const Options& o, const std::string& backend, KmsgRecordOpti
   phase("draining the ring buffer");
 
   // 5. End line with the end snapshot.
+  root_watch.before_end();
   nlohmann::ordered_json extra;
   SnapshotOptions end_so = so;
   extra["snapshot"] = take_snapshot(end_so);
@@ -366,8 +416,11 @@ int cmd_record(const std::vector<std::string>& args_in) {
     args.push_back(args_in[i]);
   }
   po::options_description opts = record_options(o);
+  // Not in --help: what `reprobe boot run --in-initramfs` starts the recorder with.
+  po::options_description all = opts;
+  all.add_options()("follow-init-root", po::bool_switch(&o.follow_init_root));
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).run(), vm);
+  po::store(po::command_line_parser(args).options(all).run(), vm);
   po::notify(vm);
   if (vm.count("help")) {
     print_usage(opts);

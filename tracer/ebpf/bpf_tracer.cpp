@@ -1643,6 +1643,7 @@ Result<size_t> BpfTracer::poll_events(int timeout_ms, const std::function<void(D
   // epoll may time out with data waiting: always consume after it.
   m.batch = 0;
   int n = ring_buffer__poll(m.rb, timeout_ms);
+  if (m.opts.before_paths) m.opts.before_paths();
   if (n < 0 && n != -EINTR && n != Impl::kBatchFull)
     return Error{"", 0, "reading the BPF ring buffer failed: " + errstr(n)};
   if (n != Impl::kBatchFull) {

@@ -29,6 +29,10 @@ struct BpfOptions {
   // deferred_probe_timeout_work_func (matched by name in BPF on 5.13+, so
   // functions of modules loaded later count too).
   std::vector<std::string> follow_work;
+  // Called after each wait for the ring, before anything is decoded or attached (which may
+  // open /proc/kallsyms, tracefs or a module's BTF by path): a recorder started from the
+  // initramfs moves into the real root there (tracer/record/init_root_follower.h).
+  std::function<void()> before_paths;
 };
 
 constexpr uint64_t kDefaultRingBytes = 64ull << 20;

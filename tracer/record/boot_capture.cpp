@@ -48,7 +48,7 @@ std::string boot_unit_text(const std::string& exe, const BootCaptureConfig& c) {
       "Type=notify\n"
       "NotifyAccess=main\n"
       "ExecStart={1} boot run --output {0} --max-size {2} --duration {3} --idle {4} --keep {5} --attach-timeout {6} "
-      "--preload {8}\n"
+      "--preload {8}{9}\n"
       "KillSignal=SIGINT\n"
       "TimeoutStartSec={7}\n"
       "TimeoutStopSec=30\n"
@@ -56,7 +56,8 @@ std::string boot_unit_text(const std::string& exe, const BootCaptureConfig& c) {
       "[Install]\n"
       "WantedBy=sysinit.target\n",
       c.output_dir, exe, c.max_size_mb, seconds_text(c.duration_s), seconds_text(c.idle_s), c.keep,
-      seconds_text(c.attach_timeout_s), seconds_text(c.attach_timeout_s + 30), c.preload.empty() ? "-" : c.preload);
+      seconds_text(c.attach_timeout_s), seconds_text(c.attach_timeout_s + 30), c.preload.empty() ? "-" : c.preload,
+      c.initramfs ? " --initramfs" : "");
 }
 
 Result<BootCaptureConfig> parse_boot_unit(const std::string& text, const std::string& path) {
@@ -70,25 +71,33 @@ Result<BootCaptureConfig> parse_boot_unit(const std::string& text, const std::st
     if (w.size() < 3 || w[1] != "boot" || w[2] != "run")
       return Error{path, n, "ExecStart does not run 'reprobe boot run' (not a unit written by 'reprobe boot enable')"};
     BootCaptureConfig c;
-    for (size_t i = 3; i + 1 < w.size(); i += 2) {
+    std::vector<std::string> pairs;  // the options with a value; the one flag is taken out
+    for (size_t i = 3; i < w.size(); ++i) {
+      if (w[i] == "--initramfs")
+        c.initramfs = true;
+      else
+        pairs.push_back(w[i]);
+    }
+    if (pairs.size() % 2 != 0) return Error{path, n, fmt::format("ExecStart option '{}' has no value", pairs.back())};
+    for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
       double v = 0;
-      const bool numeric = parse_number(w[i + 1], v);
-      if (w[i] == "--output") {
-        c.output_dir = w[i + 1];
-      } else if (numeric && w[i] == "--max-size") {
+      const bool numeric = parse_number(pairs[i + 1], v);
+      if (pairs[i] == "--output") {
+        c.output_dir = pairs[i + 1];
+      } else if (numeric && pairs[i] == "--max-size") {
         c.max_size_mb = static_cast<uint64_t>(v);
-      } else if (numeric && w[i] == "--duration") {
+      } else if (numeric && pairs[i] == "--duration") {
         c.duration_s = v;
-      } else if (numeric && w[i] == "--idle") {
+      } else if (numeric && pairs[i] == "--idle") {
         c.idle_s = v;
-      } else if (w[i] == "--preload") {
-        c.preload = w[i + 1] == "-" ? "" : w[i + 1];
-      } else if (numeric && w[i] == "--attach-timeout") {
+      } else if (pairs[i] == "--preload") {
+        c.preload = pairs[i + 1] == "-" ? "" : pairs[i + 1];
+      } else if (numeric && pairs[i] == "--attach-timeout") {
         c.attach_timeout_s = v;
-      } else if (numeric && w[i] == "--keep") {
+      } else if (numeric && pairs[i] == "--keep") {
         c.keep = static_cast<unsigned>(v);
       } else {
-        return Error{path, n, fmt::format("unexpected ExecStart option '{} {}'", w[i], w[i + 1])};
+        return Error{path, n, fmt::format("unexpected ExecStart option '{} {}'", pairs[i], pairs[i + 1])};
       }
     }
     return c;

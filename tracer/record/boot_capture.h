@@ -25,6 +25,9 @@ struct BootCaptureConfig {
   // component and card functions) are there from the start: the recorder attaches to a module
   // loaded later only after that module's load, and misses what the same modprobe run does.
   std::string preload = "snd,snd-soc-core";
+  // Also record from the initramfs (initramfs-tools hook and init-top script,
+  // tracer/record/boot_initramfs.h); the unit then adopts that capture.
+  bool initramfs = false;
 };
 
 inline constexpr const char* kBootUnitName = "reprobe-boot.service";

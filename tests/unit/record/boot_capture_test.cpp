@@ -52,6 +52,18 @@ TEST(BootCapture, UnitRoundTrips) {
   EXPECT_EQ(back->keep, 2u);
   EXPECT_DOUBLE_EQ(back->attach_timeout_s, 120);
   EXPECT_EQ(back->preload, "");
+  EXPECT_FALSE(back->initramfs);
+  c.initramfs = true;
+  back = parse_boot_unit(boot_unit_text("/opt/reprobe", c), "u.service");
+  ASSERT_TRUE(back) << back.error().str();
+  EXPECT_TRUE(back->initramfs);
+  EXPECT_EQ(back->keep, 2u);
+}
+
+TEST(BootCapture, OptionWithoutValueIsAnErrorWithItsLine) {
+  auto r = parse_boot_unit("[Service]\nExecStart=/r boot run --output /x --initramfs --keep\n", "x.service");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().str(), "x.service:2: ExecStart option '--keep' has no value");
 }
 
 TEST(BootCapture, ForeignUnitIsAnErrorWithItsLine) {

@@ -10,7 +10,10 @@
 # virtio and ext4 modules plus tests/vm/modules (depmod'ed), and writes it as an
 # ext4 disk image with mkfs.ext4 -d.  The image is cached next to the kernel:
 # $CACHE/<kver>/systemd/root.img, with the key it was built from in .../key; a
-# different key rebuilds it.  Fails loudly (exit 1) when anything is missing.
+# different key rebuilds it.  The root also has initramfs-tools (and the kernel's
+# config in /boot, which mkinitramfs reads), and its directory is kept as
+# $CACHE/<kver>/systemd/rootfs for the scenarios that build their own initramfs
+# with it (run-boot.sh, INITRAMFS_TOOLS).  Fails loudly (exit 1) when anything is missing.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${REPROBE_VM_CACHE:-/var/tmp/reprobe-vm}
@@ -59,7 +62,7 @@ mapfile -t mods < <(printf '%s\n' "${mods[@]}" | sort -u)
 key=$( { cat "$0"; echo "$KVER"; echo "$pkgs"; printf '%s\n' "${mods[@]}"; sha256sum "$KDIR"/extra/*.ko | cut -d' ' -f1; } |
 	sha256sum | cut -d' ' -f1)
 IMGDIR=$KDIR/systemd
-if [ -s "$IMGDIR/root.img" ] && [ "$(cat "$IMGDIR/key" 2>/dev/null)" = "$key" ]; then
+if [ -s "$IMGDIR/root.img" ] && [ -d "$IMGDIR/rootfs/usr" ] && [ "$(cat "$IMGDIR/key" 2>/dev/null)" = "$key" ]; then
 	echo "image: $IMGDIR/root.img"
 	exit 0
 fi
@@ -71,8 +74,8 @@ DIR=$IMGDIR/rootfs.tmp
 rm -rf "$DIR" "$IMGDIR/root.img.tmp"
 sources=/etc/apt/sources.list.d/debian.sources
 [ -s "$sources" ] || sources=http://deb.debian.org/debian
-say "mmdebstrap bookworm (systemd, udev, kmod, $pkgs)"
-mmdebstrap --quiet --variant=minbase --include="systemd,systemd-sysv,udev,kmod,$pkgs" \
+say "mmdebstrap bookworm (systemd, udev, kmod, initramfs-tools, $pkgs)"
+mmdebstrap --quiet --variant=minbase --include="systemd,systemd-sysv,udev,kmod,initramfs-tools,$pkgs" \
 	bookworm "$DIR" "$sources" >&2 || die "mmdebstrap failed"
 
 MD=$DIR/usr/lib/modules/$KVER
@@ -85,6 +88,7 @@ done
 cp "$KDIR"/extra/*.ko "$MD/extra/"
 cp "$ROOT/lib/modules/$KVER"/modules.{order,builtin,builtin.modinfo} "$MD/" 2>/dev/null || true
 depmod -b "$DIR" "$KVER" || die "depmod -b $DIR $KVER failed"
+cp "$ROOT/boot/config-$KVER" "$DIR/boot/" || die "no kernel config $ROOT/boot/config-$KVER"
 mkdir -p "$DIR/lib/firmware/reprobe"
 head -c 4096 /dev/zero > "$DIR/lib/firmware/reprobe/dsp.bin"
 
@@ -100,7 +104,8 @@ rm -rf "$DIR"/var/cache/apt/* "$DIR"/var/lib/apt/lists/* "$DIR"/usr/share/doc/* 
 size_mb=$(( $(du -sm "$DIR" | cut -f1) * 13 / 10 + 64 ))
 mkfs.ext4 -q -F -L reprobe-root -d "$DIR" "$IMGDIR/root.img.tmp" "${size_mb}M" || die "mkfs.ext4 -d failed"
 mv "$IMGDIR/root.img.tmp" "$IMGDIR/root.img"
+rm -rf "$IMGDIR/rootfs"
+mv "$DIR" "$IMGDIR/rootfs"
 echo "$key" > "$IMGDIR/key"
-rm -rf "$DIR"
 say "built $IMGDIR/root.img (${size_mb} MB, $((SECONDS - T0)) s)"
 echo "image: $IMGDIR/root.img"

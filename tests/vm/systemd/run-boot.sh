@@ -4,7 +4,8 @@
 #   tests/vm/systemd/run-boot.sh SCENARIO --reprobe BIN --out DIR [--no-capture] [--timeout S]
 #
 # SCENARIO is tests/vm/systemd/scenarios/SCENARIO.conf (APPEND: kernel command line,
-# MODULES_LOAD: /etc/modules-load.d, MODPROBE_D: /etc/modprobe.d, WAIT_FOR, EXPECT).
+# MODULES_LOAD: /etc/modules-load.d, MODPROBE_D: /etc/modprobe.d, WAIT_FOR, EXPECT,
+# BOOT_ARGS_EXTRA: more `reprobe boot enable` options, INITRAMFS_TOOLS, INITRAMFS_MODULES).
 # Boots Debian's kernel (tests/vm/prepare.sh) with the Debian 12 root filesystem of
 # prepare-image.sh as /dev/vda (virtio, snapshot=on: nothing persists) behind a busybox
 # initramfs (guest/init) that copies BIN and the harness into the root and, unless
@@ -12,6 +13,11 @@
 # the sound modules at coldplug; guest/harness.sh collects what happened into DIR (the same
 # files as tests/vm/run-scenario.sh: cards.txt, devices_deferred.txt, bound.txt, dmesg.txt,
 # status.txt, trace.ndjson, plus journal.txt, unit-times.txt) and ground-truth.json.
+# With INITRAMFS_TOOLS=1 in the scenario the guest boots like an installed Debian instead: the
+# payload goes into a copy of the image's root directory, `reprobe boot enable --initramfs`
+# runs there (--root), Debian's own mkinitramfs (chroot) builds the initramfs with the
+# reprobe hook and INITRAMFS_MODULES (MODULES=list: also the root disk's), the disk is made
+# from that directory, and initramfs-tools' init mounts it and switch_roots to systemd.
 # Needs root. Exit: 0 the guest finished (status in DIR/status.txt), 1 a failure.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -34,6 +40,7 @@ done
 CONF=$HERE/scenarios/$NAME.conf
 [ -f "$CONF" ] || die "no scenario $CONF"
 . "$CONF"
+BOOT_ARGS="$BOOT_ARGS ${BOOT_ARGS_EXTRA:-}"
 IMG=$("$HERE/prepare-image.sh" "$REPROBE" | sed -n 's/^image: //p')
 [ -s "$IMG" ] || die "prepare-image.sh gave no image"
 KVER=$(basename "$(dirname "$(dirname "$IMG")")")
@@ -50,6 +57,7 @@ fi
 touch "$OUT/.reprobe-vm-out"
 WORK=$(mktemp -d "$KDIR/systemd-run.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
+INITRAMFS_TOOLS=${INITRAMFS_TOOLS:-0}
 
 # ---- initramfs: busybox, the root-disk modules, /init, the payload --------------------------
 ST=$WORK/initramfs
@@ -87,19 +95,46 @@ q() { printf "%s='%s'\n" "$1" "$(printf '%s' "$2" | sed "s/'/'\\\\''/g")"; }
 	q SETTLE "${SETTLE:-2}"
 } > "$P/reprobe/conf"
 INITRD=$WORK/initramfs.cpio
-( cd "$ST" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --owner 0:0 --quiet ) > "$INITRD"
+DRIVE="file=$IMG,format=raw,if=virtio,snapshot=on"
+CMDLINE=$(echo "console=ttyS0 panic=-1 rdinit=/init quiet $APPEND" | tr -s ' ')
+if [ "$INITRAMFS_TOOLS" = 1 ]; then
+	# ---- the installed-Debian way: payload in the root, the capture enabled with --initramfs,
+	# mkinitramfs from the root itself, a disk made from it --------------------------------------
+	RD=$WORK/root
+	cp -a "$(dirname "$IMG")/rootfs" "$RD" || die "copying the image's root directory"
+	cp -a "$P/." "$RD/" || die "copying the payload"
+	if [ "$CAPTURE" = 1 ]; then
+		# shellcheck disable=SC2086 # BOOT_ARGS is a list of options
+		"$RD/usr/local/bin/reprobe" boot enable --root "$RD" --initramfs $BOOT_ARGS > "$RD/reprobe/boot-enable.txt" 2>&1 ||
+			die "reprobe boot enable --initramfs: $(cat "$RD/reprobe/boot-enable.txt")"
+	fi
+	sed -i 's/^MODULES=.*/MODULES=list/' "$RD/etc/initramfs-tools/initramfs.conf"
+	printf '%s\n' virtio_pci virtio_blk ext4 $INITRAMFS_MODULES > "$RD/etc/initramfs-tools/modules"
+	chroot "$RD" mkinitramfs -c gzip -o /boot/initrd.img "$KVER" > "$WORK/mkinitramfs.log" 2>&1 ||
+		{ cat "$WORK/mkinitramfs.log" >&2; die "mkinitramfs failed"; }
+	chroot "$RD" lsinitramfs /boot/initrd.img > "$OUT/initramfs-files.txt" 2>&1 || die "lsinitramfs failed"
+	INITRD=$WORK/initrd.img
+	mv "$RD/boot/initrd.img" "$INITRD"
+	cp "$WORK/mkinitramfs.log" "$OUT/"
+	size_mb=$(( $(du -sm "$RD" | cut -f1) * 13 / 10 + 64 ))
+	mkfs.ext4 -q -F -L reprobe-root -d "$RD" "$WORK/root.img" "${size_mb}M" || die "mkfs.ext4 -d failed"
+	rm -rf "$RD"
+	DRIVE="file=$WORK/root.img,format=raw,if=virtio"
+	CMDLINE=$(echo "console=ttyS0 panic=-1 root=/dev/vda rw quiet $APPEND" | tr -s ' ')
+else
+	( cd "$ST" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --owner 0:0 --quiet ) > "$INITRD"
+fi
 
 KERNEL=$KDIR/vmlinux
 [ -s "$KERNEL" ] || KERNEL=$ROOT/boot/vmlinuz-$KVER
-CMDLINE=$(echo "console=ttyS0 panic=-1 rdinit=/init quiet $APPEND" | tr -s ' ')
-say "scenario $NAME (systemd guest), kernel $KVER, capture $CAPTURE"
+say "scenario $NAME (systemd guest$([ "$INITRAMFS_TOOLS" = 1 ] && echo ", initramfs-tools")), kernel $KVER, capture $CAPTURE"
 T0=$(date +%s.%N)
 set +e
 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
 	-accel tcg -machine q35 -cpu max -smp "${REPROBE_VM_SMP:-2}" -m "${REPROBE_VM_MEM:-1024}" \
 	-nodefaults -display none -no-reboot \
 	-kernel "$KERNEL" -initrd "$INITRD" -append "$CMDLINE" \
-	-drive "file=$IMG,format=raw,if=virtio,snapshot=on" \
+	-drive "$DRIVE" \
 	-audiodev none,id=snd0 -device intel-hda -device hda-duplex,audiodev=snd0 \
 	-serial "file:$OUT/console.log" -serial "file:$WORK/xfer.bin" \
 	< /dev/null > "$WORK/qemu.out" 2>&1

@@ -3,7 +3,7 @@
 #
 #   tests/vm/systemd/run-suite.sh BUILDDIR [--out DIR] [--measure] [SCENARIO...]
 #
-# For each scenario (default: hda sof-late-component) boots the systemd guest with
+# For each scenario (default: hda sof-late-component initramfs) boots the systemd guest with
 # `reprobe boot enable` (run-boot.sh), asserts the guest's ground truth (the scenario's
 # EXPECT, tests/vm/check-ground-truth.sh) and that the boot trace replays what the kernel
 # did (tests/vm/check-replay.sh: exact fidelity, same target outcome). --measure also boots
@@ -27,7 +27,7 @@ while (($#)); do
     *) scenarios+=("$1"); shift ;;
   esac
 done
-((${#scenarios[@]})) || scenarios=(hda sof-late-component)
+((${#scenarios[@]})) || scenarios=(hda sof-late-component initramfs)
 reprobe=$build/tools/reprobe
 [[ -x $reprobe ]] || { echo "run-suite.sh: $reprobe is missing: build first" >&2; exit 2; }
 [[ $(id -u) == 0 ]] || { echo "run-suite.sh: needs root (qemu, mmdebstrap)" >&2; exit 2; }
@@ -53,6 +53,9 @@ for s in "${scenarios[@]}"; do
   fi
   if ! "$here/../check-replay.sh" "$reprobe" "$dir"; then
     result[$s]="FAIL (replay)"; failed=1; continue
+  fi
+  if [[ $(. "$here/scenarios/$s.conf" && echo "${INITRAMFS_TOOLS:-0}") == 1 ]] && ! "$here/check-initramfs.sh" "$dir"; then
+    result[$s]="FAIL (initramfs capture)"; failed=1; continue
   fi
   result[$s]="ok ($((SECONDS - t0)) s; udevd at $(unit_s "$dir" systemd-udevd.service) s, multi-user at $(unit_s "$dir" multi-user.target) s)"
   if ((measure)); then

@@ -34,6 +34,8 @@ if [ "$CAPTURE" = 1 ]; then
 	[ "$(echo "$traces" | wc -w)" = 1 ] || fail_status "expected one boot trace, have: $traces"
 	cp $traces /out/trace.ndjson 2>/dev/null
 	journalctl -b -o short-monotonic -u reprobe-boot.service > /out/tracer.log 2>&1
+	# a capture started in the initramfs (reprobe boot enable --initramfs) logs there
+	[ ! -e /run/reprobe/initramfs.log ] || cp /run/reprobe/initramfs.log /out/initramfs.log
 	cp /reprobe/boot-enable.txt /out/ 2>/dev/null
 	reprobe boot status > /out/boot-status.txt 2>&1
 fi
