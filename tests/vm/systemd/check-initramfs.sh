@@ -17,6 +17,9 @@ for f in usr/sbin/reprobe scripts/init-top/reprobe etc/reprobe-boot.conf snd-hda
 done
 grep -q "init switched to the real root; recording on there" "$dir/initramfs.log" 2>/dev/null ||
   no "the initramfs capture's log (initramfs.log) does not say it followed init into the real root"
+sed -n '/init switched root: recording on in the real root/,$p' "$dir/initramfs.log" 2>/dev/null |
+  grep -q "attached sound hooks in module snd_soc_core" ||
+  no "the recorder did not attach snd_soc_core's hooks after following init into the real root (initramfs.log)"
 python3 - "$dir" <<'PY' || fail=1
 import json, re, sys
 d = sys.argv[1]
