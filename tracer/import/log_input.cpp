@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -54,6 +56,8 @@ class RawSource {
  public:
   virtual ~RawSource() = default;
   virtual Result<size_t> read(char* buf, size_t n) = 0;
+  // How many bytes there are at most, when known (sizes the read buffer of a small input).
+  virtual size_t size_hint() const { return SIZE_MAX; }
 };
 
 class FdSource final : public RawSource {
@@ -86,6 +90,7 @@ class MemorySource final : public RawSource {
     pos_ += k;
     return k;
   }
+  size_t size_hint() const override { return data_.size(); }
 
  private:
   std::string data_;
@@ -104,7 +109,7 @@ class DecodedInput final : public LogInput {
   }
 
   Result<bool> start() {
-    in_.resize(kChunk);
+    in_.resize(std::clamp<size_t>(src_->size_hint(), 4096, kChunk));
     auto r = raw_fill();
     if (!r) return r.error();
     compression_ = detect_compression(std::string_view(in_.data() + in_pos_, in_len_ - in_pos_));
@@ -328,8 +333,11 @@ Result<bool> LogInput::fill() {
     start_ = 0;
   }
   const size_t old = buf_.size();
-  buf_.resize(old + kChunk);
-  auto r = read_decoded(buf_.data() + old, kChunk);
+  // Grows with what is buffered (4 KiB, then doubling up to 1 MiB), so that a small input does
+  // not allocate and clear a whole chunk (the fuzzer imports thousands of them a second).
+  const size_t chunk = std::clamp<size_t>(old, 4096, kChunk);
+  buf_.resize(old + chunk);
+  auto r = read_decoded(buf_.data() + old, chunk);
   if (!r) {
     buf_.resize(old);
     return r.error();

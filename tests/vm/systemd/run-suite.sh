@@ -38,6 +38,8 @@ failed=0
 t_suite=$SECONDS
 # "unit start_us" from unit-times.txt (ActiveEnterTimestampMonotonic, microseconds since boot)
 unit_s() { awk -v u="$2" '$1 == u && $2 > 0 { printf "%.2f", $2 / 1e6 }' "$1/unit-times.txt"; }
+# when the kernel mounted the root disk (the end of the initramfs), from dmesg.txt
+root_s() { sed -n 's/^\[ *\([0-9.]*\)\] EXT4-fs (vda): mounted filesystem.*/\1/p' "$1/dmesg.txt" | head -n1; }
 for s in "${scenarios[@]}"; do
   dir=$out/$s
   echo
@@ -57,10 +59,10 @@ for s in "${scenarios[@]}"; do
   if [[ $(. "$here/scenarios/$s.conf" && echo "${INITRAMFS_TOOLS:-0}") == 1 ]] && ! "$here/check-initramfs.sh" "$dir"; then
     result[$s]="FAIL (initramfs capture)"; failed=1; continue
   fi
-  result[$s]="ok ($((SECONDS - t0)) s; udevd at $(unit_s "$dir" systemd-udevd.service) s, multi-user at $(unit_s "$dir" multi-user.target) s)"
+  result[$s]="ok ($((SECONDS - t0)) s; root mounted at $(root_s "$dir") s, udevd at $(unit_s "$dir" systemd-udevd.service) s, multi-user at $(unit_s "$dir" multi-user.target) s)"
   if ((measure)); then
     if "$here/run-boot.sh" "$s" --reprobe "$reprobe" --out "$dir-nocapture" --no-capture >/dev/null; then
-      result[$s]+="; without the unit: udevd at $(unit_s "$dir-nocapture" systemd-udevd.service) s, multi-user at $(unit_s "$dir-nocapture" multi-user.target) s"
+      result[$s]+="; without the capture: root mounted at $(root_s "$dir-nocapture") s, udevd at $(unit_s "$dir-nocapture" systemd-udevd.service) s, multi-user at $(unit_s "$dir-nocapture" multi-user.target) s"
     else
       result[$s]+="; the boot without the unit failed"; failed=1
     fi
