@@ -12,7 +12,8 @@ std::string initramfs_hook_text() {
 {0}
 # initramfs-tools hook: when the installed reprobe-boot.service asks for the initramfs
 # ('reprobe boot enable --initramfs'), copy the reprobe binary, its libraries and the modules
-# it preloads into the initramfs, with the capture's options in {1}. Otherwise, or when
+# it preloads into the initramfs (the binary without debug info when binutils' strip is
+# there), with the capture's options in {1}. Otherwise, or when
 # anything is missing, it adds nothing and says why: a failing hook would stop update-initramfs.
 PREREQ=""
 prereqs() {{ echo "$PREREQ"; }}
@@ -33,6 +34,11 @@ fi
 REPROBE_PRELOAD=
 eval "$conf"
 copy_exec "$exe" {4}
+# without its debug info (a -g build is ~25 times the stripped size, all of it unpacked at boot)
+copied=$(readlink -f "$DESTDIR/usr{4}")
+if command -v strip >/dev/null && [ -f "$copied" ]; then
+	strip --strip-debug "$copied" || echo "reprobe: could not strip $copied" >&2
+fi
 for m in $REPROBE_PRELOAD; do
 	manual_add_modules "$m"
 done

@@ -10,8 +10,9 @@
 # virtio and ext4 modules plus tests/vm/modules (depmod'ed), and writes it as an
 # ext4 disk image with mkfs.ext4 -d.  The image is cached next to the kernel:
 # $CACHE/<kver>/systemd/root.img, with the key it was built from in .../key; a
-# different key rebuilds it.  The root also has initramfs-tools (and the kernel's
-# config in /boot, which mkinitramfs reads), and its directory is kept as
+# different key rebuilds it.  The root also has initramfs-tools, binutils (the reprobe
+# hook strips the binary it copies) and the kernel's config in /boot (mkinitramfs reads
+# it), and its directory is kept as
 # $CACHE/<kver>/systemd/rootfs for the scenarios that build their own initramfs
 # with it (run-boot.sh, INITRAMFS_TOOLS).  Fails loudly (exit 1) when anything is missing.
 set -euo pipefail
@@ -74,8 +75,8 @@ DIR=$IMGDIR/rootfs.tmp
 rm -rf "$DIR" "$IMGDIR/root.img.tmp"
 sources=/etc/apt/sources.list.d/debian.sources
 [ -s "$sources" ] || sources=http://deb.debian.org/debian
-say "mmdebstrap bookworm (systemd, udev, kmod, initramfs-tools, $pkgs)"
-mmdebstrap --quiet --variant=minbase --include="systemd,systemd-sysv,udev,kmod,initramfs-tools,$pkgs" \
+say "mmdebstrap bookworm (systemd, udev, kmod, initramfs-tools, binutils, $pkgs)"
+mmdebstrap --quiet --variant=minbase --include="systemd,systemd-sysv,udev,kmod,initramfs-tools,binutils,$pkgs" \
 	bookworm "$DIR" "$sources" >&2 || die "mmdebstrap failed"
 
 MD=$DIR/usr/lib/modules/$KVER
