@@ -1,5 +1,7 @@
 // LogImporter, the state machine: one kernel message -> trace events (probe attempts,
 // deferrals, binds, firmware, modules, components). See log_importer_impl.h and docs/import.md.
+#include <algorithm>
+
 #include "tracer/import/log_importer_impl.h"
 
 namespace reprobe {
@@ -155,6 +157,13 @@ bool LogImporter::Impl::dev_evidence(const Message& m) const {
 void LogImporter::Impl::handle(sv text, uint64_t t, bool timed) {
   ++stats.messages;
   ++messages_in_boot;
+  // Names taken from the message key devices, drivers and resources, and are written as UTF-8:
+  // make the message valid first, so that two names differing only in invalid bytes are one name
+  // here as they are in the trace.
+  if (std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+    valid_text = utf8(text);
+    text = valid_text;
+  }
   if (!timed)  // an untimed paste indented as a code block ("    sof-audio-pci 0000:00:1f.3: ...")
     while (!text.empty() && (text[0] == ' ' || text[0] == '\t')) text.remove_prefix(1);
   bool dyn = false;

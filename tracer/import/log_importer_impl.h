@@ -275,6 +275,7 @@ struct LogImporter::Impl {
   std::vector<size_t> offsets;
   LinePrefix px;
   Message msg;
+  std::string valid_text;  // the message being handled, made valid UTF-8 (when it was not)
 
   explicit Impl(ImportOptions o)
       : opt(std::move(o)), redactor(opt.redact ? Redactor(RedactOptions{}) : Redactor::disabled()) {}

@@ -223,6 +223,27 @@ TEST(LogImporter, InvalidUtf8BecomesQuestionMarks) {
   EXPECT_NE(t.find("caf?.bin"), std::string::npos) << t;
 }
 
+TEST(LogImporter, NamesDifferingOnlyInInvalidBytesAreOneDevice) {
+  // Found by import_fuzz: two device names that differ only in invalid UTF-8 bytes were two
+  // devices to the importer but one name in the trace, which then declared it twice (the import
+  // failed with an internal error).
+  const std::string a(80, '\xf2');
+  std::string b = a;
+  b[40] = '\xf7';
+  const std::string t = import_text(
+      "[ 4.3] sof-audio-pci-intel-tgl 0000:00:" + a + "1f.3: enabling device (0000 -> 0002)\n" +
+      "[ 4.4] sof-audio-pci-intel-tgl 0000:00:" + b + "1f.3: enabling device (0000 -> 0002)\n" + "[ 4.5] platform " +
+      b + "x: deferred probe pending\n" + "[ 4.6] platform " + a + "x: deferred probe pending\n");
+  const auto count = [&](const std::string& needle) {
+    size_t n = 0;
+    for (size_t at = t.find(needle); at != std::string::npos; at = t.find(needle, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("\"ev\":\"device_add\",\"dev\":\"0000:00:" + std::string(80, '?') + "1f.3\""), 1U) << t;
+  EXPECT_EQ(count("\"ev\":\"device_add\",\"dev\":\"" + std::string(80, '?') + "x\""), 1U) << t;
+  EXPECT_EQ(count("\"kind\":\"failure:deferral\""), 2U) << t;
+}
+
 TEST(LogImporter, ExplainNamesInputLines) {
   ImportOptions o;
   std::vector<std::string> where;
