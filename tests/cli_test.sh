@@ -195,6 +195,8 @@ grep -q '"second-boot"' "$tmp/boot2.trace" && ! grep -q '"first-boot"' "$tmp/boo
 grep_err import-boot-last-msg "choose another with --boot N"
 check import-boot-past-last 2 "$R" import --boot 3 "$tmp/twokernels.log" -o "$tmp/boot3.trace"
 grep_err import-boot-past-last-msg "the input holds only 2 boots"
+check import-boot-negative 2 "$R" import --boot -1 "$tmp/twokernels.log" -o "$tmp/boot3.trace"
+grep_err import-boot-negative-msg "the argument ('-1') for option '--boot' is invalid"
 
 # ---------------------------------------------------------------- issue 15: outputs, inputs, errors, signals
 h="$tmp/h15"; mkdir -p "$h"
@@ -261,6 +263,14 @@ check esc-name-tmp-warning 0 "$R" replay "$evil.trace.tmp.77" --target a
 grep_err esc-name-tmp-warning-msg 'forged\u202e.trace.tmp.77 looks like'
 no_raw esc-name-tmp-warning-raw 1
 check stdin-trace 0 sh -c '"$0" replay - --target a < "$1"' "$R" "$h/x.trace"
+# Streams that never end are refused at the first byte the reader would refuse (they used to be
+# read into memory until it ran out).
+check endless-zero 2 timeout 60 "$R" replay /dev/zero
+grep_err endless-zero-msg "/dev/zero:1: binary data (NUL byte) in line"
+check endless-yes 2 timeout 60 sh -c 'yes | "$0" replay -' "$R"
+grep_err endless-yes-msg "<stdin>:1: header is not valid JSON"
+check endless-line 2 timeout 60 sh -c '{ printf "{\"format\":\"reprobe-trace\","; tr "\\0" a </dev/zero; } | "$0" replay -' "$R"
+grep_err endless-line-msg "<stdin>:1: line is longer than 1048576 bytes"
 mkfifo "$h/fifo"
 (cat "$h/x.trace" >"$h/fifo" &)
 check fifo-trace 0 "$R" replay "$h/fifo" --target a

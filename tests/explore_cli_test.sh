@@ -96,6 +96,18 @@ grep -q "work=10%" "$tmp/out"; ok jitter-share-said $?
 grep -q "reprobe explore: --jitter 'probe=x': 'probe=x' is not a number of ms" "$tmp/err"; ok jitter-bad-msg $?
 "$R" explore "$spdif" -j 1,dsp=2 >/dev/null 2>"$tmp/err"; [ $? = 2 ]; ok jitter-bad-kind $?
 grep -q "'dsp=2' names no kind" "$tmp/err"; ok jitter-bad-kind-msg $?
+"$R" explore "$spdif" -j probe=1,probe=2 >/dev/null 2>"$tmp/err"; [ $? = 2 ]; ok jitter-kind-twice $?
+grep -q "'probe=2' names a kind given before" "$tmp/err"; ok jitter-kind-twice-msg $?
+# Counts are digits: boost would read "-1" into an unsigned option as 2^64 - 1 (issue 15, hostile pass).
+for bad in "--jobs -3" "--jobs 0" "--jobs 2000" "--max-schedules -1" "--max-schedules 0" "--max-time nan" "--max-time -1"; do
+  # shellcheck disable=SC2086
+  "$R" explore "$spdif" $bad >/dev/null 2>"$tmp/err"; [ $? = 2 ]; ok "bad-count $bad" $?
+done
+"$R" explore "$spdif" --jobs -3 >/dev/null 2>"$tmp/err"
+grep -q "the argument ('-3') for option '--jobs' is invalid" "$tmp/err"; ok bad-count-msg $?
+# An endless stream is refused at its first bad byte, not read into memory without end.
+timeout 60 "$R" explore /dev/zero >/dev/null 2>"$tmp/err"; [ $? = 2 ]; ok endless-stream $?
+grep -q "/dev/zero:1: binary data (NUL byte)" "$tmp/err"; ok endless-stream-msg $?
 
 # The progress line: never when stderr is a pipe or a file; on a terminal (script(1) gives one), a
 # line that is erased at the end.

@@ -6,6 +6,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <filesystem>
 #include <iostream>
@@ -21,6 +22,7 @@
 #include "replayer/explore/schedule_trace.h"
 #include "replayer/trace/trace_writer.h"
 #include "tools/commands.h"
+#include "tools/count_option.h"
 #include "tools/output_guard.h"
 #include "tools/trace_verb.h"
 
@@ -34,8 +36,8 @@ struct ExploreArgs {
   std::vector<std::string> policies, targets;
   std::string kernel = "auto", format = "text", output = "-", cx_dir, trace_path, jitter = "1", promela;
   double max_time = 0;
-  uint64_t max_schedules = 0;
-  unsigned jobs = 1;
+  CountOption max_schedules;  // 0: no bound
+  CountOption jobs{1};
 };
 
 po::options_description explore_options(ExploreArgs& a) {
@@ -197,8 +199,10 @@ int cmd_explore(const std::vector<std::string>& args) {
     std::cerr << "reprobe explore: --format must be text or json, not '" << a.format << "'\n";
     return 2;
   }
-  if (a.max_time < 0 || a.jobs == 0) {
-    std::cerr << "reprobe explore: --max-time must be >= 0 and --jobs >= 1\n";
+  if (!(a.max_time >= 0) || !std::isfinite(a.max_time) || a.jobs.value == 0 || a.jobs.value > 1024 ||
+      (vm.count("max-schedules") && a.max_schedules.value == 0)) {
+    std::cerr
+        << "reprobe explore: --max-time must be a number of seconds >= 0, --jobs 1..1024 and --max-schedules >= 1\n";
     return 2;
   }
   const auto jitter = Jitter::parse(a.jitter);
@@ -236,9 +240,9 @@ int cmd_explore(const std::vector<std::string>& args) {
     run.limits.kinds = *jitter;
     run.limits.jitter_ns = jitter->max_window(rep->model);
   }
-  run.limits.max_schedules = a.max_schedules;
+  run.limits.max_schedules = a.max_schedules.value;
   run.limits.max_seconds = a.max_time;
-  run.jobs = a.jobs;
+  run.jobs = static_cast<unsigned>(a.jobs.value);
   run.timing = vm.count("no-timing") == 0;
   const HappensBefore hb(rep->model);
   run.hb_edges = hb.edges().size();
@@ -249,7 +253,7 @@ int cmd_explore(const std::vector<std::string>& args) {
     ExploreProgress progress;
     run.limits.progress = &progress;
     const ProgressLine line(progress, policies.size());
-    run.results = explore_policies(rep->model, policies, rep->targets, run.limits, a.jobs);
+    run.results = explore_policies(rep->model, policies, rep->targets, run.limits, static_cast<unsigned>(a.jobs.value));
     run.limits.progress = nullptr;
   }
   if (!write_counterexamples(a, *trace, run)) return 2;

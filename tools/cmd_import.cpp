@@ -13,6 +13,7 @@
 #include "replayer/trace/trace_writer.h"
 #include "replayer/trace/visible.h"
 #include "tools/commands.h"
+#include "tools/count_option.h"
 #include "tools/output_guard.h"
 #include "tracer/import/log_importer.h"
 #include "tracer/import/log_input.h"
@@ -33,7 +34,7 @@ int cmd_import(const std::vector<std::string>& args) {
       "explain", "print on stderr which input line produced which event, and what was skipped by kind")(
       "strict", "fail on a line that looks like driver-core output but does not parse")(
       "no-redact", "keep serial numbers, MAC addresses and host names found in the log")(
-      "boot", po::value<uint64_t>(), "import the Nth boot of the input (1 = the first; default: the last)")(
+      "boot", po::value<CountOption>(), "import the Nth boot of the input (1 = the first; default: the last)")(
       "recipe", "print the boot parameters that make a kernel log replay well and how to collect the log")(
       "recipe-parameters", "print only the recipe's kernel parameters (one line, for scripts)");
   po::options_description hidden;
@@ -77,7 +78,7 @@ int cmd_import(const std::vector<std::string>& args) {
   io.strict = vm.count("strict") > 0;
   io.redact = vm.count("no-redact") == 0;
   if (vm.count("boot")) {
-    io.boot = vm["boot"].as<uint64_t>();
+    io.boot = vm["boot"].as<CountOption>().value;
     if (io.boot == 0) {
       std::cerr << "reprobe import: --boot: boots are numbered from 1\n";
       return 2;

@@ -1,6 +1,7 @@
 #include "replayer/explore/jitter.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -80,6 +81,7 @@ Result<Jitter> Jitter::parse(std::string_view spec) {
   if (spec.empty()) return bad(spec, "is empty");
   size_t pos = 0;
   bool first = true;
+  std::array<bool, kNames.size()> given{};
   while (pos <= spec.size()) {
     const size_t comma = std::min(spec.find(',', pos), spec.size());
     const std::string_view part = spec.substr(pos, comma - pos);
@@ -99,6 +101,8 @@ Result<Jitter> Jitter::parse(std::string_view spec) {
     const auto it = std::find(kNames.begin(), kNames.end(), name);
     if (it == kNames.end()) return bad(part, "names no kind (probe, work, fw, task, timer)");
     const auto k = static_cast<size_t>(it - kNames.begin());
+    if (given[k]) return bad(part, "names a kind given before (one value per kind)");
+    given[k] = true;
     if (value.size() > 1 && value.back() == '%') {
       const auto v = number(value.substr(0, value.size() - 1));
       if (!v || *v > 1000) return bad(part, "is not a share in 0..1000 %");

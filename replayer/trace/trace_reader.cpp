@@ -721,16 +721,34 @@ Result<Trace> read_trace_text(std::string_view text, const std::string& label, c
 
 namespace {
 
-// A pipe, FIFO or character device: read to its end (no seeking).
-Result<std::string> read_stream(int fd, const std::string& label) {
+// A pipe, FIFO or character device: read to its end (no seeking). What the reader would refuse at
+// once is refused as it arrives, so that an endless stream (`/dev/zero`, `yes`) is not read into
+// memory without end: a NUL byte, a line over the limit, a first line that cannot be a header.
+Result<std::string> read_stream(int fd, const std::string& label, const ReadLimits& limits) {
   std::string text;
   std::array<char, 1 << 16> buf{};
+  unsigned line_no = 1;
+  size_t line_start = 0;
   for (;;) {
     const ssize_t n = ::read(fd, buf.data(), buf.size());
     if (n == 0) return text;
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Error{label, 0, fmt::format("cannot read: {}", std::strerror(errno))};
+    const size_t from = text.size();
     text.append(buf.data(), static_cast<size_t>(n));
+    for (size_t i = from; i < text.size(); ++i) {
+      if (text[i] == '\0') return Error{label, line_no, "binary data (NUL byte) in line: not a reprobe trace"};
+      if (text[i] != '\n') continue;
+      if (line_no == 1 && text.find_first_not_of(" \t\r") < i && text[text.find_first_not_of(" \t\r")] != '{') {
+        text.resize(i + 1);  // not a header: the reader says why
+        return text;
+      }
+      ++line_no;
+      line_start = i + 1;
+    }
+    if (text.size() - line_start > limits.max_line_bytes + 1)
+      return Error{label, line_no,
+                   fmt::format("line is longer than {} bytes: not a reprobe trace line", limits.max_line_bytes)};
   }
 }
 
@@ -738,7 +756,7 @@ Result<std::string> read_stream(int fd, const std::string& label) {
 
 Result<Trace> read_trace_file(const std::string& path, const ReadLimits& limits) {
   if (path == "-") {  // stdin
-    auto text = read_stream(STDIN_FILENO, "<stdin>");
+    auto text = read_stream(STDIN_FILENO, "<stdin>", limits);
     if (!text) return text.error();
     return read_trace_text(*text, "<stdin>", limits);
   }
@@ -748,7 +766,7 @@ Result<Trace> read_trace_file(const std::string& path, const ReadLimits& limits)
   if (!S_ISREG(st.st_mode)) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return Error{path, 0, fmt::format("cannot read: {}", std::strerror(errno))};
-    auto text = read_stream(fd, path);
+    auto text = read_stream(fd, path, limits);
     ::close(fd);
     if (!text) return text.error();
     return read_trace_text(*text, path, limits);
