@@ -203,6 +203,12 @@ h="$tmp/h15"; mkdir -p "$h"
 printf '[    1.000000] platform a: Added to deferred list\n[    2.000000] platform b: Added to deferred list\n' >"$h/dmesg.txt"
 cp "$h/dmesg.txt" "$h/keep.txt"
 # -o naming an input (also through ./, a symlink or stdin) is refused and the input kept
+check out-empty-name 2 "$R" replay "$S/examples/spdif-race.trace" -o ""
+grep_err out-empty-name-msg "reprobe replay: the output file name is empty"
+check out-directory 2 "$R" replay "$S/examples/spdif-race.trace" -o "$h"
+grep_err out-directory-msg "$h: cannot write: is a directory"
+check policy-param-twice 2 "$R" replay "$S/examples/spdif-race.trace" -p stock:timeout=1,timeout=2
+grep_err policy-param-twice-msg "parameter 'timeout' given twice"
 check out-is-input-import 2 "$R" import "$h/dmesg.txt" -o "$h/dmesg.txt"
 grep_err out-is-input-import-msg "reprobe import: -o $h/dmesg.txt is an input"
 cmp -s "$h/dmesg.txt" "$h/keep.txt"; ok out-is-input-import-kept $?

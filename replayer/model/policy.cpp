@@ -1,5 +1,6 @@
 #include "replayer/model/policy.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -81,6 +82,10 @@ Result<Policy> parse_policy(std::string_view spec, const KernelProfile& profile,
       }
       auto n = parse_int(spec, key, val);
       if (!n) return n.error();
+      const std::string prefix = fmt::format("{}=", key);
+      if (std::any_of(canon_params.begin(), canon_params.end(),
+                      [&](const std::string& c) { return c.starts_with(prefix); }))
+        return Error{"", 0, fmt::format("policy '{}': parameter '{}' given twice", spec, key)};
       if (key == "timeout") {
         if (p.kind == PolicyKind::no_timeout)
           return Error{"", 0, fmt::format("policy '{}': no-timeout takes no timeout", spec)};

@@ -349,9 +349,11 @@ Result<void> write_file_atomically(const std::string& path, const std::function<
     std::cout.flush();
     return write_fd(STDOUT_FILENO, "<stdout>", body);
   }
+  if (path.empty()) return Error{"", 0, "the output file name is empty"};
   struct stat st {};
   const bool exists = ::stat(path.c_str(), &st) == 0;
-  if (exists && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) return write_in_place(path, body);
+  if (exists && S_ISDIR(st.st_mode)) return Error{path, 0, "cannot write: is a directory"};
+  if (exists && !S_ISREG(st.st_mode)) return write_in_place(path, body);
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   const int slot = register_pending(tmp);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);

@@ -472,11 +472,28 @@ TEST_F(WriteFileAtomically, MissingDirectory) {
 
 TEST_F(WriteFileAtomically, RenameFailureLeavesNoTemporaryFile) {
   const fs::path target = dir_ / "is-a-dir";
-  fs::create_directory(target);
-  fs::create_directory(target / "child");  // a non-empty directory cannot be replaced by a file
-  auto r = write_file_atomically(target.string(), [](std::ostream& o) { o << "x\n"; });
+  // The directory appears while the body is written (after the checks): the rename fails.
+  auto r = write_file_atomically(target.string(), [&](std::ostream& o) {
+    fs::create_directory(target);
+    fs::create_directory(target / "child");  // a non-empty directory cannot be replaced by a file
+    o << "x\n";
+  });
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().str(), target.string() + ": cannot rename into place: Is a directory");
+  EXPECT_THAT(files(), ElementsAre("is-a-dir"));
+}
+
+TEST_F(WriteFileAtomically, ADirectoryOrAnEmptyNameIsRefusedBeforeTheBodyRuns) {
+  const fs::path target = dir_ / "is-a-dir";
+  fs::create_directory(target);
+  bool called = false;
+  auto r = write_file_atomically(target.string(), [&](std::ostream&) { called = true; });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().str(), target.string() + ": cannot write: is a directory");
+  auto e = write_file_atomically("", [&](std::ostream&) { called = true; });
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().str(), "the output file name is empty");
+  EXPECT_FALSE(called);
   EXPECT_THAT(files(), ElementsAre("is-a-dir"));
 }
 
