@@ -68,6 +68,8 @@ for f in markdown text html; do
 done
 "$R" report "$spdif" --explore "$tmp/r.text" -o "$tmp/r.md" 2>"$tmp/err"; [ $? = 2 ]; ok report-explore-bad $?
 grep -q "reprobe report: --explore: $tmp/r.text: not JSON" "$tmp/err"; ok report-explore-bad-msg $?
+timeout 60 "$R" report "$spdif" --explore /dev/zero -o "$tmp/r.md" 2>"$tmp/err"; [ $? = 2 ]; ok report-explore-endless $?
+grep -q "reprobe report: --explore: /dev/zero: not JSON (byte 1)" "$tmp/err"; ok report-explore-endless-msg $?
 "$R" report "$S/examples/async-probe.trace" --explore "$tmp/a.json" -o "$tmp/r.md" 2>"$tmp/err"; [ $? = 2 ]
 ok report-explore-other-trace $?
 grep -q "explored $spdif, not " "$tmp/err"; ok report-explore-other-trace-msg $?

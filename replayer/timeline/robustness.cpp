@@ -1,7 +1,10 @@
 #include "replayer/timeline/robustness.h"
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -61,13 +64,20 @@ std::string answer(const RobustnessRow& r) {
 
 }  // namespace
 
-Result<Robustness> parse_robustness(const std::string& text, const std::string& path) {
-  json j;
+namespace {
+
+// Text or a stream: a stream is parsed as it is read, so that a file that is not JSON (even an
+// endless one such as /dev/zero) is refused at its first wrong byte.
+template <class Input>
+Result<json> parse_json(Input&& in, const std::string& path) {
   try {
-    j = json::parse(text);
+    return json::parse(std::forward<Input>(in));
   } catch (const json::parse_error& e) {
     return Error{path, 0, fmt::format("not JSON (byte {})", e.byte)};
   }
+}
+
+Result<Robustness> robustness_from_json(const json& j, const std::string& path) {
   if (!j.is_object()) return Error{path, 0, "not reprobe explore --format json (not an object)"};
   Robustness r;
   r.source = path;
@@ -87,12 +97,20 @@ Result<Robustness> parse_robustness(const std::string& text, const std::string& 
   return r;
 }
 
+}  // namespace
+
+Result<Robustness> parse_robustness(const std::string& text, const std::string& path) {
+  REPROBE_TRY_ASSIGN(const json j, parse_json(text, path));
+  return robustness_from_json(j, path);
+}
+
 Result<Robustness> read_robustness(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return Error{path, 0, "cannot read: is a directory"};
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{path, 0, "cannot open"};
-  std::ostringstream s;
-  s << in.rdbuf();
-  return parse_robustness(s.str(), path);
+  if (!in) return Error{path, 0, fmt::format("cannot read: {}", std::strerror(errno))};
+  REPROBE_TRY_ASSIGN(const json j, parse_json(in, path));
+  return robustness_from_json(j, path);
 }
 
 Section robustness_section(const Robustness& r) {
