@@ -39,6 +39,11 @@ std::string answer_words(const PolicyExploration& r) {
     return fmt::format("fails: strands a target in {} of {} schedules, first {}", count(r.stranded), count(r.schedules),
                        how);
   }
+  if (r.cut_runs > 0)
+    return fmt::format(
+        "undetermined: {} of {} runs were cut by the simulator's step bound before every target bound (too many "
+        "triggers to simulate, e.g. a short periodic timer over a long trace), none stranded{}",
+        r.cut_runs, r.runs, r.exhaustive ? "" : " (search not exhaustive)");
   return fmt::format("not exhaustive: {} of >= {} schedules run, none stranded", r.runs, r.runs + r.unexplored);
 }
 
@@ -108,6 +113,7 @@ std::string format_explore_json(const ExploreRun& run) {
     p["unexplored_branches"] = r.unexplored;
     p["seconds"] = run.timing ? json(std::round(r.seconds * 1e3) / 1e3) : json(nullptr);
     p["observed_binds"] = r.observed_binds;
+    if (r.cut_runs > 0) p["cut_runs"] = r.cut_runs;
     if (r.counterexample) {
       json cx;
       cx["path"] = i < run.counterexample_paths.size() && !run.counterexample_paths[i].empty()

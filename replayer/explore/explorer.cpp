@@ -17,7 +17,7 @@ static_assert(std::is_copy_constructible_v<Simulator>, "the explorer forks the s
 
 std::optional<bool> PolicyExploration::robust() const {
   if (stranded > 0 || counterexample) return false;
-  if (!exhaustive) return std::nullopt;
+  if (!exhaustive || cut_runs > 0) return std::nullopt;
   return true;
 }
 
@@ -230,12 +230,19 @@ class Search {
       limits_.progress->states.fetch_add(out_.states - reported_states_, std::memory_order_relaxed);
       reported_states_ = out_.states;
     }
-    uint64_t bits = s.truncated ? kTruncatedBit : 0;
+    uint64_t bits = 0;
     for (size_t i = 0; i < targets_.size() && i < 63; ++i)
       if (s.devs[targets_[i]].bound) bits |= uint64_t{1} << i;
     NodeInfo n;
-    n.outcomes = {bits};
     n.schedules = 1;
+    if (s.truncated && bits != all_bound_) {
+      // Cut by the step bound with a target not bound yet: not an outcome, and never a
+      // counterexample (what would have come after the cut is unknown).
+      n.outcomes = {bits | kTruncatedBit};
+      ++out_.cut_runs;
+      return n;
+    }
+    n.outcomes = {bits};
     if (bits != all_bound_) {
       n.min_reorderings = 0;
       n.stranded = 1;

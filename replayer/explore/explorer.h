@@ -66,11 +66,15 @@ struct PolicyExploration {
   uint64_t branches = 0;    // choice points expanded
   uint64_t unexplored = 0;  // branches left when a bound stopped the search (each ≥ 1 schedule)
   bool exhaustive = true;
+  // Runs the simulator's step bound cut before every target bound (a short periodic timer over
+  // a long trace): their outcome is unknown, so the policy is neither robust nor failing by them.
+  uint64_t cut_runs = 0;
   bool observed_binds = false;  // the observed (default) schedule binds every target
   std::optional<Counterexample> counterexample;
   double seconds = 0;
   // robust: true when exhaustive and every schedule binds every target; false when one strands
-  // a target (found, so certain even if not exhaustive); nullopt when the search stopped first.
+  // a target (found, so certain even if not exhaustive); nullopt when the search stopped first
+  // or a run was cut (cut_runs).
   std::optional<bool> robust() const;
 };
 

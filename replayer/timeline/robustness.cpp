@@ -44,6 +44,9 @@ Result<RobustnessRow> read_row(const json& p, const std::string& path, size_t i)
   REPROBE_TRY_ASSIGN(r.stranded, field<double>(p, "stranded", path, where));
   REPROBE_TRY_ASSIGN(r.runs, field<uint64_t>(p, "runs", path, where));
   REPROBE_TRY_ASSIGN(r.states, field<uint64_t>(p, "states", path, where));
+  if (p.contains("cut_runs")) {
+    REPROBE_TRY_ASSIGN(r.cut_runs, field<uint64_t>(p, "cut_runs", path, where));
+  }
   if (const auto cx = p.find("counterexample"); cx != p.end()) {
     if (!cx->is_object()) return Error{path, 0, where + ": \"counterexample\" must be an object"};
     const std::string cw = where + ".counterexample";
@@ -59,6 +62,7 @@ Result<RobustnessRow> read_row(const json& p, const std::string& path, size_t i)
 std::string answer(const RobustnessRow& r) {
   if (r.robust == true) return "robust";
   if (r.robust == false) return r.exhaustive ? "fails" : "fails (search not exhaustive)";
+  if (r.cut_runs > 0) return "undetermined (runs cut by the step bound)";
   return "not exhaustive";
 }
 

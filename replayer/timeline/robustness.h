@@ -19,6 +19,7 @@ struct RobustnessRow {
   bool exhaustive = true;
   double schedules = 0, stranded = 0;
   uint64_t runs = 0, states = 0;
+  uint64_t cut_runs = 0;                      // runs the simulator's step bound cut before every target bound
   std::optional<std::string> counterexample;  // the trace file of the schedule, if one was written
   std::vector<std::string> words;             // the counterexample in words
 };

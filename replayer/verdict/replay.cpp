@@ -141,6 +141,16 @@ PolicyVerdict verdict_for(const Model& m, const Policy& p, const std::vector<Dev
         }
         t.range_note = range_note(m, d, s, ps, first);
       }
+    } else if (!ds.bound && !pd.bound && (s.truncated || ps.truncated)) {
+      // The run was cut by the step bound, not ended: what would have happened later is unknown.
+      const SimState& cut = s.truncated ? s : ps;
+      t.verdict = Verdict::undetermined;
+      t.undetermined.push_back(fmt::format(
+          "{}: the simulation under {} was cut after {} steps at {:.6f} s, before the trace's end at {:.6f} s, "
+          "with {} not bound: too many triggers to simulate (e.g. a short periodic timer over a long trace); "
+          "what happens after the cut is not known",
+          m.dev_label(d), p.spec, cut.steps, static_cast<double>(cut.now) / 1e9, static_cast<double>(m.end_t) / 1e9,
+          m.dev_label(d)));
     } else if (!ds.bound && !pd.bound) {
       t.verdict = Verdict::stranded;
       // A policy that retries on registrations the trace cannot show (a log has no component

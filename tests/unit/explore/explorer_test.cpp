@@ -316,5 +316,33 @@ TEST(Explorer, RealCaptures) {
   }
 }
 
+// A run the simulator's step bound cuts before the card binds (a 1 ms periodic timer over the
+// 3 000 s until the provider's DAI appears) is not a counterexample: the policy is undetermined.
+TEST(Explorer, ARunCutByTheStepBoundIsNoCounterexample) {
+  ScenarioBuilder b("cut", "6.1.0-27-amd64");
+  const Task work{50, "kworker/0:1", 0};
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "C"}, {"bus", "platform"}});
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "P"}, {"bus", "platform"}});
+  b.at(ms(10), kM1).ev("driver_register", {{"drv", "cdrv"}, {"bus", "platform"}});
+  b.probe(ms(10), ms(12), kM1, "C", "cdrv", -517, "ASoC: CODEC DAI x not registered", true);
+  b.at(ms(20), kM2).ev("driver_register", {{"drv", "pdrv"}, {"bus", "platform"}});
+  b.at(ms(20), kM2).ev("probe_start", {{"dev", "P"}, {"drv", "pdrv"}});
+  b.at(ms(20.1), kM2).ev("work_queue", {{"work", 1}, {"func", "p_work"}});
+  b.at(ms(20.5), kM2).ev("probe_end", {{"dev", "P"}, {"drv", "pdrv"}, {"ret", 0}, {"outcome", "bound"}});
+  b.at(ms(20.5), kM2).ev("bound", {{"dev", "P"}, {"drv", "pdrv"}});
+  b.at(ms(21), work).ev("work_start", {{"work", 1}, {"func", "p_work"}});
+  b.at(ms(3'000'000), work).ev("component_add", {{"name", "p"}, {"dev", "P"}, {"dais", {"x"}}});
+  b.at(ms(3'000'000.1), work).ev("work_end", {{"work", 1}});
+  auto r = load(b, ms(3'001'000), {"periodic:1"});
+  ExploreLimits lim;
+  lim.jitter_ns = 0;
+  const auto e = explore_policy(r->rep.model, policy(*r, "periodic:ms=1"), r->rep.targets, lim);
+  EXPECT_GT(e.cut_runs, 0u);
+  EXPECT_EQ(e.stranded, 0);
+  EXPECT_FALSE(e.counterexample.has_value());
+  EXPECT_EQ(e.robust(), std::nullopt);
+  EXPECT_NE(answer_words(e).find("undetermined: "), std::string::npos) << answer_words(e);
+}
+
 }  // namespace
 }  // namespace reprobe

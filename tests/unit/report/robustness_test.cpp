@@ -22,7 +22,9 @@ const char* kExplore = R"({
      "counterexample": {"path": "cx/no-race-fix.trace", "reorderings": 0, "choices": [],
                         "words": ["then kirkwood-spdif-audio.1 stays unbound"]}},
     {"policy": "provider-kick", "robust": null, "exhaustive": false, "schedules": 10, "stranded": 0, "runs": 10,
-     "states": 99, "unexplored_branches": 3, "seconds": 0.5, "observed_binds": true}
+     "states": 99, "unexplored_branches": 3, "seconds": 0.5, "observed_binds": true},
+    {"policy": "periodic:ms=1", "robust": null, "exhaustive": true, "schedules": 1, "stranded": 0, "runs": 1,
+     "states": 1005601, "unexplored_branches": 0, "seconds": null, "observed_binds": false, "cut_runs": 1}
   ]})";
 
 TEST(Robustness, ReadsTheExploreJson) {
@@ -30,7 +32,8 @@ TEST(Robustness, ReadsTheExploreJson) {
   ASSERT_TRUE(r.ok()) << r.error().str();
   EXPECT_EQ(r->trace, "examples/spdif-race.trace");
   EXPECT_EQ(r->jitter, "1 ms");
-  ASSERT_EQ(r->rows.size(), 3u);
+  ASSERT_EQ(r->rows.size(), 4u);
+  EXPECT_EQ(r->rows[3].cut_runs, 1u);
   EXPECT_EQ(r->rows[0].robust, true);
   EXPECT_EQ(r->rows[1].robust, false);
   EXPECT_EQ(r->rows[1].counterexample, "cx/no-race-fix.trace");
@@ -52,6 +55,7 @@ TEST(Robustness, SectionInMarkdownAndText) {
   EXPECT_NE(md.find("| `stock` | robust | 101705 | 0 | 28317 | - |"), std::string::npos) << md;
   EXPECT_NE(md.find("`no-race-fix`: then kirkwood-spdif-audio.1 stays unbound."), std::string::npos) << md;
   EXPECT_NE(md.find("not exhaustive"), std::string::npos) << md;
+  EXPECT_NE(md.find("| `periodic:ms=1` | undetermined (runs cut by the step bound) |"), std::string::npos) << md;
   const std::string txt = render_text(doc);
   EXPECT_NE(txt.find("no-race-fix: then kirkwood-spdif-audio.1 stays unbound."), std::string::npos) << txt;
   EXPECT_NE(txt.find("cx/no-race-fix.trace"), std::string::npos) << txt;
@@ -77,7 +81,8 @@ TEST(Robustness, RefusesWhatIsNotAnExploreJson) {
           .error()
           .str(),
       "e.json: policies[0]: \"schedules\" has the wrong type");
-  EXPECT_EQ(read_robustness("/nonexistent/e.json").error().str(), "/nonexistent/e.json: cannot open");
+  EXPECT_EQ(read_robustness("/nonexistent/e.json").error().str(),
+            "/nonexistent/e.json: cannot read: No such file or directory");
 }
 
 }  // namespace

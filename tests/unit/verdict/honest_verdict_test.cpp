@@ -339,5 +339,28 @@ TEST(PreCaptureDeferral, SnapshotDevicesDeferredAreRetriedByTheNextTrigger) {
   EXPECT_FALSE(r2.fidelity.exact);
 }
 
+// A provider registers the card's DAI 3 000 s after its probe (a work item). A 1 ms periodic
+// timer over that span is more triggers than the simulator's step bound allows: the run is cut
+// long before the DAI appears. That is not a stranded card (the old answer: "NO"), it is unknown.
+TEST(HonestVerdict, ARunCutByTheStepBoundIsUndeterminedNotStranded) {
+  auto b = base("cut");
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "prov-a"}, {"bus", "platform"}});
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "machine"}, {"bus", "platform"}});
+  late_provider(b, ms(10), kModA, kWorkA, "prov-a", ms(3'000'000), 1);
+  b.at(ms(30), kModM).ev("driver_register", {{"drv", "machine"}, {"bus", "platform"}});
+  b.probe(ms(30.1), ms(31), kModM, "machine", "machine", -517, "ASoC: CPU DAI prov-a-dai not registered", true);
+  const Trace tr = built(b, ms(3'001'000));
+  const ReplayReport r = run(tr, {"stock", "periodic:1", "periodic:1000"});
+  const PolicyVerdict& cut = of(r, "periodic:ms=1");
+  EXPECT_TRUE(cut.truncated);
+  EXPECT_EQ(cut.verdict, Verdict::undetermined) << joined(cut.undetermined);
+  EXPECT_NE(joined(cut.undetermined).find("was cut after"), std::string::npos) << joined(cut.undetermined);
+  const std::string json = format_json(r);
+  EXPECT_NE(json.find("\"target_bound\": null"), std::string::npos);
+  const PolicyVerdict& slow = of(r, "periodic:ms=1000");
+  EXPECT_FALSE(slow.truncated);
+  EXPECT_EQ(slow.verdict, Verdict::bound) << joined(slow.undetermined);
+}
+
 }  // namespace
 }  // namespace reprobe
