@@ -249,6 +249,8 @@ Fidelity check_fidelity(const Model& m, const Trace& tr, const SimState& st) {
   Fidelity f;
   f.confidence = tr.source == "bpf" ? "high" : "lower";
   if (tr.source == "synthetic") f.confidence = "synthetic";
+  // A capture that dropped events (its ring buffer was full) may lack any probe or bind.
+  if (tr.source == "bpf" && tr.end && tr.end->dropped > 0) f.confidence = "lower";
   for (DevId d = 0; d < m.devices.size(); ++d) {
     const DeviceModel& dm = m.devices[d];
     const DevState& ds = st.devs[d];
@@ -586,6 +588,12 @@ Result<ReplayReport> replay(const Trace& trace, const ReplayOptions& opt) {
       std::count_if(m.contexts.begin(), m.contexts.end(), [](const Context& c) { return c.kind == CtxKind::root; }) > 1;
 
   if (schedule) rep.warnings.push_back(schedule_warning(*schedule));
+  if (trace.end && (trace.end->dropped > 0 || trace.end->lost > 0))
+    rep.warnings.push_back(fmt::format(
+        "the trace is incomplete: its producer dropped {} and lost {} events (a full ring buffer, log lines the "
+        "importer could not read; see its end line): a probe, bind or deferral among them would change the "
+        "replay, and the verdicts rest on what the trace kept",
+        trace.end->dropped, trace.end->lost));
   // Only the stock run records its timeline (the explanation reads it), unless every policy's is kept.
   SimState stock_final;
   for (size_t i = 0; i < policies.size(); ++i) {

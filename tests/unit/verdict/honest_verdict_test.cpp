@@ -362,5 +362,28 @@ TEST(HonestVerdict, ARunCutByTheStepBoundIsUndeterminedNotStranded) {
   EXPECT_EQ(slow.verdict, Verdict::bound) << joined(slow.undetermined);
 }
 
+// A capture whose ring buffer overflowed may lack any probe or bind: the replay says so in its
+// warnings and no longer calls a bpf capture's fidelity "high".
+TEST(HonestVerdict, DroppedEventsAreSaidAndLowerTheConfidence) {
+  auto b = base("dropped");
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "prov-a"}, {"bus", "platform"}});
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "machine"}, {"bus", "platform"}});
+  late_provider(b, ms(10), kModA, kWorkA, "prov-a", ms(300), 1);
+  b.at(ms(30), kModM).ev("driver_register", {{"drv", "machine"}, {"bus", "platform"}});
+  b.probe(ms(30.1), ms(31), kModM, "machine", "machine", -517, "ASoC: CPU DAI prov-a-dai not registered", true);
+  Trace tr = built(b, ms(2000));
+  tr.source = "bpf";
+  const ReplayReport clean = run(tr, {"stock"});
+  EXPECT_EQ(clean.fidelity.confidence, "high");
+  EXPECT_EQ(joined(clean.warnings).find("incomplete"), std::string::npos) << joined(clean.warnings);
+  ASSERT_TRUE(tr.end.has_value());
+  tr.end->dropped = 500;
+  const ReplayReport r = run(tr, {"stock"});
+  EXPECT_EQ(r.fidelity.confidence, "lower");
+  EXPECT_NE(joined(r.warnings).find("the trace is incomplete: its producer dropped 500 and lost 0 events"),
+            std::string::npos)
+      << joined(r.warnings);
+}
+
 }  // namespace
 }  // namespace reprobe
