@@ -43,8 +43,12 @@ check record-negative 2 "$R" record --duration -1
 check record-backend 2 "$R" record --backend nope
 # reprobe boot (issue 18): enable/status/list/disable on a system under --root (no systemctl)
 broot=$tmp/boot-root
+mkdir -p "$broot"
 check boot-no-action 2 "$R" boot
 check boot-bad-output 2 "$R" boot enable --root "$broot" --output relative
+check boot-root-missing 2 "$R" boot enable --root "$tmp/no-such-root"
+grep_err boot-root-missing-msg "--root $tmp/no-such-root: not a directory"
+if [ ! -e "$tmp/no-such-root" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL boot-root-missing wrote a tree"; fi
 check boot-enable 0 "$R" boot enable --root "$broot" --output /var/log/rp --idle 5
 unit=$broot/etc/systemd/system/reprobe-boot.service
 { grep -q '^ExecStart=.* boot run --output /var/log/rp --max-size 64 --duration 120 --idle 5 --keep 5 --attach-timeout 30 --preload snd,snd-soc-core$' "$unit" &&
@@ -65,6 +69,7 @@ grep -q 'nothing to remove' "$tmp/out" && pass=$((pass + 1)) || { fail=$((fail +
 # under /usr/share/initramfs-tools it writes its own under /etc/initramfs-tools, which the hook's
 # `initramfs-config` answers from the unit; disable removes them; the packaged pair is left alone.
 iroot=$tmp/initramfs-root
+mkdir -p "$iroot"
 check boot-initramfs-no-tools 2 "$R" boot enable --root "$iroot" --initramfs
 grep_err boot-initramfs-no-tools-msg "--initramfs needs initramfs-tools"
 [ ! -e "$iroot/etc/systemd/system/reprobe-boot.service" ] && pass=$((pass + 1)) ||

@@ -313,6 +313,10 @@ int cmd_boot(const std::vector<std::string>& args) {
     return 0;
   }
   if (!a.root.empty() && a.root.back() == '/') a.root.pop_back();
+  if (std::error_code ec; !a.root.empty() && !fs::is_directory(a.root, ec)) {
+    say(fmt::format("--root {}: not a directory (the root of an installed system)", a.root));
+    return 2;
+  }
   if (a.config.preload == "-") a.config.preload.clear();  // how the unit writes "none"
   if (action == "enable") return enable(a);
   if (action == "disable") return disable(a);
