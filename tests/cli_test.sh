@@ -41,6 +41,12 @@ check record-conflict 2 "$R" record --duration 1 --until-idle 1
 grep_err record-conflict-msg "choose one of --duration, --until-idle and -- COMMAND"
 check record-negative 2 "$R" record --duration -1
 check record-backend 2 "$R" record --backend nope
+# Refused before anything attaches (a capture that cannot be written would be lost).
+check record-duration-nan 2 "$R" record --duration nan
+check record-output-empty 2 "$R" record -o "" --duration 1
+grep_err record-output-empty-msg "-o takes a file to write ('' is empty)"
+check record-output-dir 2 "$R" record -o "$tmp" --duration 1
+grep_err record-output-dir-msg "is a directory)"
 # reprobe boot (issue 18): enable/status/list/disable on a system under --root (no systemctl)
 broot=$tmp/boot-root
 mkdir -p "$broot"

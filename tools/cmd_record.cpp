@@ -14,7 +14,9 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -134,8 +136,15 @@ std::optional<int> check_options(const po::variables_map& vm, const std::string&
       std::cerr << "reprobe record: --follow-work takes a kernel function name, not '" << f << "'\n";
       return 2;
     }
-  if (o.duration < 0 || o.until_idle < 0) {
+  if (!(o.duration >= 0) || !(o.until_idle >= 0) || !std::isfinite(o.duration) || !std::isfinite(o.until_idle)) {
     std::cerr << "reprobe record: --duration and --until-idle take a positive number of seconds\n";
+    return 2;
+  }
+  // Refused before anything attaches: a capture that cannot be written is lost.
+  std::error_code ec;
+  if (o.output.empty() || (o.output != "-" && std::filesystem::is_directory(o.output, ec))) {
+    std::cerr << "reprobe record: -o takes a file to write ('" << o.output
+              << (o.output.empty() ? "' is empty)\n" : "' is a directory)\n");
     return 2;
   }
   if ((o.duration > 0) + (o.until_idle > 0) + !o.command.empty() > 1) {
