@@ -2,7 +2,8 @@
 # Builds the libFuzzer targets (tests/fuzz, meson -Dfuzz=enabled) with clang++ under ASan + UBSan
 # in build-fuzz/ and runs each from its seed corpus.
 # Targets: import_fuzz (the kernel-log importer), trace_reader_fuzz (the trace reader and the
-# canonical writer), report_fuzz (replay + every report format on generated traces).
+# canonical writer), report_fuzz (replay + every report format on generated traces), explore_fuzz
+# (the schedule explorer and its counterexamples, on mutated example traces).
 # usage: scripts/fuzz.sh [SECONDS] [TARGET]   (default 60 s per target, every target; scripts/test.sh runs
 # them briefly). RUNS=N runs each target for N executions instead, or until SECONDS when SECONDS > 0
 # (the long local runs of docs/benchmarks.md, "Fuzzing"; start it with `nice -n 19`). MAX_LEN=N
@@ -29,7 +30,7 @@ if [ ! -f "$out/build.ninja" ]; then
   CC=clang CXX=clang++ meson setup "$out" -Dfuzz=enabled -Dcapture=disabled -Dtests=disabled -Dbench=disabled \
     -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=false --buildtype=debugoptimized >/dev/null
 fi
-targets=(import_fuzz trace_reader_fuzz report_fuzz)
+targets=(import_fuzz trace_reader_fuzz report_fuzz explore_fuzz)
 if [ -n "$only" ]; then
   case " ${targets[*]} " in *" $only "*) ;; *) echo "fuzz: unknown target '$only' (${targets[*]})" >&2; exit 2 ;; esac
   targets=("$only")
@@ -54,3 +55,4 @@ run() {  # NAME SEED_FILE...
 run import_fuzz tests/fuzz/corpus/* tests/data/import/*.log
 run trace_reader_fuzz tests/fuzz/corpus-trace_reader_fuzz/*
 run report_fuzz tests/fuzz/corpus-report_fuzz/*
+run explore_fuzz examples/*.trace
