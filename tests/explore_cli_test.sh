@@ -52,6 +52,11 @@ grep -q "follows its schedule" "$tmp/err" "$tmp/out"; ok cx-replay-says-so $?
 "$R" explore "$spdif" -p stock --fail-if-not-robust >/dev/null 2>"$tmp/err"; ok robust-exit-0 $?
 "$R" explore "$spdif" -p stock --max-schedules 1 --no-timing >"$tmp/out" 2>"$tmp/err"; ok bounded $?
 grep -q "not exhaustive: 1 of >= " "$tmp/out"; ok bounded-says-so $?
+"$R" explore "$spdif" -p stock --max-memory 0 --no-timing >/dev/null 2>"$tmp/err"; ok memory-unbounded $?
+"$R" explore "$S/examples/async-probe.trace" -p stock --jitter 3 --max-memory 1 --no-timing -f json >"$tmp/mem.json" 2>"$tmp/err"
+ok memory-bounded $?
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["policies"][0]; assert p["stopped_by_memory"] is True and p["robust"] is None and p["memo_bytes"] >= 1 << 20, p' "$tmp/mem.json"
+ok memory-bounded-json $?
 "$R" explore "$spdif" -f yaml >/dev/null 2>"$tmp/err"; [ $? = 2 ]; ok bad-format $?
 "$R" explore "$tmp/missing.trace" >/dev/null 2>"$tmp/err"; [ $? = 2 ]; ok missing-trace $?
 sed 's/"jitter_ns":[0-9]*/"jitter_ns":"x"/' "$tmp/cx/no-race-fix.trace" >"$tmp/bad.trace"

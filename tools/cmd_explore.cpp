@@ -1,5 +1,5 @@
 // reprobe explore TRACE [--policy P]... [--all-policies] [--kernel K] [--target DEV]...
-//                 [--jitter MS|KIND=MS|KIND=P%,...] [--max-schedules N] [--max-time S] [--jobs N]
+//                 [--jitter MS|KIND=MS|KIND=P%,...] [--max-schedules N] [--max-time S] [--max-memory MB] [--jobs N]
 //                 [--format text|json] [-o FILE] [--counterexample-dir DIR] [--fail-if-not-robust]
 //                 [--emit-promela FILE|DIR]
 #include <unistd.h>
@@ -38,6 +38,7 @@ struct ExploreArgs {
   double max_time = 0;
   CountOption max_schedules;  // 0: no bound
   CountOption jobs{1};
+  CountOption max_memory{2048};  // MiB of visited states per policy search; 0: no bound
 };
 
 po::options_description explore_options(ExploreArgs& a) {
@@ -55,8 +56,10 @@ po::options_description explore_options(ExploreArgs& a) {
       "max-schedules", po::value(&a.max_schedules),
       "stop after this many complete runs per policy (default: no bound)")(
       "max-time", po::value(&a.max_time), "stop each policy's search after S seconds (default: no bound)")(
-      "jobs", po::value(&a.jobs), "policies explored in parallel (default 1)")("format,f", po::value(&a.format),
-                                                                               "output format: text, json")(
+      "max-memory", po::value(&a.max_memory),
+      "stop each policy's search when its visited states take MB MiB (default 2048; 0: no bound; each of "
+      "--jobs searches has its own)")("jobs", po::value(&a.jobs), "policies explored in parallel (default 1)")(
+      "format,f", po::value(&a.format), "output format: text, json")(
       "output,o", po::value(&a.output), "write to FILE instead of stdout (written atomically)")(
       "counterexample-dir", po::value(&a.cx_dir),
       "write each failing policy's counterexample there as a trace file (source explore) that replay, report "
@@ -200,9 +203,9 @@ int cmd_explore(const std::vector<std::string>& args) {
     return 2;
   }
   if (!(a.max_time >= 0) || !std::isfinite(a.max_time) || a.jobs.value == 0 || a.jobs.value > 1024 ||
-      (vm.count("max-schedules") && a.max_schedules.value == 0)) {
-    std::cerr
-        << "reprobe explore: --max-time must be a number of seconds >= 0, --jobs 1..1024 and --max-schedules >= 1\n";
+      a.max_memory.value > (uint64_t{1} << 30) || (vm.count("max-schedules") && a.max_schedules.value == 0)) {
+    std::cerr << "reprobe explore: --max-time must be a number of seconds >= 0, --jobs 1..1024, --max-schedules >= 1 "
+                 "and --max-memory at most 2^30 MiB\n";
     return 2;
   }
   const auto jitter = Jitter::parse(a.jitter);
@@ -242,6 +245,7 @@ int cmd_explore(const std::vector<std::string>& args) {
   }
   run.limits.max_schedules = a.max_schedules.value;
   run.limits.max_seconds = a.max_time;
+  run.limits.max_memo_bytes = a.max_memory.value << 20;
   run.jobs = static_cast<unsigned>(a.jobs.value);
   run.timing = vm.count("no-timing") == 0;
   const HappensBefore hb(rep->model);

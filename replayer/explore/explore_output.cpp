@@ -44,7 +44,11 @@ std::string answer_words(const PolicyExploration& r) {
         "undetermined: {} of {} runs were cut by the simulator's step bound before every target bound (too many "
         "triggers to simulate, e.g. a short periodic timer over a long trace), none stranded{}",
         r.cut_runs, r.runs, r.exhaustive ? "" : " (search not exhaustive)");
-  return fmt::format("not exhaustive: {} of >= {} schedules run, none stranded", r.runs, r.runs + r.unexplored);
+  return fmt::format("not exhaustive{}: {} of >= {} schedules run, none stranded",
+                     r.stopped_by_memory
+                         ? fmt::format(" (the memory bound stopped it: {} MiB of visited states)", r.memo_bytes >> 20)
+                         : "",
+                     r.runs, r.runs + r.unexplored);
 }
 
 std::vector<std::string> counterexample_words(const ExploreRun& run, const PolicyExploration& r) {
@@ -114,6 +118,8 @@ std::string format_explore_json(const ExploreRun& run) {
     p["seconds"] = run.timing ? json(std::round(r.seconds * 1e3) / 1e3) : json(nullptr);
     p["observed_binds"] = r.observed_binds;
     if (r.cut_runs > 0) p["cut_runs"] = r.cut_runs;
+    p["memo_bytes"] = r.memo_bytes;
+    if (r.stopped_by_memory) p["stopped_by_memory"] = true;
     if (r.counterexample) {
       json cx;
       cx["path"] = i < run.counterexample_paths.size() && !run.counterexample_paths[i].empty()

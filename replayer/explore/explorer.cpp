@@ -25,6 +25,9 @@ namespace {
 
 constexpr uint32_t kNever = UINT32_MAX;  // no stranding end reachable
 constexpr uint64_t kTruncatedBit = uint64_t{1} << 63;
+// What one memo entry costs beside its key and outcomes: the hash node, the key's string header
+// and allocation, the NodeInfo and its vector header (measured: docs/explore.md, "The search", --max-memory).
+constexpr uint64_t kMemoEntryOverhead = 160;
 
 // What the search knows about one state: every outcome reachable from it, how many schedules
 // lead from it to an end, and the fewest reorderings (choices other than the observed order's
@@ -180,6 +183,7 @@ class Search {
       }
     }
     if (limits_.memoize) {
+      out_.memo_bytes += key.size() + info.outcomes.size() * sizeof(uint64_t) + kMemoEntryOverhead;
       memo_.emplace(std::move(key), static_cast<uint32_t>(nodes_.size()));
       nodes_.push_back(info);
     }
@@ -253,6 +257,10 @@ class Search {
   bool should_stop() {
     if (stopped_) return true;
     if (limits_.max_schedules && out_.runs >= limits_.max_schedules) stopped_ = true;
+    if (limits_.max_memo_bytes && out_.memo_bytes >= limits_.max_memo_bytes) {
+      stopped_ = true;
+      out_.stopped_by_memory = true;
+    }
     if (limits_.max_seconds > 0 && (++clock_checks_ & 63) == 0) {
       const std::chrono::duration<double> d = std::chrono::steady_clock::now() - start_;
       if (d.count() >= limits_.max_seconds) stopped_ = true;

@@ -36,7 +36,11 @@ struct ExploreLimits {
   std::optional<Jitter> kinds;
   uint64_t max_schedules = 0;  // complete runs simulated before the search stops (0: no bound)
   double max_seconds = 0;      // wall-clock bound (0: none); a stopped search says so
-  bool memoize = true;         // false: brute force, every interleaving run separately (tests)
+  // Bound on the memo of visited states (keys and per-state results, counted in bytes the same
+  // way on every machine, so that where it stops is deterministic); 0: none. A search that
+  // reaches it stops like at the other bounds and says so (stopped_by_memory).
+  uint64_t max_memo_bytes = 0;
+  bool memoize = true;  // false: brute force, every interleaving run separately (tests)
   // Counters a progress line reads while the search runs (none when null).
   ExploreProgress* progress = nullptr;
 };
@@ -69,7 +73,9 @@ struct PolicyExploration {
   // Runs the simulator's step bound cut before every target bound (a short periodic timer over
   // a long trace): their outcome is unknown, so the policy is neither robust nor failing by them.
   uint64_t cut_runs = 0;
-  bool observed_binds = false;  // the observed (default) schedule binds every target
+  uint64_t memo_bytes = 0;         // the memo's size as max_memo_bytes counts it
+  bool stopped_by_memory = false;  // max_memo_bytes stopped the search
+  bool observed_binds = false;     // the observed (default) schedule binds every target
   std::optional<Counterexample> counterexample;
   double seconds = 0;
   // robust: true when exhaustive and every schedule binds every target; false when one strands

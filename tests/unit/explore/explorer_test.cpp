@@ -193,6 +193,26 @@ TEST(Explorer, BoundsStopHonestly) {
   EXPECT_NE(answer_words(e).find("not exhaustive: 1 of >= "), std::string::npos) << answer_words(e);
 }
 
+TEST(Explorer, TheMemoryBoundStopsHonestlyAndDeterministically) {
+  auto r = load(race(), ms(100), {"stock"});
+  ExploreLimits lim;
+  lim.jitter_ns = ms(2);
+  const auto full = explore_policy(r->rep.model, policy(*r, "stock"), r->rep.targets, lim);
+  ASSERT_TRUE(full.exhaustive);
+  ASSERT_GT(full.memo_bytes, 0u);
+  lim.max_memo_bytes = full.memo_bytes / 2;
+  const auto a = explore_policy(r->rep.model, policy(*r, "stock"), r->rep.targets, lim);
+  const auto b = explore_policy(r->rep.model, policy(*r, "stock"), r->rep.targets, lim);
+  EXPECT_TRUE(a.stopped_by_memory);
+  EXPECT_FALSE(a.exhaustive);
+  EXPECT_EQ(a.robust(), std::nullopt);
+  EXPECT_GE(a.memo_bytes, lim.max_memo_bytes);
+  EXPECT_LT(a.memo_bytes, full.memo_bytes);
+  EXPECT_EQ(a.runs, b.runs) << "where the bound stops does not depend on the machine or the run";
+  EXPECT_EQ(a.memo_bytes, b.memo_bytes);
+  EXPECT_NE(answer_words(a).find("the memory bound stopped it"), std::string::npos) << answer_words(a);
+}
+
 TEST(Explorer, DeterministicAcrossRunsAndJobs) {
   auto r = load(race(), ms(100), {"stock", "no-race-fix", "provider-kick"});
   std::vector<Policy> ps;
