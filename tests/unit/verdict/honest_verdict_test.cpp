@@ -39,6 +39,18 @@ ScenarioBuilder base(const std::string& name) {
   return b;
 }
 
+// Provider prov-a registers its DAI `late` after its probe (a work item); machine defers at 30 ms
+// with `reason`: the smallest card whose one need appears late.
+ScenarioBuilder one_late_provider(const std::string& name, uint64_t late, const std::string& reason) {
+  auto b = base(name);
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "prov-a"}, {"bus", "platform"}});
+  b.at(ms(1), kInit).ev("device_add", {{"dev", "machine"}, {"bus", "platform"}});
+  late_provider(b, ms(10), kModA, kWorkA, "prov-a", late, 1);
+  b.at(ms(30), kModM).ev("driver_register", {{"drv", "machine"}, {"bus", "platform"}});
+  b.probe(ms(30.1), ms(31), kModM, "machine", "machine", -517, reason, true);
+  return b;
+}
+
 Trace built(const ScenarioBuilder& b, uint64_t end) {
   auto t = b.build(end);
   EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error().str());
@@ -123,13 +135,7 @@ TEST(HonestVerdict, FreeTextNamingAComponentLinksAChain) {
 // A reason that names nothing the trace holds: the need is unknown, and every verdict that
 // depends on it is undetermined -- never "stranded for named:<word>", never a confident yes.
 TEST(HonestVerdict, FreeTextNamingNothingIsUndetermined) {
-  auto b = base("free-text");
-  b.at(ms(1), kInit).ev("device_add", {{"dev", "prov-a"}, {"bus", "platform"}});
-  b.at(ms(1), kInit).ev("device_add", {{"dev", "machine"}, {"bus", "platform"}});
-  late_provider(b, ms(10), kModA, kWorkA, "prov-a", ms(300), 1);
-  b.at(ms(30), kModM).ev("driver_register", {{"drv", "machine"}, {"bus", "platform"}});
-  b.probe(ms(30.1), ms(31), kModM, "machine", "machine", -517, "machine: DSP firmware not ready", true);
-  const Trace tr = built(b, sec(2));
+  const Trace tr = built(one_late_provider("free-text", ms(300), "machine: DSP firmware not ready"), sec(2));
   const auto r = run(tr, {"stock", "component-kick", "periodic:100"});
   EXPECT_EQ(of(r, "stock").verdict, Verdict::stranded) << "no retry after its deferral: both readings agree";
   for (const char* p : {"component-kick", "periodic:ms=100"}) {
@@ -271,13 +277,7 @@ namespace {
 // periodic:N: nothing fixes the phase of the policy's timer against the trace, so the bind
 // time is a range about one period wide (the first tick after the provider's DAI), not a point.
 TEST(HonestVerdict, PeriodicBindTimeIsARangeOverThePhase) {
-  auto b = base("periodic");
-  b.at(ms(1), kInit).ev("device_add", {{"dev", "prov-a"}, {"bus", "platform"}});
-  b.at(ms(1), kInit).ev("device_add", {{"dev", "machine"}, {"bus", "platform"}});
-  late_provider(b, ms(10), kModA, kWorkA, "prov-a", ms(300), 1);
-  b.at(ms(30), kModM).ev("driver_register", {{"drv", "machine"}, {"bus", "platform"}});
-  b.probe(ms(30.1), ms(31), kModM, "machine", "machine", -517, "ASoC: CPU DAI prov-a-dai not registered", true);
-  const Trace tr = built(b, sec(2));
+  const Trace tr = built(one_late_provider("periodic", ms(300), "ASoC: CPU DAI prov-a-dai not registered"), sec(2));
   const auto r = run(tr, {"periodic:200"});
   const auto& v = of(r, "periodic:ms=200");
   ASSERT_EQ(v.verdict, Verdict::bound);
@@ -343,13 +343,8 @@ TEST(PreCaptureDeferral, SnapshotDevicesDeferredAreRetriedByTheNextTrigger) {
 // timer over that span is more triggers than the simulator's step bound allows: the run is cut
 // long before the DAI appears. That is not a stranded card (the old answer: "NO"), it is unknown.
 TEST(HonestVerdict, ARunCutByTheStepBoundIsUndeterminedNotStranded) {
-  auto b = base("cut");
-  b.at(ms(1), kInit).ev("device_add", {{"dev", "prov-a"}, {"bus", "platform"}});
-  b.at(ms(1), kInit).ev("device_add", {{"dev", "machine"}, {"bus", "platform"}});
-  late_provider(b, ms(10), kModA, kWorkA, "prov-a", ms(3'000'000), 1);
-  b.at(ms(30), kModM).ev("driver_register", {{"drv", "machine"}, {"bus", "platform"}});
-  b.probe(ms(30.1), ms(31), kModM, "machine", "machine", -517, "ASoC: CPU DAI prov-a-dai not registered", true);
-  const Trace tr = built(b, ms(3'001'000));
+  const Trace tr =
+      built(one_late_provider("cut", ms(3'000'000), "ASoC: CPU DAI prov-a-dai not registered"), ms(3'001'000));
   const ReplayReport r = run(tr, {"stock", "periodic:1", "periodic:1000"});
   const PolicyVerdict& cut = of(r, "periodic:ms=1");
   EXPECT_TRUE(cut.truncated);
@@ -365,13 +360,7 @@ TEST(HonestVerdict, ARunCutByTheStepBoundIsUndeterminedNotStranded) {
 // A capture whose ring buffer overflowed may lack any probe or bind: the replay says so in its
 // warnings and no longer calls a bpf capture's fidelity "high".
 TEST(HonestVerdict, DroppedEventsAreSaidAndLowerTheConfidence) {
-  auto b = base("dropped");
-  b.at(ms(1), kInit).ev("device_add", {{"dev", "prov-a"}, {"bus", "platform"}});
-  b.at(ms(1), kInit).ev("device_add", {{"dev", "machine"}, {"bus", "platform"}});
-  late_provider(b, ms(10), kModA, kWorkA, "prov-a", ms(300), 1);
-  b.at(ms(30), kModM).ev("driver_register", {{"drv", "machine"}, {"bus", "platform"}});
-  b.probe(ms(30.1), ms(31), kModM, "machine", "machine", -517, "ASoC: CPU DAI prov-a-dai not registered", true);
-  Trace tr = built(b, ms(2000));
+  Trace tr = built(one_late_provider("dropped", ms(300), "ASoC: CPU DAI prov-a-dai not registered"), ms(2000));
   tr.source = "bpf";
   const ReplayReport clean = run(tr, {"stock"});
   EXPECT_EQ(clean.fidelity.confidence, "high");
