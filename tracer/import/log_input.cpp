@@ -309,6 +309,19 @@ std::unique_ptr<LogInput> LogInput::from_memory(std::string data, std::string la
 }
 
 Result<bool> LogInput::check_text(std::string_view head) {
+  // UTF-16 ("Unicode" in Windows editors): a byte-order mark, or ASCII text with every other byte NUL.
+  const auto nul_at = [&](size_t parity) {
+    size_t n = 0;
+    for (size_t i = parity; i < head.size(); i += 2) n += head[i] == '\0';
+    return n;
+  };
+  if (head.starts_with("\xff\xfe") || head.starts_with("\xfe\xff") ||
+      (head.size() >= 16 && std::max(nul_at(0), nul_at(1)) * 10 >= (head.size() / 2) * 9 &&
+       std::min(nul_at(0), nul_at(1)) * 10 <= head.size() / 2))
+    return Error{label_, 0,
+                 "the log is UTF-16 text (saved as \"Unicode\" by a Windows editor), not UTF-8: convert it first, "
+                 "e.g. iconv -f UTF-16 -t UTF-8 LOG > LOG.txt"};
+  if (head.find('\n') == std::string_view::npos && head.find('\r') != std::string_view::npos) eol_ = '\r';
   size_t nul = 0, odd = 0;
   for (unsigned char c : head) {
     if (c == 0)
@@ -361,7 +374,7 @@ Result<bool> LogInput::next_in_whole(std::string_view& line) {
   const size_t have = whole_.size() - start_;
   if (have == 0) return false;
   const char* base = whole_.data() + start_;
-  const void* nl = std::memchr(base, '\n', std::min(have, limits_.max_line_bytes + 1));
+  const void* nl = std::memchr(base, eol_, std::min(have, limits_.max_line_bytes + 1));
   size_t len;
   if (nl)
     len = static_cast<size_t>(static_cast<const char*>(nl) - base);
@@ -385,7 +398,7 @@ Result<bool> LogInput::next(std::string_view& line) {
     if (sniffed_ || eof_) {
       const char* base = buf_.data() + start_;
       const size_t have = buf_.size() - start_;
-      if (const void* nl = std::memchr(base + scan_, '\n', have - scan_)) {
+      if (const void* nl = std::memchr(base + scan_, eol_, have - scan_)) {
         const size_t len = static_cast<const char*>(nl) - base;
         if (len > limits_.max_line_bytes) break;
         line = std::string_view(base, len);

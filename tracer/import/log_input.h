@@ -69,6 +69,7 @@ class LogInput {
   size_t scan_ = 0;   // bytes from start_ already searched for '\n'
   bool eof_ = false;
   bool sniffed_ = false;
+  char eol_ = '\n';  // '\r' for a log whose lines end in a bare carriage return (classic Mac, some consoles)
   uint64_t line_no_ = 0;
 };
 

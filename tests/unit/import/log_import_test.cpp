@@ -379,6 +379,42 @@ TEST(LogImportErrors, BinaryInputIsRefused) {
   EXPECT_NE(r.error().str().find("core.bin: binary data"), std::string::npos) << r.error().str();
 }
 
+TEST(LogImportErrors, Utf16IsRefusedWithTheConversion) {
+  // A log saved as "Unicode" by a Windows editor: little- or big-endian, with or without a BOM.
+  const std::string text = "[    1.000000] platform x: deferred probe pending\n";
+  const auto utf16 = [&](bool big, bool bom) {
+    std::string out = bom ? (big ? "\xfe\xff" : "\xff\xfe") : "";
+    for (const char c : text) out += big ? std::string{'\0', c} : std::string{c, '\0'};
+    return out;
+  };
+  for (const bool big : {false, true})
+    for (const bool bom : {false, true}) {
+      auto in = LogInput::from_memory(utf16(big, bom), "notepad.log");
+      LogImporter imp{ImportOptions{}};
+      auto r = imp.import(*in);
+      ASSERT_FALSE(r.ok()) << big << bom;
+      EXPECT_NE(r.error().str().find("notepad.log: the log is UTF-16 text"), std::string::npos) << r.error().str();
+      EXPECT_NE(r.error().str().find("iconv -f UTF-16 -t UTF-8"), std::string::npos) << r.error().str();
+    }
+  // All NULs is binary, not UTF-16.
+  auto zeros = LogInput::from_memory(std::string(4096, '\0'), "zeros.bin");
+  LogImporter imp{ImportOptions{}};
+  auto r = imp.import(*zeros);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().str().find("zeros.bin: binary data"), std::string::npos) << r.error().str();
+}
+
+TEST(LogImporter, BareCarriageReturnsEndLines) {
+  // Lines ending in a bare '\r' (classic Mac, some serial consoles) import like '\n' lines.
+  const std::string lf =
+      "[    1.000000] platform x: deferred probe pending\n[    2.000000] platform y: deferred probe pending\n";
+  std::string cr = lf;
+  for (char& c : cr)
+    if (c == '\n') c = '\r';
+  EXPECT_EQ(import_text(cr), import_text(lf));
+  EXPECT_NE(import_text(cr).find("\"dev\":\"y\""), std::string::npos);
+}
+
 TEST(LogImportErrors, HugeLineIsRefused) {
   LogInputLimits lim;
   lim.max_line_bytes = 1 << 20;
