@@ -31,7 +31,7 @@ Result<KernelProfile> kernel_profile(std::string_view name) {
                fmt::format("unknown kernel profile '{}' (known: 5.10, 5.13, 5.14, 5.19, 6.1, 6.6, 6.12, auto)", name)};
 }
 
-std::optional<KernelProfile> profile_for_release(std::string_view release) {
+std::optional<int> kernel_version_number(std::string_view release) {
   int major = 0, minor = 0;
   const char* p = release.data();
   const char* end = p + release.size();
@@ -39,7 +39,14 @@ std::optional<KernelProfile> profile_for_release(std::string_view release) {
   if (r.ec != std::errc() || r.ptr == end || *r.ptr != '.') return std::nullopt;
   r = std::from_chars(r.ptr + 1, end, minor);
   if (r.ec != std::errc()) return std::nullopt;
-  const int v = major * 1000 + minor;
+  if (major < 0 || major >= 100 || minor < 0 || minor >= 1000) return std::nullopt;  // not a Linux release
+  return major * 1000 + minor;
+}
+
+std::optional<KernelProfile> profile_for_release(std::string_view release) {
+  const auto version = kernel_version_number(release);
+  if (!version) return std::nullopt;
+  const int v = *version;
   // 6.0 already has the 10 s default and its extension (f516d01b9df2): it replays as 6.1.
   const char* name = v >= 6012   ? "6.12"
                      : v >= 6006 ? "6.6"

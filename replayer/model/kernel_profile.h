@@ -34,6 +34,9 @@ struct KernelProfile {
 const std::vector<KernelProfile>& kernel_profiles();
 Result<KernelProfile> kernel_profile(std::string_view name);
 // Nearest modelled profile for a kernel release string ("6.1.0-27-amd64").
+// MAJOR * 1000 + MINOR of a release string ("6.1.0-27-amd64" -> 6001), or nullopt when it does
+// not start with two numbers a Linux version can have (major < 100, minor < 1000).
+std::optional<int> kernel_version_number(std::string_view release);
 std::optional<KernelProfile> profile_for_release(std::string_view release);
 // deferred_probe_timeout=N from a kernel command line, if present.
 std::optional<int> cmdline_timeout(std::string_view cmdline);

@@ -414,11 +414,8 @@ static void apply_card_outcomes(PolicyVerdict& v, const CardOutcomes& cards) {
 
 // A release newer than the newest kernel profile replays with that profile: say so, naming both.
 static std::optional<std::string> newer_than_profile(const std::string& release, const std::string& profile) {
-  int major = 0, minor = 0, pmajor = 0, pminor = 0;
-  if (std::sscanf(release.c_str(), "%d.%d", &major, &minor) != 2 ||
-      std::sscanf(profile.c_str(), "%d.%d", &pmajor, &pminor) != 2)
-    return std::nullopt;
-  if (major * 1000 + minor <= pmajor * 1000 + pminor || profile != "6.12") return std::nullopt;
+  const auto version = kernel_version_number(release), pversion = kernel_version_number(profile);
+  if (!version || !pversion || *version <= *pversion || profile != "6.12") return std::nullopt;
   return fmt::format("kernel {} is newer than the newest kernel profile ({}): replayed with {}", release, profile,
                      profile);
 }

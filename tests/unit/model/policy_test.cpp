@@ -23,6 +23,11 @@ TEST(KernelProfile, ReleasesMapToNearestModelledProfile) {
   EXPECT_EQ(profile_for_release("6.12.117+deb13-amd64")->name, "6.12");
   EXPECT_EQ(profile_for_release("7.1.0")->name, "6.12");
   EXPECT_FALSE(profile_for_release("garbage").has_value());
+  // Found by explore_fuzz (UBSan: signed overflow in major * 1000): numbers no Linux release has.
+  EXPECT_FALSE(profile_for_release("705492627.10.0-33-amd64").has_value());
+  EXPECT_FALSE(profile_for_release("6.2147483647").has_value());
+  EXPECT_FALSE(profile_for_release("6.1000").has_value());
+  EXPECT_EQ(kernel_version_number("6.12.117+deb13-amd64"), 6012);
   EXPECT_FALSE(kernel_profile("4.19").ok());
   EXPECT_EQ(kernel_profile("4.19").error().message,
             "unknown kernel profile '4.19' (known: 5.10, 5.13, 5.14, 5.19, 6.1, 6.6, 6.12, auto)");
