@@ -53,6 +53,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ExploreLimits lim;
   lim.jitter_ns = jitters[(h / policies.size()) % jitters.size()];
   lim.max_schedules = 64;
+  // A periodic timer under a 2 ms jitter makes every tick a choice point: 64 runs can visit
+  // millions of states (a mutated spdif-race took 2 GB of memo). The bound keeps an execution
+  // cheap; the CLI's default bound is --max-memory 2048.
+  lim.max_memo_bytes = uint64_t{32} << 20;
   const PolicyExploration e = explore_policy(rep->model, policy, rep->targets, lim);
   if (e.robust() == true && !e.exhaustive) fail("a stopped search says robust", policy.spec);
   if (e.counterexample) {
