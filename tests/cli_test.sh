@@ -284,6 +284,7 @@ check stdin-trace 0 sh -c '"$0" replay - --target a < "$1"' "$R" "$h/x.trace"
 # read into memory until it ran out).
 check endless-zero 2 timeout 60 "$R" replay /dev/zero
 grep_err endless-zero-msg "/dev/zero:1: binary data (NUL byte) in line"
+check stdin-bom 0 sh -c '{ printf "\\357\\273\\277"; cat "$1"; } | "$0" replay - --fail-if-stranded' "$R" "$S/examples/spdif-race.trace"
 check endless-yes 2 timeout 60 sh -c 'yes | "$0" replay -' "$R"
 grep_err endless-yes-msg "<stdin>:1: header is not valid JSON"
 check endless-line 2 timeout 60 sh -c '{ printf "{\"format\":\"reprobe-trace\","; tr "\\0" a </dev/zero; } | "$0" replay -' "$R"

@@ -739,9 +739,14 @@ Result<std::string> read_stream(int fd, const std::string& label, const ReadLimi
     for (size_t i = from; i < text.size(); ++i) {
       if (text[i] == '\0') return Error{label, line_no, "binary data (NUL byte) in line: not a reprobe trace"};
       if (text[i] != '\n') continue;
-      if (line_no == 1 && text.find_first_not_of(" \t\r") < i && text[text.find_first_not_of(" \t\r")] != '{') {
-        text.resize(i + 1);  // not a header: the reader says why
-        return text;
+      if (line_no == 1) {
+        std::string_view first(text.data(), i);
+        if (first.starts_with("\xef\xbb\xbf")) first.remove_prefix(3);  // a UTF-8 BOM (the reader skips it)
+        const size_t at = first.find_first_not_of(" \t\r");
+        if (at != std::string_view::npos && first[at] != '{') {
+          text.resize(i + 1);  // not a header: the reader says why
+          return text;
+        }
       }
       ++line_no;
       line_start = i + 1;
