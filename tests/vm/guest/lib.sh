@@ -20,10 +20,15 @@ kmsg() { echo "reprobe-vm: $*" > /dev/kmsg; }
 # ---- scenario API -------------------------------------------------------
 
 # step DESCRIPTION: a timestamped marker in scenario.log, dmesg and the console
+# It forks nothing (read and echo are ash builtins): a scenario's steps are userspace inputs
+# the enacted comparison (run-enacted.sh) cannot predict, and under TCG the two forks + execs
+# of `cut` it used to run were most of the gap between one modprobe returning and the next
+# starting (docs/fidelity.md, "Guest steps that fork nothing").
 step() {
-	echo "[$(uptime_s)] $*" >> /out/scenario.log
+	read -r _step_up _ < /proc/uptime
+	echo "[$_step_up] $*" >> /out/scenario.log
 	kmsg "step: $*"
-	echo "REPROBE: [$(uptime_s)] step: $*"
+	echo "REPROBE: [$_step_up] step: $*"
 }
 
 # load MODULE [PARAM=VALUE...]: modprobe with a step marker; exits the scenario
