@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "replayer/report/report_sections.h"
+#include "replayer/verdict/json_field.h"
 #include "replayer/verdict/report_units.h"
 
 namespace reprobe {
@@ -60,12 +61,12 @@ std::vector<FailureSeen> failures_of(const Trace& tr) {
     const auto j = nlohmann::json::parse(raw, nullptr, false);
     if (j.is_discarded()) continue;
     FailureSeen f;
-    f.kind = j.value("kind", "");
+    f.kind = string_field(j, "kind");
     if (!f.kind.starts_with("failure:")) continue;
     f.kind = f.kind.substr(8);
-    f.dev = j.value("dev", "");
-    f.text = j.value("text", "");
-    f.line = j.value("line", uint64_t{0});
+    f.dev = string_field(j, "dev");
+    f.text = string_field(j, "text");
+    f.line = static_cast<uint64_t>(std::max<int64_t>(0, int_field(j, "line", 0)));
     f.t = e.t;
     if (!seen.insert({f.dev, f.text}).second) continue;  // repeated lines (retries, pasted twice)
     f.order = out.size();

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "replayer/verdict/json_field.h"
+
 namespace reprobe {
 
 namespace {
@@ -64,7 +66,7 @@ std::string card_words(const Trace& tr, DevId dev) {
   if (!index) return {};
   if (const ojson* cards = at(tr.header, {"snapshot", "alsa", "cards"}); cards && cards->is_array())
     for (const auto& c : *cards)
-      if (c.is_object() && c.value("index", int64_t{-1}) == *index) {
+      if (c.is_object() && int_field(c, "index", -1) == *index) {
         std::string w = fmt::format("card{} '{}'", *index, str(c, "id"));
         if (!str(c, "name").empty()) w += fmt::format(" ({})", str(c, "name"));
         return w;
@@ -72,7 +74,7 @@ std::string card_words(const Trace& tr, DevId dev) {
   if (!id.empty()) return fmt::format("card{} '{}'", *index, id);
   if (const ojson* cards = at(tr.header, {"x-import", "cards"}); cards && cards->is_array())
     for (const auto& c : *cards)
-      if (c.is_object() && c.value("index", int64_t{-1}) == *index && !str(c, "name").empty())
+      if (c.is_object() && int_field(c, "index", -1) == *index && !str(c, "name").empty())
         return fmt::format("card{} ('{}', from its input devices)", *index, str(c, "name"));
   return fmt::format("card{}", *index);
 }

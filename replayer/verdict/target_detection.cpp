@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "replayer/verdict/json_field.h"
+
 namespace reprobe {
 
 namespace {
@@ -65,7 +67,7 @@ std::vector<DevId> devices_of_extensions(const Model& m, const char* marker, Wan
     if (raw.find(marker) == std::string::npos) continue;
     const auto j = nlohmann::json::parse(raw, nullptr, false);
     if (j.is_discarded() || !j.contains("dev") || !j["dev"].is_string()) continue;
-    if (!want(j.value("kind", ""))) continue;
+    if (!want(string_field(j, "kind"))) continue;
     const auto d = tr.find_device(j["dev"].get<std::string>());
     if (!d || !sound_device(m, *d)) continue;
     if (seen.insert(*d).second) out.push_back(*d);
@@ -102,9 +104,9 @@ std::string card_failure_of(const Model& m, DevId dev) {
   for (const auto& raw : tr.extensions) {
     if (raw.find("\"failure:") == std::string::npos || raw.find(name) == std::string::npos) continue;
     const auto j = nlohmann::json::parse(raw, nullptr, false);
-    if (j.is_discarded() || j.value("dev", "") != name) continue;
-    if (!card_failure_kind(j.value("kind", ""))) continue;
-    return j.value("text", "");
+    if (j.is_discarded() || string_field(j, "dev") != name) continue;
+    if (!card_failure_kind(string_field(j, "kind"))) continue;
+    return string_field(j, "text");
   }
   return {};
 }
@@ -115,9 +117,9 @@ std::optional<std::pair<DevId, std::string>> first_card_failure(const Model& m) 
     if (raw.find("\"failure:") == std::string::npos) continue;
     const auto j = nlohmann::json::parse(raw, nullptr, false);
     if (j.is_discarded() || !j.contains("dev") || !j["dev"].is_string()) continue;
-    if (!card_failure_kind(j.value("kind", ""))) continue;
+    if (!card_failure_kind(string_field(j, "kind"))) continue;
     const auto d = tr.find_device(j["dev"].get<std::string>());
-    if (d && sound_device(m, *d)) return std::make_pair(*d, j.value("text", ""));
+    if (d && sound_device(m, *d)) return std::make_pair(*d, string_field(j, "text"));
   }
   return std::nullopt;
 }
