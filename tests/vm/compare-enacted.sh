@@ -99,16 +99,7 @@ trace_of() {
 }
 ms() { awk -v n="$1" 'BEGIN { if (n == "" || n == "null") print "null"; else printf "%.1f", n / 1e6 }'; }
 
-# module_loads after the anchor, first per module: {module: ns after the anchor}
-loads_of() { # TRACE ANCHOR_MODULE
-	jq -s -c --arg m "$2" '[.[] | select(type == "object")] as $e
-		| ([$e[] | select(.ev == "module_load" and .module == $m) | .t] | first) as $a
-		| if $a == null then {} else
-		  reduce ($e[] | select((.ev == "module_load" or .ev == "timeout_fired") and .t >= $a)) as $x ({};
-		    ($x.module // "deferred_probe_timeout fired") as $k | if has($k) then . else . + {($k): ($x.t - $a)} end) end' "$1"
-}
-
-# The inputs of one boot the replay takes from the capture (docs/fidelity.md, "Input drift"),
+# The inputs of one boot the replay takes from the capture (docs/fidelity.md, "The comparison"),
 # first occurrence after the anchor: {key: ns after the anchor}.  Keys: "load:MODULE" (a
 # scenario modprobe: userspace), "component:NAME" for the components stock.1 shows registered
 # from a work item or a firmware callback (EXO, a JSON array of names: kernel timers and firmware
@@ -151,7 +142,6 @@ for s in "${scen[@]}"; do
 	base=$(trace_of "$s" stock 1) || { echo "compare-enacted.sh: $s: stock.1 trace missing" >&2; exit 2; }
 	base_f=$(trace_facts "$base" "$target" "$amod")
 	base_anchor=$(jq -r .anchor <<<"$base_f")
-	base_loads=$(loads_of "$base" "$amod")
 	[[ $base_anchor != null ]] || { echo "compare-enacted.sh: $s: no module_load of $amod in stock.1 (anchor)" >&2; exit 2; }
 	exo=$("$reprobe" replay "$base" --target "$target" --policy stock --format json 2>/dev/null |
 		jq -c '[.providers[]? | select(.context == "work" or .context == "fw_callback") | .resource
@@ -203,11 +193,11 @@ for s in "${scen[@]}"; do
 			extra=''
 			[[ -f $d/runs.tsv ]] && extra=$(awk -F'\t' -v t="$tag" -v i="$i" '$1 == t && $2 == i { print $4 }' "$d/runs.tsv")
 			[[ -z $extra || $extra == ok ]] || enact_ok=false
-			# module-load skew: how far this boot's userspace steps (modprobe of each
-			# scenario module, after the anchor) drifted from the stock capture's
-			skew=$(jq -n -c --argjson a "$base_loads" --argjson b "$(loads_of "$tr" "$amod")" \
-				'[$a | keys[] | select($b[.] != null) | ($a[.] - $b[.]) | fabs] | max // 0')
+			# module-load skew: how far this boot's userspace steps (modprobe of each scenario
+			# module) and the timeout work drifted from the stock capture's (results.tsv/json)
 			inp=$(inputs_of "$tr" "$amod" "$exo")
+			skew=$(jq -n -c --argjson a "$base_inputs" --argjson b "$inp" \
+				'[$a | keys[] | select((startswith("load:") or . == "timeout") and $b[.] != null) | ($a[.] - $b[.]) | fabs] | max // 0')
 			fid=$("$reprobe" replay "$tr" --target "$target" --policy stock --format json 2>/dev/null | jq -c '{exact: .fidelity.exact, div: (.fidelity.divergences // [] | length), first: (.fidelity.divergences // [] | first)}')
 			[[ -n $fid ]] || fid='{"exact":null,"div":null,"first":"replay failed"}'
 			reals=$(jq -c --argjson f "$f" --arg v "$verdict" --argjson fid "$fid" --arg ok "$enact_ok" --arg st "$status" --argjson i "$i" --argjson sk "$skew" --argjson inp "$inp" \
@@ -251,7 +241,6 @@ for s in "${scen[@]}"; do
 			    varies: ($vs | length > 1),
 			    verdict_ok: ($p.verdict == "null" or ([$rs[] | select(.verdict != $p.verdict)] | length == 0)),
 			    time_ok: ([$rs[] | select(.error_ns != null and .error_ns > .tol_ns)] | length == 0),
-			    time_ok_with_skew: ([$rs[] | select(.error_ns != null and .error_ns > .tol_ns + .skew_ns)] | length == 0),
 			    time_ok_after_input: ([$rs[] | select(.cond_error_ns != null and .cond_error_ns > .tol_ns)] | length == 0),
 			    time_checked: ([$rs[] | select(.error_ns != null)] | length),
 			    fidelity_ok: ([$rs[] | select(.fidelity.exact != true)] | length == 0),

@@ -19,7 +19,8 @@ namespace reprobe {
 namespace {
 
 // The sof-late-component example with extension lines whose failure members have other types,
-// and a snapshot card whose index is a string.
+// a card registered with index 0 and a snapshot card whose index is a string (the report's card
+// identity reads that list).
 std::string hostile_trace() {
   auto text = examples::sof_late_component().text(sec(60));
   if (!text) return {};
@@ -29,13 +30,16 @@ std::string hostile_trace() {
       "\n"
       R"({"t":25360000002,"cpu":1,"tid":60,"comm":"x","ev":"x-dmesg","dev":7,"kind":"failure:probe-error","text":["failure:"],"line":-3})"
       "\n"
-      R"({"t":25360000003,"cpu":1,"tid":60,"comm":"x","ev":"x-dmesg","dev":"0000:00:1f.3","kind":"failure:probe-error","text":{"a":1},"line":4})"
+      R"({"t":25360000003,"cpu":1,"tid":60,"comm":"x","ev":"snd_card_register","dev":"skl_hda_dsp_generic","index":0,"id":"sofhda"})"
+      "\n"
+      R"({"t":25360000004,"cpu":1,"tid":60,"comm":"x","ev":"x-dmesg","dev":"0000:00:1f.3","kind":"failure:probe-error","text":{"a":1},"line":4})"
       "\n";
   const size_t end = t.rfind("{\"ev\":\"end\"");
   if (end == std::string::npos) return {};
   t.insert(end, lines);
   const size_t hdr = t.find("\"clock\"");
-  if (hdr != std::string::npos) t.insert(hdr, R"("snapshot":{"alsa":{"cards":[{"index":"0","id":5,"name":["x"]}]}},)");
+  if (hdr == std::string::npos) return {};
+  t.insert(hdr, R"("snapshot":{"alsa":{"cards":[{"index":"0","id":5,"name":["x"]}]}},)");
   return t;
 }
 
