@@ -155,6 +155,23 @@ grep -E '"ev":"(module_load|device_add)"' "$TRACE" | head -3 >>"$nocard"
 expect2 "trace without a sound card" "$nocard" -- true
 rm -f "$nocard"
 
+# 6. Hostile traces (issue 15; a trace comes from a public bug tracker): a device name that walks
+# out of the testbed's /sys must not create anything outside it, a line break in a name must not
+# add udev properties; both are refused before the testbed exists.
+hostile=$(mktemp -d)
+sed "s#\"reprobe-machine\"#\"../../../../../../../../../..$hostile/escaped\"#g" "$TRACE" >"$hostile/walk.trace"
+refused() {  # WHAT TRACE: exit 2 naming the device as no sysfs directory
+  local err rc
+  err=$("$R" preload "$2" -p component-kick -- true 2>&1 >/dev/null)
+  rc=$?
+  if [ $rc -eq 2 ] && grep -q "cannot be a sysfs directory" <<<"$err"; then pass "$1: exit 2: $err"; else fail "$1: exit $rc (want 2, 'cannot be a sysfs directory'): $err"; fi
+}
+refused "a device name with ../" "$hostile/walk.trace"
+[ -e "$hostile/escaped" ] && fail "preload created $hostile/escaped outside its testbed" || pass "nothing created outside the testbed"
+sed 's#"reprobe-machine"#"reprobe-machine\\nE: EVIL=1"#g' "$TRACE" >"$hostile/newline.trace"
+refused "a device name with a line break" "$hostile/newline.trace"
+rm -rf "$hostile"
+
 if [ $fails -gt 0 ]; then
   echo "preload-clients: $fails failure(s)" >&2
   exit 1

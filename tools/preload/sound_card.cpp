@@ -6,6 +6,10 @@
 #include <cctype>
 #include <map>
 
+#include <fmt/format.h>
+
+#include "tools/preload/testbed_names.h"
+
 namespace reprobe {
 
 namespace {
@@ -16,6 +20,24 @@ std::string str_of(const Json& o, const char* key) {
   if (!o.is_object()) return {};
   auto it = o.find(key);
   return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// A number of the snapshot (a card index, a PCM device number) in [0, limit): `fallback` when
+// absent; an error when of another type or out of range (the snapshot is input: "index":"0"
+// ended preload with an uncaught json type_error, 2^31-1 overflowed the minor numbers).
+Result<int> bounded_member(const Json& o, const char* key, int limit, const std::string& path,
+                           const std::string& what) {
+  const auto it = o.find(key);
+  if (it == o.end()) return 0;
+  if (!it->is_number_integer())
+    return Error{path, 0,
+                 fmt::format("{}: '{}' is not an integer ({}): no testbed is built from it", what, key,
+                             visible(it->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)))};
+  const auto v = it->get<int64_t>();
+  if (v < 0 || v >= limit)
+    return Error{path, 0,
+                 fmt::format("{}: '{}' {} is outside 0-{}: no testbed is built from it", what, key, v, limit - 1)};
+  return static_cast<int>(v);
 }
 
 // The snapshot's udev parent of sound device `name` (card0), "" when not listed.
@@ -75,13 +97,16 @@ void add_pci_attributes(const Json& snapshot, SoundParent& parent) {
   if (parent.driver.empty()) parent.driver = str_of(*pci, "driver");
 }
 
-std::vector<SoundPcm> pcms_of(const Json& card) {
+Result<std::vector<SoundPcm>> pcms_of(const Json& card, const std::string& path, const std::string& what) {
   std::vector<SoundPcm> out;
   const auto pcms = card.find("pcms");
   if (pcms == card.end() || !pcms->is_array()) return out;
   for (const auto& p : *pcms) {
+    if (!p.is_object()) continue;
     SoundPcm pcm;
-    pcm.device = p.value("device", 0);
+    auto device = bounded_member(p, "device", kMaxAlsaPcmDevices, path, what + ", a PCM device");
+    if (!device) return device.take_error();
+    pcm.device = *device;
     pcm.id = str_of(p, "id");
     pcm.name = str_of(p, "name");
     if (auto s = p.find("streams"); s != p.end() && s->is_array())
@@ -95,15 +120,20 @@ std::vector<SoundPcm> pcms_of(const Json& card) {
 }
 
 // The snapshot card whose udev parent is the target, if any snapshot lists one.
-std::optional<SoundCard> card_from_snapshot(const Json& snapshot, const char* which, const std::string& target) {
-  if (!snapshot.is_object()) return std::nullopt;
+Result<std::optional<SoundCard>> card_from_snapshot(const Json& snapshot, const char* which, const std::string& target,
+                                                    const std::string& path) {
+  if (!snapshot.is_object()) return {std::nullopt};
   const auto alsa = snapshot.find("alsa");
-  if (alsa == snapshot.end() || !alsa->is_object()) return std::nullopt;
+  if (alsa == snapshot.end() || !alsa->is_object()) return {std::nullopt};
   const auto cards = alsa->find("cards");
-  if (cards == alsa->end() || !cards->is_array()) return std::nullopt;
+  if (cards == alsa->end() || !cards->is_array()) return {std::nullopt};
   for (const auto& c : *cards) {
+    if (!c.is_object()) continue;
     SoundCard card;
-    card.index = c.value("index", 0);
+    const std::string what = std::string("the ") + which + " snapshot's ALSA card";
+    auto index = bounded_member(c, "index", kMaxAlsaCards, path, what);
+    if (!index) return index.take_error();
+    card.index = *index;
     const Json* udev = udev_sound_entry(snapshot, "card" + std::to_string(card.index));
     if (!udev || str_of(*udev, "parent") != target) continue;
     card.id = str_of(c, "id");
@@ -112,27 +142,28 @@ std::optional<SoundCard> card_from_snapshot(const Json& snapshot, const char* wh
     card.longname = str_of(c, "longname");
     card.mixername = str_of(c, "mixername");
     card.components = str_of(c, "components");
-    card.pcms = pcms_of(c);
-    card.origin = std::string("the ") + which + " snapshot's ALSA card " + std::to_string(card.index) + " (" +
-                  str_of(*alsa, "source") + ")";
-    return card;
+    auto pcms = pcms_of(c, path, what + " " + std::to_string(card.index));
+    if (!pcms) return pcms.take_error();
+    card.pcms = std::move(*pcms);
+    card.origin = what + " " + std::to_string(card.index) + " (" + str_of(*alsa, "source") + ")";
+    return std::optional<SoundCard>(std::move(card));
   }
-  return std::nullopt;
+  return {std::nullopt};
 }
 
 // "ASoC: ... not found for link NAME" -> NAME (the DAI link a deferral reason names).
 std::optional<std::string> link_named_in(std::string_view reason) {
   constexpr std::string_view kLink = "for link ";
   const auto at = reason.find(kLink);
-  if (at == std::string_view::npos) return std::nullopt;
+  if (at == std::string_view::npos) return {std::nullopt};
   std::string_view rest = reason.substr(at + kLink.size());
   const auto end = rest.find_first_of(" \t,;");
   rest = rest.substr(0, end);
-  if (rest.empty()) return std::nullopt;
+  if (rest.empty()) return {std::nullopt};
   return std::string(rest);
 }
 
-SoundCard synthesize_card(const Trace& trace, DevId target) {
+Result<SoundCard> synthesize_card(const Trace& trace, DevId target) {
   SoundCard card;
   card.synthesized = true;
   std::string card_name;
@@ -143,6 +174,11 @@ SoundCard synthesize_card(const Trace& trace, DevId target) {
     if (e.kind == EventKind::card_bind_start && e.name && card_name.empty()) card_name = trace.str(e.name);
     if (e.kind == EventKind::snd_card_register && !card_id) {
       card_id = std::string(trace.str(e.name));
+      if (e.num < 0 || e.num >= kMaxAlsaCards)
+        return Error{trace.path, 0,
+                     fmt::format("snd_card_register of {}: card index {} is outside ALSA's range 0-{}: no testbed is "
+                                 "built from it",
+                                 visible(trace.dev_name(target)), e.num, kMaxAlsaCards - 1)};
       card.index = static_cast<int>(e.num);
     }
     if (e.kind == EventKind::defer_reason && e.name)
@@ -193,21 +229,31 @@ Result<SoundCard> describe_sound_card(const Trace& trace, DevId target, const st
   for (const auto& e : trace.events)
     if (e.dev == target && (e.kind == EventKind::card_bind_start || e.kind == EventKind::snd_card_register))
       tried_card = true;
-  std::optional<SoundCard> card;
   const Json& end_snapshot =
       trace.end_extra.is_object() && trace.end_extra.contains("snapshot") ? trace.end_extra["snapshot"] : Json();
-  card = card_from_snapshot(end_snapshot, "end", name);
-  if (!card && trace.header.contains("snapshot")) card = card_from_snapshot(trace.header["snapshot"], "header", name);
+  auto from_end = card_from_snapshot(end_snapshot, "end", name, trace.path);
+  if (!from_end) return from_end.take_error();
+  std::optional<SoundCard> card = std::move(*from_end);
+  if (!card && trace.header.contains("snapshot")) {
+    auto from_header = card_from_snapshot(trace.header["snapshot"], "header", name, trace.path);
+    if (!from_header) return from_header.take_error();
+    card = std::move(*from_header);
+  }
   if (!card && !tried_card)
     return Error{trace.path, 0,
                  "the target " + name +
                      " never registered or tried to register a sound card (no card_bind_start or "
                      "snd_card_register, no snapshot card below it): nothing to show in the testbed"};
-  if (!card) card = synthesize_card(trace, target);
+  if (!card) {
+    auto synthesized = synthesize_card(trace, target);
+    if (!synthesized) return synthesized.take_error();
+    card = std::move(*synthesized);
+  }
   card->parents = parent_chain(trace, target, bound_driver);
   const Json& snapshot = trace.header.contains("snapshot") ? trace.header["snapshot"] : Json();
   for (auto& p : card->parents)
     if (p.bus == "pci") add_pci_attributes(snapshot, p);
+  if (auto checked = check_testbed_names(*card, trace.path); !checked) return checked.take_error();
   return std::move(*card);
 }
 
