@@ -131,7 +131,10 @@ class Builder {
     const auto snap = h.find("snapshot");
     if (snap == h.end() || !snap->is_object()) return;
     const auto dd = snap->find("devices_deferred");
-    if (dd == snap->end() || !dd->is_object() || !dd->value("readable", false)) return;
+    if (dd == snap->end() || !dd->is_object()) return;
+    // Not value("readable", false): it throws when the member is there with another type.
+    const auto readable = dd->find("readable");
+    if (readable == dd->end() || !readable->is_boolean() || !readable->get<bool>()) return;
     const auto devs = dd->find("devices");
     if (devs == dd->end() || !devs->is_array()) return;
     for (const auto& x : *devs) {

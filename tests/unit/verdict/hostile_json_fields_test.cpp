@@ -19,8 +19,9 @@ namespace reprobe {
 namespace {
 
 // The sof-late-component example with extension lines whose failure members have other types,
-// a card registered with index 0 and a snapshot card whose index is a string (the report's card
-// identity reads that list).
+// a card registered with index 0, a snapshot card whose index is a string (the report's card
+// identity reads that list) and a devices_deferred list whose 'readable' is a string (the model's
+// initial pending list reads it: a json type_error, found in the seventeenth session's hostile pass).
 std::string hostile_trace() {
   auto text = examples::sof_late_component().text(sec(60));
   if (!text) return {};
@@ -39,7 +40,8 @@ std::string hostile_trace() {
   t.insert(end, lines);
   const size_t hdr = t.find("\"clock\"");
   if (hdr == std::string::npos) return {};
-  t.insert(hdr, R"("snapshot":{"alsa":{"cards":[{"index":"0","id":5,"name":["x"]}]}},)");
+  t.insert(hdr, R"("snapshot":{"alsa":{"cards":[{"index":"0","id":5,"name":["x"]}]},)"
+                R"("devices_deferred":{"readable":"yes","devices":[5,{"dev":7}]}},)");
   return t;
 }
 
