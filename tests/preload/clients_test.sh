@@ -90,6 +90,10 @@ check_udev() {  # POLICY AT SPEED WAIT [ATTEMPT]: a late event (a loaded machine
 check_udev component-kick 16.0s 1 0.6
 check_udev component-kick 15.9s 4 0.3
 check_udev stock 16.0s 1 0.6
+# A speed so small that the bind is further away than any run (it overflowed before, and the
+# card appeared at once): no event while the client runs.
+out=$("$R" preload "$TRACE" -p component-kick --at 16.0s --speed 1e-300 -- "$CLIENT" 0.3 2>&1)
+if grep -q '^add ' <<<"$out"; then fail "--speed 1e-300: the card appeared: $out"; else pass "--speed 1e-300: no event during the run"; fi
 # Started after the bind: the card is already there (enumerated), no event.
 out=$("$R" preload "$TRACE" -p component-kick --at 16.5s -- "$CLIENT" 0.2 2>&1)
 if grep -q '^enumerate .*/sound/card0$' <<<"$out" && ! grep -q '^add ' <<<"$out"; then

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <optional>
 
 #include "tools/preload/sound_testbed.h"
 
@@ -54,6 +55,12 @@ bool wait_until(int pidfd, uint64_t due) {
     if (r > 0) return true;
     if (r < 0 && errno != EINTR) return false;
   }
+}
+
+// Sleeps until `due` on CLOCK_MONOTONIC (where pidfd_open is missing: Linux < 5.3).
+void sleep_until(uint64_t due) {
+  const timespec ts{static_cast<time_t>(due / 1'000'000'000ull), static_cast<long>(due % 1'000'000'000ull)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {}
 }
 
 int exit_status_of(int status) {
@@ -126,6 +133,14 @@ Result<std::string> resolve_command(const std::string& command) {
   return Error{"", 0, "command not found: " + command + " (not on $PATH)"};
 }
 
+std::optional<uint64_t> wall_offset(uint64_t t, uint64_t start, double speed) {
+  // Converting a delay beyond uint64_t to an integer overflowed: under --speed 1e-300 the card
+  // appeared at once.
+  const double d = static_cast<double>(t - start) / speed;
+  if (!(d < 1e18)) return std::nullopt;
+  return static_cast<uint64_t>(d);
+}
+
 Result<int> run_preload(const PreloadPlan& plan, std::ostream& log) {
   REPROBE_TRY_ASSIGN(auto testbed, SoundTestbed::create(plan.card));
   const auto& events = plan.timeline.events;
@@ -146,8 +161,9 @@ Result<int> run_preload(const PreloadPlan& plan, std::ostream& log) {
     return Error{"", 0, fmt::format("cannot start {}: {}", plan.command[0], strerror(e))};
   const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   for (; next < events.size(); ++next) {
-    const auto offset = static_cast<uint64_t>(static_cast<double>(events[next].t - plan.start) / plan.speed);
-    if (pidfd >= 0 ? wait_until(pidfd, t0 + offset) : (usleep(static_cast<useconds_t>(offset / 1000)), false)) break;
+    const auto offset = wall_offset(events[next].t, plan.start, plan.speed);
+    if (!offset) break;  // not while the command runs: wait for it below
+    if (pidfd >= 0 ? wait_until(pidfd, t0 + *offset) : (sleep_until(t0 + *offset), false)) break;
     if (auto r = apply(*testbed, events[next], true); !r) log << "reprobe preload: " << r.error().str() << "\n";
     log_change(log, plan, events[next], monotonic_ns() - t0, false);
   }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -42,5 +43,10 @@ Result<std::string> resolve_command(const std::string& command);
 // Runs the plan; the command's exit status (128 + N when it died of signal N). Changes go to
 // `log` with -v. Errors (testbed, spawn) come back as Error before the command started.
 Result<int> run_preload(const PreloadPlan& plan, std::ostream& log);
+
+// The wall-clock delay (ns) of trace time `t` after the command started at trace time `start`
+// under --speed `speed`; nullopt when it is further away than any run lasts (over 30 years: a
+// tiny speed such as 1e-300, or a trace clock near 2^64 ns), so that nothing overflows.
+std::optional<uint64_t> wall_offset(uint64_t t, uint64_t start, double speed);
 
 }  // namespace reprobe

@@ -8,6 +8,7 @@
 #include "replayer/trace/trace_reader.h"
 #include "replayer/verdict/replay.h"
 #include "tools/preload/card_timeline.h"
+#include "tools/preload/preload_session.h"
 #include "tools/preload/sound_card.h"
 #include "tools/preload/testbed_records.h"
 
@@ -89,6 +90,18 @@ TEST(PreloadPlan, CardIdLikeTheKernel) {
   EXPECT_EQ(card_id_from_name("3stack"), "D3stack");
   EXPECT_EQ(card_id_from_name("card-x"), "Default");
   EXPECT_EQ(card_id_from_name("abcdefghijklmnopqrstuvwxyz"), "abcdefghijklmno");
+}
+
+TEST(PreloadPlan, WallOffsetsNeverOverflow) {
+  EXPECT_EQ(wall_offset(16'000'000'000u, 15'000'000'000u, 1), 1'000'000'000u);
+  EXPECT_EQ(wall_offset(16'000'000'000u, 15'000'000'000u, 4), 250'000'000u);
+  EXPECT_EQ(wall_offset(16'000'000'000u, 16'000'000'000u, 5e-324), 0u);
+  // Further away than any run: the event does not happen while the command runs (it came at
+  // once before: the delay overflowed when converted to an integer).
+  EXPECT_FALSE(wall_offset(16'000'000'000u, 15'000'000'000u, 1e-300).has_value());
+  EXPECT_FALSE(wall_offset(16'000'000'000u, 15'000'000'000u, 5e-324).has_value());
+  EXPECT_FALSE(wall_offset(UINT64_MAX, 0, 1).has_value());
+  EXPECT_TRUE(wall_offset(UINT64_MAX, 0, 1000).has_value());
 }
 
 TEST(PreloadPlan, AtTimes) {
