@@ -27,7 +27,7 @@ Error refused(const std::string& path, const std::string& what, const std::strin
 std::string sysfs_name_problem(const std::string& name) {
   if (name.empty()) return "is empty";
   if (name == "." || name == "..") return "would leave its directory";
-  if (name.find('/') != std::string::npos) return "holds a '/' (a kernel device name never does)";
+  if (name.find('/') != std::string::npos) return "holds a '/' (no name in sysfs does)";
   if (has_control(name)) return "holds a control character";
   if (name.size() > 255) return "is longer than a file name can be (255 bytes)";
   return {};
@@ -37,8 +37,11 @@ Result<void> check_testbed_names(const SoundCard& card, const std::string& path)
   for (const auto& p : card.parents) {
     if (auto why = sysfs_name_problem(p.name); !why.empty())
       return refused(path, "the card's parent device", p.name, "cannot be a sysfs directory: it " + why);
-    if (has_control(p.bus)) return refused(path, "the bus of device", p.name, "holds a control character");
-    if (has_control(p.driver)) return refused(path, "the driver of device", p.name, "holds a control character");
+    // umockdev makes directories of the bus (/sys/bus/NAME) and the driver's name too.
+    if (auto why = sysfs_name_problem(p.bus); !p.bus.empty() && !why.empty())
+      return refused(path, "the bus of device " + p.name + ",", p.bus, "cannot be a sysfs directory: it " + why);
+    if (auto why = sysfs_name_problem(p.driver); !p.driver.empty() && !why.empty())
+      return refused(path, "the driver of device " + p.name + ",", p.driver, "cannot be a sysfs directory: it " + why);
     for (const auto& [k, v] : p.attributes) {
       if (auto why = sysfs_name_problem(k); !why.empty())
         return refused(path, "the sysfs attribute", k, "cannot be a file name: it " + why);

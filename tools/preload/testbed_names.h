@@ -1,6 +1,6 @@
 // Checks every string and number of a SoundCard that becomes part of a preload testbed before
 // anything is written (docs/preload.md, "Hostile traces"). A trace is input from a public bug
-// tracker: the card's parent device names become directories below the testbed's /sys
+// tracker: the card's parent device names, their buses and drivers become directories below the testbed's /sys
 // ("../../../home/u/x" made umockdev create files outside the testbed), and names, ids and
 // attribute values become lines of umockdev records (a line break in a card id added udev
 // properties of its own). A real kernel never produces either: a device name holds no '/'

@@ -51,14 +51,15 @@ std::string with_snapshot_card(Edit edit) {
   return out;
 }
 
-Result<SoundCard> card_of(const std::string& text, const std::string& target = "reprobe-machine") {
+Result<SoundCard> card_of(const std::string& text, const std::string& target = "reprobe-machine",
+                          const std::string& driver = "reprobe-machine") {
   auto trace = read_trace_text(text, "hostile.trace");
   EXPECT_TRUE(trace.ok()) << (trace.ok() ? "" : trace.error().str());
   if (!trace) return trace.take_error();
   auto dev = trace->find_device(target);
   EXPECT_TRUE(dev.has_value()) << target;
   if (!dev) return Error{"", 0, "no target"};
-  return describe_sound_card(*trace, *dev, "reprobe-machine");
+  return describe_sound_card(*trace, *dev, driver);
 }
 
 void expect_refused(const Result<SoundCard>& card, const std::string& words) {
@@ -80,6 +81,17 @@ TEST(TestbedNames, ADeviceNameThatLeavesSysIsRefused) {
     auto card = card_of(replaced(capture, "\"reprobe-machine\"", nlohmann::json(name).dump()), name);
     expect_refused(card, "cannot be a sysfs directory");
   }
+}
+
+TEST(TestbedNames, ABusOrDriverNameThatLeavesSysIsRefused) {
+  // umockdev makes /sys/bus/BUS and the driver's directory too: "../../tmp/x" created /tmp/x.
+  const std::string capture = file_text("tests/data/captures/sof-late-component.trace");
+  expect_refused(card_of(replaced(capture, "\"bus\":\"platform\"", "\"bus\":\"../../../../tmp/reprobe-bus\"")),
+                 "the bus of device reprobe-machine, '../../../../tmp/reprobe-bus' cannot be a sysfs directory");
+  // The driver the replay binds (reprobe preload passes the trace's driver of the target).
+  expect_refused(
+      card_of(replaced(capture, "\"drv\":\"reprobe-machine\"", "\"drv\":\"../x\""), "reprobe-machine", "../x"),
+      "the driver of device reprobe-machine, '../x' cannot be a sysfs directory");
 }
 
 TEST(TestbedNames, ALineBreakInANameOrIdIsRefused) {
