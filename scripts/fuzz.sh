@@ -13,6 +13,13 @@
 # loaded host the fuzzer can get no CPU for seconds, and the empty input "timed out" after 12 s
 # having used 0.01 s of CPU (docs/benchmarks.md, "Fuzzing"), so niced long runs use TIMEOUT=300. Needs clang and libclang-rt-14-dev (scripts/install-deps.sh --test). A crash fails
 # the script and leaves the input in build-fuzz/crash-*.
+# FAST=1 is the throughput build for the long runs (docs/benchmarks.md, "Fuzzing", eighteenth
+# session): build-fuzz-fast/, the same ASan + UBSan and edge coverage but no comparison tracing
+# (-fno-sanitize-coverage=trace-cmp), libFuzzer's plain scheduling (-entropic=0) and no allocation
+# stacks in ASan reports (malloc_context_size=0; rerun a crash input in build-fuzz/ for them):
+# ~3 times the executions per second of the default build on report_fuzz. PROC=N names a second
+# (third...) process on the same corpus: its log is TARGET.N.log (libFuzzer reloads what the
+# other finds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-60}"
@@ -25,10 +32,18 @@ fi
 max_len="${MAX_LEN:-65536}"
 timeout="${TIMEOUT:-10}"
 out=build-fuzz
+cov_args=() run_args=() asan_extra=""
+if [ "${FAST:-0}" = 1 ]; then
+  out=build-fuzz-fast
+  cov_args=(-Dcpp_args=-fno-sanitize-coverage=trace-cmp -Dc_args=-fno-sanitize-coverage=trace-cmp)
+  run_args=(-entropic=0)
+  asan_extra=":malloc_context_size=0"
+fi
+log_suffix="${PROC:+.$PROC}"
 command -v clang++ >/dev/null || { echo "fuzz: clang++ not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
 if [ ! -f "$out/build.ninja" ]; then
   CC=clang CXX=clang++ meson setup "$out" -Dfuzz=enabled -Dcapture=disabled -Dtests=disabled -Dbench=disabled \
-    -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=false --buildtype=debugoptimized >/dev/null
+    -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=false --buildtype=debugoptimized "${cov_args[@]}" >/dev/null
 fi
 targets=(import_fuzz trace_reader_fuzz report_fuzz explore_fuzz)
 if [ -n "$only" ]; then
@@ -42,14 +57,14 @@ run() {  # NAME SEED_FILE...
   [ -z "$only" ] || [ "$only" = "$name" ] || return 0
   mkdir -p "$out/corpus-$name"
   cp -n "$@" "$out/corpus-$name/" 2>/dev/null || true
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    "$out/tests/fuzz/$name" "${limit[@]}" -print_final_stats=1 -max_len="$max_len" -timeout="$timeout" -rss_limit_mb=2048 \
-    -artifact_prefix="$out/" "$out/corpus-$name" > "$out/$name.log" 2>&1 ||
-    { tail -40 "$out/$name.log" >&2; echo "fuzz: $name FAILED (crash input in $out/crash-*)" >&2; exit 1; }
-  tail -2 "$out/$name.log"
+  ASAN_OPTIONS="detect_leaks=1$asan_extra" UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    "$out/tests/fuzz/$name" "${limit[@]}" "${run_args[@]}" -print_final_stats=1 -max_len="$max_len" -timeout="$timeout" -rss_limit_mb=2048 \
+    -artifact_prefix="$out/" "$out/corpus-$name" > "$out/$name$log_suffix.log" 2>&1 ||
+    { tail -40 "$out/$name$log_suffix.log" >&2; echo "fuzz: $name FAILED (crash input in $out/crash-*)" >&2; exit 1; }
+  tail -2 "$out/$name$log_suffix.log"
   # libFuzzer's last status line: "#RUNS ... exec/s: N"; its final report: "Done N runs in S second(s)".
   local done_line
-  done_line=$(grep -E '^Done [0-9]+ runs' "$out/$name.log" | tail -1 || true)
+  done_line=$(grep -E '^Done [0-9]+ runs' "$out/$name$log_suffix.log" | tail -1 || true)
   echo "fuzz: $name $what without a crash${done_line:+ ($done_line)}"
 }
 run import_fuzz tests/fuzz/corpus/* tests/data/import/*.log
