@@ -162,16 +162,16 @@ void emit_timeline(Emitter& em, const Timeline& tl, bool observed, ScrubCache& s
   }
   for (const auto& g : tl.triggers) {
     if (g.ignored) {
-      em.instant(g.t, tid(kCoreLane), "trigger ignored (" + g.cause + ")", "trigger",
-                 fmt::format(R"({{"cause":{}}})", js(g.cause)));
+      em.instant(g.t, tid(kCoreLane), "trigger ignored (" + scrub(g.cause) + ")", "trigger",
+                 fmt::format(R"({{"cause":{}}})", js(scrub(g.cause))));
       continue;
     }
     SliceCandidate c;
     c.start = c.end = g.t;
     c.tid = tid(kCoreLane);
-    c.name = "trigger " + g.cause;
+    c.name = "trigger " + scrub(g.cause);
     c.cat = "trigger";
-    c.args = fmt::format(R"({{"cause":{},"count":{},"retries":{}}})", js(g.cause), g.count, g.retries.size());
+    c.args = fmt::format(R"({{"cause":{},"count":{},"retries":{}}})", js(scrub(g.cause)), g.count, g.retries.size());
     em.slice(std::move(c));
     for (uint32_t p : g.retries) {
       const auto& probe = tl.probes[p];
@@ -189,7 +189,8 @@ void emit_timeline(Emitter& em, const Timeline& tl, bool observed, ScrubCache& s
     std::string args = fmt::format(R"({{"driver":{},"outcome":"{}")", js(scrub(p.driver)),
                                    p.end_known ? to_string(p.outcome) : std::string_view("unfinished"));
     if (observed && p.end_known && p.ret_known) args += fmt::format(R"(,"ret":{})", p.ret);
-    if (p.trigger != UINT32_MAX) args += fmt::format(R"(,"retry_after_trigger":{})", js(tl.triggers[p.trigger].cause));
+    if (p.trigger != UINT32_MAX)
+      args += fmt::format(R"(,"retry_after_trigger":{})", js(scrub(tl.triggers[p.trigger].cause)));
     args += "}";
     c.args = std::move(args);
     em.slice(std::move(c));

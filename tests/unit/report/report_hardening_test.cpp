@@ -3,6 +3,7 @@
 // command line is redacted alike in every format, and a header nested far
 // deeper than the reader allows (a Trace built in memory) does not crash a
 // report or the export.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -79,7 +80,7 @@ void expect_no_raw_controls(const std::string& out, const char* what) {
   // No line starts with the forged row: the line break inside the name is an escape.
   EXPECT_EQ(out.find("\n| stock | yes | FORGED"), std::string::npos) << what << " has a forged row:\n" << out;
   for (char c : out)
-    if (static_cast<unsigned char>(c) < 0x20 && c != '\n') {
+    if ((static_cast<unsigned char>(c) < 0x20 && c != '\n') || c == '\x7f') {
       ADD_FAILURE() << what << " has raw control 0x" << std::hex << int(static_cast<unsigned char>(c));
       break;
     }
@@ -103,6 +104,30 @@ TEST(ReportEscaping, HostileStringsAreVisibleEscapesInEveryFormat) {
   }
   // Perfetto is JSON: the visible escape's backslash is itself escaped there.
   EXPECT_NE(o.perfetto.find(R"(skl_hda\\u202egeneric)"), std::string::npos);
+}
+
+// A trigger's cause is a free string of the trace (the documented values are
+// not enforced). The Perfetto export wrote it raw into slice names and args:
+// DEL, C1 controls and bidi overrides survived JSON escaping (found by
+// report_fuzz, eighteenth session).
+TEST(ReportEscaping, HostileTriggerCauseIsEscapedInEveryFormat) {
+  std::string t = example_text("sof-late-component");
+  replace_all(t, R"("cause":"late_initcall","count":2)", R"("cause":"late\u007f\u0085\u202e\u001b[2Jx","count":2)");
+  const Trace tr = read(t);
+  ASSERT_FALSE(tr.events.empty());
+  const Outputs o = all_outputs(tr);
+  const std::pair<const char*, const std::string*> outs[] = {
+      {"replay text", &o.replay_text},  {"replay markdown", &o.replay_markdown},
+      {"report markdown", &o.markdown}, {"report text", &o.text},
+      {"report html", &o.html},         {"perfetto", &o.perfetto}};
+  for (const auto& [what, out] : outs) {
+    ASSERT_FALSE(out->empty()) << what;
+    expect_no_raw_controls(*out, what);
+    std::string no_lf = *out;  // the outputs' own line feeds aside, nothing may need escaping
+    std::replace(no_lf.begin(), no_lf.end(), '\n', ' ');
+    EXPECT_FALSE(needs_escape(no_lf)) << what;
+  }
+  EXPECT_NE(o.perfetto.find(R"(trigger late\\x7f\\u0085\\u202e\\x1b[2Jx)"), std::string::npos) << o.perfetto;
 }
 
 TEST(ReportEscaping, Helpers) {
