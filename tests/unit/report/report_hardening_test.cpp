@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -61,6 +63,12 @@ Outputs all_outputs(const Trace& tr) {
           format_perfetto_json(build_timeline(*r, tr), *r, tr, opts)};
 }
 
+std::vector<std::pair<const char*, const std::string*>> named(const Outputs& o) {
+  return {{"replay text", &o.replay_text},  {"replay markdown", &o.replay_markdown},
+          {"report markdown", &o.markdown}, {"report text", &o.text},
+          {"report html", &o.html},         {"perfetto", &o.perfetto}};
+}
+
 // Hostile names: a DAI name that forges a verdict row, a device name that
 // retitles the terminal and clears the screen, a driver with an RTL override.
 std::string hostile_trace() {
@@ -84,17 +92,16 @@ void expect_no_raw_controls(const std::string& out, const char* what) {
       ADD_FAILURE() << what << " has raw control 0x" << std::hex << int(static_cast<unsigned char>(c));
       break;
     }
+  std::string no_lf = out;  // the outputs' own line feeds aside, nothing may need escaping
+  std::replace(no_lf.begin(), no_lf.end(), '\n', ' ');
+  EXPECT_FALSE(needs_escape(no_lf)) << what << " has a raw C1 or bidi control or a byte that is not UTF-8";
 }
 
 TEST(ReportEscaping, HostileStringsAreVisibleEscapesInEveryFormat) {
   const Trace tr = read(hostile_trace());
   ASSERT_FALSE(tr.events.empty());
   const Outputs o = all_outputs(tr);
-  const std::pair<const char*, const std::string*> outs[] = {
-      {"replay text", &o.replay_text},  {"replay markdown", &o.replay_markdown},
-      {"report markdown", &o.markdown}, {"report text", &o.text},
-      {"report html", &o.html},         {"perfetto", &o.perfetto}};
-  for (const auto& [what, out] : outs) {
+  for (const auto& [what, out] : named(o)) {
     ASSERT_FALSE(out->empty()) << what;
     expect_no_raw_controls(*out, what);
   }
@@ -116,16 +123,9 @@ TEST(ReportEscaping, HostileTriggerCauseIsEscapedInEveryFormat) {
   const Trace tr = read(t);
   ASSERT_FALSE(tr.events.empty());
   const Outputs o = all_outputs(tr);
-  const std::pair<const char*, const std::string*> outs[] = {
-      {"replay text", &o.replay_text},  {"replay markdown", &o.replay_markdown},
-      {"report markdown", &o.markdown}, {"report text", &o.text},
-      {"report html", &o.html},         {"perfetto", &o.perfetto}};
-  for (const auto& [what, out] : outs) {
+  for (const auto& [what, out] : named(o)) {
     ASSERT_FALSE(out->empty()) << what;
     expect_no_raw_controls(*out, what);
-    std::string no_lf = *out;  // the outputs' own line feeds aside, nothing may need escaping
-    std::replace(no_lf.begin(), no_lf.end(), '\n', ' ');
-    EXPECT_FALSE(needs_escape(no_lf)) << what;
   }
   EXPECT_NE(o.perfetto.find(R"(trigger late\\x7f\\u0085\\u202e\\x1b[2Jx)"), std::string::npos) << o.perfetto;
 }
