@@ -27,7 +27,7 @@ void LogImporter::Impl::ext(uint64_t t, sv kind, sv dev, sv text) {
   e.name = "x-dmesg";
   e.s2 = std::string(kind);
   e.dev = std::string(dev);
-  e.drv = redactor.scrub_string(text);
+  e.drv = scrubbed(text);
 }
 
 Dev& LogImporter::Impl::dev(sv name) {
@@ -131,7 +131,7 @@ void LogImporter::Impl::close_attempt(sv name, Dev& d, sv drv_hint, uint64_t t, 
 void LogImporter::Impl::reason(sv name, uint64_t t, sv text) {
   OutEvent& e = add(EventKind::defer_reason, t, false);
   e.dev = std::string(name);
-  e.name = redactor.scrub_string(text);
+  e.name = scrubbed(text);
 }
 
 void LogImporter::Impl::deferring(sv name, Dev& d, sv first, uint64_t t) {
@@ -387,7 +387,7 @@ bool LogImporter::Impl::on_deferral_message(const Message& m, uint64_t t) {
     }
     case MsgKind::devices_deferred: {
       Dev& d = dev(m.dev);
-      devices_deferred.emplace_back(std::string(m.dev), redactor.scrub_string(m.text));
+      devices_deferred.emplace_back(std::string(m.dev), scrubbed(m.text));
       const size_t colon = m.text.find(": ");
       const sv drv = colon == sv::npos ? sv{} : m.text.substr(0, colon);  // reason = "drv: msg"
       if (!d.open && d.attempts == 0)
@@ -457,7 +457,7 @@ bool LogImporter::Impl::on_module_message(const Message& m, uint64_t t) {
       const uint64_t id = ++fw_ids;
       OutEvent& rq = add(EventKind::fw_request, t, true);
       rq.id = id;
-      rq.name = redactor.scrub_string(m.text);
+      rq.name = scrubbed(m.text);
       rq.dev = std::string(m.dev);
       OutEvent& dn = add(EventKind::fw_done, t, false);
       dn.id = id;
@@ -577,7 +577,7 @@ bool LogImporter::Impl::on_machine_message(const Message& m, uint64_t t) {
       release = std::string(m.text);
       break;
     case MsgKind::command_line:
-      cmdline = redactor.scrub_string(m.text);
+      cmdline = scrubbed(m.text);
       break;
     default:
       return false;

@@ -130,6 +130,8 @@ std::vector<std::string> LogImporter::warnings() const {
   if (s.overlong)
     out.push_back(fmt::format("{}; {} message(s) like it skipped (counted as lost in the trace's end line)",
                               s.first_overlong, s.overlong));
+  if (s.clipped)
+    out.push_back(fmt::format("{}; {} text(s) cut like it (the events are kept)", s.first_clipped, s.clipped));
   return out;
 }
 

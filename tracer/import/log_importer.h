@@ -78,6 +78,9 @@ struct ImportStats {
   uint64_t bad_timestamps = 0;
   uint64_t overlong = 0;
   std::string first_bad_timestamp, first_overlong;  // "file:line: what" of the first of each
+  // Texts kept but cut: redaction made them longer than a trace string (not lost, not skipped).
+  uint64_t clipped = 0;
+  std::string first_clipped;
   std::array<uint64_t, static_cast<size_t>(SkipKind::count_)> skipped{};
   std::map<std::string, uint64_t, std::less<>> recognised_by_kind;
 };

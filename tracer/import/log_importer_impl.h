@@ -441,6 +441,11 @@ struct LogImporter::Impl {
   Result<bool> bad_timestamp(sv raw, sv label, uint64_t line_no);
   // A message naming something longer than a trace string can hold: counted, true (skip it).
   bool overlong(const Message& m);
+  // A free text of the log (reason, firmware name, x-dmesg text, command line) redacted for the
+  // trace. Redaction can lengthen it (a two-letter user name becomes "<user-1>"), so a text within
+  // a trace string's limit may outgrow it: it is then cut at a character boundary, ends with
+  // U+2026, and the first such line is named in a warning (stats.clipped).
+  std::string scrubbed(sv text);
   // Set when a new device would pass opt.max_devices: feed() then fails, naming the line of
   // that device (too_many_devices_line), not the line being fed.
   std::string too_many_devices;

@@ -378,4 +378,21 @@ bool LogImporter::Impl::overlong(const Message& m) {
   return true;
 }
 
+std::string LogImporter::Impl::scrubbed(sv text) {
+  std::string s = redactor.scrub_string(text);
+  const size_t limit = ReadLimits{}.max_string_bytes;
+  if (s.size() <= limit) return s;
+  static constexpr sv kEllipsis = "\xe2\x80\xa6";  // U+2026
+  const size_t grown = s.size();
+  size_t cut = limit - kEllipsis.size();
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xc0) == 0x80) --cut;  // not inside a character
+  s.resize(cut);
+  s += kEllipsis;
+  if (stats.clipped++ == 0)
+    stats.first_clipped = fmt::format(
+        "{}: a text of {} bytes grew to {} bytes when redacted (a trace string holds at most {}); it was cut to fit",
+        where(), text.size(), grown, limit);
+  return s;
+}
+
 }  // namespace reprobe

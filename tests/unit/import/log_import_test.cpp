@@ -625,6 +625,43 @@ TEST(LogImportErrors, OverlongNamesNameTheLogLine) {
   EXPECT_EQ(r.error().str().rfind("long.log:2: a name in this message is 5000 bytes long", 0), 0u) << r.error().str();
 }
 
+// Found by import_fuzz (session 19): redaction lengthens a text (the user name "ab", learnt from
+// user=ab, becomes "<user-1>"), so a reason within the 4096-byte limit in the log outgrew it in
+// the trace and the import ended with "internal error: the trace built from the log does not read
+// back: ...: field 'reason' is 4103 bytes long". The text is now cut to fit at a character boundary
+// and a warning names the log's line; the events are kept.
+TEST(LogImportErrors, TextLengthenedByRedactionIsCutToFit) {
+  // Redacted, the 12-byte unit " <user-1> \xc3\xa9" puts a U+00E9 at bytes 4092-4093: a cut at
+  // 4093 (the limit less the ellipsis) would split it.
+  std::string reason = "sof_sdw: ASoC: user=ab pin 10 of";
+  while (reason.size() < 4000) reason += " ab \xc3\xa9";
+  const std::string log =
+      "[ 1.0] platform sof_sdw: Added to deferred list\n[ 2.0] platform sof_sdw: deferred probe "
+      "pending: " +
+      reason + "\n[ 3.0] platform b: Added to deferred list\n";
+  ASSERT_LT(log.size(), 4400u);
+  LogImporter imp{ImportOptions{}};
+  const std::string t = hardening::import_all(imp, log, "grow.log");
+  auto back = read_trace_text(t, "out");
+  ASSERT_TRUE(back.ok()) << back.error().str();
+  EXPECT_NE(t.find("\"lost\":0"), std::string::npos) << "nothing is skipped";
+  EXPECT_EQ(t.find("user=ab"), std::string::npos) << "still redacted";
+  bool found = false;
+  for (const auto& e : back->events) {
+    if (e.kind != EventKind::defer_reason) continue;
+    const std::string r(back->str(e.name));
+    found = true;
+    EXPECT_LE(r.size(), 4096u);
+    EXPECT_EQ(r.size(), 4092u + 3) << "cut before the U+00E9 that straddles the limit";
+    EXPECT_EQ(r.substr(r.size() - 3), "\xe2\x80\xa6") << "ends with an ellipsis";
+    EXPECT_EQ(r.rfind("sof_sdw: ASoC: user=<user-1>", 0), 0u) << r.substr(0, 60);
+  }
+  EXPECT_TRUE(found) << t;
+  ASSERT_EQ(imp.warnings().size(), 1u);
+  EXPECT_EQ(imp.warnings()[0].rfind("grow.log:2: a text of ", 0), 0u) << imp.warnings()[0];
+  EXPECT_NE(imp.warnings()[0].find("when redacted"), std::string::npos) << imp.warnings()[0];
+}
+
 // Issue 15 #11: the devices of one boot are held in memory; past the limit the import fails
 // with the log's line instead of growing without bound.
 TEST(LogImportErrors, TooManyDevicesInOneBootIsAnError) {
