@@ -689,6 +689,7 @@ void parse_message(sv msg, Message& m) {
         if (card == sv::npos) break;
         const size_t slash = path.rfind('/', card - 1);
         m.dev = path.substr(slash + 1, card - slash - 1);
+        if (m.dev.empty()) break;  // ".../x//sound/card5": no device names the card (the kernel never writes "//")
         int64_t idx;
         if (!parse_int(path.substr(card + 11), idx)) break;
         m.index = idx;

@@ -154,6 +154,9 @@ TEST(LogMessageMap, SoundFirmwareAndDumps) {
   EXPECT_EQ(m.kind, MsgKind::card_input);
   EXPECT_EQ(m.dev, "0000:00:1f.3");
   EXPECT_EQ(m.index, 0);
+  // Found by import_fuzz (session 19): an empty path component before /sound/card named the
+  // device '' and the import ended with "internal error: ... unknown device ''".
+  EXPECT_NE(parse("input: X as /devices/pci0000:00/0000:00:1f.3/skl//sound/card5/input22").kind, MsgKind::card_input);
   m = parse("skl_hda_dsp_generic\tskl_hda_dsp_generic: ASoC: CPU DAI iDisp1 Pin not registered");
   EXPECT_EQ(m.kind, MsgKind::devices_deferred);
   EXPECT_EQ(m.dev, "skl_hda_dsp_generic");
@@ -660,6 +663,21 @@ TEST(LogImportErrors, TextLengthenedByRedactionIsCutToFit) {
   ASSERT_EQ(imp.warnings().size(), 1u);
   EXPECT_EQ(imp.warnings()[0].rfind("grow.log:2: a text of ", 0), 0u) << imp.warnings()[0];
   EXPECT_NE(imp.warnings()[0].find("when redacted"), std::string::npos) << imp.warnings()[0];
+}
+
+// Found by import_fuzz (session 19): "input: ... as /devices/.../skl_hda_dsp_generic//sound/card5/..."
+// made the importer write snd_card_register for device '', which the reader refuses: the import
+// ended with "internal error: the trace built from the log does not read back: ... unknown device
+// ''". Such a line names no device and is not taken as a card's input.
+TEST(LogImportErrors, InputPathWithAnEmptyComponentNamesNoDevice) {
+  const std::string log =
+      "[ 4.8] input: sof-hda-dsp Headphone as /devices/pci0000:00/0000:00:1f.3/skl_hda_dsp_generic//sound/card5/"
+      "input22\n[ 4.9] platform b: Added to deferred list\n";
+  LogImporter imp{ImportOptions{}};
+  const std::string t = hardening::import_all(imp, log, "input.log");
+  auto back = read_trace_text(t, "out");
+  ASSERT_TRUE(back.ok()) << back.error().str() << "\n" << t;
+  EXPECT_EQ(t.find(R"("dev":"")"), std::string::npos) << t;
 }
 
 // Issue 15 #11: the devices of one boot are held in memory; past the limit the import fails
