@@ -19,6 +19,7 @@
 #include "replayer/trace/trace_reader.h"
 #include "replayer/trace/trace_writer.h"
 #include "tracer/import/log_importer.h"
+#include "tracer/import/log_line_prefix.h"
 
 namespace reprobe {
 namespace log_import {
@@ -26,7 +27,8 @@ namespace log_import {
 using sv = std::string_view;
 
 inline constexpr uint64_t kSec = 1000000000ull;
-inline constexpr uint64_t kMaxT = uint64_t{1} << 62;
+inline constexpr uint64_t kMaxT = kMaxLogTimeNs;  // events are clamped to it
+static_assert(kMaxT == ReadLimits{}.max_time_ns, "the importer writes no time the reader refuses");
 inline constexpr int64_t kEprobeDefer = -517;
 
 inline bool starts(sv s, sv p) { return s.size() >= p.size() && std::memcmp(s.data(), p.data(), p.size()) == 0; }

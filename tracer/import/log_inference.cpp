@@ -161,7 +161,7 @@ void LogImporter::Impl::infer_components() {
           base.scanned = true;
           // right after the deferral: 1 ns later, so that no replay orders it before the lookup
           // that failed at the deferral's own timestamp (a log gives one time to the whole attempt)
-          base.t = provider ? pb.t : pb.t + 1;
+          base.t = provider || pb.t >= kMaxT ? pb.t : pb.t + 1;  // never past the trace clock
           base.seq = provider ? pb.seq - 1 : pb.seq + 1;
           base.inferred = true;
           base.dev = owner;

@@ -105,27 +105,6 @@ size_t syslog_tail(std::string_view s, size_t i, LinePrefix& out) {
 
 }  // namespace
 
-bool parse_seconds(std::string_view s, uint64_t& ns) {
-  uint64_t sec = 0;
-  const size_t d = read_uint(s, 0, sec, 10);
-  if (d == 0) return false;
-  uint64_t frac = 0, scale = 1000000000;
-  size_t i = d;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    while (i < s.size() && is_digit(s[i])) {
-      if (scale > 1) {
-        scale /= 10;
-        frac += static_cast<uint64_t>(s[i] - '0') * scale;
-      }
-      ++i;
-    }
-  }
-  if (i != s.size()) return false;
-  ns = sec * 1000000000ull + frac;
-  return true;
-}
-
 size_t parse_bracket_time(std::string_view s, uint64_t& ns) {
   if (s.size() < 3 || s[0] != '[') return 0;
   size_t i = skip_spaces(s, 1);
@@ -155,7 +134,9 @@ size_t parse_bracket_time(std::string_view s, uint64_t& ns) {
     i = skip_spaces(s, close + 1);
   }
   if (i >= s.size() || s[i] != ']') return 0;
-  ns = sec * 1000000000ull + frac;
+  const uint64_t t = sec * 1000000000ull + frac;  // at most 10 digits of seconds: no overflow
+  if (t > kMaxLogTimeNs) return 0;
+  ns = t;
   return i + 1;
 }
 
@@ -177,7 +158,8 @@ bool is_bad_timestamp(std::string_view s) {
   uint64_t sec;
   const size_t d = read_uint(tok, 0, sec, 64);
   if (d == 0) return false;
-  if (d >= 11) return true;  // overflows the 64-bit ns clock
+  // past the trace clock (or, from 11 digits, the 64-bit ns clock): parse_bracket_time refused it
+  if (d >= 11 || sec >= kMaxLogTimeNs / 1000000000ull) return true;
   // "[12.5x]", "[12.]": a fraction, then something that is not a time
   return d < tok.size() && tok[d] == '.' &&
          (d + 1 == tok.size() || tok.find_first_not_of("0123456789", d + 1) != std::string_view::npos);

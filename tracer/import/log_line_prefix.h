@@ -32,15 +32,18 @@ struct LinePrefix {
 // Never fails: a line without any prefix has only `msg` set.
 void parse_line_prefix(std::string_view line, LinePrefix& out);
 
+// The latest time a log line may give: 2^62 ns (about 146 years of uptime), the latest a
+// trace may hold (ReadLimits::max_time_ns, checked against it in log_importer_impl.h).
+inline constexpr uint64_t kMaxLogTimeNs = uint64_t{1} << 62;
+
 // "[    4.305403]" / "[ 34.7]" / "[ 4.475548 < 0.000350>]" at the start of s:
-// the time in ns and the length consumed (0 if s does not start with one).
+// the time in ns and the length consumed (0 if s does not start with one, or with one
+// later than kMaxLogTimeNs).
 size_t parse_bracket_time(std::string_view s, uint64_t& ns);
 // True when s starts with a "[...]" that is meant as a timestamp but is not one
-// parse_bracket_time() reads: 11 or more digits of seconds, a sign, "nan", "inf", a
-// fraction followed by garbage ("[12.5x]"). "[123]" (a pid) and "[drm]" are not.
+// parse_bracket_time() reads: seconds past kMaxLogTimeNs (4611686018.427387904), a sign,
+// "nan", "inf", a fraction followed by garbage ("[12.5x]"). "[123]" (a pid) and "[drm]" are not.
 bool is_bad_timestamp(std::string_view s);
-// Seconds with an optional fraction ("4.305403", "34.7") -> ns; false if not a number.
-bool parse_seconds(std::string_view s, uint64_t& ns);
 
 // Offsets (> 0) where another "[   time]" prefix starts inside `line`: a
 // console echo in front of a message, or a whole log flattened onto one line.

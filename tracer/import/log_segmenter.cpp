@@ -356,7 +356,7 @@ std::string LogImporter::Impl::where() const {
 
 Result<bool> LogImporter::Impl::bad_timestamp(sv raw, sv label, uint64_t line_no) {
   const sv stamp = raw.substr(0, std::min(raw.find(']') + 1, size_t{40}));
-  const std::string what = fmt::format("timestamp '{}' is not a time (seconds: at most 10 digits)", utf8(stamp));
+  const std::string what = fmt::format("timestamp '{}' is not a time (0 to 4611686018.427387904 seconds)", utf8(stamp));
   if (opt.strict) return Error{std::string(label), static_cast<unsigned>(line_no), what + " (--strict)"};
   if (stats.bad_timestamps++ == 0) stats.first_bad_timestamp = fmt::format("{}:{}: {}", label, line_no, what);
   return check_strict(label);

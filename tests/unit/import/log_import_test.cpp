@@ -577,12 +577,22 @@ TEST(LogLinePrefix, BadTimestampsAreRecognised) {
   EXPECT_FALSE(is_bad_timestamp("[drm] Initialized"));
   EXPECT_FALSE(is_bad_timestamp("[Firmware Bug]: x"));
   EXPECT_FALSE(is_bad_timestamp("[...]"));
+  // The trace clock ends at 2^62 ns (ReadLimits::max_time_ns): a later time is refused.
+  EXPECT_TRUE(is_bad_timestamp("[7117078642.5000] x"));
+  EXPECT_TRUE(is_bad_timestamp("[4611686018.427387905] x"));
+  EXPECT_TRUE(is_bad_timestamp("[4611686019] x"));
+  EXPECT_FALSE(is_bad_timestamp("[4611686018.427387904] x"));
+  uint64_t ns = 0;
+  EXPECT_EQ(parse_bracket_time("[4611686018.427387904] x", ns), 22u);
+  EXPECT_EQ(ns, uint64_t{1} << 62);
+  EXPECT_EQ(parse_bracket_time("[4611686018.427387905] x", ns), 0u);
+  EXPECT_EQ(parse_bracket_time("[9999999999.999999] x", ns), 0u);
 }
 
 // Issue 15 #4: a line with "[nan]" or 11+ digits of seconds was joined to the line before as
 // an e-mail wrap, silently: each is now skipped, counted in "lost" and named in a warning.
 TEST(LogImportErrors, BadTimestampsAreCountedNotJoined) {
-  for (std::string_view bad : {"[12345678901.000000]", "[nan]"}) {
+  for (std::string_view bad : {"[12345678901.000000]", "[nan]", "[7117078642.500000]"}) {
     LogImporter imp{ImportOptions{}};
     const std::string t = hardening::import_all(imp, hardening::log_with_stamp(bad), "bad.log");
     EXPECT_EQ(imp.stats().bad_timestamps, 1u) << bad;
@@ -663,6 +673,42 @@ TEST(LogImportErrors, TextLengthenedByRedactionIsCutToFit) {
   ASSERT_EQ(imp.warnings().size(), 1u);
   EXPECT_EQ(imp.warnings()[0].rfind("grow.log:2: a text of ", 0), 0u) << imp.warnings()[0];
   EXPECT_NE(imp.warnings()[0].find("when redacted"), std::string::npos) << imp.warnings()[0];
+}
+
+// Found by import_fuzz (session 19): the importer read up to 10 digits of seconds (~1e19 ns)
+// and clamped events to 2^62 ns, the latest time a trace may hold, but a component it infers
+// for a deferred device is placed 1 ns after the deferral: at the limit that is past it, and the
+// import ended with "internal error: the trace built from the log does not read back: ... absurd
+// timestamp t=4611686018427387905". A time at the limit now imports; one past it is a bad
+// timestamp (skipped, counted in "lost"); nothing the importer infers goes past the limit.
+TEST(LogImportErrors, TimesAtTheTraceClockLimitReadBack) {
+  for (std::string_view stamp : {"4611686018.427387904", "7117078642.500000"}) {
+    std::string log =
+        "[    6.400500] sof_sdw sof_sdw: ASoC: CPU DAI SDW0 Pin2 not registered\n"
+        "[    6.400520] platform sof_sdw: Added to deferred list\n";
+    for (std::string_view msg :
+         {"platform sof_sdw: bus: 'platform': really_probe: probing driver sof_sdw with device",
+          "sof_sdw sof_sdw: ASoC: CPU DAI SDW0 Pin2 not registered", "platform sof_sdw: Added to deferred list",
+          "platform sof_sdw: bus: 'platform': really_probe: probing driver sof_sdw with device",
+          "platform sof_sdw: driver: 'sof_sdw': driver_bound: bound to device 'sof_sdw'"})
+      log += fmt::format("[{}] {}\n", stamp, msg);
+    LogImporter imp{ImportOptions{}};
+    const std::string t = hardening::import_all(imp, log, "clock.log");
+    auto back = read_trace_text(t, "out");
+    ASSERT_TRUE(back.ok()) << stamp << ": " << back.error().str();
+    uint64_t last = 0;
+    for (const auto& e : back->events) last = std::max(last, e.t);
+    if (stamp[0] == '4') {
+      EXPECT_EQ(last, uint64_t{1} << 62) << "the limit itself is a time";
+      EXPECT_EQ(imp.stats().bad_timestamps, 0u);
+    } else {
+      EXPECT_EQ(imp.stats().bad_timestamps, 5u) << "each line past the limit is skipped";
+      EXPECT_NE(t.find("\"lost\":5"), std::string::npos) << t;
+      ASSERT_FALSE(imp.warnings().empty());
+      EXPECT_EQ(imp.warnings()[0].rfind("clock.log:3: timestamp '[7117078642.500000]' is not a time", 0), 0u)
+          << imp.warnings()[0];
+    }
+  }
 }
 
 // Found by import_fuzz (session 19): "input: ... as /devices/.../skl_hda_dsp_generic//sound/card5/..."
