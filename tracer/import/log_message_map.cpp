@@ -104,6 +104,10 @@ sv trim(sv s) {
   return s;
 }
 
+// A device name printed inside a message ("probe of %s returned"): dev_name() is never empty
+// or blank, so "probe of  returned" names no device (it may hold spaces: "Fixed MDIO bus.0").
+bool names_a_device(sv s) { return !trim(s).empty(); }
+
 sv unquote(sv s) {
   if (s.size() >= 2 && s.front() == '\'' && s.back() == '\'') return s.substr(1, s.size() - 2);
   return s;
@@ -651,7 +655,7 @@ void parse_message(sv msg, Message& m) {
       if (starts(msg, "probe of ")) {
         sv r = msg.substr(9);
         const size_t p = r.find(" returned ");
-        if (p != sv::npos) {
+        if (p != sv::npos && names_a_device(r.substr(0, p))) {
           m.dev = r.substr(0, p);
           sv x = r.substr(p + 10);
           m.has_ret = parse_int(x, m.ret);
@@ -758,14 +762,14 @@ void parse_message(sv msg, Message& m) {
       if (starts(r, "probe of ")) {
         sv x = r.substr(9);
         size_t p;
-        if ((p = x.find(" failed with error ")) != sv::npos) {
+        if ((p = x.find(" failed with error ")) != sv::npos && names_a_device(x.substr(0, p))) {
           m.kind = MsgKind::failed;
           m.drv = drv;
           m.dev = x.substr(0, p);
           m.has_ret = parse_int(x.substr(p + 19), m.ret);
           return;
         }
-        if ((p = x.find(" rejects match ")) != sv::npos) {
+        if ((p = x.find(" rejects match ")) != sv::npos && names_a_device(x.substr(0, p))) {
           m.kind = MsgKind::rejects;
           m.drv = drv;
           m.dev = x.substr(0, p);
@@ -773,7 +777,8 @@ void parse_message(sv msg, Message& m) {
           return;
         }
       }
-      if (starts(r, "device ") && ends(r, " already bound")) {
+      if (starts(r, "device ") && ends(r, " already bound") && r.size() > 21 &&
+          names_a_device(r.substr(7, r.size() - 7 - 14))) {
         m.kind = MsgKind::already_bound;
         m.drv = drv;
         m.dev = r.substr(7, r.size() - 7 - 14);

@@ -134,6 +134,15 @@ TEST(LogMessageMap, DriverCoreOldAndNewForms) {
   EXPECT_EQ(m.kind, MsgKind::initcall_returned);
   EXPECT_EQ(m.text, "snd_hda_intel");
   EXPECT_EQ(parse("Extended deferred probe timeout by 10 secs").ret, 10);
+  // dev_name() is never "": these forms with an empty name are not those messages (import_fuzz)
+  EXPECT_EQ(parse("probe of  returned 0 after 5 usecs").kind, MsgKind::none);
+  EXPECT_EQ(parse("snd_hda_intel: probe of  failed with error -5").kind, MsgKind::none);
+  EXPECT_EQ(parse("snd_hda_intel: probe of  rejects match -19").kind, MsgKind::none);
+  EXPECT_EQ(parse("probe of \t  returned 0 after 5 usecs").kind, MsgKind::none);
+  EXPECT_NE(parse("snd_hda_intel: device   already bound").kind, MsgKind::already_bound);
+  m = parse("probe of Fixed MDIO bus.0 returned 0 after 5 usecs");  // a device name with spaces
+  EXPECT_EQ(m.kind, MsgKind::probe_returned);
+  EXPECT_EQ(m.dev, "Fixed MDIO bus.0");
 }
 
 TEST(LogMessageMap, SoundFirmwareAndDumps) {
@@ -708,6 +717,33 @@ TEST(LogImportErrors, TimesAtTheTraceClockLimitReadBack) {
       EXPECT_EQ(imp.warnings()[0].rfind("clock.log:3: timestamp '[7117078642.500000]' is not a time", 0), 0u)
           << imp.warnings()[0];
     }
+  }
+}
+
+// Found by import_fuzz (session 20): "probe of  returned 04.1...": initcall_debug's "probe of %s
+// returned" with an empty name made the importer write a probe of device '', which the reader
+// refuses, and the import ended with "internal error: ... unknown device ''"; "%s: probe of %s
+// failed with error" and "... rejects match" did the same. Such a line names no device: it is
+// counted as driver-core output that does not parse (lost), and --strict fails on it.
+TEST(LogImportErrors, ProbeOfAnEmptyNameIsNotAProbe) {
+  for (std::string_view line : {"probe of  returned 0 after 5 usecs", "probe of  returned -517 after 5 usecs",
+                                "snd_hda_intel: probe of  failed with error -5",
+                                "snd_hda_intel: probe of  rejects match -19", "probe of   returned 0 after 5 usecs"}) {
+    const std::string log = fmt::format(
+        "[ 1.0] platform a: Added to deferred list\n[ 2.0] {}\n[ 3.0] platform b: Added to deferred list\n", line);
+    LogImporter imp{ImportOptions{}};
+    const std::string t = hardening::import_all(imp, log, "empty.log");
+    auto back = read_trace_text(t, "out");
+    ASSERT_TRUE(back.ok()) << line << ": " << back.error().str();
+    EXPECT_EQ(t.find("\"dev\":\"\""), std::string::npos) << t;
+    EXPECT_NE(t.find("\"lost\":1"), std::string::npos) << line << "\n" << t;
+    ImportOptions o;
+    o.strict = true;
+    LogImporter strict(o);
+    auto in = LogInput::from_memory(log, "empty.log");
+    auto r = strict.import(*in);
+    ASSERT_FALSE(r.ok()) << line;
+    EXPECT_EQ(r.error().str().rfind("empty.log:2: ", 0), 0u) << r.error().str();
   }
 }
 
