@@ -6,7 +6,9 @@
 # (the schedule explorer and its counterexamples, on mutated example traces).
 # usage: scripts/fuzz.sh [SECONDS] [TARGET]   (default 60 s per target, every target; scripts/test.sh runs
 # them briefly). RUNS=N runs each target for N executions instead, or until SECONDS when SECONDS > 0
-# (the long local runs of docs/benchmarks.md, "Fuzzing"; start it with `nice -n 19`). MAX_LEN=N
+# (the long local runs of docs/benchmarks.md, "Fuzzing"; start it with `nice -n 19`, and where the kernel
+# groups sessions (/proc/sys/kernel/sched_autogroup_enabled = 1) also `echo 19 > /proc/self/autogroup`
+# first in its session: nice alone ranks it only against its own session's processes). MAX_LEN=N
 # bounds the size of generated inputs (default 65536; the long runs use 8192: every committed seed
 # fits, and an input grown to 64 KiB costs ~8 times the parse of an 8 KiB one). TIMEOUT=S is
 # libFuzzer's per-input timeout (default 10 s). It is wall-clock time: under `nice -n 19` on a
