@@ -103,38 +103,57 @@ else
 fi
 
 # 4. PulseAudio discovers the card when the add uevent arrives (its own log). A private runtime
-# directory, no D-Bus, only module-udev-detect (+ a null sink so that it stays up).
+# directory, no D-Bus, only module-udev-detect (+ a null sink so that it stays up). The client
+# prints the replay clock (--now) just before PulseAudio starts, and stamps each line of its log
+# with the replay clock as the line arrives (--stamp).
 pa_run() {  # POLICY -> PulseAudio's log on stdout
   local dir
   dir=$(mktemp -d)
   printf 'load-module module-udev-detect\nload-module module-null-sink\n' >"$dir/default.pa"
   HOME="$dir" XDG_RUNTIME_DIR="$dir" XDG_CONFIG_HOME="$dir" PULSE_RUNTIME_PATH="$dir" \
     "$R" preload "$TRACE" -p "$1" --at 16.0s -v -- \
-    sh -c 'c=$1; shift; "$c" --now; exec "$@"' sh "$CLIENT" \
+    sh -c 'c=$1; shift; "$c" --now; "$@" 2>&1 | "$c" --stamp' sh "$CLIENT" \
     timeout -s INT 1.5 pulseaudio -n -F "$dir/default.pa" --daemonize=no --exit-idle-time=-1 \
     --log-target=stderr --log-level=debug --log-time=1 --disallow-exit 2>&1
   rm -rf "$dir"
 }
-out=$(pa_run component-kick)
-# "Loading module-alsa-card ... card_name="alsa_card.platform-reprobe-machine"" at PulseAudio's own
-# time since its start (--log-time). Its start on the replay clock is what the client printed with
-# --now just before exec (later than --at 16.0 s by reprobe's and the shell's startup: 70 ms and
-# more under ASan), so the replay time of the discovery is start + log time (plus exec, ~ms).
-found=$(grep -m1 'Loading module-alsa-card .*alsa_card.platform-reprobe-machine' <<<"$out")
-start=$(sed -n 's/^replay=\([0-9.]*\)$/\1/p' <<<"$out" | head -1)
-if [ -n "$found" ] && [ -n "$start" ]; then
-  at=$(sed -E 's/^\( *([0-9.]+)\|.*/\1/' <<<"$found")
-  r=$(awk -v s="$start" -v t="$at" 'BEGIN{printf "%.3f", s + t}')
-  if awk -v r="$r" -v bind="$BIND" 'BEGIN { exit !(r >= bind - 0.050 && r <= bind + 0.150) }'; then
-    pass "PulseAudio (component-kick) started at replay $start s, discovered the card at its log time $at s (replay $r s):"
+# "Loading module-alsa-card ... card_name="alsa_card.platform-reprobe-machine"", on the replay clock:
+#   no earlier than start + its log time (PulseAudio's log time counts from its first log line,
+#     which comes after the start the client printed: by exec and PulseAudio's own startup, a few
+#     ms natively, 60 ms and more under ASan on a loaded machine);
+#   no later than the stamp of its line (written, then read by the client).
+# The card exists from the replayed bind on, so the stamp cannot be before it; the earliest bound
+# past the bind by more than 150 ms is late. On a loaded machine the two bounds lie further apart
+# and the check says less, never something false; a late discovery is retried once.
+pa_discovery() {  # ATTEMPT
+  local out found start at stamp low
+  out=$(pa_run component-kick)
+  found=$(grep -m1 'Loading module-alsa-card .*alsa_card.platform-reprobe-machine' <<<"$out")
+  start=$(sed -n 's/^replay=\([0-9.]*\)$/\1/p' <<<"$out" | head -1)
+  if [ -z "$found" ] || [ -z "$start" ]; then
+    fail "PulseAudio under component-kick did not log the card's discovery:"
+    echo "$out" | tail -40 | sed 's/^/    /' >&2
+    return
+  fi
+  stamp=$(sed -E 's/^replay=([0-9.]+) .*/\1/' <<<"$found")
+  at=$(sed -E 's/^replay=[0-9.]+ \( *([0-9.]+)\|.*/\1/' <<<"$found")
+  low=$(awk -v s="$start" -v t="$at" 'BEGIN{printf "%.3f", s + t}')
+  local what="PulseAudio started at replay $start s, discovered the card at its log time $at s: between replay $low s and $stamp s (the line's arrival)"
+  if awk -v u="$stamp" -v bind="$BIND" 'BEGIN { exit !(u < bind - 0.001) }'; then
+    fail "$what: before the replayed bind ($BIND s)"
+  elif awk -v l="$low" -v bind="$BIND" 'BEGIN { exit !(l > bind + 0.150) }'; then
+    if [ "$1" = 1 ]; then
+      echo "    late ($what): once more (timing on a loaded machine)"
+      pa_discovery 2
+      return
+    fi
+    fail "$what: more than 150 ms after the replayed bind ($BIND s) (twice)"
   else
-    fail "PulseAudio started at replay $start s, discovered the card at its log time $at s (replay $r s), not near the replayed bind ($BIND s):"
+    pass "PulseAudio (component-kick): $what; replayed bind $BIND s"
   fi
   grep -E 'sound/card0|alsa_card|module-alsa-card' <<<"$out" | head -5 | sed 's/^/    /'
-else
-  fail "PulseAudio under component-kick did not log the card's discovery:"
-  echo "$out" | tail -40 | sed 's/^/    /' >&2
-fi
+}
+pa_discovery 1
 out=$(pa_run stock)
 if grep -q 'sound/card0' <<<"$out"; then fail "PulseAudio under stock saw card0"; else pass "PulseAudio (stock): no card"; fi
 

@@ -5,7 +5,11 @@
  *   EVENT SYSPATH replay=SECONDS
  * replay= is the time on the trace's clock when the event arrived, computed from the variables
  * `reprobe preload` exports (REPROBE_PRELOAD_AT_NS, _T0_NS, _SPEED); "-" outside preload.
- * usage: udev_sound_client TIMEOUT_SECONDS */
+ * usage: udev_sound_client TIMEOUT_SECONDS
+ *        udev_sound_client --now     prints replay=SECONDS (the replay clock now) and exits
+ *        udev_sound_client --stamp   copies stdin to stdout, each line prefixed with
+ *                                    "replay=SECONDS " read when the line arrived */
+#define _POSIX_C_SOURCE 200809L  // getline
 #include <libudev.h>
 #include <poll.h>
 #include <stdio.h>
@@ -25,11 +29,21 @@ static double replay_now(void) {
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    fprintf(stderr, "usage: udev_sound_client TIMEOUT_SECONDS | --now\n");
+    fprintf(stderr, "usage: udev_sound_client TIMEOUT_SECONDS | --now | --stamp\n");
     return 2;
   }
   if (strcmp(argv[1], "--now") == 0) {  // the replay clock now, for a client started after this
     printf("replay=%.6f\n", replay_now());
+    return 0;
+  }
+  if (strcmp(argv[1], "--stamp") == 0) {  // an upper bound on when each line was written
+    char* line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, stdin) > 0) {
+      printf("replay=%.6f %s", replay_now(), line);
+      fflush(stdout);
+    }
+    free(line);
     return 0;
   }
   const double timeout = strtod(argv[1], NULL);
