@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `reprobe preload` with real Debian userspace (issue 16, docs/preload.md): on the bundled capture
 # sof-late-component (stranded under stock, bound at 16.258 s under component-kick)
-#   - aplay -l / arecord -l at several --at points: the card only after the replayed bind, never
-#     under stock;
+#   - aplay -l / arecord -l at several --at points, timed on the replay clock: the card only after
+#     the replayed bind, never under stock;
 #   - a libudev client (udev_sound_client.c): enumerate + monitor, the add uevents at the replayed
 #     time (within 50 ms scaled by --speed), none under stock;
 #   - PulseAudio (module-udev-detect) discovers the card when the add uevent arrives;
@@ -35,30 +35,73 @@ run() {
   "$R" preload "$TRACE" -p "$policy" --at "$at" -- "$@" 2>&1
 }
 
-# 1. aplay -l / arecord -l at several points of the trace's clock.
+# 1. aplay -l / arecord -l at several points of the trace's clock. The client prints the replay
+# clock just before and just after the tool (--now), so each listing is placed between two known
+# times S and E: a card listed with E before the bind is certainly early, no card with S more than
+# 50 ms (the uevent latency allowed in 3.) after it certainly late; a listing across the bind
+# proves neither and is retried once (a loaded machine), then fails as untimeable.
 LISTED='card 0: reprobe \[reprobe\], device 0: reprobe-dmic \[reprobe-dmic\]'
+timed_list() {  # POLICY AT TOOL -> stdout: the tool's output between replay=S and replay=E lines
+  run "$1" "$2" -- sh -c 'c=$1; shift; "$c" --now; "$@"; "$c" --now' sh "$CLIENT" "$3" -l
+}
+check_list() {  # POLICY AT TOOL WANT(card|none) [ATTEMPT]
+  local out s e listed=no attempt="${5:-1}"
+  out=$(timed_list "$1" "$2" "$3")
+  s=$(sed -n 's/^replay=\([0-9.]*\)$/\1/p' <<<"$out" | head -1)
+  e=$(sed -n 's/^replay=\([0-9.]*\)$/\1/p' <<<"$out" | tail -1)
+  if [ -z "$s" ] || [ -z "$e" ] || [ "$s" = "$e" ]; then fail "$3 -l under $1 at $2: no replay times around it: $out"; return; fi
+  grep -q 'card 0' <<<"$out" && listed=yes
+  if [ "$listed" = yes ] && ! grep -Eq "$LISTED" <<<"$out"; then fail "$3 -l under $1 at $2 lists another card: $out"; return; fi
+  local when="ran from replay $s to $e s"
+  if [ "$4" = none ]; then
+    if [ "$listed" = no ]; then pass "$3 -l, $1, --at $2: no card ($when)"; return; fi
+    if [ "$1" = stock ] || awk -v e="$e" -v b="$BIND" 'BEGIN { exit !(e < b - 0.001) }'; then
+      fail "$3 -l under $1 at $2 $when and lists a card (replayed bind: $( [ "$1" = stock ] && echo none || echo "$BIND s")): $out"
+      return
+    fi
+  else
+    if [ "$listed" = yes ]; then pass "$3 -l, $1, --at $2: the card is listed ($when)"; return; fi
+    if awk -v s="$s" -v b="$BIND" 'BEGIN { exit !(s > b + 0.050) }'; then
+      fail "$3 -l under $1 at $2 $when, more than 50 ms after the replayed bind ($BIND s), and does not list the card: $out"
+      return
+    fi
+  fi
+  if [ "$attempt" = 1 ]; then
+    echo "    $3 -l under $1 at $2 $when, across the replayed bind ($BIND s): once more (timing on a loaded machine)"
+    check_list "$1" "$2" "$3" "$4" 2
+  else
+    fail "$3 -l under $1 at $2 $when, across the replayed bind ($BIND s) twice: this machine is too loaded to time it"
+  fi
+}
 for tool in aplay arecord; do
-  for at in 15.9s 16.25s 16.3s 20s; do
-    out=$(run stock "$at" -- "$tool" -l)
-    if grep -q 'card 0' <<<"$out"; then fail "$tool -l under stock at $at lists a card: $out"; else pass "$tool -l, stock, --at $at: no card"; fi
-  done
-  for at in 15.9s 16.25s; do
-    out=$(run component-kick "$at" -- "$tool" -l)
-    if grep -q 'card 0' <<<"$out"; then fail "$tool -l under component-kick at $at (before $BIND) lists a card: $out"; else pass "$tool -l, component-kick, --at $at: no card yet"; fi
-  done
-  for at in 16.3s 20s; do
-    out=$(run component-kick "$at" -- "$tool" -l)
-    if grep -Eq "$LISTED" <<<"$out"; then pass "$tool -l, component-kick, --at $at: the card is listed"; else fail "$tool -l under component-kick at $at does not list the card: $out"; fi
-  done
+  for at in 15.9s 16.2s 16.3s 20s; do check_list stock "$at" "$tool" none; done
+  for at in 15.9s 16.2s; do check_list component-kick "$at" "$tool" none; done
+  for at in 16.3s 20s; do check_list component-kick "$at" "$tool" card; done
 done
 
-# 2. The card appears while aplay runs: before and after the replayed bind in one run.
-out=$(run component-kick 16.2s -- sh -c 'aplay -l; sleep 0.15; echo ===; aplay -l')
-if ! grep -q 'card 0' <<<"${out%%===*}" && grep -Eq "$LISTED" <<<"${out#*===}"; then
-  pass "aplay -l at 16.2 s shows nothing, 150 ms later the card"
-else
-  fail "aplay -l before/after the replayed bind in one run: $out"
-fi
+# 2. The card appears while aplay runs: before and after the replayed bind in one run, each
+# listing between two replay times as in 1.
+while_running() {  # ATTEMPT
+  local out t first second
+  out=$(run component-kick 16.2s -- sh -c 'c=$1; "$c" --now; aplay -l; "$c" --now; sleep 0.15; echo ===; "$c" --now; aplay -l' sh "$CLIENT")
+  mapfile -t t < <(sed -n 's/^replay=\([0-9.]*\)$/\1/p' <<<"$out")
+  first=${out%%===*}
+  second=${out#*===}
+  if [ "${#t[@]}" != 3 ]; then fail "aplay -l twice in one run: no replay times around it: $out"; return; fi
+  if ! grep -q 'card 0' <<<"$first" && grep -Eq "$LISTED" <<<"$second"; then
+    pass "aplay -l from replay ${t[0]} to ${t[1]} s shows nothing, from ${t[2]} s (150 ms later) the card"
+  elif grep -q 'card 0' <<<"$first" && awk -v e="${t[1]}" -v b="$BIND" 'BEGIN { exit !(e < b - 0.001) }'; then
+    fail "aplay -l from replay ${t[0]} to ${t[1]} s, before the replayed bind ($BIND s), lists a card: $out"
+  elif ! grep -Eq "$LISTED" <<<"$second" && awk -v s="${t[2]}" -v b="$BIND" 'BEGIN { exit !(s > b + 0.050) }'; then
+    fail "aplay -l from replay ${t[2]} s, more than 50 ms after the replayed bind ($BIND s), does not list the card: $out"
+  elif [ "$1" = 1 ]; then
+    echo "    aplay -l twice in one run, across the replayed bind ($BIND s) at ${t[*]}: once more (timing on a loaded machine)"
+    while_running 2
+  else
+    fail "aplay -l twice in one run, across the replayed bind ($BIND s) twice: this machine is too loaded to time it: $out"
+  fi
+}
+while_running 1
 
 # 3. The libudev client: add events at the replayed time (speed 1 and 4), none under stock.
 check_udev() {  # POLICY AT SPEED WAIT [ATTEMPT]: a late event (a loaded machine) is retried once
