@@ -74,8 +74,8 @@ check_list() {  # POLICY AT TOOL WANT(card|none) [ATTEMPT]
   fi
 }
 for tool in aplay arecord; do
-  for at in 15.9s 16.2s 16.3s 20s; do check_list stock "$at" "$tool" none; done
-  for at in 15.9s 16.2s; do check_list component-kick "$at" "$tool" none; done
+  for at in 15.9s 16.1s 16.3s 20s; do check_list stock "$at" "$tool" none; done
+  for at in 15.9s 16.1s; do check_list component-kick "$at" "$tool" none; done
   for at in 16.3s 20s; do check_list component-kick "$at" "$tool" card; done
 done
 
@@ -83,13 +83,13 @@ done
 # listing between two replay times as in 1.
 while_running() {  # ATTEMPT
   local out t first second
-  out=$(run component-kick 16.2s -- sh -c 'c=$1; "$c" --now; aplay -l; "$c" --now; sleep 0.15; echo ===; "$c" --now; aplay -l' sh "$CLIENT")
+  out=$(run component-kick 16.1s -- sh -c 'c=$1; "$c" --now; aplay -l; "$c" --now; sleep 0.25; echo ===; "$c" --now; aplay -l' sh "$CLIENT")
   mapfile -t t < <(sed -n 's/^replay=\([0-9.]*\)$/\1/p' <<<"$out")
   first=${out%%===*}
   second=${out#*===}
   if [ "${#t[@]}" != 3 ]; then fail "aplay -l twice in one run: no replay times around it: $out"; return; fi
   if ! grep -q 'card 0' <<<"$first" && grep -Eq "$LISTED" <<<"$second"; then
-    pass "aplay -l from replay ${t[0]} to ${t[1]} s shows nothing, from ${t[2]} s (150 ms later) the card"
+    pass "aplay -l from replay ${t[0]} to ${t[1]} s shows nothing, from ${t[2]} s (250 ms later) the card"
   elif grep -q 'card 0' <<<"$first" && awk -v e="${t[1]}" -v b="$BIND" 'BEGIN { exit !(e < b - 0.001) }'; then
     fail "aplay -l from replay ${t[0]} to ${t[1]} s, before the replayed bind ($BIND s), lists a card: $out"
   elif ! grep -Eq "$LISTED" <<<"$second" && awk -v s="${t[2]}" -v b="$BIND" 'BEGIN { exit !(s > b + 0.050) }'; then
