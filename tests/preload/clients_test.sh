@@ -4,7 +4,7 @@
 #   - aplay -l / arecord -l at several --at points, timed on the replay clock: the card only after
 #     the replayed bind, never under stock;
 #   - a libudev client (udev_sound_client.c): enumerate + monitor, the add uevents at the replayed
-#     time (within 50 ms scaled by --speed), none under stock;
+#     time (never before it, at most LATE later, scaled by --speed), none under stock;
 #   - PulseAudio (module-udev-detect) discovers the card when the add uevent arrives;
 #   - bad input exits 2, the command's own exit status passes through.
 # usage: clients_test.sh REPROBE UDEV_SOUND_CLIENT SOURCE_ROOT
@@ -13,6 +13,9 @@ R="$1"
 CLIENT="$2"
 TRACE="$3/tests/data/captures/sof-late-component.trace"
 BIND=16.258  # component-kick's replayed bind (reprobe replay -p component-kick)
+# The latency allowed from the due time to a client seeing the card (wall seconds): measured
+# 12-42 ms natively, 17-34 ms under ASan on a loaded CI machine (docs/preload.md).
+LATE=0.100
 # Under ASan (CI's second run) reprobe re-executes itself with umockdev's preload library first in
 # LD_PRELOAD, before the ASan runtime: allow it.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
@@ -38,7 +41,7 @@ run() {
 # 1. aplay -l / arecord -l at several points of the trace's clock. The client prints the replay
 # clock just before and just after the tool (--now), so each listing is placed between two known
 # times S and E: a card listed with E before the bind is certainly early, no card with S more than
-# 50 ms (the uevent latency allowed in 3.) after it certainly late; a listing across the bind
+# LATE (the latency allowed) after it certainly late; a listing across the bind
 # proves neither and is retried once (a loaded machine), then fails as untimeable.
 LISTED='card 0: reprobe \[reprobe\], device 0: reprobe-dmic \[reprobe-dmic\]'
 timed_list() {  # POLICY AT TOOL -> stdout: the tool's output between replay=S and replay=E lines
@@ -61,8 +64,8 @@ check_list() {  # POLICY AT TOOL WANT(card|none) [ATTEMPT]
     fi
   else
     if [ "$listed" = yes ]; then pass "$3 -l, $1, --at $2: the card is listed ($when)"; return; fi
-    if awk -v s="$s" -v b="$BIND" 'BEGIN { exit !(s > b + 0.050) }'; then
-      fail "$3 -l under $1 at $2 $when, more than 50 ms after the replayed bind ($BIND s), and does not list the card: $out"
+    if awk -v s="$s" -v b="$BIND" -v late="$LATE" 'BEGIN { exit !(s > b + late) }'; then
+      fail "$3 -l under $1 at $2 $when, more than $LATE s after the replayed bind ($BIND s), and does not list the card: $out"
       return
     fi
   fi
@@ -92,8 +95,8 @@ while_running() {  # ATTEMPT
     pass "aplay -l from replay ${t[0]} to ${t[1]} s shows nothing, from ${t[2]} s (250 ms later) the card"
   elif grep -q 'card 0' <<<"$first" && awk -v e="${t[1]}" -v b="$BIND" 'BEGIN { exit !(e < b - 0.001) }'; then
     fail "aplay -l from replay ${t[0]} to ${t[1]} s, before the replayed bind ($BIND s), lists a card: $out"
-  elif ! grep -Eq "$LISTED" <<<"$second" && awk -v s="${t[2]}" -v b="$BIND" 'BEGIN { exit !(s > b + 0.050) }'; then
-    fail "aplay -l from replay ${t[2]} s, more than 50 ms after the replayed bind ($BIND s), does not list the card: $out"
+  elif ! grep -Eq "$LISTED" <<<"$second" && awk -v s="${t[2]}" -v b="$BIND" -v late="$LATE" 'BEGIN { exit !(s > b + late) }'; then
+    fail "aplay -l from replay ${t[2]} s, more than $LATE s after the replayed bind ($BIND s), does not list the card: $out"
   elif [ "$1" = 1 ]; then
     echo "    aplay -l twice in one run, across the replayed bind ($BIND s) at ${t[*]}: once more (timing on a loaded machine)"
     while_running 2
@@ -118,15 +121,22 @@ check_udev() {  # POLICY AT SPEED WAIT [ATTEMPT]: a late event (a loaded machine
     fail "udev client under $1 --at $2 --speed $3 got no add event for card0"
     return
   fi
+  # The client reads the replay clock when the event arrives, after the card was made: never before
+  # the bind (1 ms for the rounding of the printed times), at most LATE x speed after it.
   if awk -v line="$card" -v bind="$BIND" -v speed="$3" 'BEGIN { split(line, f, "replay="); d = f[2] - bind;
-        if (d < 0) d = -d; exit !(d <= 0.050 * speed) }'; then
-    pass "udev client, $1, --speed $3: $card (replayed bind $BIND s, tolerance $(awk -v s="$3" 'BEGIN{print 50*s}') ms)"
+        exit !(d >= -0.001) }'; then :; else
+    fail "udev client, $1, --speed $3: $card arrived before the replayed bind ($BIND s)"
+    return
+  fi
+  if awk -v line="$card" -v bind="$BIND" -v speed="$3" -v late="$LATE" 'BEGIN { split(line, f, "replay="); d = f[2] - bind;
+        exit !(d <= late * speed) }'; then
+    pass "udev client, $1, --speed $3: $card (replayed bind $BIND s, at most $(awk -v s="$3" -v l="$LATE" 'BEGIN{print l*1000*s}') ms later)"
   elif [ "$attempt" = 1 ]; then
     echo "    late ($card): once more (timing on a loaded machine)"
     check_udev "$1" "$2" "$3" "$4" 2
     return
   else
-    fail "udev client, $1, --speed $3: $card is not within 50 ms x speed of $BIND s (twice)"
+    fail "udev client, $1, --speed $3: $card is more than $LATE s x speed after $BIND s (twice)"
   fi
   grep -q '^add .*/sound/card0/controlC0 ' <<<"$out" || fail "udev client under $1: no add event for controlC0"
 }
